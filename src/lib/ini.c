@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <string.h>
+
+#include "ini.h"
+#include "util.h"
+
+/* Split one logical line into tokens; quotes group whitespace, '#' outside quotes at a token
+ * start ends the line. Returns 0 or -EINVAL with *err set. */
+static int tokenize(const char *s, char ***toks, size_t *ntoks, const char **err)
+{
+	char **v = NULL;
+	size_t n = 0;
+
+	for (;;) {
+		_cleanup_free_ char *tok = NULL;
+		size_t len = 0;
+
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s || *s == '#')
+			break;
+		tok = xmalloc(strlen(s) + 1);
+		while (*s && *s != ' ' && *s != '\t') {
+			if (*s == '"') {
+				const char *q = strchr(s + 1, '"');
+				if (!q) {
+					*err = "unterminated quoted value";
+					strv_free(v, n);
+					return -EINVAL;
+				}
+				memcpy(tok + len, s + 1, q - s - 1);
+				len += q - s - 1;
+				s = q + 1;
+			} else {
+				tok[len++] = *s++;
+			}
+		}
+		tok[len] = '\0';
+		*(char **)array_push(&v, &n, sizeof(char *)) = TAKE_PTR(tok);
+	}
+	*toks = v;
+	*ntoks = n;
+	return 0;
+}
+
+static int parse_section_header(char *line, char **name, const char **err)
+{
+	char *end = strchr(line, ']');
+	char *rest, *nm;
+
+	if (!end) {
+		*err = "section header is missing its closing ']'";
+		return -EINVAL;
+	}
+	*end = '\0';
+	rest = strstrip(end + 1);
+	if (*rest && *rest != '#') {
+		*err = "unexpected text after section header";
+		return -EINVAL;
+	}
+	nm = strstrip(line + 1);
+	if (!*nm) {
+		*err = "empty section name";
+		return -EINVAL;
+	}
+	for (char *c = nm; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+		      *c == '_' || *c == '-')) {
+			*err = "section names are letters and digits only";
+			return -EINVAL;
+		}
+	*name = xstrdup(nm);
+	return 0;
+}
+
+int ini_parse(const char *path, const char *text, struct ini_file **out, struct nv_report *rep)
+{
+	struct ini_file *f = xcalloc(1, sizeof(*f));
+	struct ini_section *cur = NULL;
+	_cleanup_free_ char *logical = NULL;
+	const char *p = text;
+	unsigned lineno = 0, start_line = 0;
+	int ret = 0;
+
+	f->path = xstrdup(path);
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		_cleanup_free_ char *raw = xmalloc(len + 1);
+		char *line, **toks = NULL;
+		size_t ntoks = 0, ll;
+		const char *err = NULL;
+
+		memcpy(raw, p, len);
+		raw[len] = '\0';
+		p += len + (nl ? 1 : 0);
+		lineno++;
+		if (memchr(raw, '\0', len) || strlen(raw) != len) {
+			report_add(rep, NV_ERROR, path, lineno, NULL, "NUL byte in config file");
+			ret = -EINVAL;
+			continue;
+		}
+		if (!logical)
+			start_line = lineno;
+		/* Continuation: a trailing backslash joins the next physical line. */
+		ll = strlen(raw);
+		while (ll && (raw[ll - 1] == '\r' || raw[ll - 1] == ' ' || raw[ll - 1] == '\t'))
+			raw[--ll] = '\0';
+		if (ll && raw[ll - 1] == '\\') {
+			raw[ll - 1] = ' ';
+			char *joined = xasprintf("%s%s", logical ? logical : "", raw);
+			free(logical);
+			logical = joined;
+			if (*p)
+				continue;
+		} else if (logical) {
+			char *joined = xasprintf("%s%s", logical, raw);
+			free(logical);
+			logical = joined;
+		} else {
+			logical = TAKE_PTR(raw);
+		}
+		line = strstrip(logical);
+		if (!*line || *line == '#') {
+			free(TAKE_PTR(logical));
+			continue;
+		}
+		if (*line == '[') {
+			char *name;
+
+			if (parse_section_header(line, &name, &err) < 0) {
+				report_add(rep, NV_ERROR, path, start_line, NULL, "%s", err);
+				ret = -EINVAL;
+				cur = NULL;
+			} else {
+				cur = array_push(&f->s, &f->n, sizeof(*cur));
+				cur->name = name;
+				cur->line = start_line;
+			}
+			free(TAKE_PTR(logical));
+			continue;
+		}
+		if (tokenize(line, &toks, &ntoks, &err) < 0) {
+			report_add(rep, NV_ERROR, path, start_line, NULL, "%s", err);
+			ret = -EINVAL;
+		} else if (!cur) {
+			report_add(rep, NV_ERROR, path, start_line, NULL,
+				   "'%s' is outside any [Section] (or follows a broken header)", toks[0]);
+			ret = -EINVAL;
+			strv_free(toks, ntoks);
+		} else {
+			struct ini_entry *e = array_push(&cur->e, &cur->n, sizeof(*e));
+
+			e->key = toks[0];
+			e->vals = ntoks > 1 ? toks + 1 : NULL;
+			e->nvals = ntoks - 1;
+			e->line = start_line;
+			/* keep the token array: vals points into it, key owns it */
+			if (e->nvals) {
+				e->vals = xmalloc(e->nvals * sizeof(char *));
+				memcpy(e->vals, toks + 1, e->nvals * sizeof(char *));
+			}
+			free(toks);
+		}
+		free(TAKE_PTR(logical));
+	}
+	*out = f;
+	return ret;
+}
+
+int ini_parse_file(const char *path, struct ini_file **out, struct nv_report *rep)
+{
+	_cleanup_free_ char *text = NULL;
+	int r;
+
+	r = read_file(path, &text, NULL);
+	if (r < 0) {
+		report_add(rep, NV_ERROR, path, 0, NULL, "cannot read: %s", strerror(-r));
+		*out = NULL;
+		return r;
+	}
+	return ini_parse(path, text, out, rep);
+}
+
+void ini_free(struct ini_file *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->n; i++) {
+		struct ini_section *s = &f->s[i];
+		for (size_t j = 0; j < s->n; j++) {
+			free(s->e[j].key);
+			strv_free(s->e[j].vals, s->e[j].nvals);
+		}
+		free(s->e);
+		free(s->name);
+	}
+	free(f->s);
+	free(f->path);
+	free(f);
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "log.h"
+
+static const char *log_ident = "nvmet";
+static int log_level = LOG_NOTICE;
+static int log_journal = -1;
+
+/* systemd sets JOURNAL_STREAM=dev:ino for the stream stderr is connected to. */
+static int stderr_is_journal(void)
+{
+	const char *e = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (!e || sscanf(e, "%llu:%llu", &dev, &ino) != 2)
+		return 0;
+	if (fstat(2, &st) < 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
+void log_init(const char *ident)
+{
+	log_ident = ident;
+	log_journal = stderr_is_journal();
+}
+
+void log_set_level(int level) { log_level = level; }
+int log_get_level(void) { return log_level; }
+
+int log_parse_level(const char *name)
+{
+	static const struct { const char *n; int l; } t[] = {
+		{ "error", LOG_ERR }, { "warning", LOG_WARNING }, { "notice", LOG_NOTICE },
+		{ "info", LOG_INFO }, { "debug", LOG_DEBUG },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (!strcasecmp(name, t[i].n))
+			return t[i].l;
+	return -EINVAL;
+}
+
+void log_msg(int prio, const char *fmt, ...)
+{
+	va_list ap;
+	int saved = errno;
+
+	if (prio > log_level)
+		return;
+	if (log_journal < 0)
+		log_journal = stderr_is_journal();
+	va_start(ap, fmt);
+	if (log_journal)
+		fprintf(stderr, "<%d>", prio);
+	else if (prio <= LOG_WARNING)
+		fprintf(stderr, "%s: %s", log_ident, prio <= LOG_ERR ? "" : "warning: ");
+	else
+		fprintf(stderr, "%s: ", log_ident);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	errno = saved;
+}

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "model.h"
+#include "util.h"
+
+void attrs_free(struct nv_attrs *a)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		free(a->v[i].name);
+		free(a->v[i].value);
+		free(a->v[i].why);
+	}
+	free(a->v);
+	a->v = NULL;
+	a->n = 0;
+}
+
+struct nv_attr *attrs_find(struct nv_attrs *a, const char *name)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (streq(a->v[i].name, name))
+			return &a->v[i];
+	return NULL;
+}
+
+const char *attrs_get(const struct nv_attrs *a, const char *name)
+{
+	struct nv_attr *at = attrs_find((struct nv_attrs *)a, name);
+	return at ? at->value : NULL;
+}
+
+struct nv_attr *attrs_set(struct nv_attrs *a, const char *name, const char *value)
+{
+	struct nv_attr *at = attrs_find(a, name);
+
+	if (!at) {
+		at = array_push(&a->v, &a->n, sizeof(*at));
+		at->name = xstrdup(name);
+	} else {
+		free(at->value);
+	}
+	at->value = xstrdup(value);
+	return at;
+}
+
+void model_free(struct nv_model *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->nhosts; i++) {
+		free(m->hosts[i].nqn);
+		attrs_free(&m->hosts[i].attrs);
+	}
+	for (size_t i = 0; i < m->nsubsys; i++) {
+		struct nv_subsys *s = &m->subsys[i];
+		free(s->nqn);
+		attrs_free(&s->attrs);
+		strv_free(s->hosts, s->nhosts);
+		for (size_t j = 0; j < s->nns; j++) {
+			attrs_free(&s->ns[j].attrs);
+			free(s->ns[j].bdev);
+		}
+		free(s->ns);
+	}
+	for (size_t i = 0; i < m->nports; i++) {
+		attrs_free(&m->ports[i].attrs);
+		strv_free(m->ports[i].subsys, m->ports[i].nsubsys);
+	}
+	free(m->hosts);
+	free(m->subsys);
+	free(m->ports);
+	free(m);
+}
+
+struct nv_host *model_host(const struct nv_model *m, const char *nqn)
+{
+	for (size_t i = 0; i < m->nhosts; i++)
+		if (streq(m->hosts[i].nqn, nqn))
+			return &m->hosts[i];
+	return NULL;
+}
+
+struct nv_subsys *model_subsys(const struct nv_model *m, const char *nqn)
+{
+	for (size_t i = 0; i < m->nsubsys; i++)
+		if (streq(m->subsys[i].nqn, nqn))
+			return &m->subsys[i];
+	return NULL;
+}
+
+struct nv_ns *subsys_ns(const struct nv_subsys *s, uint32_t nsid)
+{
+	for (size_t i = 0; i < s->nns; i++)
+		if (s->ns[i].nsid == nsid)
+			return &s->ns[i];
+	return NULL;
+}
+
+struct nv_port *model_port(const struct nv_model *m, unsigned id)
+{
+	for (size_t i = 0; i < m->nports; i++)
+		if (m->ports[i].id == id)
+			return &m->ports[i];
+	return NULL;
+}
+
+bool strv_contains(char *const *v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (streq(v[i], s))
+			return true;
+	return false;
+}
+
+void strv_add_unique(char ***v, size_t *n, const char *s)
+{
+	if (!strv_contains(*v, *n, s))
+		*(char **)array_push(v, n, sizeof(char *)) = xstrdup(s);
+}
+
+char *port_address(const struct nv_port *p)
+{
+	const char *t = attrs_get(&p->attrs, "addr_trtype");
+	const char *f = attrs_get(&p->attrs, "addr_adrfam");
+	const char *a = attrs_get(&p->attrs, "addr_traddr");
+	const char *s = attrs_get(&p->attrs, "addr_trsvcid");
+
+	return xasprintf("%s %s %s %s", t ? t : "-", f ? f : "-", a ? a : "-", s ? s : "-");
+}
+
+static int cmp_strp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_host(const void *a, const void *b)
+{
+	return strcmp(((const struct nv_host *)a)->nqn, ((const struct nv_host *)b)->nqn);
+}
+static int cmp_subsys(const void *a, const void *b)
+{
+	return strcmp(((const struct nv_subsys *)a)->nqn, ((const struct nv_subsys *)b)->nqn);
+}
+static int cmp_ns(const void *a, const void *b)
+{
+	uint32_t x = ((const struct nv_ns *)a)->nsid, y = ((const struct nv_ns *)b)->nsid;
+	return x < y ? -1 : x > y;
+}
+static int cmp_port(const void *a, const void *b)
+{
+	unsigned x = ((const struct nv_port *)a)->id, y = ((const struct nv_port *)b)->id;
+	return x < y ? -1 : x > y;
+}
+
+void model_sort(struct nv_model *m)
+{
+	if (m->nhosts)
+		qsort(m->hosts, m->nhosts, sizeof(*m->hosts), cmp_host);
+	if (m->nsubsys)
+		qsort(m->subsys, m->nsubsys, sizeof(*m->subsys), cmp_subsys);
+	for (size_t i = 0; i < m->nsubsys; i++) {
+		struct nv_subsys *s = &m->subsys[i];
+		if (s->nns)
+			qsort(s->ns, s->nns, sizeof(*s->ns), cmp_ns);
+		if (s->nhosts)
+			qsort(s->hosts, s->nhosts, sizeof(char *), cmp_strp);
+	}
+	if (m->nports)
+		qsort(m->ports, m->nports, sizeof(*m->ports), cmp_port);
+	for (size_t i = 0; i < m->nports; i++)
+		if (m->ports[i].nsubsys)
+			qsort(m->ports[i].subsys, m->ports[i].nsubsys, sizeof(char *), cmp_strp);
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The target model: plain data mirroring nvmet's configfs tree. The same structure holds the
+ * desired state (from nvmf.conf) and the live state (read from configfs). Attributes are kept
+ * as configfs file name -> value strings, so diffing and writing stay generic. */
+#ifndef NVMET_MODEL_H
+#define NVMET_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct nv_attr {
+	char *name;	/* configfs file name, e.g. "attr_serial" */
+	char *value;
+	bool optional;	/* desired only: skip where the kernel lacks the file */
+	char *why;	/* desired only: config key it came from, for messages */
+};
+
+struct nv_attrs {
+	struct nv_attr *v;
+	size_t n;
+};
+
+struct nv_ns {
+	uint32_t nsid;
+	struct nv_attrs attrs;	/* device_path, device_uuid, device_nguid */
+	bool enable;
+	char *bdev;		/* SPDK bdev name it came from (desired) */
+	unsigned line;
+};
+
+struct nv_subsys {
+	char *nqn;
+	struct nv_attrs attrs;	/* attr_* */
+	char **hosts;		/* allowed_hosts */
+	size_t nhosts;
+	struct nv_ns *ns;
+	size_t nns;
+	unsigned line;
+};
+
+struct nv_port {
+	unsigned id;		/* 0 in desired state until matched/assigned */
+	struct nv_attrs attrs;	/* addr_*, param_* */
+	char **subsys;		/* linked subsystem NQNs */
+	size_t nsubsys;
+	unsigned line;
+};
+
+struct nv_host {
+	char *nqn;
+	struct nv_attrs attrs;
+};
+
+struct nv_model {
+	struct nv_host *hosts;
+	size_t nhosts;
+	struct nv_subsys *subsys;
+	size_t nsubsys;
+	struct nv_port *ports;
+	size_t nports;
+};
+
+void model_free(struct nv_model *m);
+static inline void model_freep(struct nv_model **m) { model_free(*m); }
+
+const char *attrs_get(const struct nv_attrs *a, const char *name);
+struct nv_attr *attrs_find(struct nv_attrs *a, const char *name);
+/* Set (add or replace) an attribute. */
+struct nv_attr *attrs_set(struct nv_attrs *a, const char *name, const char *value);
+void attrs_free(struct nv_attrs *a);
+
+struct nv_host *model_host(const struct nv_model *m, const char *nqn);
+struct nv_subsys *model_subsys(const struct nv_model *m, const char *nqn);
+struct nv_ns *subsys_ns(const struct nv_subsys *s, uint32_t nsid);
+struct nv_port *model_port(const struct nv_model *m, unsigned id);
+bool strv_contains(char *const *v, size_t n, const char *s);
+/* Add s to a string list unless present. */
+void strv_add_unique(char ***v, size_t *n, const char *s);
+
+/* The identity of a port as the kernel sees it: "trtype adrfam traddr trsvcid". */
+char *port_address(const struct nv_port *p);
+
+/* Sort everything by key (nqn, nsid, port id) so printing and diffing are deterministic. */
+void model_sort(struct nv_model *m);
+
+#endif

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+
+#include "util.h"
+
+static void oom(void)
+{
+	fputs("out of memory\n", stderr);
+	abort();
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xcalloc(size_t n, size_t m)
+{
+	void *p = calloc(n ? n : 1, m ? m : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	char *p;
+
+	if (!s)
+		return NULL;
+	p = strdup(s);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		oom();
+	return s;
+}
+
+void *array_push(void *arrayp, size_t *n, size_t elem)
+{
+	char **a = arrayp;
+
+	*a = xrealloc(*a, (*n + 1) * elem);
+	memset(*a + *n * elem, 0, elem);
+	return *a + (*n)++ * elem;
+}
+
+char *path_join(const char *a, const char *b)
+{
+	size_t la = strlen(a);
+
+	if (la && a[la - 1] == '/')
+		return xasprintf("%s%s", a, b[0] == '/' ? b + 1 : b);
+	return xasprintf("%s%s%s", a, b[0] == '/' ? "" : "/", b);
+}
+
+char *strstrip(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+int read_file(const char *path, char **out, size_t *len)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_free_ char *buf = NULL;
+	size_t size = 0, cap = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (cap - size < 4096) {
+			cap = cap ? cap * 2 : 8192;
+			buf = xrealloc(buf, cap + 1);
+		}
+		n = read(fd, buf + size, cap - size);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		size += n;
+	}
+	buf[size] = '\0';
+	if (len)
+		*len = size;
+	*out = TAKE_PTR(buf);
+	return 0;
+}
+
+int read_attr(const char *path, char **out)
+{
+	_cleanup_free_ char *buf = NULL;
+	char *s;
+	int r;
+
+	r = read_file(path, &buf, NULL);
+	if (r < 0)
+		return r;
+	s = strstrip(buf);
+	*out = xstrdup(s);
+	return 0;
+}
+
+int write_attr(const char *path, const char *value)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+	size_t len = strlen(value);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	/* configfs takes one write() per store; an empty value still needs one. */
+	n = write(fd, len ? value : "\n", len ? len : 1);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n != (len ? len : 1))
+		return -EIO;
+	return 0;
+}
+
+int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode)
+{
+	_cleanup_free_ char *tmp = xasprintf("%s.XXXXXX", path);
+	_cleanup_free_ char *dcopy = xstrdup(path);
+	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int dfd = -1;
+	struct stat st;
+	size_t off = 0;
+	int r;
+
+	if (stat(path, &st) == 0)
+		mode = st.st_mode & 07777;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, mode) < 0)
+		goto fail;
+	while (off < len) {
+		ssize_t n = write(fd, data + off, len - off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		off += n;
+	}
+	if (fsync(fd) < 0)
+		goto fail;
+	if (rename(tmp, path) < 0)
+		goto fail;
+	dfd = open(dirname(dcopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0)
+		(void)fsync(dfd);
+	return 0;
+fail:
+	r = -errno;
+	unlink(tmp);
+	return r;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int list_dir(const char *path, char ***names)
+{
+	_cleanup_closedir_ DIR *d = opendir(path);
+	char **v = NULL;
+	size_t n = 0;
+	struct dirent *de;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		*(char **)array_push(&v, &n, sizeof(char *)) = xstrdup(de->d_name);
+	}
+	if (n)
+		qsort(v, n, sizeof(char *), cmp_str);
+	*names = v;
+	return (int)n;
+}
+
+void strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int parse_u64(const char *s, unsigned long long *out)
+{
+	char *end;
+
+	if (!s || !*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoull(s, &end, 0);
+	if (errno)
+		return -errno;
+	if (*end)
+		return -EINVAL;
+	return 0;
+}
+
+int parse_i64(const char *s, long long *out)
+{
+	char *end;
+
+	if (!s || !*s)
+		return -EINVAL;
+	errno = 0;
+	*out = strtoll(s, &end, 0);
+	if (errno)
+		return -errno;
+	if (*end)
+		return -EINVAL;
+	return 0;
+}

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Boot one of Debian's own kernels under qemu (TCG, no KVM) over the host's root filesystem and run
+# a script inside it. The host kernel has no nvmet, so this is where every kernel claim is proven.
+#
+#   tests/vm/vm.sh setup                    install packages, fetch and prepare both kernels
+#   tests/vm/vm.sh run KERNEL SCRIPT [ARGS] boot KERNEL (6.1 | 6.12), run SCRIPT as root inside
+#
+# The guest: 4 vCPUs on 2 NUMA nodes (CPUs 0-1 on node 0, 2-3 on node 1); a PCIe NVMe SSD (serial
+# NVMETD-SSD-0001) and a virtio NIC behind a pxb-pcie bridge on node 1; the host root read-only via
+# 9p under a tmpfs overlay; the kernel's modules via a second 9p share. SCRIPT's exit status is
+# the result; on failure the console tail is printed.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cache=${NVMETD_VM_CACHE:-/var/cache/nvmetd-vm}
+timeout_s=${NVMETD_VM_TIMEOUT:-900}
+
+die() { echo "vm.sh: $*" >&2; exit 2; }
+
+pkgs=(qemu-system-x86 busybox-static kmod nvme-cli fio rdma-core ibverbs-utils iproute2 xz-utils cpio
+      procps util-linux)
+
+kernel_pkg() {
+	case "$1" in
+	6.1) echo linux-image-amd64 ;;
+	6.12) echo linux-image-6.12-amd64 ;;
+	*) die "unknown kernel '$1' (use 6.1 or 6.12)" ;;
+	esac
+}
+
+need_install() {
+	local p missing=()
+	for p in "${pkgs[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	if ((${#missing[@]})); then
+		echo "vm.sh: installing ${missing[*]}" >&2
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+	fi
+}
+
+# Resolve the metapackage to the versioned image package and extract it (once) into the cache.
+prepare_kernel() {
+	local k=$1 meta real dir rel
+	meta=$(kernel_pkg "$k")
+	if [[ -e $cache/$k.rel ]] && [[ -d $cache/k-$(cat "$cache/$k.rel") ]]; then
+		return 0
+	fi
+	mkdir -p "$cache"
+	real=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-/{print $2; exit}')
+	if [[ -z $real ]]; then
+		apt-get update -qq
+		real=$(apt-cache depends "$meta" | awk '/Depends: linux-image-/{print $2; exit}')
+	fi
+	[[ -n $real ]] || die "cannot resolve $meta to a kernel image package"
+	rel=${real#linux-image-}
+	dir=$cache/k-$rel
+	if [[ ! -d $dir/boot ]]; then
+		(cd "$cache" && rm -f "$real"_*.deb && apt-get download -q "$real" >/dev/null 2>&1) ||
+			die "apt-get download $real failed"
+		rm -rf "$dir.tmp"
+		dpkg -x "$cache/$real"_*.deb "$dir.tmp"
+		rm -f "$cache/$real"_*.deb
+		mv "$dir.tmp" "$dir"
+	fi
+	depmod -b "$dir" "$rel"
+	make_initramfs "$dir" "$rel"
+	echo "$rel" >"$cache/$k.rel"
+}
+
+# A busybox initramfs that loads 9p/overlay and switches to the host root.
+make_initramfs() {
+	local dir=$1 rel=$2 work mods m
+	work=$(mktemp -d)
+	mkdir -p "$work"/{bin,dev,proc,sys,mnt/lower,mnt/rw,newroot,mods}
+	cp /bin/busybox "$work/bin/busybox"
+	for m in sh mount umount mkdir insmod switch_root sleep cat echo ls poweroff; do
+		ln -s busybox "$work/bin/$m"
+	done
+	mods=$(modprobe -d "$dir" -S "$rel" --show-depends -a virtio_pci 9pnet_virtio 9p overlay 2>/dev/null |
+	       awk '$1=="insmod"{print $2}' | awk '!seen[$0]++')
+	: >"$work/mods/order"
+	for m in $mods; do
+		local base
+		base=$(basename "$m")
+		case $m in
+		*.xz) xz -dc "$dir/${m#/}" >"$work/mods/${base%.xz}" 2>/dev/null || xz -dc "$m" >"$work/mods/${base%.xz}"; base=${base%.xz} ;;
+		*) cp "$dir/${m#/}" "$work/mods/$base" 2>/dev/null || cp "$m" "$work/mods/$base" ;;
+		esac
+		echo "$base" >>"$work/mods/order"
+	done
+	cp "$here/initramfs-init" "$work/init"
+	chmod +x "$work/init"
+	(cd "$work" && find . | cpio -o -H newc --quiet | gzip -1) >"$dir/initramfs.gz"
+	rm -rf "$work"
+}
+
+cmd_setup() {
+	need_install
+	prepare_kernel 6.1
+	prepare_kernel 6.12
+	echo "vm.sh: kernels ready: $(cat "$cache/6.1.rel") $(cat "$cache/6.12.rel")"
+}
+
+cmd_run() {
+	local k=$1 script=$2; shift 2
+	local rel dir out ssd rc qpid
+	[[ -x $script || -f $script ]] || die "no such script: $script"
+	need_install
+	prepare_kernel "$k"
+	rel=$(cat "$cache/$k.rel")
+	dir=$cache/k-$rel
+	out=$(mktemp -d /tmp/nvmetd-vm.XXXXXX)
+	ssd=$out/ssd.img
+	truncate -s "${NVMETD_VM_SSD_SIZE:-256M}" "$ssd"
+	script=$(realpath "$script")
+	printf '%q ' "$script" "$@" >"$out/cmd"
+	echo "$rel" >"$out/kernel"
+
+	local -a qemu=(
+		qemu-system-x86_64 -machine q35 -accel tcg -cpu max -m 2048
+		-smp 4,sockets=2,cores=2
+		-object memory-backend-ram,id=m0,size=1024M -object memory-backend-ram,id=m1,size=1024M
+		-numa node,nodeid=0,cpus=0-1,memdev=m0 -numa node,nodeid=1,cpus=2-3,memdev=m1
+		-device pxb-pcie,id=pxb1,bus_nr=128,numa_node=1,bus=pcie.0
+		-device pcie-root-port,id=rp1,bus=pxb1,chassis=1,slot=1
+		-device pcie-root-port,id=rp2,bus=pxb1,chassis=2,slot=2
+		-drive "file=$ssd,if=none,id=ssd0,format=raw,cache=unsafe"
+		-device "nvme,serial=NVMETD-SSD-0001,drive=ssd0,bus=rp1"
+		-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,bus=rp2,romfile=
+		-fsdev local,id=fsroot,path=/,security_model=none,readonly=on,multidevs=remap
+		-device virtio-9p-pci,fsdev=fsroot,mount_tag=hostroot,bus=pcie.0
+		-fsdev "local,id=fsmod,path=$dir/lib/modules,security_model=none,readonly=on"
+		-device virtio-9p-pci,fsdev=fsmod,mount_tag=modules,bus=pcie.0
+		-fsdev "local,id=fsout,path=$out,security_model=none"
+		-device virtio-9p-pci,fsdev=fsout,mount_tag=out,bus=pcie.0
+		-kernel "$dir/boot/vmlinuz-$rel" -initrd "$dir/initramfs.gz"
+		-append "console=ttyS0 panic=-1 quiet loglevel=4 nvtest_init=$here/guest-init.sh"
+		-nographic -no-reboot -serial "file:$out/console.log" -monitor none
+	)
+	"${qemu[@]}" ${NVMETD_VM_QEMU_EXTRA:-} &
+	qpid=$!
+	local waited=0
+	while kill -0 "$qpid" 2>/dev/null; do
+		if ((waited >= timeout_s)); then
+			echo "vm.sh: guest ($k) timed out after ${timeout_s}s" >&2
+			kill "$qpid" 2>/dev/null || true
+			break
+		fi
+		sleep 1
+		waited=$((waited + 1))
+	done
+	wait "$qpid" 2>/dev/null || true
+	rc=$(cat "$out/rc" 2>/dev/null || echo 124)
+	[[ -f $out/output.log ]] && cat "$out/output.log"
+	if [[ $rc != 0 ]]; then
+		echo "vm.sh: guest script failed (rc=$rc, kernel $rel); console tail:" >&2
+		tail -n 40 "$out/console.log" >&2 || true
+	fi
+	if [[ -z ${NVMETD_VM_KEEP:-} ]]; then rm -rf "$out"; else echo "vm.sh: kept $out" >&2; fi
+	return "$rc"
+}
+
+case "${1:-}" in
+setup) cmd_setup ;;
+run) shift; [[ $# -ge 2 ]] || die "usage: vm.sh run KERNEL SCRIPT [ARGS...]"; cmd_run "$@" ;;
+*) die "usage: vm.sh setup | run KERNEL SCRIPT [ARGS...]" ;;
+esac
