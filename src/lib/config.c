@@ -1,0 +1,983 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <strings.h>
+
+#include "config.h"
+#include "nvlimits.h"
+#include "util.h"
+
+/* One listen address of one subsystem, collected before ports are built. */
+struct listen {
+	char *trtype, *adrfam, *traddr, *trsvcid;
+	size_t ss;	/* index of its subsystem in the model */
+	unsigned line;
+};
+
+/* Per-transport and global settings that end up on ports or subsystems. */
+struct tparams {
+	char *trtype;		/* NULL for [Nvmf] */
+	long long max_queues, queue_depth, inline_size;
+	unsigned line_mq, line_qd, line_is;
+};
+
+struct pstate {
+	struct nv_config *c;
+	struct nv_report *rep;
+	const char *file;
+	struct listen *ls;
+	size_t nls;
+	struct tparams *tp;	/* [0] is [Nvmf] */
+	size_t ntp;
+	long long *ss_max_queues; /* per subsystem, -1 = not set */
+	struct {
+		bool any_host;
+		bool any_host_set;
+		unsigned any_host_line;
+		char **hosts;
+		unsigned *host_lines;
+		size_t nhosts;
+	} *acl;
+};
+
+struct kctx {
+	struct pstate *ps;
+	struct ini_section *sec;
+	struct ini_entry *e;
+	size_t ss;	/* index of the current subsystem, for [SubsystemN] */
+	struct tparams *tp;
+};
+
+typedef int (*key_fn)(struct kctx *k);
+
+struct key_def {
+	const char *key;
+	key_fn fn;		/* NULL: not applicable, see na */
+	const char *na;
+	int min_vals, max_vals;
+};
+
+#define E(k) ((k)->e)
+#define V(k, i) ((k)->e->vals[i])
+
+static char *keyname(struct kctx *k)
+{
+	return xasprintf("[%s] %s", k->sec->name, k->e->key);
+}
+
+static int kerr(struct kctx *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int kerr(struct kctx *k, const char *fmt, ...)
+{
+	_cleanup_free_ char *msg = NULL, *kn = keyname(k);
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	report_add(k->ps->rep, NV_ERROR, k->ps->file, k->e->line, kn, "%s %s", kn, msg);
+	return -EINVAL;
+}
+
+static void kinfo(struct kctx *k, enum nv_severity sev, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void kinfo(struct kctx *k, enum nv_severity sev, const char *fmt, ...)
+{
+	_cleanup_free_ char *msg = NULL, *kn = keyname(k);
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	report_add(k->ps->rep, sev, k->ps->file, k->e->line, kn, "%s", msg);
+}
+
+int spdk_bool(const char *s)
+{
+	if (!strcasecmp(s, "yes") || !strcasecmp(s, "y") || !strcasecmp(s, "true"))
+		return 1;
+	if (!strcasecmp(s, "no") || !strcasecmp(s, "n") || !strcasecmp(s, "false"))
+		return 0;
+	return -EINVAL;
+}
+
+static int kint(struct kctx *k, int i, long long lo, long long hi, long long *out)
+{
+	if (parse_i64(V(k, i), out) < 0)
+		return kerr(k, "'%s' is not a number", V(k, i));
+	if (*out < lo || *out > hi)
+		return kerr(k, "%lld is out of range (%lld..%lld)", *out, lo, hi);
+	return 0;
+}
+
+static bool printable_ascii(const char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x20 || *s > 0x7e)
+			return false;
+	return true;
+}
+
+/* NQNs become configfs directory names: no '/', no whitespace, at most 223 bytes. */
+static int check_nqn(struct kctx *k, const char *nqn)
+{
+	if (strlen(nqn) > NVMF_NQN_MAX)
+		return kerr(k, "NQN is %zu bytes long; NVMe allows at most %d", strlen(nqn), NVMF_NQN_MAX);
+	if (strchr(nqn, '/') || !printable_ascii(nqn) || strchr(nqn, ' '))
+		return kerr(k, "'%s' is not a valid NQN (no '/', spaces or control characters)", nqn);
+	if (strncmp(nqn, "nqn.", 4))
+		kinfo(k, NV_WARN, "'%s' does not start with \"nqn.\"; initiators may reject it", nqn);
+	if (streq(nqn, NVME_DISC_NQN))
+		return kerr(k, "'%s' is the discovery NQN and cannot name a subsystem or host", nqn);
+	return 0;
+}
+
+/* ---- [Global] ---- */
+static int k_reactor_mask(struct kctx *k)
+{
+	unsigned long long m;
+
+	if (parse_u64(V(k, 0), &m) < 0 || m == 0)
+		return kerr(k, "'%s' is not a CPU mask (e.g. 0x0F)", V(k, 0));
+	free(k->ps->c->reactor_mask);
+	k->ps->c->reactor_mask = xstrdup(V(k, 0));
+	k->ps->c->has_reactor_mask = true;
+	kinfo(k, NV_APPLIED, "CPU set %s for the IRQ affinity of the SSDs' and NICs' queues, intersected "
+	      "with each device's NUMA node (nvmetd pins IRQs; the kernel target has no reactors)", V(k, 0));
+	return 0;
+}
+
+/* ---- [Nvmf] / [Transport] ---- */
+static int k_max_queues(struct kctx *k)
+{
+	long long v;
+
+	if (kint(k, 0, NVMET_QID_MIN + 1, NVMET_QID_MAX + 1, &v) < 0)
+		return -EINVAL;
+	if (k->tp) {
+		k->tp->max_queues = v;
+		k->tp->line_mq = E(k)->line;
+	} else {
+		k->ps->ss_max_queues[k->ss] = v;
+	}
+	kinfo(k, NV_APPLIED, "subsystem attr_qid_max = %lld (%lld queues per controller minus the admin queue)",
+	      v - 1, v);
+	return 0;
+}
+
+static int k_queue_depth(struct kctx *k)
+{
+	long long v;
+
+	if (kint(k, 0, NVMET_MIN_QUEUE_SIZE, NVMET_MAX_QUEUE_SIZE, &v) < 0)
+		return -EINVAL;
+	k->tp->queue_depth = v;
+	k->tp->line_qd = E(k)->line;
+	kinfo(k, NV_APPLIED, "port param_max_queue_size = %lld where the kernel has that attribute (6.10+; "
+	      "nvmet-rdma reduces it to %d); older kernels use the transport default", v, NVMET_RDMA_MAX_QUEUE_SIZE);
+	if (v > NVMET_RDMA_MAX_QUEUE_SIZE)
+		kinfo(k, NV_WARN, "MaxQueueDepth %lld is above what nvmet-rdma supports; RDMA ports get %d",
+		      v, NVMET_RDMA_MAX_QUEUE_SIZE);
+	return 0;
+}
+
+static int k_inline(struct kctx *k)
+{
+	long long v;
+
+	if (kint(k, 0, 0, 1 << 20, &v) < 0)
+		return -EINVAL;
+	if (v % 16)
+		return kerr(k, "%lld is not a multiple of 16", v);
+	k->tp->inline_size = v;
+	k->tp->line_is = E(k)->line;
+	kinfo(k, NV_APPLIED, "port param_inline_data_size = %lld", v);
+	if (v > NVMET_RDMA_MAX_INLINE)
+		kinfo(k, NV_WARN, "InCapsuleDataSize %lld is above nvmet-rdma's maximum; RDMA ports get %d",
+		      v, NVMET_RDMA_MAX_INLINE);
+	return 0;
+}
+
+static int k_transport_type(struct kctx *k)
+{
+	const char *t = V(k, 0);
+
+	if (!strcasecmp(t, "RDMA"))
+		t = "rdma";
+	else if (!strcasecmp(t, "TCP"))
+		t = "tcp";
+	else
+		return kerr(k, "transport '%s' is not supported (RDMA or TCP)", t);
+	for (size_t i = 1; i < k->ps->ntp; i++)
+		if (k->ps->tp[i].trtype && streq(k->ps->tp[i].trtype, t) && &k->ps->tp[i] != k->tp)
+			return kerr(k, "duplicate [Transport] section for %s", V(k, 0));
+	free(k->tp->trtype);
+	k->tp->trtype = xstrdup(t);
+	kinfo(k, NV_APPLIED, "settings below apply to every %s port", V(k, 0));
+	return 0;
+}
+
+/* ---- [Nvme] ---- */
+static int k_transport_id(struct kctx *k)
+{
+	_cleanup_free_ char *trid = xstrdup(V(k, 0));
+	char *tok, *save = NULL, *bdf = NULL;
+	bool pcie = false;
+	struct nv_nvme_ctrl *ctl;
+	unsigned d, b, s, f;
+
+	for (tok = strtok_r(trid, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		char *colon = strchr(tok, ':');
+		if (!colon)
+			return kerr(k, "'%s' is not key:value", tok);
+		*colon = '\0';
+		if (!strcasecmp(tok, "trtype"))
+			pcie = !strcasecmp(colon + 1, "PCIe");
+		else if (!strcasecmp(tok, "traddr"))
+			bdf = colon + 1;
+	}
+	if (!pcie)
+		return kerr(k, "only local PCIe SSDs (trtype:PCIe) can be exported; an NVMe-oF controller "
+			    "as a backing device is not supported by the kernel target");
+	if (!bdf)
+		return kerr(k, "missing traddr:<PCI address>");
+	if (sscanf(bdf, "%x:%x:%x.%x", &d, &b, &s, &f) == 4) {
+	} else if (sscanf(bdf, "%x:%x.%x", &b, &s, &f) == 3) {
+		d = 0;
+	} else {
+		return kerr(k, "traddr '%s' is not a PCI address like 0000:04:00.0", bdf);
+	}
+	if (d > 0xffff || b > 0xff || s > 0x1f || f > 7)
+		return kerr(k, "traddr '%s' is not a valid PCI address", bdf);
+	for (size_t i = 0; i < k->ps->c->nctrls; i++)
+		if (!strcasecmp(k->ps->c->ctrls[i].name, V(k, 1)))
+			return kerr(k, "controller name %s is already used on line %u", V(k, 1),
+				    k->ps->c->ctrls[i].line);
+	ctl = array_push(&k->ps->c->ctrls, &k->ps->c->nctrls, sizeof(*ctl));
+	ctl->name = xstrdup(V(k, 1));
+	ctl->bdf = xasprintf("%04x:%02x:%02x.%x", d, b, s, f);
+	ctl->line = E(k)->line;
+	kinfo(k, NV_APPLIED, "%s = the kernel NVMe controller at PCI %s; %sn<N> is its namespace N's block "
+	      "device, found through udev when applied", ctl->name, ctl->bdf, ctl->name);
+	return 0;
+}
+
+static int k_hotplug(struct kctx *k)
+{
+	int b = spdk_bool(V(k, 0));
+
+	if (b < 0)
+		return kerr(k, "'%s' is not Yes or No", V(k, 0));
+	k->ps->c->hotplug = b;
+	kinfo(k, NV_APPLIED, b ? "nvmetd disables a namespace when its SSD goes away and re-enables it when the "
+			       "same SSD (PCI address) returns" :
+			       "nvmetd leaves namespaces alone when SSDs go away (HotplugEnable No)");
+	return 0;
+}
+
+/* ---- [SubsystemN] ---- */
+static struct nv_subsys *cur_ss(struct kctx *k) { return &k->ps->c->model->subsys[k->ss]; }
+
+static int k_nqn(struct kctx *k)
+{
+	struct nv_subsys *s = cur_ss(k);
+
+	if (check_nqn(k, V(k, 0)) < 0)
+		return -EINVAL;
+	if (s->nqn)
+		return kerr(k, "subsystem already has NQN %s", s->nqn);
+	for (size_t i = 0; i < k->ps->c->model->nsubsys; i++)
+		if (k->ps->c->model->subsys[i].nqn && streq(k->ps->c->model->subsys[i].nqn, V(k, 0)))
+			return kerr(k, "NQN %s is already used by the subsystem on line %u", V(k, 0),
+				    k->ps->c->model->subsys[i].line);
+	s->nqn = xstrdup(V(k, 0));
+	kinfo(k, NV_APPLIED, "subsystems/%s", s->nqn);
+	return 0;
+}
+
+static int k_listen(struct kctx *k)
+{
+	const char *tr = V(k, 0);
+	_cleanup_free_ char *addr = xstrdup(V(k, 1));
+	char *host, *port, *end;
+	unsigned char buf[16];
+	struct listen *l;
+	long pn;
+	bool v6;
+
+	if (!strcasecmp(tr, "RDMA"))
+		tr = "rdma";
+	else if (!strcasecmp(tr, "TCP"))
+		tr = "tcp";
+	else
+		return kerr(k, "transport '%s' is not supported (RDMA or TCP)", tr);
+	if (addr[0] == '[') {
+		host = addr + 1;
+		end = strchr(host, ']');
+		if (!end || end[1] != ':')
+			return kerr(k, "'%s' is not [IPv6]:port", V(k, 1));
+		*end = '\0';
+		port = end + 2;
+	} else {
+		port = strrchr(addr, ':');
+		if (!port)
+			return kerr(k, "'%s' has no :port", V(k, 1));
+		*port++ = '\0';
+		host = addr;
+	}
+	v6 = strchr(host, ':') != NULL;
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, host, buf) != 1)
+		return kerr(k, "'%s' is not an IP address (host names are not resolved)", host);
+	pn = strtol(port, &end, 10);
+	if (!*port || *end || pn < 1 || pn > 65535)
+		return kerr(k, "'%s' is not a port number", port);
+	l = array_push(&k->ps->ls, &k->ps->nls, sizeof(*l));
+	l->trtype = xstrdup(tr);
+	l->adrfam = xstrdup(v6 ? "ipv6" : "ipv4");
+	l->traddr = xstrdup(host);
+	l->trsvcid = xasprintf("%ld", pn);
+	l->ss = k->ss;
+	l->line = E(k)->line;
+	kinfo(k, NV_APPLIED, "port (addr_trtype %s, addr_adrfam %s, addr_traddr %s, addr_trsvcid %ld) with "
+	      "this subsystem linked", tr, l->adrfam, host, pn);
+	return 0;
+}
+
+static int k_allow_any(struct kctx *k)
+{
+	int b = spdk_bool(V(k, 0));
+
+	if (b < 0)
+		return kerr(k, "'%s' is not Yes or No", V(k, 0));
+	k->ps->acl[k->ss].any_host = b;
+	k->ps->acl[k->ss].any_host_set = true;
+	k->ps->acl[k->ss].any_host_line = E(k)->line;
+	kinfo(k, NV_APPLIED, "attr_allow_any_host = %d", b);
+	return 0;
+}
+
+static int k_host(struct kctx *k)
+{
+	typeof(*k->ps->acl) *a = &k->ps->acl[k->ss];
+	size_t n;
+
+	if (check_nqn(k, V(k, 0)) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < a->nhosts; i++)
+		if (streq(a->hosts[i], V(k, 0)))
+			return kerr(k, "host %s is listed twice", V(k, 0));
+	n = a->nhosts;
+	*(char **)array_push(&a->hosts, &a->nhosts, sizeof(char *)) = xstrdup(V(k, 0));
+	a->host_lines = xrealloc(a->host_lines, a->nhosts * sizeof(unsigned));
+	a->host_lines[n] = E(k)->line;
+	return 0; /* explained once the whole section is known (AllowAnyHost may follow) */
+}
+
+static int k_sn(struct kctx *k)
+{
+	if (strlen(V(k, 0)) > NVMET_SN_MAX || !printable_ascii(V(k, 0)) || !*V(k, 0))
+		return kerr(k, "'%s' must be 1-%d printable ASCII characters", V(k, 0), NVMET_SN_MAX);
+	attrs_set(&cur_ss(k)->attrs, "attr_serial", V(k, 0))->why = xstrdup("SN");
+	kinfo(k, NV_APPLIED, "attr_serial = %s", V(k, 0));
+	return 0;
+}
+
+static int k_mn(struct kctx *k)
+{
+	if (strlen(V(k, 0)) > NVMET_MN_MAX || !printable_ascii(V(k, 0)) || !*V(k, 0))
+		return kerr(k, "'%s' must be 1-%d printable ASCII characters", V(k, 0), NVMET_MN_MAX);
+	attrs_set(&cur_ss(k)->attrs, "attr_model", V(k, 0))->why = xstrdup("MN");
+	kinfo(k, NV_APPLIED, "attr_model = %s", V(k, 0));
+	return 0;
+}
+
+static bool valid_uuid(const char *u)
+{
+	static const char fmt[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+
+	if (strlen(u) != sizeof(fmt) - 1)
+		return false;
+	for (size_t i = 0; fmt[i]; i++)
+		if (fmt[i] == '-' ? u[i] != '-' : !isxdigit((unsigned char)u[i]))
+			return false;
+	return true;
+}
+
+static int k_namespace(struct kctx *k)
+{
+	struct nv_subsys *s = cur_ss(k);
+	struct nv_bdev b;
+	unsigned long long nsid = 0;
+	struct nv_ns *ns;
+
+	if (E(k)->nvals >= 2 && (parse_u64(V(k, 1), &nsid) < 0 || nsid >= NVMET_NSID_MAX))
+		return kerr(k, "'%s' is not a namespace ID (1..%u, or 0 for the next free one)", V(k, 1),
+			    NVMET_NSID_MAX - 1);
+	if (E(k)->nvals >= 3 && !valid_uuid(V(k, 2)))
+		return kerr(k, "'%s' is not a UUID", V(k, 2));
+	if (config_find_bdev(k->ps->c, V(k, 0), &b) < 0)
+		return kerr(k, "bdev '%s' is not defined: name an [Nvme] controller's namespace (Nvme0n1), "
+			    "an [AIO] entry or a [Malloc] disk", V(k, 0));
+	if (nsid == 0) {
+		nsid = 1;
+		while (subsys_ns(s, nsid))
+			nsid++;
+	} else if (subsys_ns(s, nsid)) {
+		return kerr(k, "namespace %llu is already defined on line %u", nsid, subsys_ns(s, nsid)->line);
+	}
+	for (size_t i = 0; i < s->nns; i++)
+		if (!strcasecmp(s->ns[i].bdev, V(k, 0)))
+			return kerr(k, "bdev %s is already namespace %u of this subsystem", V(k, 0), s->ns[i].nsid);
+	ns = array_push(&s->ns, &s->nns, sizeof(*ns));
+	ns->nsid = nsid;
+	ns->bdev = xstrdup(V(k, 0));
+	ns->enable = true;
+	ns->line = E(k)->line;
+	if (E(k)->nvals >= 3)
+		attrs_set(&ns->attrs, "device_uuid", V(k, 2));
+	kinfo(k, NV_APPLIED, "namespaces/%llu: device_path = block device of %s, enable = 1%s", nsid, V(k, 0),
+	      E(k)->nvals >= 3 ? ", device_uuid as given" : "");
+	return 0;
+}
+
+static int k_mode(struct kctx *k)
+{
+	if (!strcasecmp(V(k, 0), "Virtual")) {
+		kinfo(k, NV_NOT_APPLICABLE, "obsolete SPDK key; Virtual mode is what the kernel target does");
+		return 0;
+	}
+	return kerr(k, "'Mode %s' (Direct mode) was removed from SPDK; export namespaces with Namespace lines",
+		    V(k, 0));
+}
+
+static int k_direct_nvme(struct kctx *k)
+{
+	return kerr(k, "is SPDK's removed Direct mode; use [Nvme] TransportId and a Namespace line");
+}
+
+/* ---- [AIO] ---- */
+static int k_aio(struct kctx *k)
+{
+	struct nv_bdev *b;
+	long long bs = 0;
+
+	if (E(k)->nvals == 3 && (kint(k, 2, 512, 65536, &bs) < 0 || (bs & (bs - 1))))
+		return bs ? kerr(k, "block size %lld is not a power of two", bs) : -EINVAL;
+	if (V(k, 0)[0] != '/')
+		return kerr(k, "'%s' must be an absolute path", V(k, 0));
+	for (size_t i = 0; i < k->ps->c->naio; i++)
+		if (!strcasecmp(k->ps->c->aio[i].name, V(k, 1)))
+			return kerr(k, "bdev name %s is already used on line %u", V(k, 1), k->ps->c->aio[i].line);
+	b = array_push(&k->ps->c->aio, &k->ps->c->naio, sizeof(*b));
+	b->kind = BDEV_AIO;
+	b->path = xstrdup(V(k, 0));
+	b->name = xstrdup(V(k, 1));
+	b->block_size = bs;
+	b->line = E(k)->line;
+	kinfo(k, NV_APPLIED, "%s = %s as a namespace's device_path", b->name, b->path);
+	if (bs)
+		kinfo(k, NV_NOT_APPLICABLE, "block size %lld: the kernel uses the device's own logical block size", bs);
+	return 0;
+}
+
+/* ---- [Malloc] ---- */
+static int k_malloc_num(struct kctx *k)
+{
+	long long v;
+
+	if (kint(k, 0, 1, 64, &v) < 0)
+		return -EINVAL;
+	k->ps->c->malloc_luns = v;
+	k->ps->c->malloc_line = E(k)->line;
+	kinfo(k, NV_APPLIED, "Malloc0..Malloc%lld as RAM-backed kernel block devices (null_blk, memory_backed=1)",
+	      v - 1);
+	return 0;
+}
+
+static int k_malloc_size(struct kctx *k)
+{
+	long long v;
+
+	if (kint(k, 0, 1, 1 << 20, &v) < 0)
+		return -EINVAL;
+	k->ps->c->malloc_size_mb = v;
+	kinfo(k, NV_APPLIED, "null_blk size = %lld MiB", v);
+	return 0;
+}
+
+static int k_malloc_bs(struct kctx *k)
+{
+	long long v;
+
+	if (kint(k, 0, 512, 4096, &v) < 0 || (v & (v - 1)))
+		return kerr(k, "block size must be 512, 1024, 2048 or 4096");
+	k->ps->c->malloc_block_size = v;
+	kinfo(k, NV_APPLIED, "null_blk blocksize = %lld", v);
+	return 0;
+}
+
+static const char na_poll[] = "the kernel target is interrupt driven: there is no poller to tune";
+static const char na_host[] = "a host-side NVMe driver setting; the kernel's nvme driver manages the SSD";
+static const char na_dpdk[] = "a DPDK/SPDK process setting; the kernel target has no such process";
+static const char na_buf[] = "buffer sizing is internal to the kernel's transport drivers";
+
+static const struct key_def global_keys[] = {
+	{ "ReactorMask", k_reactor_mask, NULL, 1, 1 },
+	{ "SharedMemoryID", NULL, na_dpdk, 1, 1 },
+	{ "NoPci", NULL, na_dpdk, 1, 1 },
+	{ "TpointGroupMask", NULL, "SPDK tracepoints; use the kernel's nvmet tracepoints (ftrace) instead", 1, 1 },
+	{ "PciBlacklist", NULL, "the kernel's nvme driver keeps every SSD; only exported namespaces are served", 1, 1 },
+	{ "PciWhitelist", NULL, "the kernel's nvme driver keeps every SSD; only exported namespaces are served", 1, 1 },
+	{ "Comment", NULL, "a comment", 0, 64 },
+	{ "LogFacility", NULL, "nvmetd logs to the journal (see nvmetd.conf)", 1, 1 },
+	{ NULL },
+};
+
+static const struct key_def nvmf_keys[] = {
+	{ "MaxQueuesPerSession", k_max_queues, NULL, 1, 1 },
+	{ "MaxQueueDepth", k_queue_depth, NULL, 1, 1 },
+	{ "InCapsuleDataSize", k_inline, NULL, 1, 1 },
+	{ "MaxIOSize", NULL, "the kernel target's maximum transfer size is fixed per transport", 1, 1 },
+	{ "IOUnitSize", NULL, na_buf, 1, 1 },
+	{ "AcceptorPollRate", NULL, na_poll, 1, 1 },
+	{ "AcceptorCore", NULL, na_poll, 1, 1 },
+	{ "MaxSubsystems", NULL, "the kernel target has no subsystem limit", 1, 1 },
+	{ "ConnectionScheduler", NULL, "the kernel spreads queues over CPUs by itself (see ReactorMask for IRQs)", 1, 1 },
+	{ "AdminCmdPassthruIdentifyCtrlr", NULL, "not supported: the kernel target reports its own identify data", 1, 1 },
+	{ NULL },
+};
+
+static const struct key_def transport_keys[] = {
+	{ "Type", k_transport_type, NULL, 1, 1 },
+	{ "MaxQueuesPerSession", k_max_queues, NULL, 1, 1 },
+	{ "MaxQueueDepth", k_queue_depth, NULL, 1, 1 },
+	{ "InCapsuleDataSize", k_inline, NULL, 1, 1 },
+	{ "MaxIOSize", NULL, "the kernel target's maximum transfer size is fixed per transport", 1, 1 },
+	{ "IOUnitSize", NULL, na_buf, 1, 1 },
+	{ "MaxAQDepth", NULL, "the kernel target's admin queue depth is fixed", 1, 1 },
+	{ "NumSharedBuffers", NULL, na_buf, 1, 1 },
+	{ "BufCacheSize", NULL, na_buf, 1, 1 },
+	{ "MaxSRQDepth", NULL, "nvmet-rdma sizes its SRQs itself (module parameter srq_size)", 1, 1 },
+	{ "NoSRQ", NULL, "nvmet-rdma's use_srq module parameter controls SRQs", 1, 1 },
+	{ "C2HSuccess", NULL, "nvmet-tcp decides C2H success optimisation itself", 1, 1 },
+	{ "SockPriority", NULL, "nvmet-tcp's so_priority module parameter sets this", 1, 1 },
+	{ "DifInsertOrStrip", NULL, "protection information is set per port/subsystem (pi_enable), not supported by nvmetd yet", 1, 1 },
+	{ NULL },
+};
+
+static const struct key_def nvme_keys[] = {
+	{ "TransportID", k_transport_id, NULL, 2, 2 },
+	{ "HotplugEnable", k_hotplug, NULL, 1, 1 },
+	{ "RetryCount", NULL, na_host, 1, 1 },
+	{ "NvmeRetryCount", NULL, na_host, 1, 1 },
+	{ "TimeoutUsec", NULL, na_host, 1, 1 },
+	{ "Timeout", NULL, na_host, 1, 1 },
+	{ "NvmeTimeoutValue", NULL, na_host, 1, 1 },
+	{ "ActionOnTimeout", NULL, na_host, 1, 1 },
+	{ "ResetControllerOnTimeout", NULL, na_host, 1, 1 },
+	{ "AdminPollRate", NULL, na_poll, 1, 1 },
+	{ "HotplugPollRate", NULL, "nvmetd learns of SSD hotplug from udev events, not by polling", 1, 1 },
+	{ "HostNQN", NULL, "only used when SPDK attaches to remote NVMe-oF controllers", 1, 1 },
+	{ NULL },
+};
+
+static const struct key_def subsys_keys[] = {
+	{ "NQN", k_nqn, NULL, 1, 1 },
+	{ "Listen", k_listen, NULL, 2, 2 },
+	{ "AllowAnyHost", k_allow_any, NULL, 1, 1 },
+	{ "Host", k_host, NULL, 1, 1 },
+	{ "SN", k_sn, NULL, 1, 1 },
+	{ "MN", k_mn, NULL, 1, 1 },
+	{ "Namespace", k_namespace, NULL, 1, 3 },
+	{ "MaxQueuesPerSession", k_max_queues, NULL, 1, 1 },
+	{ "MaxNamespaces", NULL, "the kernel accepts namespaces up to NSID 0xfffffffe without a preset limit", 1, 1 },
+	{ "Core", NULL, "SPDK no longer pins subsystems to cores; see [Global] ReactorMask", 1, 1 },
+	{ "Mode", k_mode, NULL, 1, 1 },
+	{ "NVMe", k_direct_nvme, NULL, 1, 8 },
+	{ NULL },
+};
+
+static const struct key_def aio_keys[] = {
+	{ "AIO", k_aio, NULL, 2, 3 },
+	{ NULL },
+};
+
+static const struct key_def malloc_keys[] = {
+	{ "NumberOfLuns", k_malloc_num, NULL, 1, 1 },
+	{ "LunSizeInMB", k_malloc_size, NULL, 1, 1 },
+	{ "BlockSize", k_malloc_bs, NULL, 1, 1 },
+	{ NULL },
+};
+
+static const struct key_def *find_key(const struct key_def *t, const char *key)
+{
+	for (; t->key; t++)
+		if (!strcasecmp(t->key, key))
+			return t;
+	/* SPDK's older spelling */
+	if (!strcasecmp(key, "TransportId"))
+		return find_key(t, "TransportID");
+	return NULL;
+}
+
+static int run_keys(struct kctx *k, const struct key_def *table)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < k->sec->n; i++) {
+		const struct key_def *d;
+
+		k->e = &k->sec->e[i];
+		d = find_key(table, k->e->key);
+		if (!d) {
+			_cleanup_free_ char *kn = keyname(k);
+			enum nv_severity sev = k->ps->rep->strict ? NV_ERROR : NV_WARN;
+			report_add(k->ps->rep, sev, k->ps->file, k->e->line, kn, "unknown key '%s' in [%s]%s",
+				   k->e->key, k->sec->name, sev == NV_WARN ? " (ignored)" : "");
+			if (sev == NV_ERROR)
+				ret = -EINVAL;
+			continue;
+		}
+		if ((int)k->e->nvals < d->min_vals || (int)k->e->nvals > d->max_vals) {
+			if (d->min_vals == d->max_vals)
+				kerr(k, "takes %d value%s, got %zu", d->min_vals, d->min_vals == 1 ? "" : "s", k->e->nvals);
+			else
+				kerr(k, "takes %d to %d values, got %zu", d->min_vals, d->max_vals, k->e->nvals);
+			ret = -EINVAL;
+			continue;
+		}
+		if (!d->fn) {
+			kinfo(k, NV_NOT_APPLICABLE, "%s", d->na);
+			continue;
+		}
+		if (d->fn(k) < 0)
+			ret = -EINVAL;
+	}
+	return ret;
+}
+
+static bool section_is(const char *name, const char *prefix, bool numbered)
+{
+	size_t n = strlen(prefix);
+
+	if (strncasecmp(name, prefix, n))
+		return false;
+	if (!numbered)
+		return name[n] == '\0';
+	return true; /* SPDK matches any suffix */
+}
+
+static int finish_subsystem(struct pstate *ps, struct ini_section *sec, size_t ss)
+{
+	struct nv_subsys *s = &ps->c->model->subsys[ss];
+	typeof(*ps->acl) *a = &ps->acl[ss];
+
+	if (!s->nqn) {
+		report_add(ps->rep, NV_ERROR, ps->file, sec->line, NULL, "[%s] has no NQN", sec->name);
+		return -EINVAL;
+	}
+	if (!attrs_get(&s->attrs, "attr_serial"))
+		report_add(ps->rep, NV_WARN, ps->file, sec->line, NULL,
+			   "[%s] has no SN (SPDK requires one); the kernel picks a random serial number", sec->name);
+	attrs_set(&s->attrs, "attr_allow_any_host", a->any_host ? "1" : "0")->why = xstrdup("AllowAnyHost");
+	for (size_t i = 0; i < a->nhosts; i++) {
+		_cleanup_free_ char *kn = xasprintf("[%s] Host", sec->name);
+		if (a->any_host) {
+			report_add(ps->rep, NV_WARN, ps->file, a->host_lines[i], kn,
+				   "Host %s has no effect: AllowAnyHost Yes (line %u) lets every host connect, "
+				   "and the kernel refuses allowed_hosts entries while attr_allow_any_host is 1; "
+				   "set AllowAnyHost No to restrict access to the listed hosts",
+				   a->hosts[i], a->any_host_line);
+			continue;
+		}
+		strv_add_unique(&s->hosts, &s->nhosts, a->hosts[i]);
+		if (!model_host(ps->c->model, a->hosts[i])) {
+			struct nv_host *h = array_push(&ps->c->model->hosts, &ps->c->model->nhosts, sizeof(*h));
+			h->nqn = xstrdup(a->hosts[i]);
+		}
+		report_add(ps->rep, NV_APPLIED, ps->file, a->host_lines[i], kn,
+			   "hosts/%s, linked into subsystems/%s/allowed_hosts", a->hosts[i], s->nqn);
+	}
+	if (!a->any_host && !a->nhosts)
+		report_add(ps->rep, NV_WARN, ps->file, sec->line, NULL,
+			   "[%s] allows no host: add Host lines or AllowAnyHost Yes", sec->name);
+	return 0;
+}
+
+static struct tparams *tparams_for(struct pstate *ps, const char *trtype)
+{
+	for (size_t i = 1; i < ps->ntp; i++)
+		if (ps->tp[i].trtype && streq(ps->tp[i].trtype, trtype))
+			return &ps->tp[i];
+	return NULL;
+}
+
+static long long pick(long long specific, long long global)
+{
+	return specific >= 0 ? specific : global;
+}
+
+static void build_ports(struct pstate *ps)
+{
+	struct nv_model *m = ps->c->model;
+
+	for (size_t i = 0; i < ps->nls; i++) {
+		struct listen *l = &ps->ls[i];
+		struct nv_port *p = NULL;
+		struct tparams *tp = tparams_for(ps, l->trtype);
+		struct nv_subsys *s = &m->subsys[l->ss];
+		long long qd, is;
+		char buf[32];
+		for (size_t j = 0; j < m->nports; j++) {
+			const struct nv_attrs *a = &m->ports[j].attrs;
+			if (streq(attrs_get(a, "addr_trtype"), l->trtype) && streq(attrs_get(a, "addr_traddr"), l->traddr) &&
+			    streq(attrs_get(a, "addr_trsvcid"), l->trsvcid))
+				p = &m->ports[j];
+		}
+		if (!p) {
+			p = array_push(&m->ports, &m->nports, sizeof(*p));
+			p->line = l->line;
+			attrs_set(&p->attrs, "addr_trtype", l->trtype);
+			attrs_set(&p->attrs, "addr_adrfam", l->adrfam);
+			attrs_set(&p->attrs, "addr_traddr", l->traddr);
+			attrs_set(&p->attrs, "addr_trsvcid", l->trsvcid);
+			attrs_set(&p->attrs, "addr_treq", "not specified");
+			qd = pick(tp ? tp->queue_depth : -1, ps->tp[0].queue_depth);
+			if (qd >= 0) {
+				if (streq(l->trtype, "rdma") && qd > NVMET_RDMA_MAX_QUEUE_SIZE)
+					qd = NVMET_RDMA_MAX_QUEUE_SIZE;
+				snprintf(buf, sizeof(buf), "%lld", qd);
+				struct nv_attr *at = attrs_set(&p->attrs, "param_max_queue_size", buf);
+				at->optional = true;
+				at->why = xstrdup("MaxQueueDepth");
+			}
+			is = pick(tp ? tp->inline_size : -1, ps->tp[0].inline_size);
+			if (is >= 0) {
+				if (streq(l->trtype, "rdma") && is > NVMET_RDMA_MAX_INLINE)
+					is = NVMET_RDMA_MAX_INLINE;
+				snprintf(buf, sizeof(buf), "%lld", is);
+				attrs_set(&p->attrs, "param_inline_data_size", buf)->why = xstrdup("InCapsuleDataSize");
+			}
+		}
+		strv_add_unique(&p->subsys, &p->nsubsys, s->nqn);
+		/* qid_max: the subsystem's own key, else its first transport's, else [Nvmf]'s */
+		if (!attrs_get(&s->attrs, "attr_qid_max")) {
+			long long mq = pick(ps->ss_max_queues[l->ss], pick(tp ? tp->max_queues : -1, ps->tp[0].max_queues));
+			if (mq > 0) {
+				snprintf(buf, sizeof(buf), "%lld", mq - 1);
+				attrs_set(&s->attrs, "attr_qid_max", buf)->why = xstrdup("MaxQueuesPerSession");
+			}
+		}
+	}
+	/* Subsystems that listen nowhere still take [Nvmf]/own MaxQueuesPerSession. */
+	for (size_t i = 0; i < m->nsubsys; i++) {
+		struct nv_subsys *s = &m->subsys[i];
+		long long mq = pick(ps->ss_max_queues[i], ps->tp[0].max_queues);
+		char buf[32];
+
+		if (s->nqn && !attrs_get(&s->attrs, "attr_qid_max") && mq > 0) {
+			snprintf(buf, sizeof(buf), "%lld", mq - 1);
+			attrs_set(&s->attrs, "attr_qid_max", buf)->why = xstrdup("MaxQueuesPerSession");
+		}
+	}
+}
+
+static void pstate_free(struct pstate *ps)
+{
+	for (size_t i = 0; i < ps->nls; i++) {
+		free(ps->ls[i].trtype);
+		free(ps->ls[i].adrfam);
+		free(ps->ls[i].traddr);
+		free(ps->ls[i].trsvcid);
+	}
+	free(ps->ls);
+	for (size_t i = 0; i < ps->ntp; i++)
+		free(ps->tp[i].trtype);
+	free(ps->tp);
+	free(ps->ss_max_queues);
+	if (ps->acl)
+		for (size_t i = 0; i < ps->c->model->nsubsys; i++) {
+			strv_free(ps->acl[i].hosts, ps->acl[i].nhosts);
+			free(ps->acl[i].host_lines);
+		}
+	free(ps->acl);
+}
+
+static int interpret(struct ini_file *ini, struct nv_config *c, struct nv_report *rep)
+{
+	struct pstate ps = { .c = c, .rep = rep, .file = ini->path };
+	size_t nsub = 0;
+	int ret = 0;
+
+	for (size_t i = 0; i < ini->n; i++)
+		nsub += section_is(ini->s[i].name, "Subsystem", true);
+	ps.ss_max_queues = xcalloc(nsub, sizeof(long long));
+	ps.acl = xcalloc(nsub, sizeof(*ps.acl));
+	ps.tp = xcalloc(1, sizeof(*ps.tp));
+	ps.ntp = 1;
+	ps.tp[0].max_queues = ps.tp[0].queue_depth = ps.tp[0].inline_size = -1;
+
+	/* Pass 1: devices and transport settings, which subsystem sections refer to. */
+	for (size_t i = 0; i < ini->n; i++) {
+		struct kctx k = { .ps = &ps, .sec = &ini->s[i] };
+		const char *n = ini->s[i].name;
+
+		if (section_is(n, "Global", false))
+			ret |= run_keys(&k, global_keys);
+		else if (section_is(n, "Nvmf", false)) {
+			k.tp = &ps.tp[0];
+			ret |= run_keys(&k, nvmf_keys);
+		} else if (section_is(n, "Transport", true)) {
+			ps.tp = xrealloc(ps.tp, (ps.ntp + 1) * sizeof(*ps.tp));
+			memset(&ps.tp[ps.ntp], 0, sizeof(*ps.tp));
+			k.tp = &ps.tp[ps.ntp++];
+			k.tp->max_queues = k.tp->queue_depth = k.tp->inline_size = -1;
+			ret |= run_keys(&k, transport_keys);
+			if (!k.tp->trtype) {
+				report_add(rep, NV_ERROR, ini->path, ini->s[i].line, NULL, "[%s] has no Type", n);
+				ret = -EINVAL;
+			}
+		} else if (section_is(n, "Nvme", false))
+			ret |= run_keys(&k, nvme_keys);
+		else if (section_is(n, "AIO", false))
+			ret |= run_keys(&k, aio_keys);
+		else if (section_is(n, "Malloc", false))
+			ret |= run_keys(&k, malloc_keys);
+		else if (section_is(n, "Subsystem", true))
+			continue;
+		else if (section_is(n, "Bdev", false) || section_is(n, "QoS", false) || section_is(n, "Ioat", false))
+			report_add(rep, NV_NOT_APPLICABLE, ini->path, ini->s[i].line, n,
+				   "[%s]: SPDK bdev-layer tuning; the kernel block layer needs none", n);
+		else {
+			enum nv_severity sev = rep->strict ? NV_ERROR : NV_WARN;
+			report_add(rep, sev, ini->path, ini->s[i].line, n,
+				   "section [%s] is not supported by nvmetd%s", n, sev == NV_WARN ? " (ignored)" : "");
+			if (sev == NV_ERROR)
+				ret = -EINVAL;
+		}
+	}
+	if (c->malloc_line && !c->malloc_size_mb) {
+		report_add(rep, NV_ERROR, ini->path, c->malloc_line, NULL, "[Malloc] needs LunSizeInMB");
+		ret = -EINVAL;
+	}
+	if (!c->malloc_block_size)
+		c->malloc_block_size = 512;
+
+	/* Pass 2: subsystems. */
+	for (size_t i = 0; i < ini->n; i++) {
+		const char *n = ini->s[i].name;
+		struct kctx k = { .ps = &ps, .sec = &ini->s[i] };
+
+		if (!section_is(n, "Subsystem", true))
+			continue;
+		k.ss = c->model->nsubsys;
+		struct nv_subsys *s = array_push(&c->model->subsys, &c->model->nsubsys, sizeof(*s));
+		s->line = ini->s[i].line;
+		ps.ss_max_queues[k.ss] = -1;
+		if (run_keys(&k, subsys_keys) < 0)
+			ret = -EINVAL;
+		if (finish_subsystem(&ps, &ini->s[i], k.ss) < 0)
+			ret = -EINVAL;
+	}
+	if (ret == 0)
+		build_ports(&ps);
+	pstate_free(&ps);
+	return ret ? -EINVAL : 0;
+}
+
+int config_from_text(const char *path, const char *text, struct nv_config **out, struct nv_report *rep)
+{
+	_cleanup_(ini_freep) struct ini_file *ini = NULL;
+	struct nv_config *c;
+	int r;
+
+	*out = NULL;
+	r = ini_parse(path, text, &ini, rep);
+	if (r < 0)
+		return r;
+	c = xcalloc(1, sizeof(*c));
+	c->path = xstrdup(path);
+	c->model = xcalloc(1, sizeof(*c->model));
+	r = interpret(ini, c, rep);
+	if (r < 0 || report_count(rep, NV_ERROR)) {
+		config_free(c);
+		return -EINVAL;
+	}
+	model_sort(c->model);
+	*out = c;
+	return 0;
+}
+
+int config_load(const char *path, struct nv_config **out, struct nv_report *rep)
+{
+	_cleanup_free_ char *text = NULL;
+	int r;
+
+	*out = NULL;
+	r = read_file(path, &text, NULL);
+	if (r < 0) {
+		report_add(rep, NV_ERROR, path, 0, NULL, "cannot read %s: %s", path, strerror(-r));
+		return r;
+	}
+	return config_from_text(path, text, out, rep);
+}
+
+int config_find_bdev(const struct nv_config *c, const char *name, struct nv_bdev *b)
+{
+	memset(b, 0, sizeof(*b));
+	for (size_t i = 0; i < c->naio; i++)
+		if (!strcasecmp(c->aio[i].name, name)) {
+			*b = c->aio[i];
+			return 0;
+		}
+	for (size_t i = 0; i < c->nctrls; i++) {
+		size_t l = strlen(c->ctrls[i].name);
+		unsigned long long nsid;
+
+		if (strncasecmp(name, c->ctrls[i].name, l) || (name[l] != 'n' && name[l] != 'N'))
+			continue;
+		if (parse_u64(name + l + 1, &nsid) < 0 || nsid == 0 || nsid >= NVMET_NSID_MAX)
+			continue;
+		b->name = (char *)name;
+		b->kind = BDEV_NVME;
+		b->bdf = c->ctrls[i].bdf;
+		b->nsid = nsid;
+		b->line = c->ctrls[i].line;
+		return 0;
+	}
+	if (!strncasecmp(name, "Malloc", 6) && c->malloc_luns) {
+		unsigned long long idx;
+		if (parse_u64(name + 6, &idx) == 0 && idx < c->malloc_luns) {
+			b->name = (char *)name;
+			b->kind = BDEV_MALLOC;
+			b->nsid = idx;
+			b->size_mb = c->malloc_size_mb;
+			b->block_size = c->malloc_block_size;
+			b->line = c->malloc_line;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+void config_free(struct nv_config *c)
+{
+	if (!c)
+		return;
+	model_free(c->model);
+	for (size_t i = 0; i < c->nctrls; i++) {
+		free(c->ctrls[i].name);
+		free(c->ctrls[i].bdf);
+	}
+	free(c->ctrls);
+	for (size_t i = 0; i < c->naio; i++) {
+		free(c->aio[i].name);
+		free(c->aio[i].path);
+	}
+	free(c->aio);
+	free(c->reactor_mask);
+	free(c->path);
+	free(c);
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <libudev.h>
+#include <sys/file.h>
+
+#include "log.h"
+#include "nvmet.h"
+#include "plan.h"
+#include "util.h"
+
+int ctx_new(struct nv_ctx **out)
+{
+	struct nv_ctx *c = xcalloc(1, sizeof(*c));
+	const char *cfs = getenv("NVMET_CONFIGFS_ROOT");
+	const char *sys = getenv("NVMET_SYSFS_ROOT");
+
+	c->fake = (cfs && *cfs) || (sys && *sys);
+	c->configfs = xstrdup(cfs && *cfs ? cfs : "/sys/kernel/config");
+	c->sysfs = xstrdup(sys && *sys ? sys : "/sys");
+	c->nvmet = path_join(c->configfs, "nvmet");
+	c->lock_fd = -1;
+	c->ops = &cfs_real;
+	if (!c->fake) {
+		c->udev = udev_new();
+		if (!c->udev) {
+			int r = -errno;
+			ctx_free(c);
+			return r ? r : -ENOMEM;
+		}
+	}
+	*out = c;
+	return 0;
+}
+
+void ctx_free(struct nv_ctx *c)
+{
+	if (!c)
+		return;
+	if (c->udev)
+		udev_unref(c->udev);
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);
+	free(c->configfs);
+	free(c->sysfs);
+	free(c->nvmet);
+	free(c);
+}
+
+int ctx_lock(struct nv_ctx *c)
+{
+	const char *path = getenv("NVMET_LOCK_FILE");
+
+	if (!path || !*path)
+		path = c->fake ? NULL : NVMET_LOCK_FILE;
+	if (!path) {
+		/* tests: lock inside the fake tree */
+		_cleanup_free_ char *p = path_join(c->configfs, ".nvmetcfg.lock");
+		c->lock_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	} else {
+		c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	}
+	if (c->lock_fd < 0)
+		return -errno;
+	if (flock(c->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK)
+			return -errno;
+		log_notice("waiting for another nvmetcfg/nvmetd to finish applying");
+		if (flock(c->lock_fd, LOCK_EX) < 0)
+			return -errno;
+	}
+	return 0;
+}

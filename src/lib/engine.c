@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+
+#include "engine.h"
+#include "log.h"
+#include "netdev.h"
+#include "util.h"
+
+int engine_load(struct nv_ctx *c, const char *path, bool resolve, struct nv_config **cfg, struct nv_report *rep)
+{
+	_cleanup_(config_freep) struct nv_config *conf = NULL;
+	int r;
+
+	r = config_load(path, &conf, rep);
+	if (r < 0)
+		return r;
+	if (resolve) {
+		r = resolve_namespaces(c, conf, rep);
+		if (r < 0)
+			return r;
+	}
+	*cfg = TAKE_PTR(conf);
+	return 0;
+}
+
+char *engine_port_reason(const struct nv_port *p)
+{
+	const char *tr = attrs_get(&p->attrs, "addr_trtype");
+	const char *fam = attrs_get(&p->attrs, "addr_adrfam");
+	const char *addr = attrs_get(&p->attrs, "addr_traddr");
+	struct addr_info ai;
+
+	if (!tr || !fam || !addr || addr_check(tr, fam, addr, &ai) < 0)
+		return xstrdup("the kernel cannot listen on this address yet");
+	switch (ai.state) {
+	case ADDR_MISSING:
+		return xasprintf("%s is not configured on any interface yet", addr);
+	case ADDR_NO_RDMA:
+		return xasprintf("%s is on %s, which has no RDMA device — load the NIC's RDMA driver, or for "
+				 "soft-RoCE: rdma link add rxe_%s type rxe netdev %s", addr, ai.ifname, ai.ifname, ai.ifname);
+	case ADDR_ROCE_V1_ONLY:
+		return xasprintf("%s is on %s, whose RDMA device %s has only RoCE v1 GIDs; NVMe/RoCEv2 needs v2",
+				 addr, ai.ifname, ai.rdma_dev);
+	case ADDR_OK:
+		break;
+	}
+	return xasprintf("%s on %s%s%s is present, but the kernel refused to listen (see dmesg)", addr, ai.ifname,
+			 *ai.rdma_dev ? " / " : "", ai.rdma_dev);
+}
+
+static bool needs_transport(const struct nv_model *m, const char *t)
+{
+	for (size_t i = 0; m && i < m->nports; i++)
+		if (streq_ptr(attrs_get(&m->ports[i].attrs, "addr_trtype"), t))
+			return true;
+	return false;
+}
+
+int engine_apply(struct nv_ctx *c, struct nv_model *desired, bool dry_run, bool verbose, struct apply_result *res)
+{
+	_cleanup_(model_freep) struct nv_model *live = NULL;
+	struct nv_model empty = { 0 };
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	if (!desired)
+		desired = &empty;
+	if (!dry_run) {
+		r = kernel_prepare(c, needs_transport(desired, "rdma"), needs_transport(desired, "tcp"));
+		if (r < 0)
+			return EXIT_FAILED;
+	}
+	r = live_read(c, &live);
+	if (r < 0) {
+		log_error("cannot read %s: %s", c->nvmet, strerror(-r));
+		return EXIT_FAILED;
+	}
+	plan_build(desired, live, c->nvmet, &res->plan);
+	if (dry_run)
+		return EXIT_OK;
+	report_print_problems(&res->plan.notes, stderr);
+	r = plan_execute(c->ops, c->nvmet, &res->plan, verbose, &res->exec);
+	if (r < 0) {
+		log_error("%s", res->exec.errmsg);
+		if (res->exec.rollback_failed)
+			log_error("rollback was incomplete: check `nvmetcfg show` and re-apply");
+		else
+			log_error("nothing was changed: every operation already done was rolled back");
+		return EXIT_FAILED;
+	}
+	for (size_t i = 0; i < res->exec.nwaiting; i++) {
+		struct waiting_port *w = &res->exec.waiting[i];
+		const struct nv_port *p = model_port(desired, w->id);
+		_cleanup_free_ char *addr = p ? port_address(p) : xstrdup("?");
+
+		w->address = p ? engine_port_reason(p) : xstrdup("unknown port");
+		log_warn("port %u (%s) is waiting: %s; nvmetd brings it up when it can", w->id, addr, w->address);
+	}
+	return res->exec.nwaiting ? EXIT_WAITING : EXIT_OK;
+}
+
+void apply_result_free(struct apply_result *r)
+{
+	plan_free(&r->plan);
+	exec_result_free(&r->exec);
+}

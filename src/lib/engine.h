@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The straight line: nvmf.conf -> desired model; configfs -> live model; diff -> plan -> execute.
+ * nvmetcfg runs it once, nvmetd at start and on reload. */
+#ifndef NVMET_ENGINE_H
+#define NVMET_ENGINE_H
+
+#include "nvmet.h"
+#include "plan.h"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_FAILED = 1,	/* a kernel operation failed; everything done was rolled back */
+	EXIT_CONFIG = 2,	/* usage or config error; nothing was changed */
+	EXIT_WAITING = 3,	/* applied; some ports wait for their address or RDMA device */
+};
+
+/* Parse the config and resolve its devices. Problems go to rep. */
+int engine_load(struct nv_ctx *c, const char *path, bool resolve, struct nv_config **cfg, struct nv_report *rep);
+
+struct apply_result {
+	struct plan plan;
+	struct exec_result exec;
+};
+
+/* Bring the kernel to `desired` (NULL = empty: clear). dry_run builds the plan only.
+ * Returns one of the EXIT_* codes; messages are logged. */
+int engine_apply(struct nv_ctx *c, struct nv_model *desired, bool dry_run, bool verbose, struct apply_result *res);
+void apply_result_free(struct apply_result *r);
+
+/* Explain why a port is waiting ("192.168.20.200 is not configured on any interface"). */
+char *engine_port_reason(const struct nv_port *p);
+
+#endif

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* configfs -> live model. Only attributes nvmetd manages or shows are read; files the running
+ * kernel lacks are simply absent from the model (feature detection by presence). */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+
+#include "nvmet.h"
+#include "util.h"
+
+static const char *const subsys_attrs[] = {
+	"attr_allow_any_host", "attr_serial", "attr_model", "attr_qid_max", "attr_version",
+	"attr_cntlid_min", "attr_cntlid_max", "attr_firmware", "attr_ieee_oui", "attr_pi_enable",
+};
+static const char *const ns_attrs[] = { "device_path", "device_uuid", "device_nguid", "ana_grpid", "buffered_io" };
+static const char *const port_attrs[] = {
+	"addr_trtype", "addr_adrfam", "addr_traddr", "addr_trsvcid", "addr_treq", "addr_tsas",
+	"param_inline_data_size", "param_max_queue_size", "param_pi_enable",
+};
+/* dhchap keys are secrets: never read into the model, never printed. */
+static const char *const host_attrs[] = { "dhchap_hash", "dhchap_dhgroup" };
+
+static void read_attrs(const char *dir, const char *const *names, size_t n, struct nv_attrs *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *p = path_join(dir, names[i]);
+		_cleanup_free_ char *v = NULL;
+
+		if (read_attr(p, &v) == 0)
+			attrs_set(out, names[i], v);
+	}
+}
+
+/* Entries of a directory of symlinks (allowed_hosts, port subsystems). */
+static int read_links(const char *dir, char ***out, size_t *n)
+{
+	char **names = NULL;
+	int r = list_dir(dir, &names);
+
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
+	*out = names;
+	*n = r;
+	return 0;
+}
+
+static int read_subsys(const char *root, const char *nqn, struct nv_subsys *s)
+{
+	_cleanup_free_ char *dir = path_join(root, nqn);
+	_cleanup_free_ char *hdir = path_join(dir, "allowed_hosts");
+	_cleanup_free_ char *nsdir = path_join(dir, "namespaces");
+	char **nss = NULL;
+	int r, n;
+
+	s->nqn = xstrdup(nqn);
+	read_attrs(dir, subsys_attrs, ARRAY_SIZE(subsys_attrs), &s->attrs);
+	r = read_links(hdir, &s->hosts, &s->nhosts);
+	if (r < 0)
+		return r;
+	n = list_dir(nsdir, &nss);
+	if (n < 0)
+		return n == -ENOENT ? 0 : n;
+	for (int i = 0; i < n; i++) {
+		_cleanup_free_ char *d = path_join(nsdir, nss[i]);
+		_cleanup_free_ char *ep = path_join(d, "enable");
+		_cleanup_free_ char *ev = NULL;
+		unsigned long long id;
+		struct nv_ns *ns;
+
+		if (parse_u64(nss[i], &id) < 0)
+			continue;
+		ns = array_push(&s->ns, &s->nns, sizeof(*ns));
+		ns->nsid = id;
+		read_attrs(d, ns_attrs, ARRAY_SIZE(ns_attrs), &ns->attrs);
+		ns->enable = read_attr(ep, &ev) == 0 && streq(ev, "1");
+	}
+	strv_free(nss, n);
+	return 0;
+}
+
+int live_read(struct nv_ctx *c, struct nv_model **out)
+{
+	_cleanup_(model_freep) struct nv_model *m = xcalloc(1, sizeof(*m));
+	_cleanup_free_ char *hroot = path_join(c->nvmet, "hosts");
+	_cleanup_free_ char *sroot = path_join(c->nvmet, "subsystems");
+	_cleanup_free_ char *proot = path_join(c->nvmet, "ports");
+	char **names = NULL;
+	int n, r = 0;
+
+	n = list_dir(hroot, &names);
+	if (n == -ENOENT)
+		goto done; /* nvmet not loaded: nothing is configured */
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		_cleanup_free_ char *d = path_join(hroot, names[i]);
+		struct nv_host *h = array_push(&m->hosts, &m->nhosts, sizeof(*h));
+		h->nqn = xstrdup(names[i]);
+		read_attrs(d, host_attrs, ARRAY_SIZE(host_attrs), &h->attrs);
+	}
+	strv_free(names, n);
+
+	n = list_dir(sroot, &names);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n && r == 0; i++)
+		r = read_subsys(sroot, names[i], array_push(&m->subsys, &m->nsubsys, sizeof(struct nv_subsys)));
+	strv_free(names, n);
+	if (r < 0)
+		return r;
+
+	n = list_dir(proot, &names);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n && r == 0; i++) {
+		_cleanup_free_ char *d = path_join(proot, names[i]);
+		_cleanup_free_ char *sd = path_join(d, "subsystems");
+		unsigned long long id;
+		struct nv_port *p;
+
+		if (parse_u64(names[i], &id) < 0 || id > USHRT_MAX)
+			continue;
+		p = array_push(&m->ports, &m->nports, sizeof(*p));
+		p->id = id;
+		read_attrs(d, port_attrs, ARRAY_SIZE(port_attrs), &p->attrs);
+		r = read_links(sd, &p->subsys, &p->nsubsys);
+	}
+	strv_free(names, n);
+	if (r < 0)
+		return r;
+done:
+	model_sort(m);
+	*out = TAKE_PTR(m);
+	return 0;
+}

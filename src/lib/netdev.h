@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Where a listen address lives: which interface has it, and whether that interface has a
+ * RoCE v2 capable RDMA device (through rdma-core's GID table). */
+#ifndef NVMET_NETDEV_H
+#define NVMET_NETDEV_H
+
+enum addr_state {
+	ADDR_OK,		/* address present (and, for RDMA, a RoCE v2 GID on its interface) */
+	ADDR_MISSING,		/* no interface has this address */
+	ADDR_NO_RDMA,		/* the interface has no RDMA device */
+	ADDR_ROCE_V1_ONLY,	/* only RoCE v1 GIDs: not routable, not what NVMe/RoCEv2 needs */
+};
+
+struct addr_info {
+	enum addr_state state;
+	char ifname[64];
+	char rdma_dev[64];
+};
+
+/* family: "ipv4" or "ipv6"; trtype: "rdma" or "tcp". Returns 0 or -errno. */
+int addr_check(const char *trtype, const char *adrfam, const char *traddr, struct addr_info *out);
+const char *addr_state_str(enum addr_state s);
+
+#endif

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* libnvmetcore: the one library both nvmetcfg and nvmetd link. Context and entry points. */
+#ifndef NVMET_NVMET_H
+#define NVMET_NVMET_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "model.h"
+#include "report.h"
+
+#define NVMET_DEFAULT_CONFIG "/etc/nvmet/nvmf.conf"
+#define NVMET_LOCK_FILE "/run/nvmetcfg.lock"
+
+struct udev;
+struct cfs_ops;
+
+struct nv_ctx {
+	char *configfs;		/* configfs mount point; the nvmet tree is <configfs>/nvmet */
+	char *nvmet;		/* <configfs>/nvmet */
+	char *sysfs;		/* sysfs root */
+	bool fake;		/* roots overridden by the environment: no modules, no udev, no mounts */
+	struct udev *udev;
+	int lock_fd;
+	const struct cfs_ops *ops;	/* configfs calls: real, or a test double */
+};
+
+/* Roots come from NVMET_CONFIGFS_ROOT / NVMET_SYSFS_ROOT when set (tests), else the real ones. */
+int ctx_new(struct nv_ctx **out);
+void ctx_free(struct nv_ctx *c);
+static inline void ctx_freep(struct nv_ctx **c) { ctx_free(*c); }
+
+/* Take the apply lock (flock) so two applies never interleave. Returns 0 or -errno. */
+int ctx_lock(struct nv_ctx *c);
+
+/* Make the nvmet configfs tree available: load nvmet (libkmod), mount configfs if needed. */
+int kernel_prepare(struct nv_ctx *c, bool need_rdma, bool need_tcp);
+/* Load one module by name or alias; 0 or -errno. */
+int kmod_load(const char *name);
+
+/* Read the live nvmet configfs tree. Returns 0 or -errno; an absent tree is an empty model. */
+int live_read(struct nv_ctx *c, struct nv_model **out);
+
+/* Resolve every namespace's bdev to a device_path (udev for NVMe). Errors go to rep. */
+int resolve_namespaces(struct nv_ctx *c, struct nv_config *cfg, struct nv_report *rep);
+/* For show: the NVMe controller PCI address and NSID behind a block device path, if any. */
+int resolve_nvme_path(struct nv_ctx *c, const char *devpath, char **bdf, unsigned *nsid);
+
+#endif

@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* nvmetcfg: the administrator's CLI for the kernel NVMe-oF target, driven by an SPDK-style nvmf.conf. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "engine.h"
+#include "log.h"
+#include "nvmet.h"
+#include "print.h"
+#include "util.h"
+
+struct opts {
+	bool verbose, json, strict;
+	const char *file;
+};
+
+struct cmd {
+	const char *name;
+	int (*fn)(struct nv_ctx *c, struct opts *o);
+	const char *args;
+	const char *help;
+};
+
+static const char *file_or_default(const struct opts *o) { return o->file ? o->file : NVMET_DEFAULT_CONFIG; }
+
+static int load_or_report(struct nv_ctx *c, const struct opts *o, bool resolve, struct nv_config **cfg)
+{
+	struct nv_report rep = { .strict = o->strict };
+	int r = engine_load(c, file_or_default(o), resolve, cfg, &rep);
+
+	report_print_problems(&rep, stderr);
+	report_free(&rep);
+	return r < 0 ? EXIT_CONFIG : EXIT_OK;
+}
+
+static int cmd_apply(struct nv_ctx *c, struct opts *o)
+{
+	_cleanup_(config_freep) struct nv_config *cfg = NULL;
+	struct apply_result res;
+	int r;
+
+	r = ctx_lock(c);
+	if (r < 0) {
+		log_error("cannot take the apply lock: %s", strerror(-r));
+		return EXIT_FAILED;
+	}
+	if ((r = load_or_report(c, o, true, &cfg)))
+		return r;
+	r = engine_apply(c, cfg->model, false, o->verbose, &res);
+	if (r == EXIT_OK || r == EXIT_WAITING)
+		printf("%s: %zu change%s applied%s\n", file_or_default(o), res.exec.writes,
+		       res.exec.writes == 1 ? "" : "s", res.exec.nwaiting ? ", some ports waiting (see above)" : "");
+	apply_result_free(&res);
+	return r;
+}
+
+static int cmd_plan(struct nv_ctx *c, struct opts *o)
+{
+	_cleanup_(config_freep) struct nv_config *cfg = NULL;
+	struct apply_result res;
+	int r;
+
+	if ((r = load_or_report(c, o, true, &cfg)))
+		return r;
+	r = engine_apply(c, cfg->model, true, false, &res);
+	if (r == EXIT_OK) {
+		report_print_problems(&res.plan.notes, stdout);
+		if (res.plan.n == 0)
+			printf("no changes: the live target already matches %s\n", file_or_default(o));
+		else {
+			printf("%zu operation%s would be applied:\n", res.plan.n, res.plan.n == 1 ? "" : "s");
+			plan_print(&res.plan, stdout);
+		}
+	}
+	apply_result_free(&res);
+	return r;
+}
+
+static const char *sev_word(enum nv_severity s)
+{
+	switch (s) {
+	case NV_ERROR: return "error";
+	case NV_WARN: return "warning";
+	case NV_APPLIED: return "applied";
+	case NV_NOT_APPLICABLE: return "not applicable";
+	}
+	return "?";
+}
+
+static int cmp_diag(const void *a, const void *b)
+{
+	const struct nv_diag *x = a, *y = b;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static int cmd_check(struct nv_ctx *c, struct opts *o)
+{
+	_cleanup_(config_freep) struct nv_config *cfg = NULL;
+	struct nv_report rep = { .strict = o->strict };
+	int r;
+
+	r = engine_load(c, file_or_default(o), !c->fake, &cfg, &rep);
+	if (rep.n)
+		qsort(rep.d, rep.n, sizeof(*rep.d), cmp_diag);
+	for (size_t i = 0; i < rep.n; i++) {
+		const struct nv_diag *d = &rep.d[i];
+		if (d->line)
+			printf("%s:%u: ", d->file, d->line);
+		else if (d->file)
+			printf("%s: ", d->file);
+		if (d->key)
+			printf("%s: ", d->key);
+		printf("%s: %s\n", sev_word(d->sev), d->msg);
+	}
+	printf("%zu error%s, %zu warning%s\n", report_count(&rep, NV_ERROR), report_count(&rep, NV_ERROR) == 1 ? "" : "s",
+	       report_count(&rep, NV_WARN), report_count(&rep, NV_WARN) == 1 ? "" : "s");
+	report_free(&rep);
+	return r < 0 ? EXIT_CONFIG : EXIT_OK;
+}
+
+static int live_text(struct nv_ctx *c, bool json, char **out)
+{
+	_cleanup_(model_freep) struct nv_model *live = NULL;
+	int r = live_read(c, &live);
+
+	if (r < 0) {
+		log_error("cannot read %s: %s", c->nvmet, strerror(-r));
+		return r;
+	}
+	return json ? print_json(live, out) : print_conf(c, live, out);
+}
+
+static int cmd_show(struct nv_ctx *c, struct opts *o)
+{
+	_cleanup_free_ char *text = NULL;
+
+	if (o->file) {
+		log_error("show takes no file (did you mean save?)");
+		return EXIT_CONFIG;
+	}
+	if (live_text(c, o->json, &text) < 0)
+		return EXIT_FAILED;
+	fputs(text, stdout);
+	if (o->json)
+		fputc('\n', stdout);
+	return EXIT_OK;
+}
+
+static int cmd_save(struct nv_ctx *c, struct opts *o)
+{
+	_cleanup_free_ char *text = NULL;
+	const char *path = file_or_default(o);
+	int r;
+
+	if (live_text(c, false, &text) < 0)
+		return EXIT_FAILED;
+	r = write_file_atomic(path, text, strlen(text), 0644);
+	if (r < 0) {
+		log_error("cannot write %s: %s", path, strerror(-r));
+		return EXIT_FAILED;
+	}
+	printf("saved the live target to %s\n", path);
+	return EXIT_OK;
+}
+
+static int cmd_clear(struct nv_ctx *c, struct opts *o)
+{
+	struct apply_result res;
+	int r;
+
+	if (o->file) {
+		log_error("clear takes no file");
+		return EXIT_CONFIG;
+	}
+	r = ctx_lock(c);
+	if (r < 0) {
+		log_error("cannot take the apply lock: %s", strerror(-r));
+		return EXIT_FAILED;
+	}
+	r = engine_apply(c, NULL, false, o->verbose, &res);
+	if (r == EXIT_OK)
+		printf("cleared: %zu change%s\n", res.exec.writes, res.exec.writes == 1 ? "" : "s");
+	apply_result_free(&res);
+	return r;
+}
+
+static const struct cmd commands[] = {
+	{ "apply", cmd_apply, "[FILE]", "make the live target match FILE (default " NVMET_DEFAULT_CONFIG ")" },
+	{ "plan", cmd_plan, "[FILE]", "list the operations apply would do; change nothing" },
+	{ "check", cmd_check, "[FILE]", "explain every key of FILE: what it maps to, or why it does not apply" },
+	{ "show", cmd_show, "", "print the live target as nvmf.conf (or --json)" },
+	{ "save", cmd_save, "[FILE]", "write the live target to FILE atomically (default " NVMET_DEFAULT_CONFIG ")" },
+	{ "clear", cmd_clear, "", "remove every port, subsystem and host from the live target" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: nvmetcfg [OPTIONS] COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-6s %-7s %s\n", commands[i].name, commands[i].args, commands[i].help);
+	fprintf(f, "\noptions:\n"
+		   "  -v, --verbose   list each configfs operation as it is done\n"
+		   "  -j, --json      show: JSON instead of nvmf.conf\n"
+		   "      --strict    unknown sections and keys are errors, not warnings\n"
+		   "  -h, --help      this text\n"
+		   "\nexit status: 0 done; 1 a kernel operation failed and everything was rolled back;\n"
+		   "2 usage or config error, nothing changed; 3 applied, but a port waits for its address or RDMA device\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "verbose", no_argument, NULL, 'v' }, { "json", no_argument, NULL, 'j' },
+		{ "strict", no_argument, NULL, 'S' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	_cleanup_(ctx_freep) struct nv_ctx *c = NULL;
+	struct opts o = { 0 };
+	const struct cmd *cmd = NULL;
+	int opt, r;
+
+	log_init("nvmetcfg");
+	while ((opt = getopt_long(argc, argv, "+vjh", lopts, NULL)) != -1) {
+		switch (opt) {
+		case 'v': o.verbose = true; break;
+		case 'j': o.json = true; break;
+		case 'S': o.strict = true; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_CONFIG;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_CONFIG;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (streq(argv[optind], commands[i].name))
+			cmd = &commands[i];
+	if (!cmd) {
+		log_error("unknown command '%s'", argv[optind]);
+		usage(stderr);
+		return EXIT_CONFIG;
+	}
+	/* options may also follow the command */
+	optind++;
+	while ((opt = getopt_long(argc, argv, "vjh", lopts, NULL)) != -1) {
+		switch (opt) {
+		case 'v': o.verbose = true; break;
+		case 'j': o.json = true; break;
+		case 'S': o.strict = true; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_CONFIG;
+		}
+	}
+	if (optind < argc)
+		o.file = argv[optind++];
+	if (optind < argc) {
+		log_error("%s: unexpected argument '%s'", cmd->name, argv[optind]);
+		return EXIT_CONFIG;
+	}
+	if (o.verbose)
+		log_set_level(LOG_INFO);
+	r = ctx_new(&c);
+	if (r < 0) {
+		log_error("cannot initialise: %s", strerror(-r));
+		return EXIT_FAILED;
+	}
+	return cmd->fn(c, &o);
+}

@@ -1,0 +1,106 @@
+#!/bin/bash
+# Helpers for test scripts that run inside the guest (sourced). TAP-like output: "ok N - what" /
+# "not ok N - what"; the script's last line is "# N passed, N failed" and its exit status 1 on failure.
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+NVMETCFG=${NVMETCFG:-$TOP/src/nvmetcfg/nvmetcfg}
+CFS=/sys/kernel/config/nvmet
+T=$(mktemp -d /tmp/nvt.XXXXXX)
+TARGET_IP=192.168.20.200
+INIT_IP=192.168.20.100
+NS=initiator
+_pass=0
+_fail=0
+
+ok() { _pass=$((_pass + 1)); echo "ok $((_pass + _fail)) - $*"; }
+nok() { _fail=$((_fail + 1)); echo "not ok $((_pass + _fail)) - $*"; }
+# check "description" command...: passes when the command succeeds
+check() { local d=$1; shift; if "$@" >"$T/check.out" 2>&1; then ok "$d"; else nok "$d"; sed 's/^/#   /' "$T/check.out" | tail -n 15; fi; }
+# expect_eq "description" actual expected
+expect_eq() { if [[ $2 == "$3" ]]; then ok "$1"; else nok "$1"; echo "#   got:      '$2'"; echo "#   expected: '$3'"; fi; }
+finish() { echo "# $_pass passed, $_fail failed"; [[ $_fail == 0 ]]; exit $?; }
+info() { echo "# $*"; }
+
+# The guest's NVMe SSD (serial NVMETD-SSD-0001): load the driver, wait for it, print its PCI address.
+ssd_bdf() {
+	modprobe nvme
+	local i c
+	for i in $(seq 1 100); do
+		for c in /sys/class/nvme/nvme*; do
+			[[ -e $c/serial ]] || continue
+			if [[ $(tr -d ' ' <"$c/serial") == NVMETD-SSD-0001 ]] && ls "$c"/nvme*n1 >/dev/null 2>&1; then
+				basename "$(readlink -f "$c/device")"
+				return 0
+			fi
+		done
+		sleep 0.1
+	done
+	return 1
+}
+
+# Block device of the backing SSD's namespace 1 (whatever the kernel called it).
+ssd_dev() {
+	local c
+	for c in /sys/class/nvme/nvme*; do
+		if [[ $(tr -d ' ' <"$c/serial") == NVMETD-SSD-0001 ]]; then
+			for n in /sys/block/nvme*n1; do
+				[[ $(cat "$n/device/serial" 2>/dev/null | tr -d ' ') == NVMETD-SSD-0001 ]] && { echo "/dev/$(basename "$n")"; return 0; }
+			done
+		fi
+	done
+	return 1
+}
+
+# Target side veth with TARGET_IP, initiator side in netns $NS with INIT_IP, soft-RoCE on both.
+net_setup() {
+	ip link add veth-t type veth peer name veth-i
+	ip netns add $NS
+	ip link set veth-i netns $NS
+	ip addr add $TARGET_IP/24 dev veth-t
+	ip link set veth-t up
+	ip netns exec $NS ip addr add $INIT_IP/24 dev veth-i
+	ip netns exec $NS ip link set veth-i up
+	ip netns exec $NS ip link set lo up
+	if [[ ${1:-rdma} == rdma ]]; then
+		modprobe rdma_rxe
+		rdma link add rxe_t type rxe netdev veth-t
+		ip netns exec $NS rdma link add rxe_i type rxe netdev veth-i
+	fi
+	modprobe nvme-fabrics
+}
+
+# Write the guide's nvmf.conf with this guest's SSD address.
+guide_conf() {
+	sed "s/0000:04:00.0/$1/" "$TOP/conf/nvmf.conf" >"$2"
+}
+
+# Every attribute and link of the nvmet tree, for byte-for-byte comparisons.
+cfs_snapshot() {
+	(cd $CFS && find . -mindepth 1 | sort | while read -r f; do
+		if [[ -L $f ]]; then echo "$f -> $(readlink "$f" | sed 's|.*/nvmet/||')"
+		elif [[ -f $f && -r $f ]]; then
+			case $f in *revalidate_size|*dhchap*) continue ;; esac
+			echo "$f = $(cat "$f" 2>/dev/null | tr '\n' ' ')"
+		else echo "$f/"; fi
+	done)
+}
+
+# Wait until the initiator sees a block device for subsystem NQN; print its /dev path.
+fabric_dev() {
+	local nqn=$1 i c
+	for i in $(seq 1 100); do
+		for c in /sys/class/nvme/nvme*; do
+			[[ -e $c/subsysnqn ]] || continue
+			if [[ $(cat "$c/subsysnqn") == "$nqn" && $(cat "$c/transport") != pcie ]]; then
+				local ns
+				# the visible disk (nvmeXnY), not a hidden multipath path device (nvmeXcYnZ)
+				ns=$(ls -d /sys/block/nvme*n* 2>/dev/null | grep -E '/nvme[0-9]+n[0-9]+$' | while read -r b; do
+					[[ -b /dev/$(basename "$b") ]] || continue
+					[[ $(cat "$b/device/subsysnqn" 2>/dev/null) == "$nqn" ]] && basename "$b"; done | head -n1)
+				[[ -n $ns ]] && { echo "/dev/$ns"; return 0; }
+			fi
+		done
+		sleep 0.1
+	done
+	return 1
+}
