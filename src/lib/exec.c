@@ -133,6 +133,7 @@ int plan_execute(const struct cfs_ops *ops, const char *root, const struct plan 
 			log_warn("%s: this kernel has no %s; %s not applied", o->obj, strrchr(o->path, '/') + 1,
 				 o->why ? o->why : "");
 			res->skipped++;
+			r = 0;
 			continue;
 		}
 		if (r == -EADDRNOTAVAIL && o->type == OP_LINK && o->port_link) {
@@ -144,6 +145,7 @@ int plan_execute(const struct cfs_ops *ops, const char *root, const struct plan 
 			}
 			if (verbose)
 				printf("  wait   %s (address not available yet)\n", o->path);
+			r = 0;
 			continue;
 		}
 		if (r < 0)

@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "faketree.h"
+#include "util.h"
+
+void faketree_put(const char *path, const char *content)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		abort();
+	fputs(content, f);
+	fclose(f);
+}
+
+static void put_in(const char *dir, const char *name, const char *content)
+{
+	_cleanup_free_ char *p = path_join(dir, name);
+	faketree_put(p, content);
+}
+
+static void sub(const char *dir, const char *name)
+{
+	_cleanup_free_ char *p = path_join(dir, name);
+	mkdir(p, 0755);
+}
+
+static char *read_str(const char *dir, const char *name)
+{
+	_cleanup_free_ char *p = path_join(dir, name);
+	char *v = NULL;
+	if (read_attr(p, &v) < 0)
+		return NULL;
+	return v;
+}
+
+static bool dir_empty(const char *dir, const char *name)
+{
+	_cleanup_free_ char *p = path_join(dir, name);
+	char **v = NULL;
+	int n = list_dir(p, &v);
+	strv_free(v, n > 0 ? n : 0);
+	return n <= 0;
+}
+
+/* What kind of configfs object a path is. */
+enum kind { K_OTHER, K_SUBSYS, K_NS, K_PORT, K_HOST };
+static enum kind kind_of(struct faketree *t, const char *path, char *parent, size_t len)
+{
+	const char *rel = path + strlen(t->nvmet);
+	int depth = 0;
+
+	snprintf(parent, len, "%s", path);
+	for (const char *c = rel; *c; c++)
+		depth += *c == '/';
+	if (!strncmp(rel, "/subsystems/", 12) && depth == 2)
+		return K_SUBSYS;
+	if (!strncmp(rel, "/subsystems/", 12) && depth == 4 && strstr(rel, "/namespaces/"))
+		return K_NS;
+	if (!strncmp(rel, "/ports/", 7) && depth == 2)
+		return K_PORT;
+	if (!strncmp(rel, "/hosts/", 7) && depth == 2)
+		return K_HOST;
+	return K_OTHER;
+}
+
+static int step(struct faketree *t)
+{
+	t->calls++;
+	if (t->fail_at && t->calls == t->fail_at)
+		return -t->fail_err;
+	return 0;
+}
+
+static int f_mkdir(void *ud, const char *path)
+{
+	struct faketree *t = ud;
+	char dummy[4096];
+	int r = step(t);
+
+	if (r)
+		return r;
+	if (mkdir(path, 0755) < 0)
+		return -errno;
+	switch (kind_of(t, path, dummy, sizeof(dummy))) {
+	case K_SUBSYS:
+		put_in(path, "attr_allow_any_host", "0\n");
+		put_in(path, "attr_serial", "8a2c5e1f0b3d4c6e\n");
+		put_in(path, "attr_model", "Linux\n");
+		put_in(path, "attr_qid_max", "128\n");
+		put_in(path, "attr_version", "1.3\n");
+		put_in(path, "attr_cntlid_min", "1\n");
+		put_in(path, "attr_cntlid_max", "65519\n");
+		sub(path, "allowed_hosts");
+		sub(path, "namespaces");
+		break;
+	case K_NS:
+		put_in(path, "device_path", "\n");
+		put_in(path, "device_uuid", "3f1c2a4b-0000-4000-8000-0123456789ab\n");
+		put_in(path, "device_nguid", "00000000-0000-0000-0000-000000000000\n");
+		put_in(path, "enable", "0\n");
+		put_in(path, "ana_grpid", "1\n");
+		put_in(path, "buffered_io", "0\n");
+		break;
+	case K_PORT:
+		put_in(path, "addr_trtype", "\n");
+		put_in(path, "addr_adrfam", "\n");
+		put_in(path, "addr_traddr", "\n");
+		put_in(path, "addr_trsvcid", "\n");
+		put_in(path, "addr_treq", "not specified\n");
+		put_in(path, "param_inline_data_size", "-1\n");
+		if (t->v612)
+			put_in(path, "param_max_queue_size", "-1\n");
+		sub(path, "subsystems");
+		sub(path, "referrals");
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static int rm_files(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(p) : unlink(p);
+}
+
+static int f_rmdir(void *ud, const char *path)
+{
+	struct faketree *t = ud;
+	char dummy[4096];
+	int r = step(t);
+
+	if (r)
+		return r;
+	switch (kind_of(t, path, dummy, sizeof(dummy))) {
+	case K_SUBSYS:
+		if (!dir_empty(path, "allowed_hosts") || !dir_empty(path, "namespaces"))
+			return -ENOTEMPTY;
+		break;
+	case K_PORT:
+		if (!dir_empty(path, "subsystems"))
+			return -ENOTEMPTY;
+		break;
+	default:
+		break;
+	}
+	return nftw(path, rm_files, 8, FTW_DEPTH | FTW_PHYS) < 0 ? -errno : 0;
+}
+
+static int f_write(void *ud, const char *path, const char *value)
+{
+	struct faketree *t = ud;
+	_cleanup_free_ char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	const char *name = slash + 1;
+	char dummy[4096];
+	struct stat st;
+	int r = step(t);
+
+	if (r)
+		return r;
+	if (stat(path, &st) < 0)
+		return -ENOENT; /* configfs: no such attribute */
+	*slash = '\0';
+	switch (kind_of(t, dir, dummy, sizeof(dummy))) {
+	case K_NS: {
+		_cleanup_free_ char *en = read_str(dir, "enable");
+		if (!strncmp(name, "device_", 7) && en && streq(en, "1"))
+			return -EBUSY;
+		if (streq(name, "enable") && streq(value, "1")) {
+			_cleanup_free_ char *dp = read_str(dir, "device_path");
+			if (!dp || access(dp, F_OK) < 0)
+				return -ENOENT;
+		}
+		break;
+	}
+	case K_PORT:
+		if ((!strncmp(name, "addr_", 5) || !strncmp(name, "param_", 6)) && !dir_empty(dir, "subsystems"))
+			return -EACCES;
+		break;
+	case K_SUBSYS:
+		if (streq(name, "attr_allow_any_host") && streq(value, "1") && !dir_empty(dir, "allowed_hosts"))
+			return -EINVAL;
+		if (streq(name, "attr_serial") && strlen(value) > 20)
+			return -EINVAL;
+		break;
+	default:
+		break;
+	}
+	{
+		_cleanup_free_ char *v = xasprintf("%s\n", value);
+		faketree_put(path, v);
+	}
+	return 0;
+}
+
+static int f_symlink(void *ud, const char *target, const char *link)
+{
+	struct faketree *t = ud;
+	int r = step(t);
+
+	if (r)
+		return r;
+	if (strstr(link, "/allowed_hosts/")) {
+		_cleanup_free_ char *dir = xstrdup(link);
+		*strstr(dir, "/allowed_hosts/") = '\0';
+		_cleanup_free_ char *any = read_str(dir, "attr_allow_any_host");
+		if (any && streq(any, "1"))
+			return -EINVAL;
+	}
+	if (strstr(link, "/ports/") && t->no_addr) {
+		_cleanup_free_ char *dir = xstrdup(link);
+		*strstr(dir, "/subsystems/") = '\0';
+		_cleanup_free_ char *a = read_str(dir, "addr_traddr");
+		if (a && streq(a, t->no_addr))
+			return -EADDRNOTAVAIL;
+	}
+	return symlink(target, link) < 0 ? -errno : 0;
+}
+
+static int f_unlink(void *ud, const char *path)
+{
+	struct faketree *t = ud;
+	int r = step(t);
+
+	if (r)
+		return r;
+	return unlink(path) < 0 ? -errno : 0;
+}
+
+struct faketree *faketree_new(bool v612)
+{
+	struct faketree *t = xcalloc(1, sizeof(*t));
+	char tmpl[] = "/tmp/nvmet-fake.XXXXXX";
+
+	if (!mkdtemp(tmpl))
+		abort();
+	t->root = xstrdup(tmpl);
+	t->nvmet = path_join(t->root, "nvmet");
+	t->v612 = v612;
+	mkdir(t->nvmet, 0755);
+	sub(t->nvmet, "hosts");
+	sub(t->nvmet, "ports");
+	sub(t->nvmet, "subsystems");
+	t->ops = (struct cfs_ops){ f_mkdir, f_rmdir, f_write, f_symlink, f_unlink, t };
+	return t;
+}
+
+static char *snap_buf;
+static size_t snap_len;
+static FILE *snap_f;
+static size_t snap_skip;
+
+static int snap_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)ftw;
+	if (strstr(p, ".nvmetcfg.lock"))
+		return 0;
+	if (flag == FTW_SL) {
+		char buf[4096];
+		ssize_t n = readlink(p, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		fprintf(snap_f, "%s -> %s\n", p + snap_skip, buf + snap_skip);
+	} else if (S_ISREG(st->st_mode)) {
+		char *v = NULL;
+		read_file(p, &v, NULL);
+		fprintf(snap_f, "%s = %s", p + snap_skip, v ? v : "");
+		free(v);
+	} else {
+		fprintf(snap_f, "%s/\n", p + snap_skip);
+	}
+	return 0;
+}
+
+static int cmp_lines(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+char *faketree_snapshot(struct faketree *t)
+{
+	char **lines = NULL, *save = NULL, *out;
+	size_t n = 0;
+	FILE *f;
+
+	snap_f = open_memstream(&snap_buf, &snap_len);
+	snap_skip = strlen(t->root);
+	nftw(t->nvmet, snap_one, 8, FTW_PHYS);
+	fclose(snap_f);
+	for (char *l = strtok_r(snap_buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		*(char **)array_push(&lines, &n, sizeof(char *)) = l;
+	qsort(lines, n, sizeof(char *), cmp_lines);
+	f = open_memstream(&out, &snap_len);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s\n", lines[i]);
+	fclose(f);
+	free(lines);
+	free(snap_buf);
+	return out;
+}
+
+void faketree_free(struct faketree *t)
+{
+	if (!t)
+		return;
+	nftw(t->root, rm_files, 8, FTW_DEPTH | FTW_PHYS);
+	free(t->root);
+	free(t->nvmet);
+	free(t->no_addr);
+	free(t);
+}

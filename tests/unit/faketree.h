@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* A temporary directory that behaves like nvmet's configfs for the engine: mkdir creates the
+ * kernel's default attributes and groups, writes follow the kernel's rules (EBUSY/EACCES/EINVAL),
+ * and any operation can be made to fail on demand to exercise rollback. */
+#ifndef FAKETREE_H
+#define FAKETREE_H
+
+#include <stdbool.h>
+
+#include "plan.h"
+
+struct faketree {
+	char *root;		/* the fake configfs mount point */
+	char *nvmet;		/* root/nvmet */
+	bool v612;		/* emulate 6.12's extra attributes (param_max_queue_size, ...) */
+	int calls;		/* operations performed so far */
+	int fail_at;		/* fail the Nth operation (1-based), 0 = never */
+	int fail_err;
+	char *no_addr;		/* ports with this traddr refuse links with EADDRNOTAVAIL */
+	struct cfs_ops ops;
+};
+
+struct faketree *faketree_new(bool v612);
+void faketree_free(struct faketree *t);
+/* Every file, its content and every link target, sorted: equal snapshots = byte-for-byte equal trees. */
+char *faketree_snapshot(struct faketree *t);
+/* Write a file (creating it) under root, for test fixtures. */
+void faketree_put(const char *path, const char *content);
+
+#endif
