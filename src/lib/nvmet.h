@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "config.h"
+#include "spdkconf.h"
 #include "model.h"
 #include "report.h"
 

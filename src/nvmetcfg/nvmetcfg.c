@@ -6,7 +6,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "config.h"
+#include "spdkconf.h"
 #include "engine.h"
 #include "log.h"
 #include "nvmet.h"

@@ -1,1 +1,201 @@
-int main(void){return 77;}
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* SPDK nvmf.conf semantics: the guide's file, what each key maps to, and every class of bad input. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <string.h>
+
+#include "spdkconf.h"
+#include "util.h"
+
+static char *guide;
+
+static int load_guide(void **state)
+{
+	(void)state;
+	assert_int_equal(read_file(SRCDIR "/conf/nvmf.conf", &guide, NULL), 0);
+	return 0;
+}
+
+static int free_guide(void **state)
+{
+	(void)state;
+	free(guide);
+	return 0;
+}
+
+static const struct nv_diag *find_diag(const struct nv_report *r, unsigned line, enum nv_severity sev)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->d[i].line == line && r->d[i].sev == sev)
+			return &r->d[i];
+	return NULL;
+}
+
+static void test_guide(void **state)
+{
+	(void)state;
+	struct nv_report rep = { 0 };
+	struct nv_config *c = NULL;
+	struct nv_subsys *s;
+	struct nv_port *p;
+	struct nv_bdev b;
+
+	assert_int_equal(config_from_text("nvmf.conf", guide, &c, &rep), 0);
+	assert_int_equal(report_count(&rep, NV_ERROR), 0);
+	assert_int_equal(c->model->nsubsys, 1);
+	s = &c->model->subsys[0];
+	assert_string_equal(s->nqn, "nqn.2016-06.io.spdk:cnode1");
+	assert_string_equal(attrs_get(&s->attrs, "attr_serial"), "SPDK00000000000001");
+	assert_string_equal(attrs_get(&s->attrs, "attr_allow_any_host"), "1");
+	assert_string_equal(attrs_get(&s->attrs, "attr_qid_max"), "3");
+	/* AllowAnyHost Yes wins: no host objects, no allowed_hosts links, and a warning on the Host line */
+	assert_int_equal(s->nhosts, 0);
+	assert_int_equal(c->model->nhosts, 0);
+	assert_non_null(find_diag(&rep, 23, NV_WARN));
+	assert_non_null(strstr(find_diag(&rep, 23, NV_WARN)->msg, "AllowAnyHost Yes"));
+	assert_int_equal(s->nns, 1);
+	assert_int_equal(s->ns[0].nsid, 1);
+	assert_int_equal(config_find_bdev(c, s->ns[0].bdev, &b), 0);
+	assert_int_equal(b.kind, BDEV_NVME);
+	assert_string_equal(b.bdf, "0000:04:00.0");
+	assert_int_equal(b.nsid, 1);
+	assert_int_equal(c->model->nports, 1);
+	p = &c->model->ports[0];
+	assert_string_equal(attrs_get(&p->attrs, "addr_trtype"), "rdma");
+	assert_string_equal(attrs_get(&p->attrs, "addr_adrfam"), "ipv4");
+	assert_string_equal(attrs_get(&p->attrs, "addr_traddr"), "192.168.20.200");
+	assert_string_equal(attrs_get(&p->attrs, "addr_trsvcid"), "4791");
+	/* MaxQueueDepth 1024 over RDMA: capped to what nvmet-rdma keeps, applied only where the file exists */
+	assert_string_equal(attrs_get(&p->attrs, "param_max_queue_size"), "128");
+	assert_true(attrs_find(&p->attrs, "param_max_queue_size")->optional);
+	assert_int_equal(p->nsubsys, 1);
+	assert_true(c->has_reactor_mask);
+	assert_string_equal(c->reactor_mask, "0x0F");
+	/* every key is explained: applied or not applicable */
+	assert_non_null(find_diag(&rep, 9, NV_NOT_APPLICABLE));	 /* AcceptorPollRate */
+	for (unsigned l = 13; l <= 16; l++)
+		assert_non_null(find_diag(&rep, l, NV_NOT_APPLICABLE)); /* RetryCount..AdminPollRate */
+	assert_non_null(find_diag(&rep, 4, NV_APPLIED));	 /* ReactorMask */
+	assert_non_null(find_diag(&rep, 17, NV_APPLIED));	 /* HotplugEnable */
+	report_free(&rep);
+	config_free(c);
+}
+
+/* Each bad input gives an error on the right line that names the problem. */
+static void expect_error(const char *text, unsigned line, const char *needle, bool strict)
+{
+	struct nv_report rep = { .strict = strict };
+	struct nv_config *c = NULL;
+	const struct nv_diag *d;
+
+	assert_int_equal(config_from_text("bad.conf", text, &c, &rep), -EINVAL);
+	assert_null(c);
+	d = find_diag(&rep, line, NV_ERROR);
+	if (!d || !strstr(d->msg, needle)) {
+		for (size_t i = 0; i < rep.n; i++)
+			print_message("  %u: %d %s\n", rep.d[i].line, rep.d[i].sev, rep.d[i].msg);
+		fail_msg("no error at line %u containing '%s'", line, needle);
+	}
+	report_free(&rep);
+}
+
+#define SUB "[Subsystem1]\n  NQN nqn.2016-06.io.spdk:cnode1\n  SN S1\n  AllowAnyHost Yes\n"
+
+static void test_bad_inputs(void **state)
+{
+	(void)state;
+	expect_error(SUB "  Listen RDMA 192.168.20.300:4420\n", 5, "not an IP address", false);
+	expect_error(SUB "  Listen RDMA 192.168.20.1\n", 5, "no :port", false);
+	expect_error(SUB "  Listen RDMA 192.168.20.1:70000\n", 5, "not a port number", false);
+	expect_error(SUB "  Listen FC nn-0x1:pn-0x2\n", 5, "not supported", false);
+	expect_error(SUB "  Namespace Nvme0n1 1\n", 5, "bdev 'Nvme0n1' is not defined", false);
+	expect_error("[AIO]\n  AIO /dev/sdb AIO0\n" SUB "  Namespace AIO0 1\n  Namespace AIO0 2\n", 8,
+		     "already namespace 1", false);
+	expect_error("[AIO]\n  AIO /dev/sdb AIO0\n  AIO /dev/sdc AIO1\n" SUB "  Namespace AIO0 1\n  Namespace AIO1 1\n",
+		     9, "namespace 1 is already defined", false);
+	expect_error("[AIO]\n  AIO /dev/sdb AIO0\n" SUB "  Namespace AIO0 4294967295\n", 7, "not a namespace ID", false);
+	expect_error("[AIO]\n  AIO relative AIO0\n", 2, "absolute path", false);
+	expect_error("[Subsystem1]\n  SN S1\n", 1, "has no NQN", false);
+	expect_error(SUB "  NQN nqn.other\n", 5, "already has NQN", false);
+	expect_error(SUB "[Subsystem2]\n  NQN nqn.2016-06.io.spdk:cnode1\n", 6, "already used", false);
+	expect_error("[Subsystem1]\n  NQN nqn.2014-08.org.nvmexpress.discovery\n", 2, "discovery NQN", false);
+	expect_error("[Subsystem1]\n  NQN nqn.a/b\n", 2, "not a valid NQN", false);
+	expect_error("[Subsystem1]\n  NQN nqn.x\n  SN 123456789012345678901\n", 3, "1-20 printable", false);
+	expect_error(SUB "  AllowAnyHost Maybe\n", 5, "not Yes or No", false);
+	expect_error("[Nvmf]\n  MaxQueuesPerSession 1\n", 2, "out of range", false);
+	expect_error("[Nvmf]\n  MaxQueuesPerSession lots\n", 2, "not a number", false);
+	expect_error("[Nvmf]\n  InCapsuleDataSize 4100\n", 2, "multiple of 16", false);
+	expect_error("[Nvmf]\n  MaxQueueDepth\n", 2, "takes 1 value", false);
+	expect_error("[Nvme]\n  TransportID \"trtype:RDMA traddr:1.2.3.4\" Nvme0\n", 2, "only local PCIe", false);
+	expect_error("[Nvme]\n  TransportID \"trtype:PCIe traddr:zz\" Nvme0\n", 2, "not a PCI address", false);
+	expect_error("[Transport]\n  MaxQueueDepth 64\n", 1, "has no Type", false);
+	expect_error("[Transport1]\n  Type RDMA\n[Transport2]\n  Type RDMA\n", 4, "duplicate", false);
+	expect_error(SUB "  Mode Direct\n", 5, "Direct mode", false);
+	expect_error("[Global]\n  Frobnicate 1\n", 2, "unknown key", true);
+	expect_error("[Weird]\n", 1, "not supported", true);
+	expect_error("[Malloc]\n  NumberOfLuns 2\n", 2, "needs LunSizeInMB", false);
+}
+
+static void test_unknown_is_warning_without_strict(void **state)
+{
+	(void)state;
+	struct nv_report rep = { 0 };
+	struct nv_config *c = NULL;
+
+	assert_int_equal(config_from_text("w.conf", "[Global]\n  Frobnicate 1\n[Weird]\n", &c, &rep), 0);
+	assert_int_equal(report_count(&rep, NV_WARN), 2);
+	config_free(c);
+	report_free(&rep);
+}
+
+static void test_transport_overrides_and_ipv6(void **state)
+{
+	(void)state;
+	struct nv_report rep = { 0 };
+	struct nv_config *c = NULL;
+	const char *text = "[Nvmf]\n  MaxQueuesPerSession 8\n  InCapsuleDataSize 4096\n"
+			   "[Transport1]\n  Type TCP\n  InCapsuleDataSize 8192\n  MaxQueuesPerSession 16\n"
+			   "[AIO]\n  AIO /dev/sdb AIO0\n"
+			   "[Subsystem1]\n  NQN nqn.a\n  Listen TCP [fd00::1]:4420\n  Listen RDMA 10.0.0.1:4420\n"
+			   "  AllowAnyHost No\n  Host nqn.h1\n  Namespace AIO0\n"
+			   "[Subsystem2]\n  NQN nqn.b\n  Listen TCP [fd00::1]:4420\n  MaxQueuesPerSession 2\n  AllowAnyHost Yes\n";
+	struct nv_subsys *a, *b;
+
+	assert_int_equal(config_from_text("t.conf", text, &c, &rep), 0);
+	assert_int_equal(c->model->nports, 2);
+	a = model_subsys(c->model, "nqn.a");
+	b = model_subsys(c->model, "nqn.b");
+	assert_string_equal(attrs_get(&a->attrs, "attr_qid_max"), "15"); /* its first transport's setting */
+	assert_string_equal(attrs_get(&b->attrs, "attr_qid_max"), "1");	 /* its own */
+	assert_int_equal(a->ns[0].nsid, 1);				 /* omitted NSID = next free */
+	assert_int_equal(a->nhosts, 1);
+	assert_int_equal(c->model->nhosts, 1);
+	for (size_t i = 0; i < c->model->nports; i++) {
+		struct nv_port *p = &c->model->ports[i];
+		if (streq(attrs_get(&p->attrs, "addr_trtype"), "tcp")) {
+			assert_string_equal(attrs_get(&p->attrs, "addr_adrfam"), "ipv6");
+			assert_string_equal(attrs_get(&p->attrs, "addr_traddr"), "fd00::1");
+			assert_string_equal(attrs_get(&p->attrs, "param_inline_data_size"), "8192");
+			assert_int_equal(p->nsubsys, 2); /* both subsystems share the one port */
+		} else {
+			assert_string_equal(attrs_get(&p->attrs, "param_inline_data_size"), "4096");
+		}
+	}
+	config_free(c);
+	report_free(&rep);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_guide),
+		cmocka_unit_test(test_bad_inputs),
+		cmocka_unit_test(test_unknown_is_warning_without_strict),
+		cmocka_unit_test(test_transport_overrides_and_ipv6),
+	};
+	return cmocka_run_group_tests_name("config", tests, load_guide, free_guide);
+}

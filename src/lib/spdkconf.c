@@ -5,7 +5,7 @@
 #include <stdarg.h>
 #include <strings.h>
 
-#include "config.h"
+#include "spdkconf.h"
 #include "nvlimits.h"
 #include "util.h"
 

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* SPDK nvmf.conf -> desired model. Every key is either mapped onto a kernel setting or recorded
+ * with the reason it does not apply, so `nvmetcfg check` can explain the whole file. */
+#ifndef NVMET_SPDKCONF_H
+#define NVMET_SPDKCONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ini.h"
+#include "model.h"
+#include "report.h"
+
+enum bdev_kind { BDEV_NVME, BDEV_AIO, BDEV_MALLOC };
+
+/* A block device as SPDK named it ("Nvme0n1", "AIO0", "Malloc0"). */
+struct nv_bdev {
+	char *name;
+	enum bdev_kind kind;
+	char *bdf;		/* NVMe: PCI address of the controller */
+	uint32_t nsid;		/* NVMe: namespace id */
+	char *path;		/* AIO: file or block device; resolved device for all kinds */
+	unsigned long long size_mb; /* Malloc */
+	unsigned block_size;	/* Malloc / AIO (0 = detect) */
+	unsigned line;
+};
+
+struct nv_nvme_ctrl {
+	char *name;		/* "Nvme0" */
+	char *bdf;		/* "0000:04:00.0" */
+	unsigned line;
+};
+
+struct nv_config {
+	char *path;
+	struct nv_model *model;	/* desired state; namespaces carry bdev names until resolved */
+	struct nv_nvme_ctrl *ctrls;
+	size_t nctrls;
+	struct nv_bdev *aio;	/* [AIO] entries */
+	size_t naio;
+	unsigned malloc_luns, malloc_size_mb, malloc_block_size;
+	unsigned malloc_line;
+	bool has_reactor_mask;
+	char *reactor_mask;	/* hex string as written, e.g. "0x0F" */
+	bool hotplug;
+};
+
+/* Parse and interpret; problems and the per-key explanations go to rep.
+ * Returns 0, or -EINVAL when rep holds errors. */
+int config_load(const char *path, struct nv_config **out, struct nv_report *rep);
+int config_from_text(const char *path, const char *text, struct nv_config **out, struct nv_report *rep);
+void config_free(struct nv_config *c);
+static inline void config_freep(struct nv_config **c) { config_free(*c); }
+
+/* Look up a bdev name used by a Namespace line. Fills b (borrowed strings, b->path NULL for NVMe
+ * until resolved). Returns 0 or -ENOENT. */
+int config_find_bdev(const struct nv_config *c, const char *name, struct nv_bdev *b);
+
+/* SPDK booleans: Yes/Y/True/No/N/False, case-insensitive. Returns 1, 0 or -EINVAL. */
+int spdk_bool(const char *s);
+
+#endif
