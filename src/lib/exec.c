@@ -67,6 +67,9 @@ static const char *hint(const struct op *o, int err)
 	base = base ? base + 1 : o->path;
 	if (o->type == OP_WRITE && streq(base, "enable") && (err == -ENODEV || err == -ENOENT || err == -ENXIO))
 		return "is the SSD bound to the nvme driver, or does the backing file exist?";
+	if (o->type == OP_WRITE && streq(base, "enable") && err == -EINVAL)
+		return "a file-backed namespace needs a filesystem with O_DIRECT (not tmpfs before Linux 6.6); "
+		       "use a block device, e.g. losetup";
 	if (o->type == OP_WRITE && streq(base, "enable") && err == -EBUSY)
 		return "is the device mounted or in use by something else?";
 	if (o->type == OP_WRITE && (streq(base, "attr_serial") || streq(base, "attr_model") ||

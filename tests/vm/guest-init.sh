@@ -16,6 +16,7 @@ echo "guest: kernel $(uname -r), $(nproc) CPUs" >"$out/output.log"
 cmd=()
 eval "cmd=($(cat $out/cmd))"
 export NVTEST_OUT=$out
+. $out/env
 "${cmd[@]}" >>"$out/output.log" 2>&1
 rc=$?
 echo $rc >"$out/rc"

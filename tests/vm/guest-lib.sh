@@ -3,7 +3,7 @@
 # "not ok N - what"; the script's last line is "# N passed, N failed" and its exit status 1 on failure.
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-NVMETCFG=${NVMETCFG:-$TOP/src/nvmetcfg/nvmetcfg}
+NVMETCFG=${NVMETCFG:-$TOP/build/src/nvmetcfg/nvmetcfg}
 CFS=/sys/kernel/config/nvmet
 T=$(mktemp -d /tmp/nvt.XXXXXX)
 TARGET_IP=192.168.20.200

@@ -117,6 +117,11 @@ cmd_run() {
 	truncate -s "${NVMETD_VM_SSD_SIZE:-256M}" "$ssd"
 	script=$(realpath "$script")
 	printf '%q ' "$script" "$@" >"$out/cmd"
+	# what the guest script should use, if the caller says (e.g. an out-of-tree build)
+	: >"$out/env"
+	for v in NVMETCFG NVMETD; do
+		[[ -n ${!v:-} ]] && printf 'export %s=%q\n' "$v" "$(realpath "${!v}")" >>"$out/env"
+	done
 	echo "$rel" >"$out/kernel"
 
 	local -a qemu=(

@@ -1,0 +1,123 @@
+#!/bin/bash
+# Re-applying changed configs to a live target with a connected initiator: host access control,
+# adding a namespace, adding a second subsystem on the same port, moving a port to another address.
+# Usage: t-reapply.sh [tcp|rdma]
+. "$(dirname "$0")/guest-lib.sh"
+tr=${1:-tcp}
+TR=${tr^^}
+info "transport $tr, kernel $(uname -r)"
+bdf=$(ssd_bdf) || { nok "guest SSD found"; finish; }
+net_setup "$tr"
+modprobe nvme-$tr
+HOST=nqn.2016-06.io.spdk:init
+OTHER=nqn.2014-08.org.nvmexpress:uuid:00000000-0000-4000-8000-00000000dead
+# [AIO] block devices like the SPDK guide's "AIO /dev/sdb AIO0": loop devices over files
+modprobe loop
+truncate -s 64M $T/aio0.img $T/aio1.img
+AIO0=$(losetup --show -f $T/aio0.img)
+AIO1=$(losetup --show -f $T/aio1.img)
+
+base() { # listen-address extra-subsystem1-lines extra-sections
+	cat <<EOC
+[Nvmf]
+  MaxQueuesPerSession 4
+[Nvme]
+  TransportID "trtype:PCIe traddr:$bdf" Nvme0
+[AIO]
+  AIO $AIO0 AIO0
+  AIO $AIO1 AIO1
+[Subsystem1]
+  NQN nqn.2016-06.io.spdk:cnode1
+  Listen $TR $1:4420
+  AllowAnyHost No
+  Host $HOST
+  SN SPDK00000000000001
+  Namespace Nvme0n1 1
+${2:-}
+${3:-}
+EOC
+}
+
+apply_ok() { # description conf
+	local out rc
+	out=$("$NVMETCFG" -v apply "$2" 2>&1); rc=$?
+	echo "$out" | sed 's/^/#   /'
+	expect_eq "$1: apply succeeds" "$rc" 0
+	out=$("$NVMETCFG" apply "$2" 2>/dev/null)
+	expect_eq "$1: re-apply writes nothing" "$(tail -n1 <<<"$out")" "$2: 0 changes applied"
+}
+
+# each host NQN with its own host ID (the kernel refuses one host ID under two NQNs)
+connect() {
+	local id=00000000-0000-4000-8000-000000000001
+	[[ $3 == "$OTHER" ]] && id=00000000-0000-4000-8000-00000000dead
+	ip netns exec $NS nvme connect -t $tr -a "$1" -s 4420 -n "$2" --hostnqn="$3" --hostid=$id 2>&1
+}
+
+# 1. access control
+base $TARGET_IP >$T/c1.conf
+apply_ok "ACL config" $T/c1.conf
+S=$CFS/subsystems/nqn.2016-06.io.spdk:cnode1
+expect_eq "attr_allow_any_host 0" "$(cat $S/attr_allow_any_host)" 0
+check "allowed_hosts links $HOST" test -L "$S/allowed_hosts/$HOST"
+out=$(connect $TARGET_IP nqn.2016-06.io.spdk:cnode1 $OTHER); rc=$?
+info "other host: rc=$rc $out"
+check "a host not listed is refused" test "$rc" != 0
+check "the listed host connects" connect $TARGET_IP nqn.2016-06.io.spdk:cnode1 $HOST
+dev=$(fabric_dev nqn.2016-06.io.spdk:cnode1) && ok "cnode1 namespace is $dev" || nok "cnode1 namespace appeared"
+ctrl=$(basename "$(dirname "$(readlink -f /sys/block/${dev#/dev/}/device)")" 2>/dev/null)
+
+# 2. add a namespace while connected
+base $TARGET_IP "  Namespace AIO0 2" >$T/c2.conf
+"$NVMETCFG" plan $T/c2.conf >$T/plan2; sed 's/^/#   /' $T/plan2
+check "plan for a new namespace only adds it" bash -c "grep -q 'namespaces/2' $T/plan2 && ! grep -qE 'rmdir|unlink|namespaces/1' $T/plan2"
+apply_ok "add namespace 2" $T/c2.conf
+n2=""
+for i in $(seq 1 100); do
+	n2=$(ls -d /sys/block/nvme*n2 2>/dev/null | grep -E '/nvme[0-9]+n2$' | while read -r b; do
+		[[ $(cat "$b/device/subsysnqn" 2>/dev/null) == nqn.2016-06.io.spdk:cnode1 ]] && basename "$b"; done | head -n1)
+	[[ -n $n2 ]] && break
+	sleep 0.1
+done
+if [[ -n $n2 ]]; then ok "connected initiator sees namespace 2 as /dev/$n2"; else nok "connected initiator sees namespace 2"; fi
+check "namespace 1 still reads" dd if="$dev" of=/dev/null bs=4k count=16 iflag=direct status=none
+
+# 3. a second subsystem on the same port
+base $TARGET_IP "  Namespace AIO0 2" "[Subsystem2]
+  NQN nqn.2016-06.io.spdk:cnode2
+  Listen $TR $TARGET_IP:4420
+  AllowAnyHost Yes
+  SN SPDK00000000000002
+  Namespace AIO1 1" >$T/c3.conf
+apply_ok "add subsystem 2 on the same port" $T/c3.conf
+expect_eq "still one port" "$(ls $CFS/ports | wc -l)" 1
+out=$(ip netns exec $NS nvme discover -t $tr -a $TARGET_IP -s 4420 --hostnqn=$HOST --hostid=00000000-0000-4000-8000-000000000001 2>&1)
+check "discover lists cnode1 and cnode2" bash -c "grep -q 'subnqn: *nqn.2016-06.io.spdk:cnode1' <<<'$out' && grep -q 'subnqn: *nqn.2016-06.io.spdk:cnode2' <<<'$out'"
+check "cnode1's connection kept working" dd if="$dev" of=/dev/null bs=4k count=16 iflag=direct status=none
+check "any host connects to cnode2" connect $TARGET_IP nqn.2016-06.io.spdk:cnode2 $OTHER
+dev2=$(fabric_dev nqn.2016-06.io.spdk:cnode2) && ok "cnode2 namespace is $dev2" || nok "cnode2 namespace appeared"
+
+# 4. move the port to another address: same port, unlinked, re-addressed, relinked
+ip addr add 192.168.20.201/24 dev veth-t
+portid=$(ls $CFS/ports)
+sed "s/$TARGET_IP:4420/192.168.20.201:4420/" $T/c3.conf >$T/c4.conf
+"$NVMETCFG" plan $T/c4.conf >$T/plan4; sed 's/^/#   /' $T/plan4
+check "plan: unlink, change the address, relink" bash -c "grep -q 'unlink' $T/plan4 && grep -q 'ports/$portid/addr_traddr = 192.168.20.201' $T/plan4 && grep -q '  link   ports/$portid/' $T/plan4"
+apply_ok "move the port" $T/c4.conf
+expect_eq "same port id" "$(ls $CFS/ports)" "$portid"
+ip netns exec $NS nvme disconnect-all >/dev/null 2>&1
+out=$(ip netns exec $NS nvme discover -t $tr -a 192.168.20.201 -s 4420 --hostnqn=$HOST --hostid=00000000-0000-4000-8000-000000000001 2>&1)
+check "discover at the new address lists cnode1" grep -q 'subnqn: *nqn.2016-06.io.spdk:cnode1' <<<"$out"
+out=$(ip netns exec $NS nvme discover -t $tr -a $TARGET_IP -s 4420 --hostnqn=$HOST --hostid=00000000-0000-4000-8000-000000000001 2>&1); rc=$?
+check "the old address no longer answers" test "$rc" != 0
+check "the listed host reconnects at the new address" connect 192.168.20.201 nqn.2016-06.io.spdk:cnode1 $HOST
+dev=$(fabric_dev nqn.2016-06.io.spdk:cnode1) && ok "cnode1 back as $dev" || nok "cnode1 back after the move"
+check "I/O after the move" dd if="$dev" of=/dev/null bs=4k count=16 iflag=direct status=none
+ip netns exec $NS nvme disconnect-all >/dev/null 2>&1
+
+# 5. removing things: back to the first config removes subsystem 2 and namespace 2
+apply_ok "back to the first config" $T/c1.conf
+expect_eq "cnode2 removed" "$(ls $CFS/subsystems)" nqn.2016-06.io.spdk:cnode1
+expect_eq "namespace 2 removed" "$(ls $S/namespaces)" 1
+check "nvmetcfg clear" "$NVMETCFG" clear
+finish

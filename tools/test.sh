@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The whole test suite: build (-Werror), unit tests, unit tests under ASan/UBSan, make distcheck, and
+# the guest tests on Debian's 6.1 and 6.12 kernels. Ends with one "N passed, N failed" line.
+#   NVMETD_TESTS_QUICK=1  skip distcheck
+#   NVMETD_VM_TESTS="..." only these guest tests (names from the list below)
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+pass=0
+fail=0
+failed=()
+step_ok() { pass=$((pass + $1)); }
+step_fail() { fail=$((fail + $1)); failed+=("$2"); }
+run_step() { # name command...
+	local name=$1; shift
+	echo "=== $name"
+	if "$@"; then step_ok 1; else step_fail 1 "$name"; fi
+}
+
+# cmocka's summary lines: "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s), listed below:"
+count_cmocka() {
+	local dir=$1 p f
+	p=$(cat "$dir"/tests/unit/*.log 2>/dev/null | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | awk '{s+=$1} END {print s+0}')
+	f=$(cat "$dir"/tests/unit/*.log 2>/dev/null | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | awk '{s+=$1} END {print s+0}')
+	echo "${p:-0} ${f:-0}"
+}
+
+unit() { # builddir label
+	local dir=$1 label=$2 rc p f
+	make -C "$dir" -j"$(nproc)" check >"$dir/check.out" 2>&1
+	rc=$?
+	read -r p f < <(count_cmocka "$dir")
+	echo "=== unit tests ($label): $p passed, $f failed"
+	grep -h -E '^\[  (FAILED|ERROR) |^\[   LINE' "$dir"/tests/unit/*.log 2>/dev/null | sed 's/^/    /'
+	step_ok "$p"
+	if ((f > 0)); then step_fail "$f" "unit tests ($label)"; elif ((rc != 0 || p == 0)); then
+		cat "$dir/check.out"; step_fail 1 "unit tests ($label)"; fi
+}
+
+run_step "install dependencies" tools/deps.sh || true
+if ! run_step "build (-Werror)" tools/build.sh "$top/build"; then
+	echo "$pass passed, $fail failed"; exit 1
+fi
+unit "$top/build" "gcc -Werror"
+if run_step "build with ASan/UBSan" tools/build.sh "$top/build-asan" \
+	CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"; then
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 unit "$top/build-asan" "ASan/UBSan"
+fi
+if [[ -z ${NVMETD_TESTS_QUICK:-} ]]; then
+	run_step "make distcheck" bash -c "make -C '$top/build' distcheck >'$top/build/distcheck.out' 2>&1 || { tail -40 '$top/build/distcheck.out'; exit 1; }"
+fi
+
+# Guest tests: "kernel script args" per line.
+vm_tests=${NVMETD_VM_TESTS:-"
+6.12 t-guide.sh rdma
+6.1 t-guide.sh rdma
+6.12 t-guide.sh tcp
+6.1 t-guide.sh tcp
+6.12 t-reapply.sh
+6.1 t-reapply.sh
+"}
+run_step "prepare guest kernels" tests/vm/vm.sh setup
+export NVMETCFG=$top/build/src/nvmetcfg/nvmetcfg
+while read -r k script args; do
+	[[ -n ${k:-} ]] || continue
+	name="guest $k $script $args"
+	echo "=== $name"
+	out=$(tests/vm/vm.sh run "$k" "tests/vm/$script" $args 2>&1)
+	rc=$?
+	echo "$out" | grep -E '^(ok|not ok|# )' | grep -v '^#   '
+	[[ $rc == 0 ]] || echo "$out" | tail -n 60 | sed 's/^/    /'
+	line=$(echo "$out" | grep -E '^# [0-9]+ passed, [0-9]+ failed' | tail -n1)
+	p=$(sed -n 's/^# \([0-9]*\) passed.*/\1/p' <<<"$line")
+	f=$(sed -n 's/.* \([0-9]*\) failed.*/\1/p' <<<"$line")
+	step_ok "${p:-0}"
+	if [[ -z $line ]]; then step_fail 1 "$name (no result)"; elif ((f > 0)); then step_fail "$f" "$name";
+	elif ((rc != 0)); then step_fail 1 "$name (exit $rc)"; fi
+done <<<"$vm_tests"
+
+echo
+((${#failed[@]})) && printf 'failed: %s\n' "${failed[@]}"
+echo "$pass passed, $fail failed"
+((fail == 0))
