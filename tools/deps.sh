@@ -5,14 +5,13 @@
 set -euo pipefail
 pkgs=(build-essential autoconf automake libtool pkg-config
       libnl-3-dev libnl-route-3-dev libkmod-dev libudev-dev libconfig-dev libibverbs-dev libsystemd-dev
-      libjson-c-dev libcmocka-dev systemd-dev
+      libjson-c-dev libcmocka-dev
       qemu-system-x86 busybox-static kmod nvme-cli fio rdma-core ibverbs-utils iproute2 xz-utils cpio
       procps util-linux python3)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-# systemd-dev only exists on newer releases; Debian 12 ships systemd.pc in systemd itself
 if ((${#missing[@]})); then
 	[[ $(id -u) == 0 ]] || { echo "deps.sh: run as root to install: ${missing[*]}" >&2; exit 1; }
 	echo "deps.sh: installing ${missing[*]}" >&2

@@ -57,11 +57,13 @@ vm_tests=${NVMETD_VM_TESTS:-"
 6.1 t-guide.sh rdma
 6.12 t-guide.sh tcp
 6.1 t-guide.sh tcp
-6.12 t-reapply.sh
-6.1 t-reapply.sh
+6.12 t-reapply.sh tcp
+6.1 t-reapply.sh rdma
+6.12 t-daemon.sh 60
+6.1 t-daemon.sh 20
 "}
 run_step "prepare guest kernels" tests/vm/vm.sh setup
-export NVMETCFG=$top/build/src/nvmetcfg/nvmetcfg
+export NVMETCFG=$top/build/src/nvmetcfg/nvmetcfg NVMETD=$top/build/src/nvmetd/nvmetd
 while read -r k script args; do
 	[[ -n ${k:-} ]] || continue
 	name="guest $k $script $args"

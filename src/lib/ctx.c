@@ -47,6 +47,14 @@ void ctx_free(struct nv_ctx *c)
 	free(c);
 }
 
+void ctx_unlock(struct nv_ctx *c)
+{
+	if (c->lock_fd >= 0) {
+		close(c->lock_fd); /* releases the flock */
+		c->lock_fd = -1;
+	}
+}
+
 int ctx_lock(struct nv_ctx *c)
 {
 	const char *path = getenv("NVMET_LOCK_FILE");

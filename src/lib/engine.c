@@ -6,7 +6,8 @@
 #include "netdev.h"
 #include "util.h"
 
-int engine_load(struct nv_ctx *c, const char *path, bool resolve, struct nv_config **cfg, struct nv_report *rep)
+int engine_load(struct nv_ctx *c, const char *path, enum resolve_mode resolve, struct nv_config **cfg,
+		struct nv_report *rep)
 {
 	_cleanup_(config_freep) struct nv_config *conf = NULL;
 	int r;
@@ -14,8 +15,8 @@ int engine_load(struct nv_ctx *c, const char *path, bool resolve, struct nv_conf
 	r = config_load(path, &conf, rep);
 	if (r < 0)
 		return r;
-	if (resolve) {
-		r = resolve_namespaces(c, conf, rep);
+	if (resolve != RESOLVE_NONE) {
+		r = resolve_namespaces(c, conf, resolve == RESOLVE_TOLERANT, rep);
 		if (r < 0)
 			return r;
 	}
@@ -103,4 +104,33 @@ void apply_result_free(struct apply_result *r)
 {
 	plan_free(&r->plan);
 	exec_result_free(&r->exec);
+}
+
+int engine_relink_port(struct nv_ctx *c, unsigned id, struct exec_result *res)
+{
+	_cleanup_(model_freep) struct nv_model *live = NULL;
+	const struct nv_port *lp;
+	struct plan p = { 0 };
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	r = live_read(c, &live);
+	if (r < 0)
+		return r;
+	lp = model_port(live, id);
+	if (!lp || !lp->nsubsys)
+		return 0;
+	/* unlinking the last subsystem disables the port, relinking enables it again */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t k = 0; k < lp->nsubsys; k++) {
+			struct op *o = array_push(&p.ops, &p.n, sizeof(*o));
+			o->type = pass ? OP_LINK : OP_UNLINK;
+			o->obj = xasprintf("port %u", id);
+			o->path = xasprintf("ports/%u/subsystems/%s", id, lp->subsys[k]);
+			o->value = xasprintf("subsystems/%s", lp->subsys[k]);
+			o->port_link = pass == 1;
+		}
+	r = plan_execute(c->ops, c->nvmet, &p, false, res);
+	plan_free(&p);
+	return r;
 }

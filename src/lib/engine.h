@@ -14,8 +14,15 @@ enum {
 	EXIT_WAITING = 3,	/* applied; some ports wait for their address or RDMA device */
 };
 
+enum resolve_mode {
+	RESOLVE_NONE,		/* parse only */
+	RESOLVE_STRICT,		/* a missing device is an error (nvmetcfg) */
+	RESOLVE_TOLERANT,	/* a missing device disables its namespace (nvmetd, hotplug) */
+};
+
 /* Parse the config and resolve its devices. Problems go to rep. */
-int engine_load(struct nv_ctx *c, const char *path, bool resolve, struct nv_config **cfg, struct nv_report *rep);
+int engine_load(struct nv_ctx *c, const char *path, enum resolve_mode resolve, struct nv_config **cfg,
+		struct nv_report *rep);
 
 struct apply_result {
 	struct plan plan;
@@ -26,6 +33,10 @@ struct apply_result {
  * Returns one of the EXIT_* codes; messages are logged. */
 int engine_apply(struct nv_ctx *c, struct nv_model *desired, bool dry_run, bool verbose, struct apply_result *res);
 void apply_result_free(struct apply_result *r);
+
+/* Unlink every subsystem from a live port and link them again: what brings an RDMA port back after
+ * its RDMA device went away and returned (the kernel does not re-listen by itself). */
+int engine_relink_port(struct nv_ctx *c, unsigned id, struct exec_result *res);
 
 /* Explain why a port is waiting ("192.168.20.200 is not configured on any interface"). */
 char *engine_port_reason(const struct nv_port *p);

@@ -14,6 +14,19 @@ void attrs_free(struct nv_attrs *a)
 	a->n = 0;
 }
 
+void attrs_del(struct nv_attrs *a, const char *name)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (streq(a->v[i].name, name)) {
+			free(a->v[i].name);
+			free(a->v[i].value);
+			free(a->v[i].why);
+			memmove(&a->v[i], &a->v[i + 1], (a->n - i - 1) * sizeof(*a->v));
+			a->n--;
+			return;
+		}
+}
+
 struct nv_attr *attrs_find(struct nv_attrs *a, const char *name)
 {
 	for (size_t i = 0; i < a->n; i++)

@@ -69,6 +69,7 @@ struct nv_attr *attrs_find(struct nv_attrs *a, const char *name);
 /* Set (add or replace) an attribute. */
 struct nv_attr *attrs_set(struct nv_attrs *a, const char *name, const char *value);
 void attrs_free(struct nv_attrs *a);
+void attrs_del(struct nv_attrs *a, const char *name);
 
 struct nv_host *model_host(const struct nv_model *m, const char *nqn);
 struct nv_subsys *model_subsys(const struct nv_model *m, const char *nqn);

@@ -32,6 +32,7 @@ static inline void ctx_freep(struct nv_ctx **c) { ctx_free(*c); }
 
 /* Take the apply lock (flock) so two applies never interleave. Returns 0 or -errno. */
 int ctx_lock(struct nv_ctx *c);
+void ctx_unlock(struct nv_ctx *c);
 
 /* Make the nvmet configfs tree available: load nvmet (libkmod), mount configfs if needed. */
 int kernel_prepare(struct nv_ctx *c, bool need_rdma, bool need_tcp);
@@ -41,8 +42,9 @@ int kmod_load(const char *name);
 /* Read the live nvmet configfs tree. Returns 0 or -errno; an absent tree is an empty model. */
 int live_read(struct nv_ctx *c, struct nv_model **out);
 
-/* Resolve every namespace's bdev to a device_path (udev for NVMe). Errors go to rep. */
-int resolve_namespaces(struct nv_ctx *c, struct nv_config *cfg, struct nv_report *rep);
+/* Resolve every namespace's bdev to a device_path (udev for NVMe). Errors go to rep. tolerant (nvmetd):
+ * a missing device is a warning and its namespace is marked disabled instead. */
+int resolve_namespaces(struct nv_ctx *c, struct nv_config *cfg, bool tolerant, struct nv_report *rep);
 /* For show: the NVMe controller PCI address and NSID behind a block device path, if any. */
 int resolve_nvme_path(struct nv_ctx *c, const char *devpath, char **bdf, unsigned *nsid);
 

@@ -249,18 +249,21 @@ int plan_build(const struct nv_model *d, const struct nv_model *l, const char *r
 			_cleanup_free_ char *nobj = xasprintf("%s: namespace %u", obj, dn->nsid);
 			_cleanup_free_ char *ndir = xasprintf("%s/namespaces/%u", dir, dn->nsid);
 			struct nv_attr en = { .name = "enable", .value = "1" };
+			struct nv_attr dis = { .name = "enable", .value = "0" };
 
+			/* A namespace whose device is missing (nvmetd: SSD unplugged) is kept disabled;
+			 * one that never existed is created when its device appears. */
+			if (!ln && !dn->enable)
+				continue;
 			if (!ln)
 				add(p, OP_MKDIR, nobj, "%s", ndir);
 			n = attrs_diff(&dn->attrs, ln ? &ln->attrs : &none, nobj, p, chg);
 			/* device_* cannot change while enabled: disable, change, enable */
-			if (n && ln && ln->enable) {
-				struct nv_attr dis = { .name = "enable", .value = "0" };
+			if (ln && ln->enable && (n || !dn->enable))
 				add_write(p, nobj, ndir, &dis, "1");
-			}
 			for (size_t a = 0; a < n; a++)
 				add_write(p, nobj, ndir, chg[a], ln ? attrs_get(&ln->attrs, chg[a]->name) : NULL);
-			if (!ln || !ln->enable || n)
+			if (dn->enable && (!ln || !ln->enable || n))
 				add_write(p, nobj, ndir, &en, ln ? "0" : NULL);
 		}
 	}

@@ -118,8 +118,9 @@ static int nvme_ns_devnode(struct nv_ctx *c, const char *bdf, uint32_t nsid, cha
 	return -ENOENT;
 }
 
-int resolve_namespaces(struct nv_ctx *c, struct nv_config *cfg, struct nv_report *rep)
+int resolve_namespaces(struct nv_ctx *c, struct nv_config *cfg, bool tolerant, struct nv_report *rep)
 {
+	enum nv_severity sev = tolerant ? NV_WARN : NV_ERROR;
 	int ret = 0;
 
 	for (size_t i = 0; i < cfg->model->nsubsys; i++) {
@@ -137,24 +138,24 @@ int resolve_namespaces(struct nv_ctx *c, struct nv_config *cfg, struct nv_report
 			switch (b.kind) {
 			case BDEV_AIO:
 				if (stat(b.path, &st) < 0) {
-					report_add(rep, NV_ERROR, cfg->path, b.line, NULL,
+					report_add(rep, sev, cfg->path, b.line, NULL,
 						   "subsystem %s: namespace %u: %s (%s): %s — create it or fix the [AIO] line",
 						   s->nqn, ns->nsid, b.path, b.name, strerror(errno));
 					ret = -ENOENT;
-					continue;
+					goto missing;
 				}
 				if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode)) {
-					report_add(rep, NV_ERROR, cfg->path, b.line, NULL,
+					report_add(rep, sev, cfg->path, b.line, NULL,
 						   "subsystem %s: namespace %u: %s is neither a block device nor a file",
 						   s->nqn, ns->nsid, b.path);
 					ret = -EINVAL;
-					continue;
+					goto missing;
 				}
 				dev = xstrdup(b.path);
 				break;
 			case BDEV_NVME:
 				if (c->fake || !c->udev) {
-					report_add(rep, NV_ERROR, cfg->path, ns->line, NULL,
+					report_add(rep, sev, cfg->path, ns->line, NULL,
 						   "subsystem %s: namespace %u: %s needs udev to find the SSD at %s "
 						   "(not available with a fake sysfs root)", s->nqn, ns->nsid, ns->bdev, b.bdf);
 					ret = -ENODEV;
@@ -162,23 +163,27 @@ int resolve_namespaces(struct nv_ctx *c, struct nv_config *cfg, struct nv_report
 				}
 				r = nvme_ns_devnode(c, b.bdf, b.nsid, &dev, &why);
 				if (r < 0) {
-					report_add(rep, NV_ERROR, cfg->path, ns->line, NULL,
+					report_add(rep, sev, cfg->path, ns->line, NULL,
 						   "subsystem %s: namespace %u: %s: %s", s->nqn, ns->nsid, ns->bdev, why);
 					ret = r;
-					continue;
+					goto missing;
 				}
 				break;
 			case BDEV_MALLOC:
-				report_add(rep, NV_ERROR, cfg->path, ns->line, NULL,
+				report_add(rep, sev, cfg->path, ns->line, NULL,
 					   "subsystem %s: namespace %u: %s: [Malloc] RAM disks are not implemented yet; "
 					   "use [AIO] with a file on tmpfs or a brd/null_blk device", s->nqn, ns->nsid, ns->bdev);
 				ret = -EOPNOTSUPP;
 				continue;
 			}
 			attrs_set(&ns->attrs, "device_path", dev)->why = xstrdup("Namespace");
+			continue;
+missing:
+			/* nvmetd: keep the namespace, disabled, until its device appears */
+			ns->enable = false;
 		}
 	}
-	return ret;
+	return tolerant ? 0 : ret;
 }
 
 int resolve_nvme_path(struct nv_ctx *c, const char *devpath, char **bdf, unsigned *nsid)

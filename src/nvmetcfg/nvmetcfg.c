@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* nvmetcfg: the administrator's CLI for the kernel NVMe-oF target, driven by an SPDK-style nvmf.conf. */
 #include <errno.h>
+#include <json-c/json.h>
+#include <signal.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <strings.h>
@@ -27,7 +29,7 @@ struct cmd {
 
 static const char *file_or_default(const struct opts *o) { return o->file ? o->file : NVMET_DEFAULT_CONFIG; }
 
-static int load_or_report(struct nv_ctx *c, const struct opts *o, bool resolve, struct nv_config **cfg)
+static int load_or_report(struct nv_ctx *c, const struct opts *o, enum resolve_mode resolve, struct nv_config **cfg)
 {
 	struct nv_report rep = { .strict = o->strict };
 	int r = engine_load(c, file_or_default(o), resolve, cfg, &rep);
@@ -48,7 +50,7 @@ static int cmd_apply(struct nv_ctx *c, struct opts *o)
 		log_error("cannot take the apply lock: %s", strerror(-r));
 		return EXIT_FAILED;
 	}
-	if ((r = load_or_report(c, o, true, &cfg)))
+	if ((r = load_or_report(c, o, RESOLVE_STRICT, &cfg)))
 		return r;
 	r = engine_apply(c, cfg->model, false, o->verbose, &res);
 	if (r == EXIT_OK || r == EXIT_WAITING)
@@ -64,7 +66,7 @@ static int cmd_plan(struct nv_ctx *c, struct opts *o)
 	struct apply_result res;
 	int r;
 
-	if ((r = load_or_report(c, o, true, &cfg)))
+	if ((r = load_or_report(c, o, RESOLVE_STRICT, &cfg)))
 		return r;
 	r = engine_apply(c, cfg->model, true, false, &res);
 	if (r == EXIT_OK) {
@@ -103,7 +105,7 @@ static int cmd_check(struct nv_ctx *c, struct opts *o)
 	struct nv_report rep = { .strict = o->strict };
 	int r;
 
-	r = engine_load(c, file_or_default(o), !c->fake, &cfg, &rep);
+	r = engine_load(c, file_or_default(o), c->fake ? RESOLVE_NONE : RESOLVE_STRICT, &cfg, &rep);
 	if (rep.n)
 		qsort(rep.d, rep.n, sizeof(*rep.d), cmp_diag);
 	for (size_t i = 0; i < rep.n; i++) {
@@ -188,6 +190,69 @@ static int cmd_clear(struct nv_ctx *c, struct opts *o)
 	return r;
 }
 
+/* nvmetd publishes its state as JSON; status reads it (no privileges needed) and checks the pid. */
+static int cmd_status(struct nv_ctx *c, struct opts *o)
+{
+	const char *path = o->file ? o->file : getenv("NVMETD_STATE");
+	_cleanup_free_ char *text = NULL;
+	json_object *root, *v;
+	bool running = false;
+	int r;
+
+	if (!path || !*path)
+		path = "/run/nvmetd/state.json";
+	r = read_file(path, &text, NULL);
+	if (r == 0) {
+		root = json_tokener_parse(text);
+		if (!root) {
+			log_error("%s is not valid JSON", path);
+			return EXIT_FAILED;
+		}
+	} else {
+		root = json_object_new_object();
+	}
+	if (json_object_object_get_ex(root, "pid", &v))
+		running = kill(json_object_get_int(v), 0) == 0 || errno == EPERM;
+	json_object_object_add(root, "running", json_object_new_boolean(running));
+	if (o->json) {
+		printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	} else if (!running) {
+		printf("nvmetd: not running%s\n", r == 0 ? " (state below is from its last run)" : "");
+	} else {
+		printf("nvmetd: running (pid %d), config %s\n", json_object_get_int(json_object_object_get(root, "pid")),
+		       json_object_get_string(json_object_object_get(root, "config")));
+	}
+	if (!o->json && r == 0) {
+		json_object *arr;
+		printf("last apply: %s\n", json_object_get_string(json_object_object_get(root, "last_apply")));
+		if (json_object_object_get_ex(root, "ports", &arr))
+			for (size_t i = 0; i < json_object_array_length(arr); i++) {
+				json_object *p = json_object_array_get_idx(arr, i), *x;
+				printf("port %d  %-36s %s", json_object_get_int(json_object_object_get(p, "portid")),
+				       json_object_get_string(json_object_object_get(p, "address")),
+				       json_object_get_string(json_object_object_get(p, "state")));
+				if (json_object_object_get_ex(p, "rdma_device", &x))
+					printf(" (RDMA %s)", json_object_get_string(x));
+				if (json_object_object_get_ex(p, "reason", &x))
+					printf(": %s", json_object_get_string(x));
+				putchar('\n');
+			}
+		if (json_object_object_get_ex(root, "namespaces", &arr))
+			for (size_t i = 0; i < json_object_array_length(arr); i++) {
+				json_object *n = json_object_array_get_idx(arr, i);
+				printf("namespace %s/%d  %s %s  %s\n",
+				       json_object_get_string(json_object_object_get(n, "subsystem")),
+				       json_object_get_int(json_object_object_get(n, "nsid")),
+				       json_object_get_string(json_object_object_get(n, "bdev")),
+				       json_object_get_string(json_object_object_get(n, "device")),
+				       json_object_get_string(json_object_object_get(n, "state")));
+			}
+	}
+	json_object_put(root);
+	(void)c;
+	return running ? EXIT_OK : EXIT_FAILED;
+}
+
 static const struct cmd commands[] = {
 	{ "apply", cmd_apply, "[FILE]", "make the live target match FILE (default " NVMET_DEFAULT_CONFIG ")" },
 	{ "plan", cmd_plan, "[FILE]", "list the operations apply would do; change nothing" },
@@ -195,6 +260,7 @@ static const struct cmd commands[] = {
 	{ "show", cmd_show, "", "print the live target as nvmf.conf (or --json)" },
 	{ "save", cmd_save, "[FILE]", "write the live target to FILE atomically (default " NVMET_DEFAULT_CONFIG ")" },
 	{ "clear", cmd_clear, "", "remove every port, subsystem and host from the live target" },
+	{ "status", cmd_status, "[STATE]", "nvmetd's view: running, last apply, each port and namespace (--json)" },
 };
 
 static void usage(FILE *f)

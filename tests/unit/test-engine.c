@@ -66,7 +66,7 @@ static struct nv_config *load(struct env *e, const char *text)
 	struct nv_config *cfg = NULL;
 
 	assert_int_equal(config_from_text("test.conf", text, &cfg, &rep), 0);
-	assert_int_equal(resolve_namespaces(e->c, cfg, &rep), 0);
+	assert_int_equal(resolve_namespaces(e->c, cfg, false, &rep), 0);
 	report_free(&rep);
 	return cfg;
 }

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* nvmetd.conf, read with libconfig:
+ *     nvmf_conf = "/etc/nvmet/nvmf.conf";
+ *     state_file = "/run/nvmetd/state.json";
+ *     log_level = "notice";        # error, warning, notice, info, debug
+ *     irq_affinity = true;
+ *     on_stop = "clear";           # "clear": remove the target on stop; "keep": leave it serving
+ * A missing file means all defaults. */
+#include <errno.h>
+#include <libconfig.h>
+#include <sys/stat.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "util.h"
+
+static void config_destroyp(config_t **c) { if (*c) config_destroy(*c); }
+
+int settings_load(const char *path, struct settings *s)
+{
+	config_t cfg;
+	_cleanup_(config_destroyp) config_t *cp = NULL;
+	const char *str;
+	int b;
+	struct stat st;
+
+	memset(s, 0, sizeof(*s));
+	s->nvmf_conf = xstrdup(NVMET_DEFAULT_CONFIG);
+	s->state_file = xstrdup("/run/nvmetd/state.json");
+	s->log_level = LOG_NOTICE;
+	s->irq_affinity = true;
+	s->clear_on_stop = true;
+	if (!path || (stat(path, &st) < 0 && errno == ENOENT))
+		return 0;
+	config_init(&cfg);
+	cp = &cfg;
+	if (!config_read_file(&cfg, path)) {
+		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+			log_error("%s: cannot read: %s", path, strerror(errno));
+		else
+			log_error("%s:%d: %s", config_error_file(&cfg) ? config_error_file(&cfg) : path,
+				  config_error_line(&cfg), config_error_text(&cfg));
+		return -EINVAL;
+	}
+	if (config_lookup_string(&cfg, "nvmf_conf", &str)) {
+		free(s->nvmf_conf);
+		s->nvmf_conf = xstrdup(str);
+	}
+	if (config_lookup_string(&cfg, "state_file", &str)) {
+		free(s->state_file);
+		s->state_file = xstrdup(str);
+	}
+	if (config_lookup_string(&cfg, "log_level", &str)) {
+		int l = log_parse_level(str);
+		if (l < 0) {
+			log_error("%s: log_level \"%s\" is not one of error, warning, notice, info, debug", path, str);
+			return -EINVAL;
+		}
+		s->log_level = l;
+	}
+	if (config_lookup_bool(&cfg, "irq_affinity", &b))
+		s->irq_affinity = b;
+	if (config_lookup_string(&cfg, "on_stop", &str)) {
+		if (streq(str, "clear"))
+			s->clear_on_stop = true;
+		else if (streq(str, "keep"))
+			s->clear_on_stop = false;
+		else {
+			log_error("%s: on_stop \"%s\" is not \"clear\" or \"keep\"", path, str);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+void settings_free(struct settings *s)
+{
+	free(s->nvmf_conf);
+	free(s->state_file);
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The state nvmetd publishes for `nvmetcfg status` (readable without privileges): JSON, replaced
+ * atomically after every reconcile. */
+#include <errno.h>
+#include <json-c/json.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "util.h"
+
+static const char *port_state_str(enum port_state s)
+{
+	switch (s) {
+	case PORT_LISTENING: return "listening";
+	case PORT_WAITING: return "waiting";
+	case PORT_DEAD: return "rdma device gone";
+	}
+	return "?";
+}
+
+int state_publish(struct daemon *d)
+{
+	json_object *root = json_object_new_object();
+	json_object *ports = json_object_new_array();
+	json_object *nss = json_object_new_array();
+	_cleanup_free_ char *dir = xstrdup(d->set.state_file);
+	char *slash = strrchr(dir, '/');
+	const char *text;
+	int r;
+
+	json_object_object_add(root, "pid", json_object_new_int(getpid()));
+	json_object_object_add(root, "config", json_object_new_string(d->set.nvmf_conf));
+	json_object_object_add(root, "last_apply", json_object_new_string(d->last_result ? d->last_result : ""));
+	json_object_object_add(root, "last_apply_time", json_object_new_int64(d->last_time));
+	json_object_object_add(root, "last_apply_ok", json_object_new_boolean(d->last_exit != EXIT_FAILED));
+	for (size_t i = 0; d->cfg && i < d->cfg->model->nports; i++) {
+		const struct nv_port *p = &d->cfg->model->ports[i];
+		json_object *o = json_object_new_object();
+		_cleanup_free_ char *addr = port_address(p);
+		const char *state = "listening", *reason = NULL, *rdma = NULL;
+
+		for (size_t k = 0; k < d->nports; k++)
+			if (d->ports[k].id == p->id) {
+				state = port_state_str(d->ports[k].state);
+				reason = d->ports[k].reason;
+				rdma = d->ports[k].rdma_dev;
+			}
+		json_object_object_add(o, "portid", json_object_new_int(p->id));
+		json_object_object_add(o, "address", json_object_new_string(addr));
+		json_object_object_add(o, "state", json_object_new_string(state));
+		if (reason)
+			json_object_object_add(o, "reason", json_object_new_string(reason));
+		if (rdma)
+			json_object_object_add(o, "rdma_device", json_object_new_string(rdma));
+		json_object_array_add(ports, o);
+	}
+	for (size_t i = 0; d->cfg && i < d->cfg->model->nsubsys; i++) {
+		const struct nv_subsys *s = &d->cfg->model->subsys[i];
+		for (size_t j = 0; j < s->nns; j++) {
+			json_object *o = json_object_new_object();
+			const char *dev = attrs_get(&s->ns[j].attrs, "device_path");
+			json_object_object_add(o, "subsystem", json_object_new_string(s->nqn));
+			json_object_object_add(o, "nsid", json_object_new_int64(s->ns[j].nsid));
+			json_object_object_add(o, "bdev", json_object_new_string(s->ns[j].bdev ? s->ns[j].bdev : ""));
+			json_object_object_add(o, "device", json_object_new_string(dev ? dev : ""));
+			json_object_object_add(o, "state", json_object_new_string(s->ns[j].enable ? "enabled" : "device missing"));
+			json_object_array_add(nss, o);
+		}
+	}
+	json_object_object_add(root, "ports", ports);
+	json_object_object_add(root, "namespaces", nss);
+	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (slash) {
+		*slash = '\0';
+		if (*dir)
+			mkdir(dir, 0755);
+	}
+	r = write_file_atomic(d->set.state_file, text, strlen(text), 0644);
+	if (r < 0)
+		log_warn("cannot write %s: %s", d->set.state_file, strerror(-r));
+	json_object_put(root);
+	return r;
+}
