@@ -61,6 +61,8 @@ vm_tests=${NVMETD_VM_TESTS:-"
 6.1 t-reapply.sh rdma
 6.12 t-daemon.sh 60
 6.1 t-daemon.sh 20
+6.12 t-irq.sh
+6.1 t-irq.sh
 "}
 run_step "prepare guest kernels" tests/vm/vm.sh setup
 export NVMETCFG=$top/build/src/nvmetcfg/nvmetcfg NVMETD=$top/build/src/nvmetd/nvmetd

@@ -237,6 +237,19 @@ static int cmd_status(struct nv_ctx *c, struct opts *o)
 					printf(": %s", json_object_get_string(x));
 				putchar('\n');
 			}
+		if (json_object_object_get_ex(root, "devices", &arr))
+			for (size_t i = 0; i < json_object_array_length(arr); i++) {
+				json_object *x = json_object_array_get_idx(arr, i), *w;
+				printf("%s %s: NUMA node %d, CPUs %s, IRQs pinned %s, kernel-managed %s\n",
+				       json_object_get_string(json_object_object_get(x, "device")),
+				       json_object_get_string(json_object_object_get(x, "pci")),
+				       json_object_get_int(json_object_object_get(x, "numa_node")),
+				       json_object_get_string(json_object_object_get(x, "cpus")),
+				       json_object_to_json_string(json_object_object_get(x, "irqs_pinned")),
+				       json_object_to_json_string(json_object_object_get(x, "irqs_kernel_managed")));
+				if (json_object_object_get_ex(x, "warning", &w))
+					printf("  warning: %s\n", json_object_get_string(w));
+			}
 		if (json_object_object_get_ex(root, "namespaces", &arr))
 			for (size_t i = 0; i < json_object_array_length(arr); i++) {
 				json_object *n = json_object_array_get_idx(arr, i);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "engine.h"
+#include "irq.h"
 #include "nvmet.h"
 
 struct settings {
@@ -42,6 +43,8 @@ struct daemon {
 	time_t last_time;
 	int last_exit;
 	bool hotplug;
+	struct irq_plan irqs;		/* last IRQ affinity applied */
+	char *irq_summary;		/* to log only when it changes */
 	bool stopping;
 };
 

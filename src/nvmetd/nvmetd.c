@@ -11,12 +11,19 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "irq.h"
 #include "netdev.h"
 #include "util.h"
 
 #define DEFAULT_SETTINGS "/etc/nvmet/nvmetd.conf"
 #define RETRY_MIN_MS 100
 #define RETRY_MAX_MS 5000
+
+static const char *owned_push(char ***v, size_t *n, char *s)
+{
+	*(char **)array_push(v, n, sizeof(char *)) = s;
+	return s;
+}
 
 static void ports_clear(struct daemon *d)
 {
@@ -74,6 +81,79 @@ static void arm_retry(struct daemon *d, bool need)
 		sd_event_source_set_time_relative(d->retry, d->retry_ms * 1000ULL);
 		sd_event_source_set_enabled(d->retry, SD_EVENT_ONESHOT);
 	}
+}
+
+/* ReactorMask's replacement: each SSD's and NIC's IRQs on its NUMA node's CPUs (∩ ReactorMask). */
+static void pin_irqs(struct daemon *d)
+{
+	const char **bdfs = NULL, **labels = NULL;
+	char **owned = NULL;
+	size_t n = 0, nowned = 0;
+	FILE *f;
+	char *summary = NULL;
+	size_t len = 0;
+
+	if (!d->set.irq_affinity || !d->cfg || d->ctx->fake)
+		return;
+	for (size_t i = 0; i < d->cfg->nctrls; i++) {
+		bdfs = xrealloc(bdfs, (n + 1) * sizeof(char *));
+		labels = xrealloc(labels, (n + 1) * sizeof(char *));
+		bdfs[n] = d->cfg->ctrls[i].bdf;
+		labels[n] = owned_push(&owned, &nowned, xasprintf("SSD %s", d->cfg->ctrls[i].name));
+		n++;
+	}
+	for (size_t i = 0; i < d->cfg->model->nports; i++) {
+		const struct nv_port *p = &d->cfg->model->ports[i];
+		struct addr_info ai;
+		char *bdf;
+
+		if (addr_check(attrs_get(&p->attrs, "addr_trtype"), attrs_get(&p->attrs, "addr_adrfam"),
+			       attrs_get(&p->attrs, "addr_traddr"), &ai) < 0 || !*ai.ifname)
+			continue;
+		bdf = netdev_pci_bdf("/sys", ai.ifname);
+		if (!bdf)
+			continue; /* a virtual interface: no IRQs of its own */
+		bdfs = xrealloc(bdfs, (n + 1) * sizeof(char *));
+		labels = xrealloc(labels, (n + 1) * sizeof(char *));
+		bdfs[n] = owned_push(&owned, &nowned, bdf);
+		labels[n] = owned_push(&owned, &nowned, xasprintf("NIC %s (port %u)", ai.ifname, p->id));
+		n++;
+	}
+	irq_plan_free(&d->irqs);
+	irq_apply("/sys", "/proc", d->cfg->has_reactor_mask ? d->cfg->reactor_mask : NULL, bdfs, labels, n, &d->irqs);
+	f = open_memstream(&summary, &len);
+	for (size_t i = 0; i < d->irqs.n; i++) {
+		const struct irq_dev *x = &d->irqs.devs[i];
+		fprintf(f, "%s %s: NUMA node %d, CPUs %s; IRQs pinned:", x->what, x->bdf, x->node, x->cpus);
+		for (unsigned k = 0; k < x->npinned; k++)
+			fprintf(f, " %u", x->pinned[k]);
+		fprintf(f, "; managed by the kernel:");
+		for (unsigned k = 0; k < x->nmanaged; k++)
+			fprintf(f, " %u", x->managed[k]);
+		fputc('\n', f);
+	}
+	fclose(f);
+	if (!streq_ptr(summary, d->irq_summary)) {
+		for (size_t i = 0; i < d->irqs.n; i++)
+			if (d->irqs.devs[i].warning)
+				log_warn("%s", d->irqs.devs[i].warning);
+		for (char *line = summary, *nl; line && *line; line = nl + 1) {
+			nl = strchr(line, '\n');
+			*nl = '\0';
+			log_notice("IRQ affinity: %s", line);
+			*nl = '\n';
+		}
+		if (d->irqs.irqbalance)
+			log_warn("irqbalance is running and may move these IRQs again: ban them with --banirq=N in "
+				 "IRQBALANCE_ARGS (/etc/default/irqbalance), or stop irqbalance");
+		free(d->irq_summary);
+		d->irq_summary = summary;
+	} else {
+		free(summary);
+	}
+	strv_free(owned, nowned);
+	free(bdfs);
+	free(labels);
 }
 
 /* Bring the kernel to the config; remember which ports wait and why. */
@@ -174,6 +254,7 @@ static int reconcile(struct daemon *d, const char *why)
 		}
 	}
 	apply_result_free(&res);
+	pin_irqs(d);
 	arm_retry(d, retry);
 	set_status(d);
 	state_publish(d);
@@ -378,6 +459,8 @@ int main(int argc, char **argv)
 	sd_event_unref(d.ev);
 	config_free(d.cfg);
 	ports_clear(&d);
+	irq_plan_free(&d.irqs);
+	free(d.irq_summary);
 	free(d.last_result);
 	ctx_free(d.ctx);
 	settings_free(&d.set);

@@ -69,6 +69,25 @@ int state_publish(struct daemon *d)
 			json_object_array_add(nss, o);
 		}
 	}
+	json_object *devs = json_object_new_array();
+	for (size_t i = 0; i < d->irqs.n; i++) {
+		const struct irq_dev *x = &d->irqs.devs[i];
+		json_object *o = json_object_new_object(), *pin = json_object_new_array(), *man = json_object_new_array();
+		json_object_object_add(o, "device", json_object_new_string(x->what));
+		json_object_object_add(o, "pci", json_object_new_string(x->bdf));
+		json_object_object_add(o, "numa_node", json_object_new_int(x->node));
+		json_object_object_add(o, "cpus", json_object_new_string(x->cpus ? x->cpus : ""));
+		for (unsigned k = 0; k < x->npinned; k++)
+			json_object_array_add(pin, json_object_new_int(x->pinned[k]));
+		for (unsigned k = 0; k < x->nmanaged; k++)
+			json_object_array_add(man, json_object_new_int(x->managed[k]));
+		json_object_object_add(o, "irqs_pinned", pin);
+		json_object_object_add(o, "irqs_kernel_managed", man);
+		if (x->warning)
+			json_object_object_add(o, "warning", json_object_new_string(x->warning));
+		json_object_array_add(devs, o);
+	}
+	json_object_object_add(root, "devices", devs);
 	json_object_object_add(root, "ports", ports);
 	json_object_object_add(root, "namespaces", nss);
 	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);

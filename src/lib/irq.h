@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* NUMA-local IRQ affinity in place of SPDK's reactor pinning: the IRQs of each SSD and NIC go to
+ * ReactorMask ∩ the CPUs of the device's NUMA node. */
+#ifndef NVMET_IRQ_H
+#define NVMET_IRQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct irq_dev {
+	char *bdf;		/* PCI address */
+	char *what;		/* "SSD Nvme0", "NIC eth1 (port 1)" */
+	int node;		/* -1: no NUMA information */
+	char *cpus;		/* the CPU list applied, e.g. "2-3" */
+	char *warning;		/* e.g. the mask is entirely on another node */
+	unsigned *pinned, npinned;	/* IRQs whose affinity was written */
+	unsigned *managed, nmanaged;	/* IRQs the kernel manages (NVMe I/O queues): reported only */
+};
+
+struct irq_plan {
+	struct irq_dev *devs;
+	size_t n;
+	bool irqbalance;	/* irqbalance is running and may undo this */
+};
+
+/* mask: the config's ReactorMask (NULL = the node's CPUs). devs: PCI addresses with labels.
+ * sysfs/procfs roots are the real ones unless given. Returns 0 or -errno. */
+int irq_apply(const char *sysfs, const char *procfs, const char *mask, const char *const *bdfs,
+	      const char *const *labels, size_t n, struct irq_plan *out);
+void irq_plan_free(struct irq_plan *p);
+/* The PCI device behind a network interface, or NULL (veth, bridges, ...). */
+char *netdev_pci_bdf(const char *sysfs, const char *ifname);
+
+#endif
