@@ -6,7 +6,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-$top/build}
 shift || true
 cd "$top"
-[[ -x configure ]] || autoreconf -fi >/dev/null
+if [[ ! -x configure || configure.ac -nt configure || Makefile.am -nt Makefile.in ]]; then
+	autoreconf -fi >/dev/null 2>&1 || { autoreconf -fi; exit 1; }
+fi
 mkdir -p "$dir"
 cd "$dir"
 if [[ ! -f Makefile ]]; then

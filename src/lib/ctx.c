@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <libudev.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 
 #include "log.h"
 #include "nvmet.h"
@@ -66,6 +67,12 @@ int ctx_lock(struct nv_ctx *c)
 		_cleanup_free_ char *p = path_join(c->configfs, ".nvmetcfg.lock");
 		c->lock_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	} else {
+		_cleanup_free_ char *dir = xstrdup(path);
+		char *slash = strrchr(dir, '/');
+		if (slash && slash != dir) {
+			*slash = '\0';
+			(void)mkdir(dir, 0755);
+		}
 		c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	}
 	if (c->lock_fd < 0)

@@ -10,7 +10,7 @@
 #include "report.h"
 
 #define NVMET_DEFAULT_CONFIG "/etc/nvmet/nvmf.conf"
-#define NVMET_LOCK_FILE "/run/nvmetcfg.lock"
+#define NVMET_LOCK_FILE "/run/nvmetd/apply.lock"
 
 struct udev;
 struct cfs_ops;

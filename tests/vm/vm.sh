@@ -10,6 +10,12 @@
 # NVMETD-SSD-0001) and a virtio NIC behind a pxb-pcie bridge on node 1; the host root read-only via
 # 9p under a tmpfs overlay; the kernel's modules via a second 9p share. SCRIPT's exit status is
 # the result; on failure the console tail is printed.
+#
+# NVMETD_VM_DISK=IMG    an ext4 image used as the overlay's upper layer instead of tmpfs: what the guest
+#                       writes survives into the next boot on the same image (persistence tests)
+# NVMETD_VM_INIT=systemd  boot real systemd as PID 1; SCRIPT runs as nvtest.service once
+#                       multi-user.target is reached, then the guest powers off
+# NVMETD_VM_QEMU_EXTRA  more qemu arguments (e.g. another NVMe device enumerated first)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -46,6 +52,10 @@ prepare_kernel() {
 	local k=$1 meta real dir rel
 	meta=$(kernel_pkg "$k")
 	if [[ -e $cache/$k.rel ]] && [[ -d $cache/k-$(cat "$cache/$k.rel") ]]; then
+		dir=$cache/k-$(cat "$cache/$k.rel")
+		# rebuild the initramfs when its init script changed
+		[[ $dir/initramfs.gz -nt $here/initramfs-init && $dir/initramfs.gz -nt $here/vm.sh ]] ||
+			make_initramfs "$dir" "$(cat "$cache/$k.rel")"
 		return 0
 	fi
 	mkdir -p "$cache"
@@ -76,10 +86,10 @@ make_initramfs() {
 	work=$(mktemp -d)
 	mkdir -p "$work"/{bin,dev,proc,sys,mnt/lower,mnt/rw,newroot,mods}
 	cp /bin/busybox "$work/bin/busybox"
-	for m in sh mount umount mkdir insmod switch_root sleep cat echo ls poweroff; do
+	for m in sh mount umount mkdir insmod switch_root sleep cat echo ls poweroff grep sed ln rm; do
 		ln -s busybox "$work/bin/$m"
 	done
-	mods=$(modprobe -d "$dir" -S "$rel" --show-depends -a virtio_pci 9pnet_virtio 9p overlay 2>/dev/null |
+	mods=$(modprobe -d "$dir" -S "$rel" --show-depends -a virtio_pci 9pnet_virtio 9p overlay virtio_blk ext4 2>/dev/null |
 	       awk '$1=="insmod"{print $2}' | awk '!seen[$0]++')
 	: >"$work/mods/order"
 	for m in $mods; do
@@ -124,6 +134,17 @@ cmd_run() {
 	done
 	echo "$rel" >"$out/kernel"
 
+	local append=""
+	local -a disk=()
+	if [[ -n ${NVMETD_VM_DISK:-} ]]; then
+		disk=(-drive "file=$(realpath "$NVMETD_VM_DISK"),if=none,id=upper,format=raw,cache=unsafe"
+		      -device virtio-blk-pci,drive=upper,bus=pcie.0)
+		append+=" nvtest_upper=vda"
+	fi
+	if [[ ${NVMETD_VM_INIT:-} == systemd ]]; then
+		append+=" nvtest_systemd=1 systemd.show_status=${NVMETD_VM_SHOW_STATUS:-0}"
+		timeout_s=${NVMETD_VM_TIMEOUT:-1200}
+	fi
 	local -a qemu=(
 		qemu-system-x86_64 -machine q35 -accel tcg -cpu max -m 2048
 		-smp 4,sockets=2,cores=2
@@ -142,10 +163,11 @@ cmd_run() {
 		-fsdev "local,id=fsout,path=$out,security_model=none"
 		-device virtio-9p-pci,fsdev=fsout,mount_tag=out,bus=pcie.0
 		-kernel "$dir/boot/vmlinuz-$rel" -initrd "$dir/initramfs.gz"
-		-append "console=ttyS0 panic=-1 quiet loglevel=4 nvtest_init=$here/guest-init.sh"
-		-nographic -no-reboot -serial "file:$out/console.log" -monitor none
+		-append "console=ttyS0 panic=-1 ${NVMETD_VM_CONSOLE:-quiet loglevel=4} nvtest_init=$here/guest-init.sh $append"
+		-display none -no-reboot -chardev "stdio,id=ser0,signal=off" -serial chardev:ser0 -monitor none
+		"${disk[@]}"
 	)
-	"${qemu[@]}" ${NVMETD_VM_QEMU_EXTRA:-} &
+	"${qemu[@]}" ${NVMETD_VM_QEMU_EXTRA:-} </dev/null >"$out/console.log" 2>&1 &
 	qpid=$!
 	local waited=0
 	while kill -0 "$qpid" 2>/dev/null; do

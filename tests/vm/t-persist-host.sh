@@ -1,0 +1,27 @@
+#!/bin/bash
+# Host side of the persistence test: boot the same persistent disk three times with real systemd —
+# install + enable + change + save; reboot; reboot with another NVMe SSD enumerated first.
+# Usage: t-persist-host.sh KERNEL
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+k=${1:-6.12}
+work=$(mktemp -d /var/tmp/nvmetd-persist.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+truncate -s 1G "$work/upper.img"
+mkfs.ext4 -q -F "$work/upper.img"
+truncate -s 64M "$work/other.img"
+pass=0 fail=0
+for phase in install reboot renamed; do
+	extra=""
+	[[ $phase == renamed ]] && extra="-drive file=$work/other.img,if=none,id=other,format=raw -device nvme,serial=OTHER-SSD,drive=other,bus=pcie.0"
+	echo "# boot: $phase"
+	out=$(NVMETD_VM_DISK=$work/upper.img NVMETD_VM_INIT=systemd NVMETD_VM_QEMU_EXTRA="$extra" \
+		"$here/vm.sh" run "$k" "$here/t-persist.sh" "$phase" 2>&1)
+	echo "$out" | grep -vE '^#   (\./|  )'
+	line=$(grep -E '^# [0-9]+ passed, [0-9]+ failed' <<<"$out" | tail -n1)
+	p=$(sed -n 's/^# \([0-9]*\) passed.*/\1/p' <<<"$line"); f=$(sed -n 's/.* \([0-9]*\) failed.*/\1/p' <<<"$line")
+	pass=$((pass + ${p:-0})); fail=$((fail + ${f:-1}))
+	[[ -n $line ]] || { echo "not ok - boot $phase produced no result"; }
+done
+echo "# $pass passed, $fail failed"
+((fail == 0))

@@ -1,0 +1,93 @@
+#!/bin/bash
+# Runs under real systemd as PID 1 on a persistent disk; the host side (t-persist-host.sh) boots
+# the same disk several times. Usage: t-persist.sh install|reboot|renamed
+. "$(dirname "$0")/guest-lib.sh"
+phase=$1
+keep=/var/lib/nvtest
+mkdir -p $keep
+wait_for() { local end=$(( $(date +%s) + $1 )); shift; until "$@"; do (( $(date +%s) >= end )) && return 1; sleep 0.2; done; }
+discover_ok() { ip netns exec $NS nvme discover -t rdma -a $TARGET_IP -s 4791 2>/dev/null | grep -q "subnqn: *nqn.2016-06.io.spdk:cnode1"; }
+listening() { "$NVMETCFG" status 2>/dev/null | grep -q "^port .*listening"; }
+info "phase $phase, kernel $(uname -r), PID 1 is $(cat /proc/1/comm)"
+bdf=$(ssd_bdf) || { nok "guest SSD found"; finish; }
+
+case $phase in
+install)
+	check "make install" make -C "$TOP/build" install
+	check "unit installed where systemd looks" test -f "$(pkg-config --variable=systemdsystemunitdir systemd)/nvmetd.service"
+	check "nvmf.conf and nvmetd.conf installed (absent before)" test -f /etc/nvmet/nvmf.conf -a -f /etc/nvmet/nvmetd.conf
+	guide_conf "$bdf" /etc/nvmet/nvmf.conf
+	sed -i 's/HotplugEnable No/HotplugEnable Yes/' /etc/nvmet/nvmf.conf
+	cp /etc/nvmet/nvmf.conf $keep/admin.conf
+	check "make install again keeps the admin's nvmf.conf" bash -c "make -C '$TOP/build' install >/dev/null && cmp /etc/nvmet/nvmf.conf $keep/admin.conf"
+	cat >/etc/systemd/system/nvtest-net.service <<EOU
+[Unit]
+Description=test NIC (veth + soft-RoCE), address after a delay
+After=nvmetd.service
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=$TOP/tests/vm/net-scaffold.sh 5
+[Install]
+WantedBy=multi-user.target
+EOU
+	systemctl daemon-reload
+	check "systemctl enable --now nvmetd" systemctl enable --now nvmetd
+	expect_eq "nvmetd active (Type=notify, no address yet)" "$(systemctl is-active nvmetd)" active
+	"$NVMETCFG" status | sed 's/^/#   /'
+	check "status says the port waits for its address" bash -c "'$NVMETCFG' status | grep -q 'not configured on any interface'"
+	check "enable --now the test NIC" systemctl enable --now nvtest-net
+	if wait_for 60 discover_ok; then ok "port came up when the address appeared"; else nok "port came up when the address appeared"; fi
+	# change the live target with nvmetcfg, save it, reboot
+	sed -e 's/MaxQueuesPerSession 4/MaxQueuesPerSession 8/' \
+	    -e 's|^  Listen RDMA 192.168.20.200:4791|  Listen RDMA 192.168.20.200:4791\n  Listen TCP 192.168.20.200:4420|' \
+	    /etc/nvmet/nvmf.conf >$T/changed.conf
+	check "nvmetcfg apply a changed config" "$NVMETCFG" apply $T/changed.conf
+	chmod 0640 /etc/nvmet/nvmf.conf
+	check "nvmetcfg save" "$NVMETCFG" save
+	expect_eq "save kept the file's mode" "$(stat -c %a /etc/nvmet/nvmf.conf)" 640
+	sed 's/^/#   /' /etc/nvmet/nvmf.conf
+	"$NVMETCFG" show --json >$keep/before.json
+	check "a second nvmetcfg apply of the saved file changes nothing" bash -c "'$NVMETCFG' apply /etc/nvmet/nvmf.conf 2>/dev/null | grep -q ': 0 changes applied'"
+	sync
+	;;
+reboot)
+	check "nvmetd started at boot" wait_for 60 bash -c '[[ $(systemctl is-active nvmetd) == active ]]'
+	check "port listening without any manual step" wait_for 90 listening
+	"$NVMETCFG" status | sed 's/^/#   /'
+	"$NVMETCFG" show --json >$T/after.json
+	check "live state after reboot is identical to before (show --json)" diff -u $keep/before.json $T/after.json
+	check "initiator discovers over RDMA" wait_for 30 discover_ok
+	check "initiator connects" ip netns exec $NS nvme connect -t rdma -n nqn.2016-06.io.spdk:cnode1 -a $TARGET_IP -s 4791
+	dev=$(fabric_dev nqn.2016-06.io.spdk:cnode1) && ok "fabric device $dev" || nok "fabric device"
+	check "TCP listener came back too" bash -c "ip netns exec $NS nvme discover -t tcp -a $TARGET_IP -s 4420 | grep -q cnode1"
+	ip netns exec $NS nvme disconnect-all >/dev/null 2>&1
+	S=$CFS/subsystems/nqn.2016-06.io.spdk:cnode1
+	sed -i 's/MaxQueuesPerSession 8/MaxQueuesPerSession 6/' /etc/nvmet/nvmf.conf
+	check "systemctl reload" systemctl reload nvmetd
+	check "reload applied the changed file" wait_for 20 bash -c "[[ \$(cat $S/attr_qid_max) == 5 ]]"
+	check "systemctl stop" systemctl stop nvmetd
+	expect_eq "stop removed the target (on_stop = clear)" "$(ls $CFS/subsystems $CFS/ports | grep -cv -e '^/' -e '^$')" 0
+	check "systemctl start" systemctl start nvmetd
+	check "back after start" wait_for 60 listening
+	systemd-analyze security nvmetd.service 2>/dev/null | tail -n1 | sed 's/^/# /'
+	journalctl -u nvmetd -b --no-pager | tail -n 15 | sed 's/^/#   /'
+	sed -i 's/MaxQueuesPerSession 6/MaxQueuesPerSession 8/' /etc/nvmet/nvmf.conf
+	systemctl reload nvmetd; sleep 2; sync
+	;;
+renamed)
+	# another NVMe SSD is enumerated first: ours is no longer nvme0
+	ours=$(ssd_dev)
+	info "our SSD is now $ours; nvme0n1 is serial $(cat /sys/block/nvme0n1/device/serial 2>/dev/null | xargs)"
+	check "our SSD got another kernel name" test "$ours" != /dev/nvme0n1
+	check "nvmetd started at boot" wait_for 60 bash -c '[[ $(systemctl is-active nvmetd) == active ]]'
+	check "port listening" wait_for 90 listening
+	expect_eq "namespace 1 serves the right SSD (matched by PCI address)" \
+		"$(cat $CFS/subsystems/nqn.2016-06.io.spdk:cnode1/namespaces/1/device_path)" "$ours"
+	check "initiator connects" bash -c "wait_for() { :; }; ip netns exec $NS nvme connect -t rdma -n nqn.2016-06.io.spdk:cnode1 -a $TARGET_IP -s 4791"
+	dev=$(fabric_dev nqn.2016-06.io.spdk:cnode1) && ok "fabric device $dev" || nok "fabric device"
+	expect_eq "the fabric namespace has our SSD's size" "$(blockdev --getsize64 $dev 2>/dev/null)" "$(blockdev --getsize64 $ours)"
+	ip netns exec $NS nvme disconnect-all >/dev/null 2>&1
+	;;
+esac
+finish
