@@ -51,7 +51,7 @@ if [[ -z ${NVMETD_TESTS_QUICK:-} ]]; then
 	run_step "make distcheck" bash -c "make -C '$top/build' distcheck >'$top/build/distcheck.out' 2>&1 || { tail -40 '$top/build/distcheck.out'; exit 1; }"
 fi
 
-# Guest tests: "kernel script args" per line.
+# Guest tests: "kernel script args" per line (*-host.sh scripts run on the host and boot guests themselves).
 vm_tests=${NVMETD_VM_TESTS:-"
 6.12 t-guide.sh rdma
 6.1 t-guide.sh rdma
@@ -63,6 +63,8 @@ vm_tests=${NVMETD_VM_TESTS:-"
 6.1 t-daemon.sh 20
 6.12 t-irq.sh
 6.1 t-irq.sh
+6.12 t-persist-host.sh
+6.1 t-persist-host.sh
 "}
 run_step "prepare guest kernels" tests/vm/vm.sh setup
 export NVMETCFG=$top/build/src/nvmetcfg/nvmetcfg NVMETD=$top/build/src/nvmetd/nvmetd
@@ -70,7 +72,11 @@ while read -r k script args; do
 	[[ -n ${k:-} ]] || continue
 	name="guest $k $script $args"
 	echo "=== $name"
-	out=$(tests/vm/vm.sh run "$k" "tests/vm/$script" $args 2>&1)
+	if [[ $script == *-host.sh ]]; then
+		out=$(tests/vm/$script "$k" $args 2>&1)   # boots the guest itself (several times)
+	else
+		out=$(tests/vm/vm.sh run "$k" "tests/vm/$script" $args 2>&1)
+	fi
 	rc=$?
 	echo "$out" | grep -E '^(ok|not ok|# )' | grep -v '^#   '
 	[[ $rc == 0 ]] || echo "$out" | tail -n 60 | sed 's/^/    /'

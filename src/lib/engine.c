@@ -16,7 +16,9 @@ int engine_load(struct nv_ctx *c, const char *path, enum resolve_mode resolve, s
 	if (r < 0)
 		return r;
 	if (resolve != RESOLVE_NONE) {
-		r = resolve_namespaces(c, conf, resolve == RESOLVE_TOLERANT, rep);
+		unsigned flags = resolve == RESOLVE_TOLERANT ? RESOLVE_F_TOLERANT | RESOLVE_F_CREATE :
+				 resolve == RESOLVE_APPLY ? RESOLVE_F_CREATE : 0;
+		r = resolve_namespaces(c, conf, flags, rep);
 		if (r < 0)
 			return r;
 	}
@@ -81,6 +83,9 @@ int engine_apply(struct nv_ctx *c, struct nv_model *desired, bool dry_run, bool 
 		return EXIT_OK;
 	report_print_problems(&res->plan.notes, stderr);
 	r = plan_execute(c->ops, c->nvmet, &res->plan, verbose, &res->exec);
+	/* RAM disks no namespace uses any more (or made for an apply that was rolled back) */
+	if (!c->fake)
+		(void)ramdisk_gc(c, r < 0 ? live : desired);
 	if (r < 0) {
 		log_error("%s", res->exec.errmsg);
 		if (res->exec.rollback_failed)

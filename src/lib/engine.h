@@ -16,7 +16,8 @@ enum {
 
 enum resolve_mode {
 	RESOLVE_NONE,		/* parse only */
-	RESOLVE_STRICT,		/* a missing device is an error (nvmetcfg) */
+	RESOLVE_STRICT,		/* a missing device is an error; RAM disks only described (plan, check) */
+	RESOLVE_APPLY,		/* as strict, and [Malloc] RAM disks are made (apply) */
 	RESOLVE_TOLERANT,	/* a missing device disables its namespace (nvmetd, hotplug) */
 };
 

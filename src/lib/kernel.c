@@ -14,6 +14,11 @@ static void kmod_list_freep(struct kmod_list **l) { if (*l) kmod_module_unref_li
 
 int kmod_load(const char *name)
 {
+	return kmod_load_opts(name, NULL);
+}
+
+int kmod_load_opts(const char *name, const char *options)
+{
 	_cleanup_(kmod_unrefp) struct kmod_ctx *ctx = kmod_new(NULL, NULL);
 	_cleanup_(kmod_list_freep) struct kmod_list *list = NULL;
 	struct kmod_list *it;
@@ -28,7 +33,7 @@ int kmod_load(const char *name)
 		return -ENOENT;
 	kmod_list_foreach(it, list) {
 		struct kmod_module *m = kmod_module_get_module(it);
-		r = kmod_module_probe_insert_module(m, KMOD_PROBE_APPLY_BLACKLIST, NULL, NULL, NULL, NULL);
+		r = kmod_module_probe_insert_module(m, KMOD_PROBE_APPLY_BLACKLIST, options, NULL, NULL, NULL);
 		kmod_module_unref(m);
 		if (r == KMOD_PROBE_APPLY_BLACKLIST)
 			return -EPERM;

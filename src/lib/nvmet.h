@@ -36,15 +36,24 @@ void ctx_unlock(struct nv_ctx *c);
 
 /* Make the nvmet configfs tree available: load nvmet (libkmod), mount configfs if needed. */
 int kernel_prepare(struct nv_ctx *c, bool need_rdma, bool need_tcp);
-/* Load one module by name or alias; 0 or -errno. */
+/* Load one module by name or alias (with module options, or NULL); 0 or -errno. */
 int kmod_load(const char *name);
+int kmod_load_opts(const char *name, const char *options);
+
+/* [Malloc] RAM disks (null_blk through configfs). create=false (plan, check) only describes what
+ * apply would make. ramdisk_gc removes nvmetd's RAM disks no namespace of keep uses. */
+int ramdisk_resolve(struct nv_ctx *c, const char *name, unsigned long long size_mb, unsigned block_size,
+		    bool create, char **dev, char **why);
+int ramdisk_gc(struct nv_ctx *c, const struct nv_model *keep);
 
 /* Read the live nvmet configfs tree. Returns 0 or -errno; an absent tree is an empty model. */
 int live_read(struct nv_ctx *c, struct nv_model **out);
 
-/* Resolve every namespace's bdev to a device_path (udev for NVMe). Errors go to rep. tolerant (nvmetd):
- * a missing device is a warning and its namespace is marked disabled instead. */
-int resolve_namespaces(struct nv_ctx *c, struct nv_config *cfg, bool tolerant, struct nv_report *rep);
+/* Resolve every namespace's bdev to a device_path (udev for NVMe). Errors go to rep. RESOLVE_F_TOLERANT (nvmetd):
+ * a missing device is a warning and its namespace is marked disabled instead; RESOLVE_F_CREATE makes
+ * [Malloc] RAM disks (apply), without it they are only described (plan, check). */
+enum { RESOLVE_F_TOLERANT = 1, RESOLVE_F_CREATE = 2 };
+int resolve_namespaces(struct nv_ctx *c, struct nv_config *cfg, unsigned flags, struct nv_report *rep);
 /* For show: the NVMe controller PCI address and NSID behind a block device path, if any. */
 int resolve_nvme_path(struct nv_ctx *c, const char *devpath, char **bdf, unsigned *nsid);
 

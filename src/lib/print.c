@@ -69,7 +69,7 @@ static void print_transports(FILE *f, const struct nv_model *m)
 	}
 }
 
-int print_conf(struct nv_ctx *c, const struct nv_model *m, char **out)
+int print_conf(struct nv_ctx *c, const struct nv_model *m, const struct nv_config *keep, char **out)
 {
 	struct buf b = { 0 };
 	char **bdfs = NULL, **aios = NULL;
@@ -81,6 +81,8 @@ int print_conf(struct nv_ctx *c, const struct nv_model *m, char **out)
 		return -errno;
 	fprintf(b.f, "# nvmf.conf (SPDK legacy format) written by nvmetcfg from the live kernel target.\n"
 		     "# Applying it with `nvmetcfg apply` reproduces the same configfs state.\n\n");
+	if (keep && keep->has_reactor_mask)
+		fprintf(b.f, "[Global]\n  ReactorMask %s\n\n", keep->reactor_mask);
 	print_transports(b.f, m);
 
 	/* Name the backing devices: NVMe namespaces by their controller's PCI address, anything else as AIO. */
@@ -111,10 +113,12 @@ int print_conf(struct nv_ctx *c, const struct nv_model *m, char **out)
 			}
 		}
 	}
-	if (nbdfs) {
+	if (nbdfs || (keep && keep->hotplug)) {
 		fprintf(b.f, "[Nvme]\n");
 		for (size_t k = 0; k < nbdfs; k++)
 			fprintf(b.f, "  TransportID \"trtype:PCIe traddr:%s\" Nvme%zu\n", bdfs[k], k);
+		if (keep && keep->hotplug)
+			fprintf(b.f, "  HotplugEnable Yes\n");
 		fputc('\n', b.f);
 	}
 	if (naios) {

@@ -7,8 +7,10 @@
 
 #include "nvmet.h"
 
-/* Returns 0 or -errno. The text is malloc'd. */
-int print_conf(struct nv_ctx *c, const struct nv_model *m, char **out);
+/* Returns 0 or -errno. The text is malloc'd. keep (may be NULL): a config whose settings that live
+ * outside configfs ([Global] ReactorMask, [Nvme] HotplugEnable) are carried over, so `save` over
+ * an existing nvmf.conf loses nothing nvmetd uses. */
+int print_conf(struct nv_ctx *c, const struct nv_model *m, const struct nv_config *keep, char **out);
 int print_json(const struct nv_model *m, char **out);
 
 #endif

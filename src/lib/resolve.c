@@ -118,8 +118,9 @@ static int nvme_ns_devnode(struct nv_ctx *c, const char *bdf, uint32_t nsid, cha
 	return -ENOENT;
 }
 
-int resolve_namespaces(struct nv_ctx *c, struct nv_config *cfg, bool tolerant, struct nv_report *rep)
+int resolve_namespaces(struct nv_ctx *c, struct nv_config *cfg, unsigned flags, struct nv_report *rep)
 {
+	bool tolerant = flags & RESOLVE_F_TOLERANT;
 	enum nv_severity sev = tolerant ? NV_WARN : NV_ERROR;
 	int ret = 0;
 

@@ -177,7 +177,7 @@ static int k_queue_depth(struct kctx *k)
 	k->tp->line_qd = E(k)->line;
 	kinfo(k, NV_APPLIED, "port param_max_queue_size = %lld where the kernel has that attribute (6.10+; "
 	      "nvmet-rdma reduces it to %d); older kernels use the transport default", v, NVMET_RDMA_MAX_QUEUE_SIZE);
-	if (v > NVMET_RDMA_MAX_QUEUE_SIZE)
+	if (v > NVMET_RDMA_MAX_QUEUE_SIZE && (!k->tp->trtype || streq(k->tp->trtype, "rdma")))
 		kinfo(k, NV_WARN, "MaxQueueDepth %lld is above what nvmet-rdma supports; RDMA ports get %d",
 		      v, NVMET_RDMA_MAX_QUEUE_SIZE);
 	return 0;
@@ -194,7 +194,7 @@ static int k_inline(struct kctx *k)
 	k->tp->inline_size = v;
 	k->tp->line_is = E(k)->line;
 	kinfo(k, NV_APPLIED, "port param_inline_data_size = %lld", v);
-	if (v > NVMET_RDMA_MAX_INLINE)
+	if (v > NVMET_RDMA_MAX_INLINE && (!k->tp->trtype || streq(k->tp->trtype, "rdma")))
 		kinfo(k, NV_WARN, "InCapsuleDataSize %lld is above nvmet-rdma's maximum; RDMA ports get %d",
 		      v, NVMET_RDMA_MAX_INLINE);
 	return 0;

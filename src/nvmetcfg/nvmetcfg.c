@@ -50,7 +50,7 @@ static int cmd_apply(struct nv_ctx *c, struct opts *o)
 		log_error("cannot take the apply lock: %s", strerror(-r));
 		return EXIT_FAILED;
 	}
-	if ((r = load_or_report(c, o, RESOLVE_STRICT, &cfg)))
+	if ((r = load_or_report(c, o, RESOLVE_APPLY, &cfg)))
 		return r;
 	r = engine_apply(c, cfg->model, false, o->verbose, &res);
 	if (r == EXIT_OK || r == EXIT_WAITING)
@@ -124,7 +124,7 @@ static int cmd_check(struct nv_ctx *c, struct opts *o)
 	return r < 0 ? EXIT_CONFIG : EXIT_OK;
 }
 
-static int live_text(struct nv_ctx *c, bool json, char **out)
+static int live_text(struct nv_ctx *c, bool json, const struct nv_config *keep, char **out)
 {
 	_cleanup_(model_freep) struct nv_model *live = NULL;
 	int r = live_read(c, &live);
@@ -133,7 +133,7 @@ static int live_text(struct nv_ctx *c, bool json, char **out)
 		log_error("cannot read %s: %s", c->nvmet, strerror(-r));
 		return r;
 	}
-	return json ? print_json(live, out) : print_conf(c, live, out);
+	return json ? print_json(live, out) : print_conf(c, live, keep, out);
 }
 
 static int cmd_show(struct nv_ctx *c, struct opts *o)
@@ -144,7 +144,7 @@ static int cmd_show(struct nv_ctx *c, struct opts *o)
 		log_error("show takes no file (did you mean save?)");
 		return EXIT_CONFIG;
 	}
-	if (live_text(c, o->json, &text) < 0)
+	if (live_text(c, o->json, NULL, &text) < 0)
 		return EXIT_FAILED;
 	fputs(text, stdout);
 	if (o->json)
@@ -156,9 +156,15 @@ static int cmd_save(struct nv_ctx *c, struct opts *o)
 {
 	_cleanup_free_ char *text = NULL;
 	const char *path = file_or_default(o);
+	_cleanup_(config_freep) struct nv_config *old = NULL;
+	struct nv_report rep = { 0 };
 	int r;
 
-	if (live_text(c, false, &text) < 0)
+	/* keep what the file says beyond configfs (ReactorMask, HotplugEnable) */
+	if (access(path, F_OK) == 0 && config_load(path, &old, &rep) < 0)
+		log_warn("%s has errors; its ReactorMask and HotplugEnable are not carried over", path);
+	report_free(&rep);
+	if (live_text(c, false, old, &text) < 0)
 		return EXIT_FAILED;
 	r = write_file_atomic(path, text, strlen(text), 0644);
 	if (r < 0) {
@@ -290,27 +296,37 @@ static void usage(FILE *f)
 		   "2 usage or config error, nothing changed; 3 applied, but a port waits for its address or RDMA device\n");
 }
 
-int main(int argc, char **argv)
+/* Options before and after the command word. Returns an exit code to stop with, or -1 to go on. */
+static int parse_opts(int argc, char **argv, const char *optstring, struct opts *o)
 {
 	static const struct option lopts[] = {
 		{ "verbose", no_argument, NULL, 'v' }, { "json", no_argument, NULL, 'j' },
 		{ "strict", no_argument, NULL, 'S' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
-	_cleanup_(ctx_freep) struct nv_ctx *c = NULL;
-	struct opts o = { 0 };
-	const struct cmd *cmd = NULL;
-	int opt, r;
+	int opt;
 
-	log_init("nvmetcfg");
-	while ((opt = getopt_long(argc, argv, "+vjh", lopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, optstring, lopts, NULL)) != -1) {
 		switch (opt) {
-		case 'v': o.verbose = true; break;
-		case 'j': o.json = true; break;
-		case 'S': o.strict = true; break;
+		case 'v': o->verbose = true; break;
+		case 'j': o->json = true; break;
+		case 'S': o->strict = true; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_CONFIG;
 		}
 	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	_cleanup_(ctx_freep) struct nv_ctx *c = NULL;
+	struct opts o = { 0 };
+	const struct cmd *cmd = NULL;
+	int r;
+
+	log_init("nvmetcfg");
+	if ((r = parse_opts(argc, argv, "+vjh", &o)) >= 0)
+		return r;
 	if (optind >= argc) {
 		usage(stderr);
 		return EXIT_CONFIG;
@@ -323,17 +339,13 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_CONFIG;
 	}
-	/* options may also follow the command */
-	optind++;
-	while ((opt = getopt_long(argc, argv, "vjh", lopts, NULL)) != -1) {
-		switch (opt) {
-		case 'v': o.verbose = true; break;
-		case 'j': o.json = true; break;
-		case 'S': o.strict = true; break;
-		case 'h': usage(stdout); return EXIT_OK;
-		default: usage(stderr); return EXIT_CONFIG;
-		}
-	}
+	/* options may also follow the command: scan its arguments afresh (optind = 0 re-initialises
+	 * getopt, and the command word stands in for argv[0]) */
+	argc -= optind;
+	argv += optind;
+	optind = 0;
+	if ((r = parse_opts(argc, argv, "vjh", &o)) >= 0)
+		return r;
 	if (optind < argc)
 		o.file = argv[optind++];
 	if (optind < argc) {

@@ -55,7 +55,7 @@ void monitor_stop(struct daemon *d);
 /* nvmetd.c */
 void daemon_schedule(struct daemon *d, const char *why);
 void daemon_rdma_removed(struct daemon *d, const char *dev);
-void daemon_devices_changed(struct daemon *d, const char *why);
+void daemon_devices_changed(struct daemon *d, bool added, const char *why);
 
 /* state.c: the published state file */
 int state_publish(struct daemon *d);

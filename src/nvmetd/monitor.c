@@ -74,7 +74,7 @@ static int on_udev(sd_event_source *s, int fd, uint32_t revents, void *ud)
 			   (streq_ptr(action, "add") || streq_ptr(action, "remove"))) {
 			_cleanup_free_ char *why = xasprintf("block device %s %s", name,
 							     streq(action, "add") ? "appeared" : "went away");
-			daemon_devices_changed(d, why);
+			daemon_devices_changed(d, streq(action, "add"), why);
 		}
 		udev_device_unref(dev);
 	}

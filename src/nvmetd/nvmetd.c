@@ -337,13 +337,25 @@ static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, voi
 	return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
+static bool any_namespace_missing(const struct daemon *d)
+{
+	for (size_t i = 0; d->cfg && i < d->cfg->model->nsubsys; i++)
+		for (size_t j = 0; j < d->cfg->model->subsys[i].nns; j++)
+			if (!d->cfg->model->subsys[i].ns[j].enable)
+				return true;
+	return false;
+}
+
 /* When block devices come and go, resolve the namespaces again: the same SSD (PCI address, NSID)
- * under whatever name the kernel gives it now; a missing one is disabled until it returns. */
-void daemon_devices_changed(struct daemon *d, const char *why)
+ * under whatever name the kernel gives it now; a missing one is disabled until it returns.
+ * A device that appears is always looked at while some namespace still waits for its device (at
+ * boot the nvme driver may probe the SSD after nvmetd started); removals and renames are followed
+ * only with HotplugEnable Yes. */
+void daemon_devices_changed(struct daemon *d, bool added, const char *why)
 {
 	struct nv_report rep = { 0 };
 
-	if (!d->cfg || !d->hotplug)
+	if (!d->cfg || !(d->hotplug || (added && any_namespace_missing(d))))
 		return;
 	for (size_t i = 0; i < d->cfg->model->nsubsys; i++)
 		for (size_t j = 0; j < d->cfg->model->subsys[i].nns; j++) {
@@ -351,7 +363,7 @@ void daemon_devices_changed(struct daemon *d, const char *why)
 			ns->enable = true;
 			attrs_del(&ns->attrs, "device_path");
 		}
-	resolve_namespaces(d->ctx, d->cfg, true, &rep);
+	resolve_namespaces(d->ctx, d->cfg, RESOLVE_F_TOLERANT | RESOLVE_F_CREATE, &rep);
 	for (size_t i = 0; i < rep.n; i++)
 		log_warn("%s", rep.d[i].msg);
 	report_free(&rep);

@@ -189,6 +189,28 @@ static void test_transport_overrides_and_ipv6(void **state)
 	report_free(&rep);
 }
 
+/* Every shipped example parses without errors (devices are resolved only when applied). */
+static void test_shipped_examples(void **state)
+{
+	(void)state;
+	static const char *const files[] = { "nvmf.conf", "tcp.conf", "multi.conf", "acl.conf", "nvmf.conf.default" };
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		_cleanup_free_ char *path = xasprintf("%s/conf/%s", SRCDIR, files[i]);
+		_cleanup_free_ char *text = NULL;
+		struct nv_report rep = { .strict = true };
+		struct nv_config *c = NULL;
+
+		assert_int_equal(read_file(path, &text, NULL), 0);
+		if (config_from_text(path, text, &c, &rep) < 0) {
+			report_print_problems(&rep, stderr);
+			fail_msg("%s does not parse", files[i]);
+		}
+		config_free(c);
+		report_free(&rep);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +218,7 @@ int main(void)
 		cmocka_unit_test(test_bad_inputs),
 		cmocka_unit_test(test_unknown_is_warning_without_strict),
 		cmocka_unit_test(test_transport_overrides_and_ipv6),
+		cmocka_unit_test(test_shipped_examples),
 	};
 	return cmocka_run_group_tests_name("config", tests, load_guide, free_guide);
 }

@@ -66,7 +66,7 @@ static struct nv_config *load(struct env *e, const char *text)
 	struct nv_config *cfg = NULL;
 
 	assert_int_equal(config_from_text("test.conf", text, &cfg, &rep), 0);
-	assert_int_equal(resolve_namespaces(e->c, cfg, false, &rep), 0);
+	assert_int_equal(resolve_namespaces(e->c, cfg, 0, &rep), 0);
 	report_free(&rep);
 	return cfg;
 }
@@ -152,12 +152,27 @@ static void test_show_roundtrip(void **state)
 
 	assert_int_equal(apply(e, text, NULL), EXIT_OK);
 	assert_int_equal(live_read(e->c, &live), 0);
-	assert_int_equal(print_conf(e->c, live, &shown), 0);
+	assert_int_equal(print_conf(e->c, live, NULL, &shown), 0);
 	assert_int_equal(print_json(live, &json), 0);
 	model_free(live);
 	assert_non_null(strstr(shown, "Host nqn.2014-08.org.nvmexpress:uuid:a"));
 	assert_non_null(strstr(shown, "MN \"Model With Spaces\""));
 	assert_non_null(strstr(json, "\"allow_any_host\": \"0\""));
+	/* save carries over what lives outside configfs */
+	{
+		struct nv_report rep = { 0 };
+		struct nv_config *keep = NULL;
+		_cleanup_free_ char *saved = NULL;
+		assert_int_equal(config_from_text("old.conf", "[Global]\n  ReactorMask 0x0F\n[Nvme]\n  HotplugEnable Yes\n",
+						  &keep, &rep), 0);
+		assert_int_equal(live_read(e->c, &live), 0);
+		assert_int_equal(print_conf(e->c, live, keep, &saved), 0);
+		model_free(live);
+		assert_non_null(strstr(saved, "ReactorMask 0x0F"));
+		assert_non_null(strstr(saved, "HotplugEnable Yes"));
+		config_free(keep);
+		report_free(&rep);
+	}
 	before = faketree_snapshot(e->t);
 	/* the printed config re-applies to the identical state */
 	assert_int_equal(plan_len(e, shown), 0);

@@ -11,12 +11,28 @@ truncate -s 1G "$work/upper.img"
 mkfs.ext4 -q -F "$work/upper.img"
 truncate -s 64M "$work/other.img"
 pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+nok() { fail=$((fail + 1)); echo "not ok - $*"; }
+
+# make install, prefix- and DESTDIR-aware, into a staging tree the guest copies into its root
+build=${NVMETD_BUILD:-$here/../../build}
+stage=$work/stage
+if make -C "$build" install DESTDIR="$stage" >"$work/install.log" 2>&1; then ok "make install DESTDIR=…"; else nok "make install"; cat "$work/install.log"; fi
+unit=$(find "$stage" -name nvmetd.service | head -n1)
+[[ -n $unit && -x $stage/usr/local/sbin/nvmetd && -f $stage/etc/nvmet/nvmf.conf && -f $stage/etc/nvmet/nvmetd.conf ]] &&
+	ok "installed: binaries, unit (${unit#$stage}), /etc/nvmet/nvmf.conf and nvmetd.conf" || nok "installed files"
+echo "# an admin's edit" >>"$stage/etc/nvmet/nvmf.conf"
+cp "$stage/etc/nvmet/nvmf.conf" "$work/admin.conf"
+make -C "$build" install DESTDIR="$stage" >/dev/null 2>&1
+cmp -s "$stage/etc/nvmet/nvmf.conf" "$work/admin.conf" && ok "install again never overwrites /etc/nvmet/nvmf.conf" ||
+	nok "install overwrote /etc/nvmet/nvmf.conf"
+
 for phase in install reboot renamed; do
 	extra=""
 	[[ $phase == renamed ]] && extra="-drive file=$work/other.img,if=none,id=other,format=raw -device nvme,serial=OTHER-SSD,drive=other,bus=pcie.0"
 	echo "# boot: $phase"
 	out=$(NVMETD_VM_DISK=$work/upper.img NVMETD_VM_INIT=systemd NVMETD_VM_QEMU_EXTRA="$extra" \
-		"$here/vm.sh" run "$k" "$here/t-persist.sh" "$phase" 2>&1)
+		"$here/vm.sh" run "$k" "$here/t-persist.sh" "$phase" "$stage" 2>&1)
 	echo "$out" | grep -vE '^#   (\./|  )'
 	line=$(grep -E '^# [0-9]+ passed, [0-9]+ failed' <<<"$out" | tail -n1)
 	p=$(sed -n 's/^# \([0-9]*\) passed.*/\1/p' <<<"$line"); f=$(sed -n 's/.* \([0-9]*\) failed.*/\1/p' <<<"$line")
