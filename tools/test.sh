@@ -63,8 +63,9 @@ vm_tests=${NVMETD_VM_TESTS:-"
 6.1 t-daemon.sh 20
 6.12 t-irq.sh
 6.1 t-irq.sh
+6.12 t-malloc.sh
+6.1 t-malloc.sh
 6.12 t-persist-host.sh
-6.1 t-persist-host.sh
 "}
 run_step "prepare guest kernels" tests/vm/vm.sh setup
 export NVMETCFG=$top/build/src/nvmetcfg/nvmetcfg NVMETD=$top/build/src/nvmetd/nvmetd
