@@ -65,6 +65,8 @@ vm_tests=${NVMETD_VM_TESTS:-"
 6.1 t-irq.sh
 6.12 t-malloc.sh
 6.1 t-malloc.sh
+6.12 t-import.sh
+6.1 t-import.sh
 6.12 t-persist-host.sh
 "}
 run_step "prepare guest kernels" tests/vm/vm.sh setup

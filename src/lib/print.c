@@ -247,6 +247,7 @@ int print_json(const struct nv_model *m, char **out)
 		add_group(po, &p->attrs, "addr_", "addr");
 		add_group(po, &p->attrs, "param_", "param");
 		json_object_object_add(po, "subsystems", strv_json(p->subsys, p->nsubsys));
+		json_object_object_add(po, "referrals", json_object_new_array());
 		json_object_array_add(ports, po);
 	}
 	json_object_object_add(root, "hosts", hosts);

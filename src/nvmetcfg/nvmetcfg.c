@@ -12,12 +12,14 @@
 #include "engine.h"
 #include "log.h"
 #include "nvmet.h"
+#include "import.h"
 #include "print.h"
 #include "util.h"
 
 struct opts {
 	bool verbose, json, strict;
 	const char *file;
+	const char *from;	/* import: nvmetcli | spdk */
 };
 
 struct cmd {
@@ -272,6 +274,40 @@ static int cmd_status(struct nv_ctx *c, struct opts *o)
 	return running ? EXIT_OK : EXIT_FAILED;
 }
 
+/* nvmetcli's saved JSON or SPDK's JSON config -> nvmf.conf on stdout. */
+static int cmd_import(struct nv_ctx *c, struct opts *o)
+{
+	_cleanup_free_ char *text = NULL, *conf = NULL, *err = NULL;
+	int r;
+
+	if (!o->from || !o->file) {
+		log_error("usage: nvmetcfg import --from nvmetcli|spdk FILE.json");
+		return EXIT_CONFIG;
+	}
+	r = read_file(o->file, &text, NULL);
+	if (r < 0) {
+		log_error("%s: %s", o->file, strerror(-r));
+		return EXIT_CONFIG;
+	}
+	if (streq(o->from, "nvmetcli")) {
+		_cleanup_(model_freep) struct nv_model *m = NULL;
+		r = import_nvmetcli(text, &m, &err);
+		if (r == 0)
+			r = print_conf(c, m, NULL, &conf);
+	} else if (streq(o->from, "spdk")) {
+		r = import_spdk_json(text, &conf, &err);
+	} else {
+		log_error("--from takes nvmetcli or spdk, not '%s'", o->from);
+		return EXIT_CONFIG;
+	}
+	if (r < 0) {
+		log_error("%s: %s", o->file, err ? err : strerror(-r));
+		return EXIT_CONFIG;
+	}
+	fputs(conf, stdout);
+	return EXIT_OK;
+}
+
 static const struct cmd commands[] = {
 	{ "apply", cmd_apply, "[FILE]", "make the live target match FILE (default " NVMET_DEFAULT_CONFIG ")" },
 	{ "plan", cmd_plan, "[FILE]", "list the operations apply would do; change nothing" },
@@ -279,6 +315,7 @@ static const struct cmd commands[] = {
 	{ "show", cmd_show, "", "print the live target as nvmf.conf (or --json)" },
 	{ "save", cmd_save, "[FILE]", "write the live target to FILE atomically (default " NVMET_DEFAULT_CONFIG ")" },
 	{ "clear", cmd_clear, "", "remove every port, subsystem and host from the live target" },
+	{ "import", cmd_import, "FILE", "--from nvmetcli|spdk: print the equivalent nvmf.conf of their JSON" },
 	{ "status", cmd_status, "[STATE]", "nvmetd's view: running, last apply, each port and namespace (--json)" },
 };
 
@@ -289,7 +326,9 @@ static void usage(FILE *f)
 		fprintf(f, "  %-6s %-7s %s\n", commands[i].name, commands[i].args, commands[i].help);
 	fprintf(f, "\noptions:\n"
 		   "  -v, --verbose   list each configfs operation as it is done\n"
-		   "  -j, --json      show: JSON instead of nvmf.conf\n"
+		   "  -j, --json      show: JSON (nvmetcli's layout) instead of nvmf.conf\n"
+		   "      --format F  show: conf (default), json or nvmetcli\n"
+		   "      --from T    import: nvmetcli or spdk\n"
 		   "      --strict    unknown sections and keys are errors, not warnings\n"
 		   "  -h, --help      this text\n"
 		   "\nexit status: 0 done; 1 a kernel operation failed and everything was rolled back;\n"
@@ -301,7 +340,8 @@ static int parse_opts(int argc, char **argv, const char *optstring, struct opts 
 {
 	static const struct option lopts[] = {
 		{ "verbose", no_argument, NULL, 'v' }, { "json", no_argument, NULL, 'j' },
-		{ "strict", no_argument, NULL, 'S' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "strict", no_argument, NULL, 'S' }, { "help", no_argument, NULL, 'h' },
+		{ "from", required_argument, NULL, 'F' }, { "format", required_argument, NULL, 'f' }, { NULL, 0, NULL, 0 },
 	};
 	int opt;
 
@@ -310,6 +350,15 @@ static int parse_opts(int argc, char **argv, const char *optstring, struct opts 
 		case 'v': o->verbose = true; break;
 		case 'j': o->json = true; break;
 		case 'S': o->strict = true; break;
+		case 'F': o->from = optarg; break;
+		case 'f':
+			if (streq(optarg, "nvmetcli") || streq(optarg, "json"))
+				o->json = true;
+			else if (!streq(optarg, "conf")) {
+				log_error("--format takes conf, json or nvmetcli");
+				return EXIT_CONFIG;
+			}
+			break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_CONFIG;
 		}
