@@ -170,12 +170,17 @@ int resolve_namespaces(struct nv_ctx *c, struct nv_config *cfg, unsigned flags, 
 					goto missing;
 				}
 				break;
-			case BDEV_MALLOC:
-				report_add(rep, sev, cfg->path, ns->line, NULL,
-					   "subsystem %s: namespace %u: %s: [Malloc] RAM disks are not implemented yet; "
-					   "use [AIO] with a file on tmpfs or a brd/null_blk device", s->nqn, ns->nsid, ns->bdev);
-				ret = -EOPNOTSUPP;
-				continue;
+			case BDEV_MALLOC: {
+				_cleanup_free_ char *nm = xasprintf("Malloc%u", b.nsid);
+				r = ramdisk_resolve(c, nm, b.size_mb, b.block_size, flags & RESOLVE_F_CREATE, &dev, &why);
+				if (r < 0) {
+					report_add(rep, sev, cfg->path, ns->line, NULL, "subsystem %s: namespace %u: %s: %s",
+						   s->nqn, ns->nsid, ns->bdev, why);
+					ret = r;
+					goto missing;
+				}
+				break;
+			}
 			}
 			attrs_set(&ns->attrs, "device_path", dev)->why = xstrdup("Namespace");
 			continue;
