@@ -49,6 +49,25 @@ static bool is_dir(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* Modules that register configfs subsystems (nvmet, null_blk) pull in configfs, but nothing mounts it
+ * on a system without systemd. */
+int configfs_mount(struct nv_ctx *c)
+{
+	_cleanup_free_ char *probe = path_join(c->configfs, "..");
+	struct stat a, b;
+
+	if (c->fake)
+		return 0;
+	if (stat(c->configfs, &a) == 0 && stat(probe, &b) == 0 && a.st_dev != b.st_dev)
+		return 0; /* already a mount point */
+	if (mount("configfs", c->configfs, "configfs", 0, NULL) < 0 && errno != EBUSY) {
+		int r = -errno;
+		log_error("cannot mount configfs on %s: %s", c->configfs, strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
 int kernel_prepare(struct nv_ctx *c, bool need_rdma, bool need_tcp)
 {
 	int r;
@@ -62,14 +81,8 @@ int kernel_prepare(struct nv_ctx *c, bool need_rdma, bool need_tcp)
 				  strerror(-r));
 			return r;
 		}
-		if (!is_dir(c->nvmet)) {
-			/* nvmet pulled in configfs, but nothing mounted it (no systemd in this system) */
-			if (mount("configfs", c->configfs, "configfs", 0, NULL) < 0 && errno != EBUSY) {
-				r = -errno;
-				log_error("cannot mount configfs on %s: %s", c->configfs, strerror(-r));
-				return r;
-			}
-		}
+		if (!is_dir(c->nvmet) && (r = configfs_mount(c)) < 0)
+			return r;
 		if (!is_dir(c->nvmet)) {
 			log_error("%s does not exist after loading nvmet", c->nvmet);
 			return -ENOENT;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* [Malloc] RAM disks: memory-backed null_blk devices made through null_blk's configfs interface
- * (<configfs>/nullb/nvmetd-MallocN: size in MiB, blocksize, memory_backed=1, power=1 -> /dev/nullbI). */
+ * (<configfs>/nullb/nvmetd-MallocN: size in MiB, blocksize, memory_backed=1, power=1). */
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -16,15 +16,23 @@ static char *nullb_dir(struct nv_ctx *c, const char *name)
 	return xasprintf("%s/nullb/%s%s", c->configfs, PREFIX, name);
 }
 
-static int read_index_path(const char *dir, char **dev)
+/* The disk is named after the configfs item on newer kernels (6.12: /dev/nvmetd-Malloc0), after its
+ * index on older ones (6.1: /dev/nullb0): look which exists. */
+static int read_index_path(struct nv_ctx *c, const char *dir, char **dev)
 {
 	_cleanup_free_ char *p = path_join(dir, "index");
-	_cleanup_free_ char *v = NULL;
+	_cleanup_free_ char *v = NULL, *byname = NULL;
+	const char *item = strrchr(dir, '/') + 1;
+	struct stat st;
 	int r = read_attr(p, &v);
 
 	if (r < 0)
 		return r;
-	*dev = xasprintf("/dev/nullb%s", v);
+	byname = xasprintf("%s/class/block/%s", c->sysfs, item);
+	if (stat(byname, &st) == 0)
+		*dev = xasprintf("/dev/%s", item);
+	else
+		*dev = xasprintf("/dev/nullb%s", v);
 	return 0;
 }
 
@@ -52,7 +60,7 @@ int ramdisk_resolve(struct nv_ctx *c, const char *name, unsigned long long size_
 			*why = xasprintf("cannot power on RAM disk %s: %s", name, strerror(-r));
 			return r;
 		}
-		return read_index_path(dir, dev);
+		return read_index_path(c, dir, dev);
 	}
 	if (!create) {
 		*dev = xasprintf("(RAM disk %s, %llu MiB, made on apply)", name, size_mb);
@@ -61,6 +69,8 @@ int ramdisk_resolve(struct nv_ctx *c, const char *name, unsigned long long size_
 	if (stat(root, &st) < 0) {
 		/* nr_devices=0: no default nullb0 */
 		r = c->fake ? -ENOENT : kmod_load_opts("null_blk", "nr_devices=0");
+		if (r == 0 && stat(root, &st) < 0)
+			r = configfs_mount(c);
 		if (r < 0 || stat(root, &st) < 0) {
 			*why = xasprintf("cannot load null_blk for RAM disk %s: %s — is CONFIG_BLK_DEV_NULL_BLK set?",
 					 name, strerror(r < 0 ? -r : ENOENT));
@@ -89,7 +99,7 @@ int ramdisk_resolve(struct nv_ctx *c, const char *name, unsigned long long size_
 		}
 	}
 	log_info("made RAM disk %s (%llu MiB, %u-byte blocks)", name, size_mb, block_size);
-	return read_index_path(dir, dev);
+	return read_index_path(c, dir, dev);
 }
 
 int ramdisk_gc(struct nv_ctx *c, const struct nv_model *keep)
@@ -105,7 +115,7 @@ int ramdisk_gc(struct nv_ctx *c, const struct nv_model *keep)
 		if (strncmp(names[i], PREFIX, strlen(PREFIX)))
 			continue; /* not ours */
 		dir = path_join(root, names[i]);
-		if (read_index_path(dir, &dev) == 0)
+		if (read_index_path(c, dir, &dev) == 0)
 			for (size_t s = 0; keep && s < keep->nsubsys && !used; s++)
 				for (size_t j = 0; j < keep->subsys[s].nns && !used; j++)
 					used = streq_ptr(attrs_get(&keep->subsys[s].ns[j].attrs, "device_path"), dev);

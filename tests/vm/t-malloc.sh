@@ -23,7 +23,7 @@ check "apply" "$NVMETCFG" apply $T/m.conf
 S=$CFS/subsystems/nqn.2016-06.io.spdk:ram
 d1=$(cat $S/namespaces/1/device_path); d2=$(cat $S/namespaces/2/device_path)
 info "Malloc0 -> $d1, Malloc1 -> $d2"
-check "Malloc0 is a null_blk device" bash -c "[[ $d1 == /dev/nullb* && -b $d1 ]]"
+if [[ -b $d1 && $(readlink -f /sys/class/block/${d1#/dev/}) == */virtual/block/* ]]; then ok "Malloc0 is a null_blk device"; else nok "Malloc0 is a null_blk device ($d1)"; fi
 expect_eq "Malloc0 is 64 MiB" "$(blockdev --getsize64 $d1)" $((64 << 20))
 expect_eq "with 4096-byte blocks" "$(blockdev --getss $d1)" 4096
 expect_eq "memory backed" "$(cat /sys/kernel/config/nullb/nvmetd-Malloc0/memory_backed)" 1
