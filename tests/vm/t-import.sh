@@ -44,7 +44,7 @@ check "apply the imported SPDK config" "$NVMETCFG" apply $T/from-spdk.conf
 S=$CFS/subsystems/nqn.2016-06.io.spdk:cnode1
 expect_eq "namespace 1 is the SSD" "$(cat $S/namespaces/1/device_path)" "$dev"
 expect_eq "namespace 2 is the AIO device" "$(cat $S/namespaces/2/device_path)" "$loopdev"
-check "namespace 3 is a RAM disk" bash -c "[[ \$(cat $S/namespaces/3/device_path) == /dev/nullb* ]]"
+check "namespace 3 is a RAM disk (null_blk)" bash -c "[[ \$(readlink -f /sys/class/block/\$(basename \$(cat $S/namespaces/3/device_path))) == */virtual/block/* ]]"
 expect_eq "SPDK's serial" "$(xargs <$S/attr_serial)" SPDK00000000000001
 expect_eq "max_io_qpairs_per_ctrlr 3 -> attr_qid_max 3" "$(cat $S/attr_qid_max)" 3
 check "only the listed host connects" ip netns exec $NS nvme connect -t tcp -a $TARGET_IP -s 4420 \
