@@ -52,11 +52,12 @@ ssd_dev() {
 }
 
 # Target side veth with TARGET_IP, initiator side in netns $NS with INIT_IP, soft-RoCE on both.
+# net_setup [rdma|tcp] [noaddr]: noaddr leaves the target address off (added later by the test).
 net_setup() {
 	ip link add veth-t type veth peer name veth-i
 	ip netns add $NS
 	ip link set veth-i netns $NS
-	ip addr add $TARGET_IP/24 dev veth-t
+	[[ ${2:-} == noaddr ]] || ip addr add $TARGET_IP/24 dev veth-t
 	ip link set veth-t up
 	ip netns exec $NS ip addr add $INIT_IP/24 dev veth-i
 	ip netns exec $NS ip link set veth-i up
@@ -67,6 +68,7 @@ net_setup() {
 		ip netns exec $NS rdma link add rxe_i type rxe netdev veth-i
 	fi
 	modprobe nvme-fabrics
+	modprobe nvme-${1:-rdma}
 }
 
 # Write the guide's nvmf.conf with this guest's SSD address.

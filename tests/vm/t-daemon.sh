@@ -8,16 +8,7 @@ info "kernel $(uname -r), nvmetd $NVMETD"
 bdf=$(ssd_bdf) || { nok "guest SSD found"; finish; }
 modprobe loop
 # the network, but the target address is not there yet
-ip link add veth-t type veth peer name veth-i
-ip netns add $NS
-ip link set veth-i netns $NS
-ip link set veth-t up
-ip netns exec $NS ip addr add $INIT_IP/24 dev veth-i
-ip netns exec $NS ip link set veth-i up
-modprobe rdma_rxe
-rdma link add rxe_t type rxe netdev veth-t
-ip netns exec $NS rdma link add rxe_i type rxe netdev veth-i
-modprobe nvme-rdma
+net_setup rdma noaddr
 
 conf=$T/nvmf.conf
 guide_conf "$bdf" "$conf"
