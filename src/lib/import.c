@@ -279,8 +279,13 @@ int import_spdk_json(const char *text, char **conf, char **err)
 		json_object *b;
 		const char *v;
 
-		if (strstr(s->nqn, "discovery"))
+		if (strstr(s->nqn, "discovery")) {
+			/* listeners of the discovery subsystem: the kernel's ports serve discovery anyway */
+			free(s->listen);
+			free(s->ns);
+			free(s->hosts);
 			continue;
+		}
 		fprintf(f, "[Subsystem%zu]\n  NQN %s\n", i + 1, s->nqn);
 		for (size_t k = 0; k < s->nlisten; k++) {
 			json_object *la = obj(s->listen[k], "listen_address");
