@@ -169,20 +169,6 @@ int ini_parse(const char *path, const char *text, struct ini_file **out, struct 
 	return ret;
 }
 
-int ini_parse_file(const char *path, struct ini_file **out, struct nv_report *rep)
-{
-	_cleanup_free_ char *text = NULL;
-	int r;
-
-	r = read_file(path, &text, NULL);
-	if (r < 0) {
-		report_add(rep, NV_ERROR, path, 0, NULL, "cannot read: %s", strerror(-r));
-		*out = NULL;
-		return r;
-	}
-	return ini_parse(path, text, out, rep);
-}
-
 void ini_free(struct ini_file *f)
 {
 	if (!f)

@@ -31,7 +31,6 @@ struct ini_file {
 
 /* Parse text (named path for messages). Syntax errors are added to rep; returns 0 or -EINVAL. */
 int ini_parse(const char *path, const char *text, struct ini_file **out, struct nv_report *rep);
-int ini_parse_file(const char *path, struct ini_file **out, struct nv_report *rep);
 void ini_free(struct ini_file *f);
 static inline void ini_freep(struct ini_file **f) { ini_free(*f); }
 
