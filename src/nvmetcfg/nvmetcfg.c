@@ -41,6 +41,37 @@ static int load_or_report(struct nv_ctx *c, const struct opts *o, enum resolve_m
 	return r < 0 ? EXIT_CONFIG : EXIT_OK;
 }
 
+static const char *state_path(void)
+{
+	const char *p = getenv("NVMETD_STATE");
+	return p && *p ? p : "/run/nvmetd/state.json";
+}
+
+/* The running nvmetd (from its published state): its pid and config file, or 0. */
+static pid_t nvmetd_running(char **config)
+{
+	_cleanup_free_ char *text = NULL;
+	json_object *root, *v;
+	pid_t pid = 0;
+
+	*config = NULL;
+	if (read_file(state_path(), &text, NULL) < 0 || !(root = json_tokener_parse(text)))
+		return 0;
+	if (json_object_object_get_ex(root, "pid", &v) && kill(json_object_get_int(v), 0) == 0) {
+		pid = json_object_get_int(v);
+		if (json_object_object_get_ex(root, "config", &v))
+			*config = xstrdup(json_object_get_string(v));
+	}
+	json_object_put(root);
+	return pid;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+	struct stat x, y;
+	return a && b && stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}
+
 static int cmd_apply(struct nv_ctx *c, struct opts *o)
 {
 	_cleanup_(config_freep) struct nv_config *cfg = NULL;
@@ -55,9 +86,14 @@ static int cmd_apply(struct nv_ctx *c, struct opts *o)
 	if ((r = load_or_report(c, o, RESOLVE_APPLY, &cfg)))
 		return r;
 	r = engine_apply(c, cfg->model, false, o->verbose, &res);
-	if (r == EXIT_OK || r == EXIT_WAITING)
+	if (r == EXIT_OK || r == EXIT_WAITING) {
+		_cleanup_free_ char *dconf = NULL;
 		printf("%s: %zu change%s applied%s\n", file_or_default(o), res.exec.writes,
 		       res.exec.writes == 1 ? "" : "s", res.exec.nwaiting ? ", some ports waiting (see above)" : "");
+		if (res.exec.writes && nvmetd_running(&dconf) && !same_file(dconf, file_or_default(o)))
+			log_warn("nvmetd is running with %s and brings the target back to it on its next event or "
+				 "reload: `nvmetcfg save` keeps this state (and reloads nvmetd)", dconf);
+	}
 	apply_result_free(&res);
 	return r;
 }
@@ -174,6 +210,13 @@ static int cmd_save(struct nv_ctx *c, struct opts *o)
 		return EXIT_FAILED;
 	}
 	printf("saved the live target to %s\n", path);
+	{
+		/* nvmetd serving this file takes it as its configuration now */
+		_cleanup_free_ char *dconf = NULL;
+		pid_t pid = nvmetd_running(&dconf);
+		if (pid && same_file(dconf, path) && kill(pid, SIGHUP) == 0)
+			printf("nvmetd (pid %d) reloaded %s\n", (int)pid, path);
+	}
 	return EXIT_OK;
 }
 
@@ -201,14 +244,12 @@ static int cmd_clear(struct nv_ctx *c, struct opts *o)
 /* nvmetd publishes its state as JSON; status reads it (no privileges needed) and checks the pid. */
 static int cmd_status(struct nv_ctx *c, struct opts *o)
 {
-	const char *path = o->file ? o->file : getenv("NVMETD_STATE");
+	const char *path = o->file ? o->file : state_path();
 	_cleanup_free_ char *text = NULL;
 	json_object *root, *v;
 	bool running = false;
 	int r;
 
-	if (!path || !*path)
-		path = "/run/nvmetd/state.json";
 	r = read_file(path, &text, NULL);
 	if (r == 0) {
 		root = json_tokener_parse(text);

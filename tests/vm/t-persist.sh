@@ -42,9 +42,14 @@ EOU
 	sed -e 's/MaxQueuesPerSession 4/MaxQueuesPerSession 8/' \
 	    -e 's|^  Listen RDMA 192.168.20.200:4791|  Listen RDMA 192.168.20.200:4791\n  Listen TCP 192.168.20.200:4420|' \
 	    /etc/nvmet/nvmf.conf >$T/changed.conf
-	check "nvmetcfg apply a changed config" "$NVMETCFG" apply $T/changed.conf
+	out=$("$NVMETCFG" apply $T/changed.conf 2>&1); rc=$?
+	expect_eq "nvmetcfg apply a changed config" "$rc" 0
+	check "apply warns that nvmetd serves another file" grep -q "nvmetd is running with /etc/nvmet/nvmf.conf" <<<"$out"
 	chmod 0640 /etc/nvmet/nvmf.conf
-	check "nvmetcfg save" "$NVMETCFG" save
+	out=$("$NVMETCFG" save 2>&1); rc=$?
+	echo "$out" | sed 's/^/#   /'
+	expect_eq "nvmetcfg save" "$rc" 0
+	check "save reloads nvmetd, which now serves the saved file" grep -q "nvmetd (pid [0-9]*) reloaded /etc/nvmet/nvmf.conf" <<<"$out"
 	expect_eq "save kept the file's mode" "$(stat -c %a /etc/nvmet/nvmf.conf)" 640
 	check "save kept ReactorMask and HotplugEnable (not in configfs)" bash -c "grep -q 'ReactorMask 0x0F' /etc/nvmet/nvmf.conf && grep -q 'HotplugEnable Yes' /etc/nvmet/nvmf.conf"
 	sed 's/^/#   /' /etc/nvmet/nvmf.conf
