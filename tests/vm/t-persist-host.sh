@@ -6,7 +6,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 k=${1:-6.12}
 work=$(mktemp -d /var/tmp/nvmetd-persist.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work" "${stage:-}"' EXIT
 truncate -s 1G "$work/upper.img"
 mkfs.ext4 -q -F "$work/upper.img"
 truncate -s 64M "$work/other.img"
@@ -16,7 +16,8 @@ nok() { fail=$((fail + 1)); echo "not ok - $*"; }
 
 # make install, prefix- and DESTDIR-aware, into a staging tree the guest copies into its root
 build=${NVMETD_BUILD:-$here/../../build}
-stage=$work/stage
+stage=$build/persist-stage   # inside the project tree: the guest sees it at /nvtest-src
+rm -rf "$stage"
 if make -C "$build" install DESTDIR="$stage" >"$work/install.log" 2>&1; then ok "make install DESTDIR=…"; else nok "make install"; cat "$work/install.log"; fi
 unit=$(find "$stage" -name nvmetd.service | head -n1)
 [[ -n $unit && -x $stage/usr/local/sbin/nvmetd && -f $stage/etc/nvmet/nvmf.conf && -f $stage/etc/nvmet/nvmetd.conf ]] &&

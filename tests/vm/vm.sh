@@ -18,7 +18,11 @@
 # NVMETD_VM_QEMU_EXTRA  more qemu arguments (e.g. another NVMe device enumerated first)
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+proj=$(cd "$here/../.." && pwd -P)
+# The project tree is shared into the guest at /nvtest-src: wherever it lives on the host (even under
+# /tmp, which the guest covers with a tmpfs), guest paths under it are rewritten to that place.
+guest_path() { local p; p=$(realpath -m "$1"); [[ $p == "$proj"/* || $p == "$proj" ]] && p=/nvtest-src${p#"$proj"}; printf '%s' "$p"; }
 cache=${NVMETD_VM_CACHE:-/var/cache/nvmetd-vm}
 timeout_s=${NVMETD_VM_TIMEOUT:-900}
 
@@ -125,12 +129,16 @@ cmd_run() {
 	out=$(mktemp -d /tmp/nvmetd-vm.XXXXXX)
 	ssd=$out/ssd.img
 	truncate -s "${NVMETD_VM_SSD_SIZE:-256M}" "$ssd"
-	script=$(realpath "$script")
-	printf '%q ' "$script" "$@" >"$out/cmd"
+	local -a gargs=()
+	local a
+	for a in "$@"; do
+		if [[ -e $a ]]; then gargs+=("$(guest_path "$a")"); else gargs+=("$a"); fi
+	done
+	printf '%q ' "$(guest_path "$script")" "${gargs[@]}" >"$out/cmd"
 	# what the guest script should use, if the caller says (e.g. an out-of-tree build)
 	: >"$out/env"
 	for v in NVMETCFG NVMETD; do
-		[[ -n ${!v:-} ]] && printf 'export %s=%q\n' "$v" "$(realpath "${!v}")" >>"$out/env"
+		[[ -n ${!v:-} ]] && printf 'export %s=%q\n' "$v" "$(guest_path "${!v}")" >>"$out/env"
 	done
 	echo "$rel" >"$out/kernel"
 
@@ -162,8 +170,10 @@ cmd_run() {
 		-device virtio-9p-pci,fsdev=fsmod,mount_tag=modules,bus=pcie.0
 		-fsdev "local,id=fsout,path=$out,security_model=none"
 		-device virtio-9p-pci,fsdev=fsout,mount_tag=out,bus=pcie.0
+		-fsdev "local,id=fssrc,path=$proj,security_model=none,readonly=on"
+		-device virtio-9p-pci,fsdev=fssrc,mount_tag=src,bus=pcie.0
 		-kernel "$dir/boot/vmlinuz-$rel" -initrd "$dir/initramfs.gz"
-		-append "console=ttyS0 panic=-1 ${NVMETD_VM_CONSOLE:-quiet loglevel=4} nvtest_init=$here/guest-init.sh $append"
+		-append "console=ttyS0 panic=-1 ${NVMETD_VM_CONSOLE:-quiet loglevel=4} nvtest_init=/nvtest-src/tests/vm/guest-init.sh $append"
 		-display none -no-reboot -chardev "stdio,id=ser0,signal=off" -serial chardev:ser0 -monitor none
 		"${disk[@]}"
 	)
