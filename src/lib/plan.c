@@ -48,10 +48,16 @@ static bool value_eq(const char *name, const char *a, const char *b)
 
 /* Desired attributes whose live value differs. An optional attribute the live object lacks is
  * unsupported by this kernel and noted, not written. */
+/* out: a buffer of *cap entries, grown here to hold every attribute of want. */
 static size_t attrs_diff(const struct nv_attrs *want, const struct nv_attrs *have, const char *obj,
-			 struct plan *p, const struct nv_attr **out)
+			 struct plan *p, const struct nv_attr ***outp, size_t *cap)
 {
 	bool exists = have->n > 0; /* a new object: the kernel's files are unknown until mkdir */
+	const struct nv_attr **out;
+
+	if (want->n > *cap)
+		*outp = xrealloc(*outp, (*cap = want->n) * sizeof(**outp));
+	out = *outp;
 
 	size_t n = 0;
 
@@ -138,11 +144,10 @@ int plan_build(const struct nv_model *d, const struct nv_model *l, const char *r
 	unsigned *ids = xcalloc(d->nports + 1, sizeof(unsigned));
 	bool *cycle = xcalloc(d->nports + 1, sizeof(bool));
 	const struct nv_port **lport_of = xcalloc(d->nports + 1, sizeof(*lport_of));
-	const struct nv_attr **chg;
-	size_t maxattrs = 64;
+	const struct nv_attr **chg = NULL;
+	size_t chgcap = 0;
 
 	(void)root;
-	chg = xcalloc(maxattrs, sizeof(*chg));
 	memset(p, 0, sizeof(*p));
 	match_ports(d, l, match, ids);
 	for (size_t i = 0; i < d->nports; i++) {
@@ -163,7 +168,7 @@ int plan_build(const struct nv_model *d, const struct nv_model *l, const char *r
 				dp = &d->ports[i];
 				di = i;
 			}
-		if (dp && lp->nsubsys && attrs_diff(&dp->attrs, &lp->attrs, obj, NULL, chg))
+		if (dp && lp->nsubsys && attrs_diff(&dp->attrs, &lp->attrs, obj, NULL, &chg, &chgcap))
 			cycle[di] = true;
 		for (size_t k = 0; k < lp->nsubsys; k++)
 			if (!dp || cycle[di] || !strv_contains(dp->subsys, dp->nsubsys, lp->subsys[k])) {
@@ -237,9 +242,7 @@ int plan_build(const struct nv_model *d, const struct nv_model *l, const char *r
 
 		if (!ls)
 			add(p, OP_MKDIR, obj, "%s", dir);
-		if (ds->attrs.n > maxattrs)
-			chg = xrealloc(chg, (maxattrs = ds->attrs.n) * sizeof(*chg));
-		n = attrs_diff(&ds->attrs, ls ? &ls->attrs : &none, obj, p, chg);
+		n = attrs_diff(&ds->attrs, ls ? &ls->attrs : &none, obj, p, &chg, &chgcap);
 		for (size_t k = 0; k < n; k++)
 			add_write(p, obj, dir, chg[k], ls ? attrs_get(&ls->attrs, chg[k]->name) : NULL);
 
@@ -257,7 +260,7 @@ int plan_build(const struct nv_model *d, const struct nv_model *l, const char *r
 				continue;
 			if (!ln)
 				add(p, OP_MKDIR, nobj, "%s", ndir);
-			n = attrs_diff(&dn->attrs, ln ? &ln->attrs : &none, nobj, p, chg);
+			n = attrs_diff(&dn->attrs, ln ? &ln->attrs : &none, nobj, p, &chg, &chgcap);
 			/* device_* cannot change while enabled: disable, change, enable */
 			if (ln && ln->enable && (n || !dn->enable))
 				add_write(p, nobj, ndir, &dis, "1");
@@ -277,7 +280,7 @@ int plan_build(const struct nv_model *d, const struct nv_model *l, const char *r
 
 		if (!lp)
 			add(p, OP_MKDIR, obj, "%s", dir);
-		n = attrs_diff(&dp->attrs, lp ? &lp->attrs : &none, obj, p, chg);
+		n = attrs_diff(&dp->attrs, lp ? &lp->attrs : &none, obj, p, &chg, &chgcap);
 		for (size_t k = 0; k < n; k++)
 			add_write(p, obj, dir, chg[k], lp ? attrs_get(&lp->attrs, chg[k]->name) : NULL);
 	}
