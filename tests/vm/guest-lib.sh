@@ -87,9 +87,10 @@ cfs_snapshot() {
 	done)
 }
 
-# Wait until the initiator sees a block device for subsystem NQN; print its /dev path.
+# Wait until the initiator sees the block device of namespace NSID (default 1) of subsystem NQN;
+# print its /dev path.
 fabric_dev() {
-	local nqn=$1 i c
+	local nqn=$1 nsid=${2:-1} i c
 	for i in $(seq 1 100); do
 		for c in /sys/class/nvme/nvme*; do
 			[[ -e $c/subsysnqn ]] || continue
@@ -98,7 +99,9 @@ fabric_dev() {
 				# the visible disk (nvmeXnY), not a hidden multipath path device (nvmeXcYnZ)
 				ns=$(ls -d /sys/block/nvme*n* 2>/dev/null | grep -E '/nvme[0-9]+n[0-9]+$' | while read -r b; do
 					[[ -b /dev/$(basename "$b") ]] || continue
-					[[ $(cat "$b/device/subsysnqn" 2>/dev/null) == "$nqn" ]] && basename "$b"; done | head -n1)
+					# the host numbers namespace heads in scan order, not by NSID: match the NSID
+					[[ $(cat "$b/device/subsysnqn" 2>/dev/null) == "$nqn" && $(cat "$b/nsid" 2>/dev/null) == "$nsid" ]] &&
+						basename "$b"; done | head -n1)
 				[[ -n $ns ]] && { echo "/dev/$ns"; return 0; }
 			fi
 		done
