@@ -84,8 +84,22 @@ void model_free(struct nv_model *m)
 	free(m);
 }
 
+static int cmp_strp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_host(const void *a, const void *b)
+{
+	return strcmp(((const struct nv_host *)a)->nqn, ((const struct nv_host *)b)->nqn);
+}
+static int cmp_subsys(const void *a, const void *b)
+{
+	return strcmp(((const struct nv_subsys *)a)->nqn, ((const struct nv_subsys *)b)->nqn);
+}
+
 struct nv_host *model_host(const struct nv_model *m, const char *nqn)
 {
+	if (m->sorted) {
+		struct nv_host key = { .nqn = (char *)nqn };
+		return m->nhosts ? bsearch(&key, m->hosts, m->nhosts, sizeof(key), cmp_host) : NULL;
+	}
 	for (size_t i = 0; i < m->nhosts; i++)
 		if (streq(m->hosts[i].nqn, nqn))
 			return &m->hosts[i];
@@ -94,6 +108,10 @@ struct nv_host *model_host(const struct nv_model *m, const char *nqn)
 
 struct nv_subsys *model_subsys(const struct nv_model *m, const char *nqn)
 {
+	if (m->sorted) {
+		struct nv_subsys key = { .nqn = (char *)nqn };
+		return m->nsubsys ? bsearch(&key, m->subsys, m->nsubsys, sizeof(key), cmp_subsys) : NULL;
+	}
 	for (size_t i = 0; i < m->nsubsys; i++)
 		if (streq(m->subsys[i].nqn, nqn))
 			return &m->subsys[i];
@@ -124,6 +142,13 @@ bool strv_contains(char *const *v, size_t n, const char *s)
 	return false;
 }
 
+bool model_list_has(const struct nv_model *m, char *const *v, size_t n, const char *s)
+{
+	if (m->sorted)
+		return n && bsearch(&s, v, n, sizeof(char *), cmp_strp);
+	return strv_contains(v, n, s);
+}
+
 void strv_add_unique(char ***v, size_t *n, const char *s)
 {
 	if (!strv_contains(*v, *n, s))
@@ -140,15 +165,6 @@ char *port_address(const struct nv_port *p)
 	return xasprintf("%s %s %s %s", t ? t : "-", f ? f : "-", a ? a : "-", s ? s : "-");
 }
 
-static int cmp_strp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-static int cmp_host(const void *a, const void *b)
-{
-	return strcmp(((const struct nv_host *)a)->nqn, ((const struct nv_host *)b)->nqn);
-}
-static int cmp_subsys(const void *a, const void *b)
-{
-	return strcmp(((const struct nv_subsys *)a)->nqn, ((const struct nv_subsys *)b)->nqn);
-}
 static int cmp_ns(const void *a, const void *b)
 {
 	uint32_t x = ((const struct nv_ns *)a)->nsid, y = ((const struct nv_ns *)b)->nsid;
@@ -158,6 +174,23 @@ static int cmp_port(const void *a, const void *b)
 {
 	unsigned x = ((const struct nv_port *)a)->id, y = ((const struct nv_port *)b)->id;
 	return x < y ? -1 : x > y;
+}
+
+/* Sort a string list and drop repeats. */
+static void strv_sort_uniq(char **v, size_t *n)
+{
+	size_t k = 0;
+
+	if (*n < 2)
+		return;
+	qsort(v, *n, sizeof(char *), cmp_strp);
+	for (size_t i = 1; i < *n; i++) {
+		if (streq(v[i], v[k]))
+			free(v[i]);
+		else
+			v[++k] = v[i];
+	}
+	*n = k + 1;
 }
 
 void model_sort(struct nv_model *m)
@@ -170,12 +203,11 @@ void model_sort(struct nv_model *m)
 		struct nv_subsys *s = &m->subsys[i];
 		if (s->nns)
 			qsort(s->ns, s->nns, sizeof(*s->ns), cmp_ns);
-		if (s->nhosts)
-			qsort(s->hosts, s->nhosts, sizeof(char *), cmp_strp);
+		strv_sort_uniq(s->hosts, &s->nhosts);
 	}
 	if (m->nports)
 		qsort(m->ports, m->nports, sizeof(*m->ports), cmp_port);
 	for (size_t i = 0; i < m->nports; i++)
-		if (m->ports[i].nsubsys)
-			qsort(m->ports[i].subsys, m->ports[i].nsubsys, sizeof(char *), cmp_strp);
+		strv_sort_uniq(m->ports[i].subsys, &m->ports[i].nsubsys);
+	m->sorted = true;
 }

@@ -59,6 +59,7 @@ struct nv_model {
 	size_t nsubsys;
 	struct nv_port *ports;
 	size_t nports;
+	bool sorted;	/* set by model_sort: lookups below use binary search */
 };
 
 void model_free(struct nv_model *m);
@@ -76,13 +77,17 @@ struct nv_subsys *model_subsys(const struct nv_model *m, const char *nqn);
 struct nv_ns *subsys_ns(const struct nv_subsys *s, uint32_t nsid);
 struct nv_port *model_port(const struct nv_model *m, unsigned id);
 bool strv_contains(char *const *v, size_t n, const char *s);
+/* A subsystem's hosts or a port's subsystems in model m: binary search once m is sorted. */
+bool model_list_has(const struct nv_model *m, char *const *v, size_t n, const char *s);
 /* Add s to a string list unless present. */
 void strv_add_unique(char ***v, size_t *n, const char *s);
 
 /* The identity of a port as the kernel sees it: "trtype adrfam traddr trsvcid". */
 char *port_address(const struct nv_port *p);
 
-/* Sort everything by key (nqn, nsid, port id) so printing and diffing are deterministic. */
+/* Sort everything by key (nqn, nsid, port id) so printing and diffing are deterministic and lookups
+ * logarithmic; drops repeated names from host and subsystem lists. Adding objects afterwards must
+ * clear m->sorted. */
 void model_sort(struct nv_model *m);
 
 #endif

@@ -171,7 +171,7 @@ int plan_build(const struct nv_model *d, const struct nv_model *l, const char *r
 		if (dp && lp->nsubsys && attrs_diff(&dp->attrs, &lp->attrs, obj, NULL, &chg, &chgcap))
 			cycle[di] = true;
 		for (size_t k = 0; k < lp->nsubsys; k++)
-			if (!dp || cycle[di] || !strv_contains(dp->subsys, dp->nsubsys, lp->subsys[k])) {
+			if (!dp || cycle[di] || !model_list_has(d, dp->subsys, dp->nsubsys, lp->subsys[k])) {
 				struct op *o = add(p, OP_UNLINK, obj, "ports/%u/subsystems/%s", lp->id, lp->subsys[k]);
 				o->value = xasprintf("subsystems/%s", lp->subsys[k]);
 			}
@@ -183,7 +183,7 @@ int plan_build(const struct nv_model *d, const struct nv_model *l, const char *r
 		_cleanup_free_ char *obj = subsys_obj(ls->nqn);
 
 		for (size_t k = 0; k < ls->nhosts; k++)
-			if (!ds || !strv_contains(ds->hosts, ds->nhosts, ls->hosts[k])) {
+			if (!ds || !model_list_has(d, ds->hosts, ds->nhosts, ls->hosts[k])) {
 				struct op *o = add(p, OP_UNLINK, obj, "subsystems/%s/allowed_hosts/%s", ls->nqn, ls->hosts[k]);
 				o->value = xasprintf("hosts/%s", ls->hosts[k]);
 			}
@@ -291,7 +291,7 @@ int plan_build(const struct nv_model *d, const struct nv_model *l, const char *r
 		_cleanup_free_ char *obj = subsys_obj(ds->nqn);
 
 		for (size_t k = 0; k < ds->nhosts; k++)
-			if (!ls || !strv_contains(ls->hosts, ls->nhosts, ds->hosts[k])) {
+			if (!ls || !model_list_has(l, ls->hosts, ls->nhosts, ds->hosts[k])) {
 				struct op *o = add(p, OP_LINK, obj, "subsystems/%s/allowed_hosts/%s", ds->nqn, ds->hosts[k]);
 				o->value = xasprintf("hosts/%s", ds->hosts[k]);
 			}
@@ -302,7 +302,7 @@ int plan_build(const struct nv_model *d, const struct nv_model *l, const char *r
 		_cleanup_free_ char *obj = xasprintf("port %u", dp->id);
 
 		for (size_t k = 0; k < dp->nsubsys; k++)
-			if (!lp || cycle[i] || !strv_contains(lp->subsys, lp->nsubsys, dp->subsys[k])) {
+			if (!lp || cycle[i] || !model_list_has(l, lp->subsys, lp->nsubsys, dp->subsys[k])) {
 				struct op *o = add(p, OP_LINK, obj, "ports/%u/subsystems/%s", dp->id, dp->subsys[k]);
 				o->value = xasprintf("subsystems/%s", dp->subsys[k]);
 				o->port_link = true;

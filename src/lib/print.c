@@ -3,6 +3,7 @@
 #include <json-c/json.h>
 
 #include "print.h"
+#include "strmap.h"
 #include "util.h"
 
 struct buf {
@@ -74,6 +75,7 @@ int print_conf(struct nv_ctx *c, const struct nv_model *m, const struct nv_confi
 	struct buf b = { 0 };
 	char **bdfs = NULL, **aios = NULL;
 	size_t nbdfs = 0, naios = 0;
+	struct strmap bdf_index = { 0 }, aio_index = { 0 }; /* name -> index in bdfs / aios */
 	char ***ns_bdev;
 
 	b.f = open_memstream(&b.s, &b.len);
@@ -99,16 +101,16 @@ int print_conf(struct nv_ctx *c, const struct nv_model *m, const struct nv_confi
 			if (!path || !*path)
 				continue;
 			if (resolve_nvme_path(c, path, &bdf, &nsid) == 0) {
-				for (k = 0; k < nbdfs && !streq(bdfs[k], bdf); k++)
-					;
-				if (k == nbdfs)
-					strv_add_unique(&bdfs, &nbdfs, bdf);
+				if (strmap_add(&bdf_index, bdf, nbdfs, &k)) {
+					k = nbdfs;
+					*(char **)array_push(&bdfs, &nbdfs, sizeof(char *)) = xstrdup(bdf);
+				}
 				ns_bdev[i][j] = xasprintf("Nvme%zun%u", k, nsid);
 			} else {
-				for (k = 0; k < naios && !streq(aios[k], path); k++)
-					;
-				if (k == naios)
-					strv_add_unique(&aios, &naios, path);
+				if (strmap_add(&aio_index, path, naios, &k)) {
+					k = naios;
+					*(char **)array_push(&aios, &naios, sizeof(char *)) = xstrdup(path);
+				}
 				ns_bdev[i][j] = xasprintf("AIO%zu", k);
 			}
 		}
@@ -136,7 +138,7 @@ int print_conf(struct nv_ctx *c, const struct nv_model *m, const struct nv_confi
 		for (size_t p = 0; p < m->nports; p++) {
 			const struct nv_port *port = &m->ports[p];
 			const char *fam = attrs_get(&port->attrs, "addr_adrfam");
-			if (!strv_contains(port->subsys, port->nsubsys, s->nqn))
+			if (!model_list_has(m, port->subsys, port->nsubsys, s->nqn))
 				continue;
 			fprintf(b.f, streq_ptr(fam, "ipv6") ? "  Listen %s [%s]:%s\n" : "  Listen %s %s:%s\n",
 				spdk_trtype(attrs_get(&port->attrs, "addr_trtype")),
@@ -183,6 +185,8 @@ int print_conf(struct nv_ctx *c, const struct nv_model *m, const struct nv_confi
 	free(ns_bdev);
 	bdf_free(&bdfs, &nbdfs);
 	bdf_free(&aios, &naios);
+	strmap_free(&bdf_index);
+	strmap_free(&aio_index);
 	if (fclose(b.f) != 0)
 		return -errno;
 	*out = b.s;

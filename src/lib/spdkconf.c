@@ -32,6 +32,7 @@ struct pstate {
 	struct tparams *tp;	/* [0] is [Nvmf] */
 	size_t ntp;
 	long long *ss_max_queues; /* per subsystem, -1 = not set */
+	struct strmap nqns;	/* subsystem NQN -> its section's line */
 	struct {
 		bool any_host;
 		bool any_host_set;
@@ -288,10 +289,9 @@ static int k_nqn(struct kctx *k)
 		return -EINVAL;
 	if (s->nqn)
 		return kerr(k, "subsystem already has NQN %s", s->nqn);
-	for (size_t i = 0; i < k->ps->c->model->nsubsys; i++)
-		if (k->ps->c->model->subsys[i].nqn && streq(k->ps->c->model->subsys[i].nqn, V(k, 0)))
-			return kerr(k, "NQN %s is already used by the subsystem on line %u", V(k, 0),
-				    k->ps->c->model->subsys[i].line);
+	size_t line;
+	if (!strmap_add(&k->ps->nqns, V(k, 0), s->line, &line))
+		return kerr(k, "NQN %s is already used by the subsystem on line %zu", V(k, 0), line);
 	s->nqn = xstrdup(V(k, 0));
 	kinfo(k, NV_APPLIED, "subsystems/%s", s->nqn);
 	return 0;
@@ -467,9 +467,9 @@ static int k_aio(struct kctx *k)
 		return bs ? kerr(k, "block size %lld is not a power of two", bs) : -EINVAL;
 	if (V(k, 0)[0] != '/')
 		return kerr(k, "'%s' must be an absolute path", V(k, 0));
-	for (size_t i = 0; i < k->ps->c->naio; i++)
-		if (!strcasecmp(k->ps->c->aio[i].name, V(k, 1)))
-			return kerr(k, "bdev name %s is already used on line %u", V(k, 1), k->ps->c->aio[i].line);
+	size_t dup;
+	if (!strmap_add(&k->ps->c->aio_index, V(k, 1), k->ps->c->naio, &dup))
+		return kerr(k, "bdev name %s is already used on line %u", V(k, 1), k->ps->c->aio[dup].line);
 	b = array_push(&k->ps->c->aio, &k->ps->c->naio, sizeof(*b));
 	b->kind = BDEV_AIO;
 	b->path = xstrdup(V(k, 0));
@@ -761,7 +761,8 @@ static void build_ports(struct pstate *ps)
 				attrs_set(&p->attrs, "param_inline_data_size", buf)->why = xstrdup("InCapsuleDataSize");
 			}
 		}
-		strv_add_unique(&p->subsys, &p->nsubsys, s->nqn);
+		/* a second Listen of this subsystem on the same port: model_sort drops the duplicate */
+		*(char **)array_push(&p->subsys, &p->nsubsys, sizeof(char *)) = xstrdup(s->nqn);
 		/* qid_max: the subsystem's own key, else its first transport's, else [Nvmf]'s */
 		if (!attrs_get(&s->attrs, "attr_qid_max")) {
 			long long mq = pick(ps->ss_max_queues[l->ss], pick(tp ? tp->max_queues : -1, ps->tp[0].max_queues));
@@ -797,6 +798,7 @@ static void pstate_free(struct pstate *ps)
 		free(ps->tp[i].trtype);
 	free(ps->tp);
 	free(ps->ss_max_queues);
+	strmap_free(&ps->nqns);
 	if (ps->acl)
 		for (size_t i = 0; i < ps->c->model->nsubsys; i++) {
 			strv_free(ps->acl[i].hosts, ps->acl[i].nhosts);
@@ -900,6 +902,7 @@ int config_from_text(const char *path, const char *text, struct nv_config **out,
 	c = xcalloc(1, sizeof(*c));
 	c->path = xstrdup(path);
 	c->model = xcalloc(1, sizeof(*c->model));
+	c->aio_index.nocase = true;
 	r = interpret(ini, c, rep);
 	if (r < 0 || report_count(rep, NV_ERROR)) {
 		config_free(c);
@@ -926,12 +929,13 @@ int config_load(const char *path, struct nv_config **out, struct nv_report *rep)
 
 int config_find_bdev(const struct nv_config *c, const char *name, struct nv_bdev *b)
 {
+	size_t ai;
+
 	memset(b, 0, sizeof(*b));
-	for (size_t i = 0; i < c->naio; i++)
-		if (!strcasecmp(c->aio[i].name, name)) {
-			*b = c->aio[i];
-			return 0;
-		}
+	if (strmap_get(&c->aio_index, name, &ai)) {
+		*b = c->aio[ai];
+		return 0;
+	}
 	for (size_t i = 0; i < c->nctrls; i++) {
 		size_t l = strlen(c->ctrls[i].name);
 		unsigned long long nsid;
@@ -977,6 +981,7 @@ void config_free(struct nv_config *c)
 		free(c->aio[i].path);
 	}
 	free(c->aio);
+	strmap_free(&c->aio_index);
 	free(c->reactor_mask);
 	free(c->path);
 	free(c);

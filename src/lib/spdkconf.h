@@ -10,6 +10,7 @@
 #include "ini.h"
 #include "model.h"
 #include "report.h"
+#include "strmap.h"
 
 enum bdev_kind { BDEV_NVME, BDEV_AIO, BDEV_MALLOC };
 
@@ -38,6 +39,7 @@ struct nv_config {
 	size_t nctrls;
 	struct nv_bdev *aio;	/* [AIO] entries */
 	size_t naio;
+	struct strmap aio_index; /* bdev name (any case) -> index in aio */
 	unsigned malloc_luns, malloc_size_mb, malloc_block_size;
 	unsigned malloc_line;
 	bool has_reactor_mask;

@@ -138,6 +138,51 @@ static void test_bad_inputs(void **state)
 	expect_error("[Global]\n  Frobnicate 1\n", 2, "unknown key", true);
 	expect_error("[Weird]\n", 1, "not supported", true);
 	expect_error("[Malloc]\n  NumberOfLuns 2\n", 2, "needs LunSizeInMB", false);
+	expect_error("[AIO]\n  AIO /dev/sdb AIO0\n  AIO /dev/sdc aio0\n", 3, "already used on line 2", false);
+	expect_error(SUB "[Subsystem2]\n  NQN nqn.x\n[Subsystem3]\n  NQN nqn.2016-06.io.spdk:cnode1\n", 8,
+		     "already used by the subsystem on line 1", false);
+}
+
+/* A thousand tenants: every name lookup is hashed or binary-searched, and the result is the same as
+ * for one — each subsystem finds its own bdev, the shared port lists each subsystem once. */
+static void test_many_subsystems(void **state)
+{
+	(void)state;
+	struct nv_report rep = { 0 };
+	struct nv_config *c = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	const unsigned n = 1000;
+
+	fprintf(f, "[AIO]\n");
+	for (unsigned i = 1; i <= n; i++)
+		fprintf(f, "  AIO /srv/ns%u.img Disk%u\n", i, i);
+	for (unsigned i = 1; i <= n; i++)
+		fprintf(f, "[Subsystem%u]\n  NQN nqn.2016-06.io.spdk:t%u\n  SN S%u\n  Listen TCP 10.0.0.1:4420\n"
+			   "  Listen TCP 10.0.0.1:4420\n  AllowAnyHost Yes\n  Namespace disk%u 1\n", i, i, i, i);
+	fclose(f);
+	assert_int_equal(config_from_text("many.conf", text, &c, &rep), 0);
+	assert_int_equal(c->model->nsubsys, n);
+	assert_int_equal(c->model->nports, 1);
+	assert_int_equal(c->model->ports[0].nsubsys, n); /* the repeated Listen adds nothing */
+	for (unsigned i = 1; i <= n; i++) {
+		_cleanup_free_ char *nqn = xasprintf("nqn.2016-06.io.spdk:t%u", i);
+		_cleanup_free_ char *path = xasprintf("/srv/ns%u.img", i);
+		struct nv_subsys *s = model_subsys(c->model, nqn);
+		struct nv_bdev b;
+
+		assert_non_null(s);
+		assert_string_equal(s->nqn, nqn);
+		assert_true(model_list_has(c->model, c->model->ports[0].subsys, c->model->ports[0].nsubsys, nqn));
+		assert_int_equal(config_find_bdev(c, s->ns[0].bdev, &b), 0);
+		assert_string_equal(b.path, path);
+	}
+	assert_null(model_subsys(c->model, "nqn.2016-06.io.spdk:t0"));
+	assert_false(model_list_has(c->model, c->model->ports[0].subsys, c->model->ports[0].nsubsys, "nqn.x"));
+	config_free(c);
+	report_free(&rep);
+	free(text);
 }
 
 static void test_unknown_is_warning_without_strict(void **state)
@@ -219,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_is_warning_without_strict),
 		cmocka_unit_test(test_transport_overrides_and_ipv6),
 		cmocka_unit_test(test_shipped_examples),
+		cmocka_unit_test(test_many_subsystems),
 	};
 	return cmocka_run_group_tests_name("config", tests, load_guide, free_guide);
 }
