@@ -79,6 +79,21 @@ static size_t attrs_diff(const struct nv_attrs *want, const struct nv_attrs *hav
 
 static char *subsys_obj(const char *nqn) { return xasprintf("subsystem %s", nqn); }
 
+/* What an attribute reads right after mkdir, where nvmet's configfs code fixes it: writing that
+ * value to a new object would change nothing, so a cold apply skips it. */
+static bool fresh_default(const struct nv_attr *a)
+{
+	static const struct { const char *name, *value; } defaults[] = {
+		{ "addr_treq", "not specified" },	/* treq 0 (sq flow control bits masked) */
+		{ "attr_allow_any_host", "0" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(defaults); i++)
+		if (streq(a->name, defaults[i].name))
+			return streq(a->value, defaults[i].value);
+	return false;
+}
+
 static void restore_from(struct nv_attrs *dst, const struct nv_attrs *src)
 {
 	for (size_t i = 0; i < src->n; i++)
@@ -244,7 +259,8 @@ int plan_build(const struct nv_model *d, const struct nv_model *l, const char *r
 			add(p, OP_MKDIR, obj, "%s", dir);
 		n = attrs_diff(&ds->attrs, ls ? &ls->attrs : &none, obj, p, &chg, &chgcap);
 		for (size_t k = 0; k < n; k++)
-			add_write(p, obj, dir, chg[k], ls ? attrs_get(&ls->attrs, chg[k]->name) : NULL);
+			if (ls || !fresh_default(chg[k]))
+				add_write(p, obj, dir, chg[k], ls ? attrs_get(&ls->attrs, chg[k]->name) : NULL);
 
 		for (size_t k = 0; k < ds->nns; k++) {
 			const struct nv_ns *dn = &ds->ns[k];
@@ -282,7 +298,8 @@ int plan_build(const struct nv_model *d, const struct nv_model *l, const char *r
 			add(p, OP_MKDIR, obj, "%s", dir);
 		n = attrs_diff(&dp->attrs, lp ? &lp->attrs : &none, obj, p, &chg, &chgcap);
 		for (size_t k = 0; k < n; k++)
-			add_write(p, obj, dir, chg[k], lp ? attrs_get(&lp->attrs, chg[k]->name) : NULL);
+			if (lp || !fresh_default(chg[k]))
+				add_write(p, obj, dir, chg[k], lp ? attrs_get(&lp->attrs, chg[k]->name) : NULL);
 	}
 	/* links last: hosts into subsystems, subsystems into ports (which makes ports listen) */
 	for (size_t i = 0; i < d->nsubsys; i++) {

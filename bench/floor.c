@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* nvmet-floor: the configfs syscall floor for the benchmark. It makes exactly the calls needed to
+ * build, read, change or clear the benchmark's target — mkdir, open/write/close, symlink, unlink,
+ * rmdir, opendir/readdir, open/read/close — and nothing else: no config file, no model, no diff, no
+ * rollback journal. nvmetcfg's times are reported as ratios to these.
+ *
+ *   nvmet-floor ROOT build N DIR ADDR SVC  N subsystems nqn.2016-06.io.spdk:benchI (SN BENCHI, any
+ *                                          host), namespace 1 = DIR/nsI.img, all on TCP port 1 ADDR:SVC
+ *   nvmet-floor ROOT read                  read what nvmetcfg reads to know the live state
+ *   nvmet-floor ROOT change NQN PATH       read, then point NQN's namespace 1 at PATH
+ *   nvmet-floor ROOT clear                 list and remove everything
+ * ROOT is the nvmet configfs directory (/sys/kernel/config/nvmet). Exit 0, or 1 naming the failed call. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define NQN_PREFIX "nqn.2016-06.io.spdk:bench"
+
+static char root[PATH_MAX];
+
+static void fail(const char *call, const char *path)
+{
+	fprintf(stderr, "nvmet-floor: %s %s: %s\n", call, path, strerror(errno));
+	exit(1);
+}
+
+/* snprintf into a PATH_MAX buffer; a path that does not fit is an error, not a truncation. */
+__attribute__((format(printf, 2, 3))) static void pf(char *buf, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, PATH_MAX, fmt, ap);
+	va_end(ap);
+	if (n < 0 || n >= PATH_MAX) {
+		errno = ENAMETOOLONG;
+		fail("format", fmt);
+	}
+}
+
+static void do_mkdir(const char *p)
+{
+	if (mkdir(p, 0755) < 0)
+		fail("mkdir", p);
+}
+
+static void do_write(const char *p, const char *v)
+{
+	int fd = open(p, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		fail("open", p);
+	if (write(fd, v, strlen(v)) < 0)
+		fail("write", p);
+	close(fd);
+}
+
+/* The same attribute files nvmetcfg reads (src/lib/live.c); a missing one is just absent. */
+static void read_attrs(const char *dir, const char *const *names)
+{
+	char p[PATH_MAX], buf[4096];
+
+	for (; *names; names++) {
+		int fd;
+		pf(p, "%s/%s", dir, *names);
+		fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		(void)!read(fd, buf, sizeof(buf)); /* an unreadable one is absent, as for nvmetcfg */
+		close(fd);
+	}
+}
+
+/* Calls fn(dir, name) for each entry; returns the count. */
+static int each(const char *dir, void (*fn)(const char *dir, const char *name))
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		fail("opendir", dir);
+	}
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (fn)
+			fn(dir, de->d_name);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static const char *const subsys_attrs[] = {
+	"attr_allow_any_host", "attr_serial", "attr_model", "attr_qid_max", "attr_version",
+	"attr_cntlid_min", "attr_cntlid_max", "attr_firmware", "attr_ieee_oui", "attr_pi_enable", NULL,
+};
+static const char *const ns_attrs[] = {
+	"device_path", "device_uuid", "device_nguid", "ana_grpid", "buffered_io", "enable", NULL,
+};
+static const char *const port_attrs[] = {
+	"addr_trtype", "addr_adrfam", "addr_traddr", "addr_trsvcid", "addr_treq", "addr_tsas",
+	"param_inline_data_size", "param_max_queue_size", "param_pi_enable", NULL,
+};
+static const char *const host_attrs[] = { "dhchap_hash", "dhchap_dhgroup", NULL };
+
+static void read_ns(const char *dir, const char *name)
+{
+	char p[PATH_MAX];
+	pf(p, "%s/%s", dir, name);
+	read_attrs(p, ns_attrs);
+}
+
+static void read_subsys(const char *dir, const char *name)
+{
+	char p[PATH_MAX], q[PATH_MAX];
+	pf(p, "%s/%s", dir, name);
+	read_attrs(p, subsys_attrs);
+	pf(q, "%s/allowed_hosts", p);
+	each(q, NULL);
+	pf(q, "%s/namespaces", p);
+	each(q, read_ns);
+}
+
+static void read_port(const char *dir, const char *name)
+{
+	char p[PATH_MAX], q[PATH_MAX];
+	pf(p, "%s/%s", dir, name);
+	read_attrs(p, port_attrs);
+	pf(q, "%s/subsystems", p);
+	each(q, NULL);
+}
+
+static void read_host(const char *dir, const char *name)
+{
+	char p[PATH_MAX];
+	pf(p, "%s/%s", dir, name);
+	read_attrs(p, host_attrs);
+}
+
+static void read_all(void)
+{
+	char p[PATH_MAX];
+	pf(p, "%s/hosts", root);
+	each(p, read_host);
+	pf(p, "%s/subsystems", root);
+	each(p, read_subsys);
+	pf(p, "%s/ports", root);
+	each(p, read_port);
+}
+
+static void rm_link(const char *dir, const char *name)
+{
+	char p[PATH_MAX];
+	pf(p, "%s/%s", dir, name);
+	if (unlink(p) < 0)
+		fail("unlink", p);
+}
+
+static void rm_dir(const char *dir, const char *name)
+{
+	char p[PATH_MAX];
+	pf(p, "%s/%s", dir, name);
+	if (rmdir(p) < 0)
+		fail("rmdir", p);
+}
+
+static void rm_port(const char *dir, const char *name)
+{
+	char p[PATH_MAX];
+	pf(p, "%s/%s/subsystems", dir, name);
+	each(p, rm_link);
+	rm_dir(dir, name);
+}
+
+static void rm_subsys(const char *dir, const char *name)
+{
+	char p[PATH_MAX];
+	pf(p, "%s/%s/allowed_hosts", dir, name);
+	each(p, rm_link);
+	pf(p, "%s/%s/namespaces", dir, name);
+	each(p, rm_dir);
+	rm_dir(dir, name);
+}
+
+static void clear_all(void)
+{
+	char p[PATH_MAX];
+	pf(p, "%s/ports", root);
+	each(p, rm_port);
+	pf(p, "%s/subsystems", root);
+	each(p, rm_subsys);
+	pf(p, "%s/hosts", root);
+	each(p, rm_dir);
+}
+
+static void build(unsigned n, const char *dir, const char *addr, const char *svc)
+{
+	char p[PATH_MAX], v[PATH_MAX], t[PATH_MAX];
+
+	for (unsigned i = 1; i <= n; i++) {
+		pf(p, "%s/subsystems/" NQN_PREFIX "%u", root, i);
+		do_mkdir(p);
+		pf(p, "%s/subsystems/" NQN_PREFIX "%u/attr_allow_any_host", root, i);
+		do_write(p, "1");
+		pf(p, "%s/subsystems/" NQN_PREFIX "%u/attr_serial", root, i);
+		pf(v, "BENCH%u", i);
+		do_write(p, v);
+		pf(p, "%s/subsystems/" NQN_PREFIX "%u/namespaces/1", root, i);
+		do_mkdir(p);
+		pf(p, "%s/subsystems/" NQN_PREFIX "%u/namespaces/1/device_path", root, i);
+		pf(v, "%s/ns%u.img", dir, i);
+		do_write(p, v);
+		pf(p, "%s/subsystems/" NQN_PREFIX "%u/namespaces/1/enable", root, i);
+		do_write(p, "1");
+	}
+	pf(p, "%s/ports/1", root);
+	do_mkdir(p);
+	pf(p, "%s/ports/1/addr_trtype", root);
+	do_write(p, "tcp");
+	pf(p, "%s/ports/1/addr_adrfam", root);
+	do_write(p, "ipv4");
+	pf(p, "%s/ports/1/addr_traddr", root);
+	do_write(p, addr);
+	pf(p, "%s/ports/1/addr_trsvcid", root);
+	do_write(p, svc);
+	for (unsigned i = 1; i <= n; i++) {
+		pf(t, "%s/subsystems/" NQN_PREFIX "%u", root, i);
+		pf(p, "%s/ports/1/subsystems/" NQN_PREFIX "%u", root, i);
+		if (symlink(t, p) < 0)
+			fail("symlink", p);
+	}
+}
+
+static void change(const char *nqn, const char *path)
+{
+	char p[PATH_MAX];
+
+	read_all();
+	pf(p, "%s/subsystems/%s/namespaces/1/enable", root, nqn);
+	do_write(p, "0");
+	pf(p, "%s/subsystems/%s/namespaces/1/device_path", root, nqn);
+	do_write(p, path);
+	pf(p, "%s/subsystems/%s/namespaces/1/enable", root, nqn);
+	do_write(p, "1");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3)
+		goto usage;
+	pf(root, "%s", argv[1]);
+	if (!strcmp(argv[2], "build") && argc == 7)
+		build(strtoul(argv[3], NULL, 10), argv[4], argv[5], argv[6]);
+	else if (!strcmp(argv[2], "read") && argc == 3)
+		read_all();
+	else if (!strcmp(argv[2], "change") && argc == 5)
+		change(argv[3], argv[4]);
+	else if (!strcmp(argv[2], "clear") && argc == 3)
+		clear_all();
+	else
+		goto usage;
+	return 0;
+usage:
+	fprintf(stderr, "usage: nvmet-floor ROOT build N DIR ADDR SVC | read | change NQN PATH | clear\n");
+	return 2;
+}
