@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Kernel side preparation: modules through libkmod, configfs mounted. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <libkmod.h>
 #include <sys/mount.h>
@@ -9,32 +10,99 @@
 #include "nvmet.h"
 #include "util.h"
 
-static void kmod_unrefp(struct kmod_ctx **k) { if (*k) kmod_unref(*k); }
-static void kmod_list_freep(struct kmod_list **l) { if (*l) kmod_module_unref_list(*l); }
+/* libkmod is opened on first use, not linked: it brings libcrypto, liblzma and libzstd along, which
+ * would add about a third to every nvmetcfg start-up, while modules are loaded once per boot (and
+ * kernel_prepare does not call it at all when they are). */
+static struct {
+	void *h;
+	__typeof__(kmod_new) *new;
+	__typeof__(kmod_unref) *unref;
+	__typeof__(kmod_module_new_from_lookup) *new_from_lookup;
+	__typeof__(kmod_module_get_module) *get_module;
+	__typeof__(kmod_module_probe_insert_module) *probe_insert;
+	__typeof__(kmod_module_unref) *module_unref;
+	__typeof__(kmod_module_unref_list) *unref_list;
+	__typeof__(kmod_list_next) *list_next;
+} K;
+
+static int kmod_open(void)
+{
+	static const struct { const char *name; size_t off; } syms[] = {
+#define SYM(f, m) { #f, offsetof(__typeof__(K), m) }
+		SYM(kmod_new, new), SYM(kmod_unref, unref), SYM(kmod_module_new_from_lookup, new_from_lookup),
+		SYM(kmod_module_get_module, get_module), SYM(kmod_module_probe_insert_module, probe_insert),
+		SYM(kmod_module_unref, module_unref), SYM(kmod_module_unref_list, unref_list),
+		SYM(kmod_list_next, list_next),
+#undef SYM
+	};
+	void *h;
+
+	if (K.h)
+		return 0;
+	h = dlopen(LIBKMOD_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		log_error("cannot load %s: %s — is the libkmod2 package installed?", LIBKMOD_SONAME, dlerror());
+		return -ENOPKG;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(syms); i++) {
+		void *f = dlsym(h, syms[i].name);
+		if (!f) {
+			log_error("%s has no %s: %s", LIBKMOD_SONAME, syms[i].name, dlerror());
+			dlclose(h);
+			return -ENOPKG;
+		}
+		memcpy((char *)&K + syms[i].off, &f, sizeof(f));
+	}
+	K.h = h;
+	return 0;
+}
+
+static void kmod_unrefp(struct kmod_ctx **k) { if (*k) K.unref(*k); }
+static void kmod_list_freep(struct kmod_list **l) { if (*l) K.unref_list(*l); }
 
 int kmod_load(const char *name)
 {
 	return kmod_load_opts(name, NULL);
 }
 
+/* /sys/module/NAME exists once a module is loaded or built in ('-' reads as '_' there). */
+static bool module_present(const char *name)
+{
+	char path[256];
+	struct stat st;
+	int n = snprintf(path, sizeof(path), "/sys/module/%s", name);
+
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return false;
+	for (char *p = path + strlen("/sys/module/"); *p; p++)
+		if (*p == '-')
+			*p = '_';
+	return stat(path, &st) == 0;
+}
+
 int kmod_load_opts(const char *name, const char *options)
 {
-	_cleanup_(kmod_unrefp) struct kmod_ctx *ctx = kmod_new(NULL, NULL);
+	_cleanup_(kmod_unrefp) struct kmod_ctx *ctx = NULL;
 	_cleanup_(kmod_list_freep) struct kmod_list *list = NULL;
-	struct kmod_list *it;
 	int r;
 
+	if (module_present(name))
+		return 0;
+	r = kmod_open();
+	if (r < 0)
+		return r;
+	ctx = K.new(NULL, NULL);
 	if (!ctx)
 		return -ENOMEM;
-	r = kmod_module_new_from_lookup(ctx, name, &list);
+	r = K.new_from_lookup(ctx, name, &list);
 	if (r < 0)
 		return r;
 	if (!list)
 		return -ENOENT;
-	kmod_list_foreach(it, list) {
-		struct kmod_module *m = kmod_module_get_module(it);
-		r = kmod_module_probe_insert_module(m, KMOD_PROBE_APPLY_BLACKLIST, options, NULL, NULL, NULL);
-		kmod_module_unref(m);
+	for (struct kmod_list *it = list; it; it = K.list_next(list, it)) {
+		struct kmod_module *m = K.get_module(it);
+		r = K.probe_insert(m, KMOD_PROBE_APPLY_BLACKLIST, options, NULL, NULL, NULL);
+		K.module_unref(m);
 		if (r == KMOD_PROBE_APPLY_BLACKLIST)
 			return -EPERM;
 		if (r < 0)
