@@ -21,6 +21,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "live-attrs.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define NQN_PREFIX "nqn.2016-06.io.spdk:bench"
 
 static char root[PATH_MAX];
@@ -63,14 +66,14 @@ static void do_write(const char *p, const char *v)
 	close(fd);
 }
 
-/* The same attribute files nvmetcfg reads (src/lib/live.c); a missing one is just absent. */
-static void read_attrs(const char *dir, const char *const *names)
+/* The same attribute files nvmetcfg reads (live-attrs.h); a missing one is just absent. */
+static void read_attrs(const char *dir, const char *const *names, size_t n)
 {
 	char p[PATH_MAX], buf[4096];
 
-	for (; *names; names++) {
+	for (size_t i = 0; i < n; i++) {
 		int fd;
-		pf(p, "%s/%s", dir, *names);
+		pf(p, "%s/%s", dir, names[i]);
 		fd = open(p, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			continue;
@@ -102,31 +105,19 @@ static int each(const char *dir, void (*fn)(const char *dir, const char *name))
 	return n;
 }
 
-static const char *const subsys_attrs[] = {
-	"attr_allow_any_host", "attr_serial", "attr_model", "attr_qid_max", "attr_version",
-	"attr_cntlid_min", "attr_cntlid_max", "attr_firmware", "attr_ieee_oui", "attr_pi_enable", NULL,
-};
-static const char *const ns_attrs[] = {
-	"device_path", "device_uuid", "device_nguid", "ana_grpid", "buffered_io", "enable", NULL,
-};
-static const char *const port_attrs[] = {
-	"addr_trtype", "addr_adrfam", "addr_traddr", "addr_trsvcid", "addr_treq", "addr_tsas",
-	"param_inline_data_size", "param_max_queue_size", "param_pi_enable", NULL,
-};
-static const char *const host_attrs[] = { "dhchap_hash", "dhchap_dhgroup", NULL };
-
 static void read_ns(const char *dir, const char *name)
 {
 	char p[PATH_MAX];
 	pf(p, "%s/%s", dir, name);
-	read_attrs(p, ns_attrs);
+	read_attrs(p, ns_attrs, ARRAY_SIZE(ns_attrs));
+	read_attrs(p, (const char *const[]){ "enable" }, 1);
 }
 
 static void read_subsys(const char *dir, const char *name)
 {
 	char p[PATH_MAX], q[PATH_MAX];
 	pf(p, "%s/%s", dir, name);
-	read_attrs(p, subsys_attrs);
+	read_attrs(p, subsys_attrs, ARRAY_SIZE(subsys_attrs));
 	pf(q, "%s/allowed_hosts", p);
 	each(q, NULL);
 	pf(q, "%s/namespaces", p);
@@ -137,7 +128,7 @@ static void read_port(const char *dir, const char *name)
 {
 	char p[PATH_MAX], q[PATH_MAX];
 	pf(p, "%s/%s", dir, name);
-	read_attrs(p, port_attrs);
+	read_attrs(p, port_attrs, ARRAY_SIZE(port_attrs));
 	pf(q, "%s/subsystems", p);
 	each(q, NULL);
 }
@@ -146,7 +137,7 @@ static void read_host(const char *dir, const char *name)
 {
 	char p[PATH_MAX];
 	pf(p, "%s/%s", dir, name);
-	read_attrs(p, host_attrs);
+	read_attrs(p, host_attrs, ARRAY_SIZE(host_attrs));
 }
 
 static void read_all(void)

@@ -36,7 +36,7 @@ export NVMETCFG=$top/build/src/nvmetcfg/nvmetcfg NVMETD=$top/build/src/nvmetd/nv
 guest_rc=0
 NVMETD_VM_TIMEOUT=${NVMETD_VM_TIMEOUT:-5400} "$top/tests/vm/vm.sh" run 6.12 "$top/bench/guest-bench.sh" \
 	"$reps" "$idle" "${ns[@]}" >"$out/guest.log" 2>&1 || guest_rc=$?
-grep -v -e '^#data' -e '^#daemon' "$out/guest.log" | sed 's/^/  /' >&2
+grep -v -e '^#data' -e '^#daemon' "$out/guest.log" >&2
 grep -P '^#data\t' "$out/guest.log" | cut -f2- >"$out/results.tsv" || true
 grep -P '^#daemon\t' "$out/guest.log" | cut -f2- >"$out/daemon.tsv" || true
 [[ -s $out/results.tsv ]] || { echo "bench/run.sh: the guest produced no results" >&2; exit 1; }
@@ -110,8 +110,9 @@ END {
 }' "$out/results.tsv" | tee "$out/results.md"
 
 # time against N, log-log: nvmetcfg solid, floor dashed
-if command -v gnuplot >/dev/null; then
-	gnuplot -e "datafile='$out/results.tsv'; outfile='$out/bench.png'" "$top/bench/plot.gp" &&
-		echo -e "\nplot: $out/bench.png"
+if ! gnuplot -e "datafile='$out/results.tsv'; outfile='$out/bench.png'" "$top/bench/plot.gp"; then
+	echo "bench/run.sh: gnuplot could not draw $out/bench.png" >&2
+	exit 1
 fi
+echo -e "\nplot: $out/bench.png"
 exit "$guest_rc"

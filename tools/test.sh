@@ -68,6 +68,7 @@ vm_tests=${NVMETD_VM_TESTS:-"
 6.12 t-import.sh
 6.1 t-import.sh
 6.12 t-persist-host.sh
+6.12 bench --smoke
 "}
 run_step "prepare guest kernels" tests/vm/vm.sh setup
 export NVMETCFG=$top/build/src/nvmetcfg/nvmetcfg NVMETD=$top/build/src/nvmetd/nvmetd
@@ -75,7 +76,10 @@ while read -r k script args; do
 	[[ -n ${k:-} ]] || continue
 	name="guest $k $script $args"
 	echo "=== $name"
-	if [[ $script == *-host.sh ]]; then
+	if [[ $script == bench ]]; then
+		# the benchmark as a smoke test (N = 10): its write-count checks count, its times do not
+		out=$(bench/run.sh $args --out "$top/build/bench-smoke" 2>&1)
+	elif [[ $script == *-host.sh ]]; then
 		out=$(tests/vm/$script "$k" $args 2>&1)   # boots the guest itself (several times)
 	else
 		out=$(tests/vm/vm.sh run "$k" "tests/vm/$script" $args 2>&1)

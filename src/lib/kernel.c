@@ -1,20 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Kernel side preparation: modules through libkmod, configfs mounted. */
-#include <dlfcn.h>
 #include <errno.h>
 #include <libkmod.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include "dl.h"
 #include "log.h"
 #include "nvmet.h"
 #include "util.h"
 
-/* libkmod is opened on first use, not linked: it brings libcrypto, liblzma and libzstd along, which
- * would add about a third to every nvmetcfg start-up, while modules are loaded once per boot (and
- * kernel_prepare does not call it at all when they are). */
+/* libkmod is opened on first use (dl.h); kernel_prepare does not need it when modules are loaded. */
+static void *kmod_handle;
 static struct {
-	void *h;
 	__typeof__(kmod_new) *new;
 	__typeof__(kmod_unref) *unref;
 	__typeof__(kmod_module_new_from_lookup) *new_from_lookup;
@@ -27,34 +25,16 @@ static struct {
 
 static int kmod_open(void)
 {
-	static const struct { const char *name; size_t off; } syms[] = {
-#define SYM(f, m) { #f, offsetof(__typeof__(K), m) }
-		SYM(kmod_new, new), SYM(kmod_unref, unref), SYM(kmod_module_new_from_lookup, new_from_lookup),
-		SYM(kmod_module_get_module, get_module), SYM(kmod_module_probe_insert_module, probe_insert),
-		SYM(kmod_module_unref, module_unref), SYM(kmod_module_unref_list, unref_list),
-		SYM(kmod_list_next, list_next),
-#undef SYM
+	static const struct dl_sym syms[] = {
+		DL_SYM(__typeof__(K), kmod_new, new), DL_SYM(__typeof__(K), kmod_unref, unref),
+		DL_SYM(__typeof__(K), kmod_module_new_from_lookup, new_from_lookup),
+		DL_SYM(__typeof__(K), kmod_module_get_module, get_module),
+		DL_SYM(__typeof__(K), kmod_module_probe_insert_module, probe_insert),
+		DL_SYM(__typeof__(K), kmod_module_unref, module_unref),
+		DL_SYM(__typeof__(K), kmod_module_unref_list, unref_list),
+		DL_SYM(__typeof__(K), kmod_list_next, list_next),
 	};
-	void *h;
-
-	if (K.h)
-		return 0;
-	h = dlopen(LIBKMOD_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		log_error("cannot load %s: %s — is the libkmod2 package installed?", LIBKMOD_SONAME, dlerror());
-		return -ENOPKG;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(syms); i++) {
-		void *f = dlsym(h, syms[i].name);
-		if (!f) {
-			log_error("%s has no %s: %s", LIBKMOD_SONAME, syms[i].name, dlerror());
-			dlclose(h);
-			return -ENOPKG;
-		}
-		memcpy((char *)&K + syms[i].off, &f, sizeof(f));
-	}
-	K.h = h;
-	return 0;
+	return dl_load(&kmod_handle, LIBKMOD_SONAME, "libkmod2", &K, syms, ARRAY_SIZE(syms));
 }
 
 static void kmod_unrefp(struct kmod_ctx **k) { if (*k) K.unref(*k); }

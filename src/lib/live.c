@@ -5,20 +5,9 @@
 #include <limits.h>
 #include <stdlib.h>
 
+#include "live-attrs.h"
 #include "nvmet.h"
 #include "util.h"
-
-static const char *const subsys_attrs[] = {
-	"attr_allow_any_host", "attr_serial", "attr_model", "attr_qid_max", "attr_version",
-	"attr_cntlid_min", "attr_cntlid_max", "attr_firmware", "attr_ieee_oui", "attr_pi_enable",
-};
-static const char *const ns_attrs[] = { "device_path", "device_uuid", "device_nguid", "ana_grpid", "buffered_io" };
-static const char *const port_attrs[] = {
-	"addr_trtype", "addr_adrfam", "addr_traddr", "addr_trsvcid", "addr_treq", "addr_tsas",
-	"param_inline_data_size", "param_max_queue_size", "param_pi_enable",
-};
-/* dhchap keys are secrets: never read into the model, never printed. */
-static const char *const host_attrs[] = { "dhchap_hash", "dhchap_dhgroup" };
 
 static void read_attrs(const char *dir, const char *const *names, size_t n, struct nv_attrs *out)
 {

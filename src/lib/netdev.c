@@ -6,6 +6,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 
+#include "dl.h"
 #include "netdev.h"
 #include "util.h"
 
@@ -47,43 +48,79 @@ static int find_ifindex(const char *adrfam, const char *traddr, char *ifname, si
 	return 0;
 }
 
+/* libibverbs, opened on first use (dl.h). The GID table is read with _ibv_query_gid_table, the
+ * exported function behind verbs.h's inline ibv_query_gid_table(). */
+static void *ibv_handle;
+static struct {
+	__typeof__(ibv_get_device_list) *get_device_list;
+	__typeof__(ibv_free_device_list) *free_device_list;
+	__typeof__(ibv_get_device_name) *get_device_name;
+	__typeof__(ibv_open_device) *open_device;
+	__typeof__(ibv_close_device) *close_device;
+	__typeof__(_ibv_query_gid_table) *query_gid_table;
+} V;
+
+static int ibv_open(void)
+{
+	static const struct dl_sym syms[] = {
+		DL_SYM(__typeof__(V), ibv_get_device_list, get_device_list),
+		DL_SYM(__typeof__(V), ibv_free_device_list, free_device_list),
+		DL_SYM(__typeof__(V), ibv_get_device_name, get_device_name),
+		DL_SYM(__typeof__(V), ibv_open_device, open_device),
+		DL_SYM(__typeof__(V), ibv_close_device, close_device),
+		DL_SYM(__typeof__(V), _ibv_query_gid_table, query_gid_table),
+	};
+	return dl_load(&ibv_handle, LIBIBVERBS_SONAME, "libibverbs1", &V, syms, ARRAY_SIZE(syms));
+}
+
+/* Every valid GID entry of the device (all ports), or -errno. */
+static ssize_t gid_table(struct ibv_context *ctx, struct ibv_gid_entry **out)
+{
+	for (size_t max = 64; max <= 65536; max *= 4) {
+		struct ibv_gid_entry *e = xcalloc(max, sizeof(*e));
+		ssize_t n = V.query_gid_table(ctx, e, max, 0, sizeof(*e));
+
+		if (n >= 0) {
+			*out = e;
+			return n;
+		}
+		free(e);
+		if (n != -EINVAL)
+			return n;
+	}
+	return -E2BIG;
+}
+
 /* RoCE GIDs bound to ifindex: 2 = has RoCE v2, 1 = v1 only, 0 = none. */
 static int rdma_gids_for(int ifindex, char *dev, size_t len)
 {
 	struct ibv_device **list;
 	int n, best = 0;
 
-	list = ibv_get_device_list(&n);
+	if (ibv_open() < 0)
+		return 0;
+	list = V.get_device_list(&n);
 	if (!list)
 		return 0;
 	for (int i = 0; i < n && best < 2; i++) {
-		struct ibv_context *ctx = ibv_open_device(list[i]);
-		struct ibv_device_attr attr;
+		struct ibv_context *ctx = V.open_device(list[i]);
+		_cleanup_free_ struct ibv_gid_entry *e = NULL;
+		ssize_t ne;
 
 		if (!ctx)
 			continue;
-		if (ibv_query_device(ctx, &attr) == 0) {
-			for (int port = 1; port <= attr.phys_port_cnt && best < 2; port++) {
-				struct ibv_port_attr pa;
-				if (ibv_query_port(ctx, port, &pa) != 0)
-					continue;
-				for (int g = 0; g < pa.gid_tbl_len && best < 2; g++) {
-					struct ibv_gid_entry e;
-					if (ibv_query_gid_ex(ctx, port, g, &e, 0) != 0)
-						continue;
-					if ((int)e.ndev_ifindex != ifindex)
-						continue;
-					int kind = e.gid_type == IBV_GID_TYPE_ROCE_V2 ? 2 : 1;
-					if (kind > best) {
-						best = kind;
-						snprintf(dev, len, "%s", ibv_get_device_name(list[i]));
-					}
-				}
-			}
+		ne = gid_table(ctx, &e);
+		for (ssize_t g = 0; g < ne && best < 2; g++) {
+			int kind = e[g].gid_type == IBV_GID_TYPE_ROCE_V2 ? 2 : 1;
+
+			if ((int)e[g].ndev_ifindex != ifindex || kind <= best)
+				continue;
+			best = kind;
+			snprintf(dev, len, "%s", V.get_device_name(list[i]));
 		}
-		ibv_close_device(ctx);
+		V.close_device(ctx);
 	}
-	ibv_free_device_list(list);
+	V.free_device_list(list);
 	return best;
 }
 

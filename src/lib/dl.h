@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Libraries opened on first use instead of linked: libkmod (modules load once per boot) and
+ * libibverbs (only an RDMA port's address check needs it). Linked, they and what they pull in
+ * (libcrypto, liblzma, libzstd, libnl) would be loaded by every nvmetcfg start-up. */
+#ifndef NVMET_DL_H
+#define NVMET_DL_H
+
+#include <stddef.h>
+
+struct dl_sym {
+	const char *name;
+	size_t off;	/* where the function pointer goes in the caller's table */
+};
+#define DL_SYM(table_type, fn, member) { #fn, offsetof(table_type, member) }
+
+/* Open soname and fill table's function pointers, once (*handle caches it). pkg names the Debian
+ * package for the error message. Returns 0 or -ENOPKG. */
+int dl_load(void **handle, const char *soname, const char *pkg, void *table, const struct dl_sym *syms, size_t n);
+
+#endif
