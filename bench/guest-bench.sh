@@ -186,6 +186,11 @@ with open(sys.argv[2], "a") as f:
 	rdma link add rxe_t type rxe netdev veth-t
 	rdma_ms=$(poll_ms 120 rdma_listening)
 	check "N=$n: the RDMA port listens again once its device returns" test "$rdma_ms" != timeout
+	if [[ $addr_ms == timeout || $rdma_ms == timeout ]]; then
+		rdma res show cm_id | sed 's/^/#   cm_id: /'
+		grep -v '^  ' $T/nvmetd.log | tail -n 20 | sed 's/^/#   nvmetd: /'
+		dmesg | tail -n 10 | sed 's/^/#   dmesg: /'
+	fi
 	sleep 2
 	rss0=$(awk '/^VmRSS/ { print $2 }' /proc/$dpid/status)
 	cs0=$(awk '/^voluntary_ctxt_switches/ { print $2 }' /proc/$dpid/status)

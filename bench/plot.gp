@@ -1,18 +1,26 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # gnuplot -e "datafile='results.tsv'; outfile='bench.png'" bench/plot.gp
 # results.tsv: N, operation, nvmetcfg ms, writes, floor ms, floor writes (bench/run.sh)
-set terminal pngcairo size 1000,640 font ",10"
+set terminal pngcairo size 1100,680 font ",10"
 set output outfile
-set title "nvmetcfg against the configfs syscall floor (qemu TCG guest, Debian 6.12 kernel)"
+set title "nvmetcfg against the configfs syscall floor (qemu TCG guest, Debian 6.12 kernel); median ms"
 set xlabel "subsystems (N)"
-set ylabel "milliseconds (median)"
+set ylabel "milliseconds"
 set logscale xy
 set grid
 set key outside right top
 set datafile separator "\t"
+# nvmetcli (upstream) restoring the same target in the same kind of guest, from issue 8
+$nvmetcli << EOD
+1	2914	2052
+100	2232	4891
+1000	7428	26630
+EOD
 ops = "cold reapply change show clear"
 names = "'apply (empty target)' 'apply again (no change)' 'apply (1 namespace changed)' 'show' 'clear'"
 plot for [i=1:5] datafile using (strcol(2) eq word(ops, i) ? $1 : NaN):3 with linespoints lw 2 lc i \
 	title word(names, i), \
      for [i=1:5] datafile using (strcol(2) eq word(ops, i) ? $1 : NaN):5 with linespoints dt 2 lc i \
-	title word(names, i)." floor"
+	title word(names, i)." floor", \
+     $nvmetcli using 1:2 with points pt 7 ps 1.5 lc rgb "black" title "nvmetcli restore (empty)", \
+     $nvmetcli using 1:3 with points pt 5 ps 1.5 lc rgb "gray40" title "nvmetcli restore again"

@@ -7,9 +7,12 @@
 void report_add(struct nv_report *r, enum nv_severity sev, const char *file, unsigned line,
 		const char *key, const char *fmt, ...)
 {
-	struct nv_diag *d = array_push(&r->d, &r->n, sizeof(*d));
+	struct nv_diag *d;
 	va_list ap;
 
+	if (sev >= NV_APPLIED && !r->explain)
+		return;
+	d = array_push(&r->d, &r->n, sizeof(*d));
 	d->sev = sev;
 	d->file = xstrdup(file);
 	d->line = line;

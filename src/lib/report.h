@@ -27,6 +27,7 @@ struct nv_report {
 	struct nv_diag *d;
 	size_t n;
 	bool strict;	/* unknown keys are errors */
+	bool explain;	/* keep NV_APPLIED / NV_NOT_APPLICABLE (check); otherwise they are not even formatted */
 };
 
 void report_add(struct nv_report *r, enum nv_severity sev, const char *file, unsigned line,

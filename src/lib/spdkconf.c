@@ -85,9 +85,12 @@ static int kerr(struct kctx *k, const char *fmt, ...)
 static void kinfo(struct kctx *k, enum nv_severity sev, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void kinfo(struct kctx *k, enum nv_severity sev, const char *fmt, ...)
 {
-	_cleanup_free_ char *msg = NULL, *kn = keyname(k);
+	_cleanup_free_ char *msg = NULL, *kn = NULL;
 	va_list ap;
 
+	if (sev >= NV_APPLIED && !k->ps->rep->explain)
+		return; /* only `check` shows explanations: a thousand subsystems need not format them */
+	kn = keyname(k);
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
 		abort();

@@ -127,15 +127,32 @@ int read_file(const char *path, char **out, size_t *len)
 
 int read_attr(const char *path, char **out)
 {
-	_cleanup_free_ char *buf = NULL;
-	char *s;
+	_cleanup_free_ char *big = NULL;
+	char buf[4096 + 1];
+	ssize_t n;
 	int r;
 
-	r = read_file(path, &buf, NULL);
+	/* sysfs and configfs show an attribute in one read of at most a page: open, read, close —
+	 * no second read for end of file. A longer file is read whole. */
+	{
+		_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		do
+			n = read(fd, buf, sizeof(buf) - 1);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			return -errno;
+	}
+	if ((size_t)n < sizeof(buf) - 1) {
+		buf[n] = '\0';
+		*out = xstrdup(strstrip(buf));
+		return 0;
+	}
+	r = read_file(path, &big, NULL);
 	if (r < 0)
 		return r;
-	s = strstrip(buf);
-	*out = xstrdup(s);
+	*out = xstrdup(strstrip(big));
 	return 0;
 }
 

@@ -140,7 +140,7 @@ static int cmp_diag(const void *a, const void *b)
 static int cmd_check(struct nv_ctx *c, struct opts *o)
 {
 	_cleanup_(config_freep) struct nv_config *cfg = NULL;
-	struct nv_report rep = { .strict = o->strict };
+	struct nv_report rep = { .strict = o->strict, .explain = true };
 	int r;
 
 	r = engine_load(c, file_or_default(o), c->fake ? RESOLVE_NONE : RESOLVE_STRICT, &cfg, &rep);

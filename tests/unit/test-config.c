@@ -38,7 +38,7 @@ static const struct nv_diag *find_diag(const struct nv_report *r, unsigned line,
 static void test_guide(void **state)
 {
 	(void)state;
-	struct nv_report rep = { 0 };
+	struct nv_report rep = { .explain = true };
 	struct nv_config *c = NULL;
 	struct nv_subsys *s;
 	struct nv_port *p;
