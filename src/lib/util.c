@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
@@ -68,7 +69,10 @@ void *array_push(void *arrayp, size_t *n, size_t elem)
 {
 	char **a = arrayp;
 
-	*a = xrealloc(*a, (*n + 1) * elem);
+	/* Grow geometrically: a thousand subsystems would otherwise copy their array a thousand times.
+	 * The allocation's own usable size is the capacity, so arrays from anywhere can be pushed to. */
+	if (!*a || (*n + 1) * elem > malloc_usable_size(*a))
+		*a = xrealloc(*a, (*n < 4 ? 4 : 2 * *n) * elem);
 	memset(*a + *n * elem, 0, elem);
 	return *a + (*n)++ * elem;
 }
