@@ -140,15 +140,24 @@ static void read_host(const char *dir, const char *name)
 	read_attrs(p, host_attrs, ARRAY_SIZE(host_attrs));
 }
 
+typedef void (*entry_fn)(const char *dir, const char *name);
+
+/* Ports, then subsystems, then hosts: the order removal needs (links before what they point at). */
+static void each_top(entry_fn ports, entry_fn subsys, entry_fn hosts)
+{
+	static const char *const dirs[] = { "ports", "subsystems", "hosts" };
+	entry_fn fns[] = { ports, subsys, hosts };
+	char p[PATH_MAX];
+
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		pf(p, "%s/%s", root, dirs[i]);
+		each(p, fns[i]);
+	}
+}
+
 static void read_all(void)
 {
-	char p[PATH_MAX];
-	pf(p, "%s/hosts", root);
-	each(p, read_host);
-	pf(p, "%s/subsystems", root);
-	each(p, read_subsys);
-	pf(p, "%s/ports", root);
-	each(p, read_port);
+	each_top(read_port, read_subsys, read_host);
 }
 
 static void rm_link(const char *dir, const char *name)
@@ -187,13 +196,7 @@ static void rm_subsys(const char *dir, const char *name)
 
 static void clear_all(void)
 {
-	char p[PATH_MAX];
-	pf(p, "%s/ports", root);
-	each(p, rm_port);
-	pf(p, "%s/subsystems", root);
-	each(p, rm_subsys);
-	pf(p, "%s/hosts", root);
-	each(p, rm_dir);
+	each_top(rm_port, rm_subsys, rm_dir);
 }
 
 static void build(unsigned n, const char *dir, const char *addr, const char *svc)
