@@ -182,19 +182,29 @@ cmd_run() {
 		-display none -no-reboot -chardev "stdio,id=ser0,signal=off" -serial chardev:ser0 -monitor none
 		"${disk[@]}"
 	)
-	"${qemu[@]}" ${NVMETD_VM_QEMU_EXTRA:-} </dev/null >"$out/console.log" 2>&1 &
-	qpid=$!
-	local waited=0
-	while kill -0 "$qpid" 2>/dev/null; do
-		if ((waited >= timeout_s)); then
-			echo "vm.sh: guest ($k) timed out after ${timeout_s}s" >&2
-			kill "$qpid" 2>/dev/null || true
-			break
-		fi
-		sleep 1
-		waited=$((waited + 1))
+	# A guest kernel that panics (seen rarely in the emulated initiator's TCP stack under TCG) leaves no
+	# result: the boot is said to have panicked, with the trace, and run once more.
+	local attempt=0 retries=${NVMETD_VM_PANIC_RETRIES:-1}
+	while :; do
+		rm -f "$out/rc" "$out/output.log"
+		"${qemu[@]}" ${NVMETD_VM_QEMU_EXTRA:-} </dev/null >"$out/console.log" 2>&1 &
+		qpid=$!
+		local waited=0
+		while kill -0 "$qpid" 2>/dev/null; do
+			if ((waited >= timeout_s)); then
+				echo "vm.sh: guest ($k) timed out after ${timeout_s}s" >&2
+				kill "$qpid" 2>/dev/null || true
+				break
+			fi
+			sleep 1
+			waited=$((waited + 1))
+		done
+		wait "$qpid" 2>/dev/null || true
+		[[ ! -f $out/rc ]] && grep -q 'Kernel panic' "$out/console.log" && ((attempt < retries)) || break
+		attempt=$((attempt + 1))
+		echo "vm.sh: the guest kernel ($rel) panicked, the script's result is lost; booting again. The panic:" >&2
+		grep -m1 -B2 -A12 -E 'BUG:|Oops|general protection|invalid opcode|Kernel panic' "$out/console.log" | sed 's/^/vm.sh:   /' >&2 || true
 	done
-	wait "$qpid" 2>/dev/null || true
 	rc=$(cat "$out/rc" 2>/dev/null || echo 124)
 	[[ -f $out/output.log ]] && cat "$out/output.log"
 	if [[ $rc != 0 ]]; then
