@@ -4,9 +4,9 @@
 # nvmet-floor (the same configfs calls and nothing else), then nvmetd. Prints a Markdown table with
 # each target's verdict and writes bench/out/{results.md,results.tsv,bench.png}.
 #
-#   sudo bench/run.sh                 N = 1 100 1000, 3 runs each (median), 60 s idle
-#   sudo bench/run.sh --smoke         N = 10, 1 run, 5 s idle: what CI runs (no assertion on time)
-#   sudo bench/run.sh [--reps R] [--idle S] [--out DIR] N...
+#   bench/run.sh             N = 1 100 1000, 3 runs each (median), 60 s idle
+#   bench/run.sh --smoke     N = 10, 1 run, 5 s idle: what CI runs (no assertion on time)
+#   bench/run.sh [--reps R] [--idle S] [--out DIR] N...
 # Exit status: 1 when a count check failed in the guest (writes of a re-apply, of a one-subsystem
 # change, tree built differently from the floor...) — never because of a time.
 set -euo pipefail
