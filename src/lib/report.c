@@ -10,7 +10,7 @@ void report_add(struct nv_report *r, enum nv_severity sev, const char *file, uns
 	struct nv_diag *d;
 	va_list ap;
 
-	if (sev >= NV_APPLIED && !r->explain)
+	if (!report_keeps(r, sev))
 		return;
 	d = array_push(&r->d, &r->n, sizeof(*d));
 	d->sev = sev;

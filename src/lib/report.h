@@ -30,6 +30,12 @@ struct nv_report {
 	bool explain;	/* keep NV_APPLIED / NV_NOT_APPLICABLE (check); otherwise they are not even formatted */
 };
 
+/* Whether r keeps diagnostics of this severity (explanations only when asked for). */
+static inline bool report_keeps(const struct nv_report *r, enum nv_severity sev)
+{
+	return sev < NV_APPLIED || r->explain;
+}
+
 void report_add(struct nv_report *r, enum nv_severity sev, const char *file, unsigned line,
 		const char *key, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 size_t report_count(const struct nv_report *r, enum nv_severity sev);

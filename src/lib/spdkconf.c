@@ -88,7 +88,7 @@ static void kinfo(struct kctx *k, enum nv_severity sev, const char *fmt, ...)
 	_cleanup_free_ char *msg = NULL, *kn = NULL;
 	va_list ap;
 
-	if (sev >= NV_APPLIED && !k->ps->rep->explain)
+	if (!report_keeps(k->ps->rep, sev))
 		return; /* only `check` shows explanations: a thousand subsystems need not format them */
 	kn = keyname(k);
 	va_start(ap, fmt);
