@@ -238,26 +238,14 @@ static int reconcile(struct daemon *d, const char *why)
 				retry = true;
 		} else if (pi->state != PORT_DEAD) {
 			struct addr_info ai;
-			bool rdma = streq_ptr(attrs_get(&p->attrs, "addr_trtype"), "rdma");
-
-			if (rdma && addr_check("rdma", attrs_get(&p->attrs, "addr_adrfam"), attrs_get(&p->attrs, "addr_traddr"),
-					       &ai) == 0 && ai.state == ADDR_NO_RDMA) {
-				/* The device went away after the port was enabled, before its removal event could
-				 * name this port: the listener died with it, so relink when a device returns. */
-				pi->state = PORT_DEAD;
-				free(pi->reason);
-				pi->reason = xasprintf("the RDMA device under %s went away; the port listens again when it returns",
-						       ai.ifname);
-				log_warn("port %u: %s", p->id, pi->reason);
-				retry = true;
-				continue;
-			}
 			if (pi->state == PORT_WAITING)
 				log_notice("port %u is listening (%s)", p->id, why);
 			pi->state = PORT_LISTENING;
 			free(pi->reason);
 			pi->reason = NULL;
-			if (rdma && ai.state == ADDR_OK) {
+			if (streq_ptr(attrs_get(&p->attrs, "addr_trtype"), "rdma") &&
+			    addr_check("rdma", attrs_get(&p->attrs, "addr_adrfam"), attrs_get(&p->attrs, "addr_traddr"), &ai) == 0 &&
+			    ai.state == ADDR_OK) {
 				free(pi->rdma_dev);
 				pi->rdma_dev = xstrdup(ai.rdma_dev);
 			}
