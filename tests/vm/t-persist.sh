@@ -9,7 +9,12 @@ keep=/var/lib/nvtest
 mkdir -p $keep
 wait_for() { local end=$(( $(date +%s) + $1 )); shift; until "$@"; do (( $(date +%s) >= end )) && return 1; sleep 0.2; done; }
 discover_ok() { ip netns exec $NS nvme discover -t rdma -a $TARGET_IP -s 4791 2>/dev/null | grep -q "subnqn: *nqn.2016-06.io.spdk:cnode1"; }
-listening() { "$NVMETCFG" status 2>/dev/null | grep -q "^port .*listening"; }
+# every port listens (one listening port is not enough: the RDMA one may still wait for its device)
+listening() {
+	local st
+	st=$("$NVMETCFG" status 2>/dev/null | grep "^port ") || return 1
+	! grep -qv "listening" <<<"$st"
+}
 info "phase $phase, kernel $(uname -r), PID 1 is $(cat /proc/1/comm)"
 bdf=$(ssd_bdf) || { nok "guest SSD found"; finish; }
 
