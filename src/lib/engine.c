@@ -59,8 +59,10 @@ static bool needs_transport(const struct nv_model *m, const char *t)
 	return false;
 }
 
-int engine_apply(struct nv_ctx *c, struct nv_model *desired, bool dry_run, bool verbose, struct apply_result *res)
+int engine_apply(struct nv_ctx *c, struct nv_model *desired, const struct apply_opts *o, struct apply_result *res)
 {
+	struct exec_opts eo = { .verbose = o->verbose, .keep_going = o->keep_going, .held = o->held, .nheld = o->nheld };
+	bool dry_run = o->dry_run;
 	_cleanup_(model_freep) struct nv_model *live = NULL;
 	struct nv_model empty = { 0 };
 	int r;
@@ -82,7 +84,7 @@ int engine_apply(struct nv_ctx *c, struct nv_model *desired, bool dry_run, bool 
 	if (dry_run)
 		return EXIT_OK;
 	report_print_problems(&res->plan.notes, stderr);
-	r = plan_execute(c->ops, c->nvmet, &res->plan, verbose, &res->exec);
+	r = plan_execute(c->ops, c->nvmet, &res->plan, &eo, &res->exec);
 	/* RAM disks no namespace uses any more (or made for an apply that was rolled back) */
 	if (!c->fake)
 		(void)ramdisk_gc(c, r < 0 ? live : desired);
@@ -102,6 +104,8 @@ int engine_apply(struct nv_ctx *c, struct nv_model *desired, bool dry_run, bool 
 		w->address = p ? engine_port_reason(p) : xstrdup("unknown port");
 		log_warn("port %u (%s) is waiting: %s; nvmetd brings it up when it can", w->id, addr, w->address);
 	}
+	if (res->exec.nfailed)
+		return EXIT_PARTIAL;
 	return res->exec.nwaiting ? EXIT_WAITING : EXIT_OK;
 }
 
@@ -135,7 +139,7 @@ int engine_relink_port(struct nv_ctx *c, unsigned id, struct exec_result *res)
 			o->value = xasprintf("subsystems/%s", lp->subsys[k]);
 			o->port_link = pass == 1;
 		}
-	r = plan_execute(c->ops, c->nvmet, &p, false, res);
+	r = plan_execute(c->ops, c->nvmet, &p, NULL, res);
 	plan_free(&p);
 	return r;
 }

@@ -12,6 +12,7 @@ enum {
 	EXIT_FAILED = 1,	/* a kernel operation failed; everything done was rolled back */
 	EXIT_CONFIG = 2,	/* usage or config error; nothing was changed */
 	EXIT_WAITING = 3,	/* applied; some ports wait for their address or RDMA device */
+	EXIT_PARTIAL = 4,	/* --keep-going: some objects failed and were rolled back alone; the rest applied */
 };
 
 enum resolve_mode {
@@ -30,9 +31,18 @@ struct apply_result {
 	struct exec_result exec;
 };
 
-/* Bring the kernel to `desired` (NULL = empty: clear). dry_run builds the plan only.
- * Returns one of the EXIT_* codes; messages are logged. */
-int engine_apply(struct nv_ctx *c, struct nv_model *desired, bool dry_run, bool verbose, struct apply_result *res);
+struct apply_opts {
+	bool dry_run;		/* build the plan only */
+	bool verbose;		/* print each operation as it is done */
+	bool keep_going;	/* a failing object is rolled back alone and the rest applied (nvmetd's way);
+				 * without it the first failure rolls back everything (a human's transaction) */
+	char *const *held;	/* objects not to touch this time (configfs paths, see op_unit) */
+	size_t nheld;
+};
+
+/* Bring the kernel to `desired` (NULL = empty: clear). Returns one of the EXIT_* codes; messages are
+ * logged; with keep_going, res->exec.failed names each object that failed. */
+int engine_apply(struct nv_ctx *c, struct nv_model *desired, const struct apply_opts *o, struct apply_result *res);
 void apply_result_free(struct apply_result *r);
 
 /* Unlink every subsystem from a live port and link them again: what brings an RDMA port back after

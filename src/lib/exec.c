@@ -67,6 +67,10 @@ static const char *hint(const struct op *o, int err)
 	base = base ? base + 1 : o->path;
 	if (o->type == OP_WRITE && streq(base, "enable") && (err == -ENODEV || err == -ENOENT || err == -ENXIO))
 		return "is the SSD bound to the nvme driver, or does the backing file exist?";
+	if (o->type == OP_WRITE && streq(base, "enable") && err == -EROFS)
+		return "its filesystem is mounted read-only: remount it rw (mount -o remount,rw) or use another file";
+	if (o->type == OP_WRITE && streq(base, "enable") && (err == -EACCES || err == -EPERM))
+		return "the kernel may not open it for writing (permissions, immutable file, or a security module)";
 	if (o->type == OP_WRITE && streq(base, "enable") && err == -EINVAL)
 		return "a file-backed namespace needs a filesystem with O_DIRECT (not tmpfs before Linux 6.6); "
 		       "use a block device, e.g. losetup";
@@ -96,7 +100,10 @@ static char *describe(const struct op *o, int err)
 	base = base ? base + 1 : o->path;
 	switch (o->type) {
 	case OP_WRITE:
-		what = xasprintf("%s: %s = %s", o->obj, base, o->value);
+		if (o->device && streq(base, "enable"))
+			what = xasprintf("%s: %s", o->obj, o->device);
+		else
+			what = xasprintf("%s: %s = %s", o->obj, base, o->value);
 		break;
 	case OP_LINK:
 		what = xasprintf("%s: link %s", o->obj, o->value);
@@ -120,17 +127,102 @@ static bool port_waiting(const struct exec_result *r, unsigned id)
 	return false;
 }
 
-int plan_execute(const struct cfs_ops *ops, const char *root, const struct plan *p, bool verbose,
+char *op_unit(const char *path)
+{
+	/* components: hosts/H, subsystems/X[/namespaces/N], ports/N */
+	const char *c1 = strchr(path, '/'), *c2, *c3, *c4;
+	size_t len = strlen(path);
+
+	if (c1) {
+		c2 = strchr(c1 + 1, '/');
+		len = c2 ? (size_t)(c2 - path) : len;
+		if (c2 && !strncmp(path, "subsystems/", 11) && !strncmp(c2 + 1, "namespaces/", 11)) {
+			c3 = c2 + 11;
+			c4 = strchr(c3 + 1, '/');
+			len = c4 ? (size_t)(c4 - path) : strlen(path);
+		}
+	}
+	return xstrndup(path, len);
+}
+
+/* path equals dir or lies below it */
+static bool under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+bool op_affects(const struct op *o, const char *unit)
+{
+	if (under(o->path, unit))
+		return true;
+	if ((o->type == OP_LINK || o->type == OP_UNLINK) && o->value && under(o->value, unit))
+		return true;
+	/* removing the subsystem of a namespace that stays (or a port) cannot succeed */
+	return o->type == OP_RMDIR && under(unit, o->path);
+}
+
+/* An object failed: is o one of its own operations (undone with it), or one that cannot be done
+ * without it (a link to it when it was to be created, the rmdir of its parent)? Links from other
+ * objects to an object that exists stay theirs: a port that moves keeps serving a subsystem whose
+ * attribute change failed (as it was). */
+static bool failed_blocks(const struct op *o, const struct exec_failure *f)
+{
+	if (under(o->path, f->unit) || (o->type == OP_RMDIR && under(f->unit, o->path)))
+		return true;
+	return f->gone && o->type == OP_LINK && o->value && under(o->value, f->unit);
+}
+
+static bool held(const struct exec_opts *eo, const struct exec_result *res, const struct op *o)
+{
+	for (size_t k = 0; k < eo->nheld; k++)
+		if (op_affects(o, eo->held[k]))
+			return true;
+	for (size_t k = 0; k < res->nfailed; k++)
+		if (failed_blocks(o, &res->failed[k]))
+			return true;
+	return false;
+}
+
+/* Undo, in reverse, the done operations among ops[0..i) of object unit (all of them for NULL). */
+static void undo(const struct cfs_ops *ops, const char *root, const struct plan *p, size_t i, bool *done,
+		 const char *unit, struct exec_result *res)
+{
+	while (i-- > 0) {
+		const struct op *o = &p->ops[i];
+		int u;
+
+		if (!done[i] || (unit && !under(o->path, unit)))
+			continue; /* skipped, waiting or another object's: nothing to undo here */
+		done[i] = false;
+		res->writes--;
+		u = run(ops, root, o, true);
+		if (u < 0) {
+			_cleanup_free_ char *m = describe(o, u);
+			log_error("rollback: %s", m);
+			res->rollback_failed = true;
+		}
+	}
+}
+
+int plan_execute(const struct cfs_ops *ops, const char *root, const struct plan *p, const struct exec_opts *eo,
 		 struct exec_result *res)
 {
-	bool *done = xcalloc(p->n + 1, sizeof(bool));
+	static const struct exec_opts none = { 0 };
+	_cleanup_free_ bool *done = xcalloc(p->n + 1, sizeof(bool));
 	size_t i;
 	int r = 0;
 
+	if (!eo)
+		eo = &none;
 	memset(res, 0, sizeof(*res));
 	for (i = 0; i < p->n; i++) {
 		const struct op *o = &p->ops[i];
 
+		if (held(eo, res, o)) {
+			res->held_ops++;
+			continue;
+		}
 		r = run(ops, root, o, false);
 		if (r == -ENOENT && o->type == OP_WRITE && o->optional) {
 			log_warn("%s: this kernel has no %s; %s not applied", o->obj, strrchr(o->path, '/') + 1,
@@ -146,8 +238,27 @@ int plan_execute(const struct cfs_ops *ops, const char *root, const struct plan 
 				w->id = id;
 				w->err = r;
 			}
-			if (verbose)
+			if (eo->verbose)
 				printf("  wait   %s (address not available yet)\n", o->path);
+			r = 0;
+			continue;
+		}
+		if (r < 0 && eo->keep_going) {
+			/* this object alone goes back to how it was; the plan goes on without it */
+			struct exec_failure *f = array_push(&res->failed, &res->nfailed, sizeof(*f));
+			f->unit = op_unit(o->path);
+			f->obj = xstrdup(o->obj);
+			f->err = r;
+			f->msg = describe(o, r);
+			/* made by this plan: after the undo it does not exist, and nothing may link to it */
+			for (size_t k = 0; k < p->n && !f->gone; k++)
+				f->gone = p->ops[k].type == OP_MKDIR && streq(p->ops[k].path, f->unit);
+			log_error("%s", f->msg);
+			undo(ops, root, p, i, done, f->unit, res);
+			if (!res->err) {
+				res->err = r;
+				res->errmsg = xstrdup(f->msg);
+			}
 			r = 0;
 			continue;
 		}
@@ -155,34 +266,19 @@ int plan_execute(const struct cfs_ops *ops, const char *root, const struct plan 
 			break;
 		done[i] = true;
 		res->writes++;
-		if (verbose) {
+		if (eo->verbose) {
 			struct plan one = { .ops = (struct op *)o, .n = 1 };
 			plan_print(&one, stdout);
 		}
 	}
-	if (r == 0) {
-		free(done);
+	if (r == 0)
 		return 0;
-	}
 
 	res->err = r;
 	res->errmsg = describe(&p->ops[i], r);
 	/* Undo in reverse what was done (skipped and waiting ops changed nothing). */
-	while (i-- > 0) {
-		const struct op *o = &p->ops[i];
-		int u;
-
-		if (!done[i])
-			continue; /* skipped or waiting: nothing to undo */
-		u = run(ops, root, o, true);
-		if (u < 0) {
-			_cleanup_free_ char *m = describe(o, u);
-			log_error("rollback: %s", m);
-			res->rollback_failed = true;
-		}
-	}
+	undo(ops, root, p, i, done, NULL, res);
 	res->writes = 0;
-	free(done);
 	return r;
 }
 
@@ -191,6 +287,12 @@ void exec_result_free(struct exec_result *r)
 	for (size_t i = 0; i < r->nwaiting; i++)
 		free(r->waiting[i].address);
 	free(r->waiting);
+	for (size_t i = 0; i < r->nfailed; i++) {
+		free(r->failed[i].unit);
+		free(r->failed[i].obj);
+		free(r->failed[i].msg);
+	}
+	free(r->failed);
 	free(r->errmsg);
 	memset(r, 0, sizeof(*r));
 }

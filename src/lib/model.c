@@ -71,6 +71,7 @@ void model_free(struct nv_model *m)
 		for (size_t j = 0; j < s->nns; j++) {
 			attrs_free(&s->ns[j].attrs);
 			free(s->ns[j].bdev);
+			free(s->ns[j].missing);
 		}
 		free(s->ns);
 	}

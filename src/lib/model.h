@@ -26,6 +26,7 @@ struct nv_ns {
 	struct nv_attrs attrs;	/* device_path, device_uuid, device_nguid */
 	bool enable;
 	char *bdev;		/* SPDK bdev name it came from (desired) */
+	char *missing;		/* desired, not enabled: why its device is missing (nvmetd, --keep-going) */
 	unsigned line;
 };
 

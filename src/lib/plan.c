@@ -282,8 +282,10 @@ int plan_build(const struct nv_model *d, const struct nv_model *l, const char *r
 				add_write(p, nobj, ndir, &dis, "1");
 			for (size_t a = 0; a < n; a++)
 				add_write(p, nobj, ndir, chg[a], ln ? attrs_get(&ln->attrs, chg[a]->name) : NULL);
-			if (dn->enable && (!ln || !ln->enable || n))
+			if (dn->enable && (!ln || !ln->enable || n)) {
 				add_write(p, nobj, ndir, &en, ln ? "0" : NULL);
+				p->ops[p->n - 1].device = xstrdup(attrs_get(&dn->attrs, "device_path"));
+			}
 		}
 	}
 	for (size_t i = 0; i < d->nports; i++) {
@@ -342,6 +344,7 @@ void plan_free(struct plan *p)
 		free(o->old);
 		free(o->why);
 		free(o->obj);
+		free(o->device);
 		attrs_free(&o->restore);
 	}
 	free(p->ops);

@@ -22,6 +22,7 @@ struct op {
 	char *why;		/* config key behind a WRITE, for messages */
 	char *obj;		/* "subsystem X: namespace 1" */
 	bool port_link;		/* LINK into ports/N/subsystems: may wait for its address */
+	char *device;		/* WRITE enable=1: the namespace's device_path, for messages */
 };
 
 struct plan {
@@ -43,6 +44,23 @@ struct waiting_port {
 	int err;
 };
 
+/* An object whose operation the kernel refused while executing with keep_going: its operations
+ * were undone (alone), the rest of the plan went on. */
+struct exec_failure {
+	char *unit;		/* the object, as its configfs path: "subsystems/X/namespaces/1", "ports/2" */
+	char *obj;		/* "subsystem X: namespace 1" */
+	int err;		/* negative errno */
+	char *msg;		/* "subsystem X: namespace 1: /f.img: Read-only file system — hint" */
+	bool gone;		/* the plan was creating it: after the rollback it does not exist */
+};
+
+struct exec_opts {
+	bool verbose;		/* print each operation as it is done */
+	bool keep_going;	/* a failure rolls back its object only (nvmetd), not the whole plan */
+	char *const *held;	/* objects (unit paths) whose operations are not started this time */
+	size_t nheld;
+};
+
 struct exec_result {
 	size_t writes;		/* configfs modifications made and kept */
 	size_t skipped;		/* optional writes the kernel had no file for */
@@ -51,6 +69,9 @@ struct exec_result {
 	int err;		/* first failure (negative errno), 0 on success */
 	char *errmsg;		/* "subsystem X: namespace 1: enable: No such device — hint" */
 	bool rollback_failed;
+	struct exec_failure *failed;	/* keep_going: the objects that failed (rolled back alone) */
+	size_t nfailed;
+	size_t held_ops;	/* operations not started because their object was held or had failed */
 };
 
 /* The filesystem calls a plan is executed with: the real ones, or a test double that behaves like
@@ -66,8 +87,17 @@ struct cfs_ops {
 };
 extern const struct cfs_ops cfs_real;
 
-int plan_execute(const struct cfs_ops *ops, const char *nvmet_root, const struct plan *p, bool verbose,
-		 struct exec_result *res);
+/* Returns 0 or the first failure's -errno. With keep_going, failures are collected in res->failed
+ * and 0 is returned: what could be applied was. */
+int plan_execute(const struct cfs_ops *ops, const char *nvmet_root, const struct plan *p,
+		 const struct exec_opts *o, struct exec_result *res);
+
+/* The object an operation belongs to, as a configfs path relative to the nvmet root: "hosts/H",
+ * "subsystems/X", "subsystems/X/namespaces/N" or "ports/N". Allocated. */
+char *op_unit(const char *path);
+/* Whether operation o touches object unit (a path from op_unit): it lies under it, links to it, or
+ * removes a directory that contains it. */
+bool op_affects(const struct op *o, const char *unit);
 void exec_result_free(struct exec_result *r);
 
 #endif

@@ -134,11 +134,14 @@ int resolve_namespaces(struct nv_ctx *c, struct nv_config *cfg, unsigned flags, 
 			struct stat st;
 			int r;
 
+			free(ns->missing);
+			ns->missing = NULL;
 			if (config_find_bdev(cfg, ns->bdev, &b) < 0)
 				continue; /* reported by the parser */
 			switch (b.kind) {
 			case BDEV_AIO:
 				if (stat(b.path, &st) < 0) {
+					why = xasprintf("%s: %s — create it or fix the [AIO] line", b.path, strerror(errno));
 					report_add(rep, sev, cfg->path, b.line, NULL,
 						   "subsystem %s: namespace %u: %s (%s): %s — create it or fix the [AIO] line",
 						   s->nqn, ns->nsid, b.path, b.name, strerror(errno));
@@ -146,6 +149,7 @@ int resolve_namespaces(struct nv_ctx *c, struct nv_config *cfg, unsigned flags, 
 					goto missing;
 				}
 				if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode)) {
+					why = xasprintf("%s is neither a block device nor a file", b.path);
 					report_add(rep, sev, cfg->path, b.line, NULL,
 						   "subsystem %s: namespace %u: %s is neither a block device nor a file",
 						   s->nqn, ns->nsid, b.path);
@@ -159,13 +163,17 @@ int resolve_namespaces(struct nv_ctx *c, struct nv_config *cfg, unsigned flags, 
 					report_add(rep, sev, cfg->path, ns->line, NULL,
 						   "subsystem %s: namespace %u: %s needs udev to find the SSD at %s "
 						   "(not available with a fake sysfs root)", s->nqn, ns->nsid, ns->bdev, b.bdf);
+					why = xasprintf("%s: no udev to find the SSD at %s", ns->bdev, b.bdf);
 					ret = -ENODEV;
-					continue;
+					goto missing;
 				}
 				r = nvme_ns_devnode(c, b.bdf, b.nsid, &dev, &why);
 				if (r < 0) {
+					char *w = xasprintf("%s: %s", ns->bdev, why);
+					free(why);
+					why = w;
 					report_add(rep, sev, cfg->path, ns->line, NULL,
-						   "subsystem %s: namespace %u: %s: %s", s->nqn, ns->nsid, ns->bdev, why);
+						   "subsystem %s: namespace %u: %s", s->nqn, ns->nsid, why);
 					ret = r;
 					goto missing;
 				}
@@ -174,8 +182,11 @@ int resolve_namespaces(struct nv_ctx *c, struct nv_config *cfg, unsigned flags, 
 				_cleanup_free_ char *nm = xasprintf("Malloc%u", b.nsid);
 				r = ramdisk_resolve(c, nm, b.size_mb, b.block_size, flags & RESOLVE_F_CREATE, &dev, &why);
 				if (r < 0) {
-					report_add(rep, sev, cfg->path, ns->line, NULL, "subsystem %s: namespace %u: %s: %s",
-						   s->nqn, ns->nsid, ns->bdev, why);
+					char *w = xasprintf("%s: %s", ns->bdev, why);
+					free(why);
+					why = w;
+					report_add(rep, sev, cfg->path, ns->line, NULL, "subsystem %s: namespace %u: %s",
+						   s->nqn, ns->nsid, why);
 					ret = r;
 					goto missing;
 				}
@@ -187,6 +198,7 @@ int resolve_namespaces(struct nv_ctx *c, struct nv_config *cfg, unsigned flags, 
 missing:
 			/* nvmetd: keep the namespace, disabled, until its device appears */
 			ns->enable = false;
+			ns->missing = TAKE_PTR(why);
 		}
 	}
 	return tolerant ? 0 : ret;

@@ -39,6 +39,14 @@ void *xrealloc(void *p, size_t n)
 	return p;
 }
 
+char *xstrndup(const char *s, size_t n)
+{
+	char *d = strndup(s, n);
+	if (!d)
+		abort();
+	return d;
+}
+
 char *xstrdup(const char *s)
 {
 	char *p;

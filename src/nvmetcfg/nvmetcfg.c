@@ -17,7 +17,7 @@
 #include "util.h"
 
 struct opts {
-	bool verbose, json, strict;
+	bool verbose, json, strict, keep_going;
 	const char *file;
 	const char *from;	/* import: nvmetcli | spdk */
 };
@@ -83,13 +83,20 @@ static int cmd_apply(struct nv_ctx *c, struct opts *o)
 		log_error("cannot take the apply lock: %s", strerror(-r));
 		return EXIT_FAILED;
 	}
-	if ((r = load_or_report(c, o, RESOLVE_APPLY, &cfg)))
+	/* --keep-going: as nvmetd, a missing device leaves its namespace out (warned) instead of refusing */
+	if ((r = load_or_report(c, o, o->keep_going ? RESOLVE_TOLERANT : RESOLVE_APPLY, &cfg)))
 		return r;
-	r = engine_apply(c, cfg->model, false, o->verbose, &res);
-	if (r == EXIT_OK || r == EXIT_WAITING) {
+	r = engine_apply(c, cfg->model, &(struct apply_opts){ .verbose = o->verbose, .keep_going = o->keep_going }, &res);
+	if (r == EXIT_OK || r == EXIT_WAITING || r == EXIT_PARTIAL) {
 		_cleanup_free_ char *dconf = NULL;
 		printf("%s: %zu change%s applied%s\n", file_or_default(o), res.exec.writes,
 		       res.exec.writes == 1 ? "" : "s", res.exec.nwaiting ? ", some ports waiting (see above)" : "");
+		if (res.exec.nfailed) {
+			printf("%zu object%s failed and %s rolled back alone (the rest is applied):\n", res.exec.nfailed,
+			       res.exec.nfailed == 1 ? "" : "s", res.exec.nfailed == 1 ? "was" : "were");
+			for (size_t i = 0; i < res.exec.nfailed; i++)
+				printf("  %s\n", res.exec.failed[i].msg);
+		}
 		if (res.exec.writes && nvmetd_running(&dconf) && !same_file(dconf, file_or_default(o)))
 			log_warn("nvmetd is running with %s and brings the target back to it on its next event or "
 				 "reload: `nvmetcfg save` keeps this state (and reloads nvmetd)", dconf);
@@ -106,7 +113,7 @@ static int cmd_plan(struct nv_ctx *c, struct opts *o)
 
 	if ((r = load_or_report(c, o, RESOLVE_STRICT, &cfg)))
 		return r;
-	r = engine_apply(c, cfg->model, true, false, &res);
+	r = engine_apply(c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res);
 	if (r == EXIT_OK) {
 		report_print_problems(&res.plan.notes, stdout);
 		if (res.plan.n == 0)
@@ -234,7 +241,7 @@ static int cmd_clear(struct nv_ctx *c, struct opts *o)
 		log_error("cannot take the apply lock: %s", strerror(-r));
 		return EXIT_FAILED;
 	}
-	r = engine_apply(c, NULL, false, o->verbose, &res);
+	r = engine_apply(c, NULL, &(struct apply_opts){ .verbose = o->verbose }, &res);
 	if (r == EXIT_OK)
 		printf("cleared: %zu change%s\n", res.exec.writes, res.exec.writes == 1 ? "" : "s");
 	apply_result_free(&res);
@@ -350,7 +357,7 @@ static int cmd_import(struct nv_ctx *c, struct opts *o)
 }
 
 static const struct cmd commands[] = {
-	{ "apply", cmd_apply, "[FILE]", "make the live target match FILE (default " NVMET_DEFAULT_CONFIG ")" },
+	{ "apply", cmd_apply, "[FILE]", "make the live target match FILE (default " NVMET_DEFAULT_CONFIG "); all or nothing" },
 	{ "plan", cmd_plan, "[FILE]", "list the operations apply would do; change nothing" },
 	{ "check", cmd_check, "[FILE]", "explain every key of FILE: what it maps to, or why it does not apply" },
 	{ "show", cmd_show, "", "print the live target as nvmf.conf (or --json)" },
@@ -367,13 +374,15 @@ static void usage(FILE *f)
 		fprintf(f, "  %-6s %-7s %s\n", commands[i].name, commands[i].args, commands[i].help);
 	fprintf(f, "\noptions:\n"
 		   "  -v, --verbose   list each configfs operation as it is done\n"
+		   "  -k, --keep-going  apply: an object the kernel refuses is rolled back alone, the rest is applied\n"
 		   "  -j, --json      show: JSON (nvmetcli's layout) instead of nvmf.conf\n"
 		   "      --format F  show: conf (default), json or nvmetcli\n"
 		   "      --from T    import: nvmetcli or spdk\n"
 		   "      --strict    unknown sections and keys are errors, not warnings\n"
 		   "  -h, --help      this text\n"
 		   "\nexit status: 0 done; 1 a kernel operation failed and everything was rolled back;\n"
-		   "2 usage or config error, nothing changed; 3 applied, but a port waits for its address or RDMA device\n");
+		   "2 usage or config error, nothing changed; 3 applied, but a port waits for its address or RDMA device;\n"
+		   "4 (--keep-going) applied, except the objects named, which were rolled back alone\n");
 }
 
 /* Options before and after the command word. Returns an exit code to stop with, or -1 to go on. */
@@ -382,6 +391,7 @@ static int parse_opts(int argc, char **argv, const char *optstring, struct opts 
 	static const struct option lopts[] = {
 		{ "verbose", no_argument, NULL, 'v' }, { "json", no_argument, NULL, 'j' },
 		{ "strict", no_argument, NULL, 'S' }, { "help", no_argument, NULL, 'h' },
+		{ "keep-going", no_argument, NULL, 'k' },
 		{ "from", required_argument, NULL, 'F' }, { "format", required_argument, NULL, 'f' }, { NULL, 0, NULL, 0 },
 	};
 	int opt;
@@ -391,6 +401,7 @@ static int parse_opts(int argc, char **argv, const char *optstring, struct opts 
 		case 'v': o->verbose = true; break;
 		case 'j': o->json = true; break;
 		case 'S': o->strict = true; break;
+		case 'k': o->keep_going = true; break;
 		case 'F': o->from = optarg; break;
 		case 'f':
 			if (streq(optarg, "nvmetcli") || streq(optarg, "json"))
@@ -415,7 +426,7 @@ int main(int argc, char **argv)
 	int r;
 
 	log_init("nvmetcfg");
-	if ((r = parse_opts(argc, argv, "+vjh", &o)) >= 0)
+	if ((r = parse_opts(argc, argv, "+vjkh", &o)) >= 0)
 		return r;
 	if (optind >= argc) {
 		usage(stderr);
@@ -434,7 +445,7 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	optind = 0;
-	if ((r = parse_opts(argc, argv, "vjh", &o)) >= 0)
+	if ((r = parse_opts(argc, argv, "vjkh", &o)) >= 0)
 		return r;
 	if (optind < argc)
 		o.file = argv[optind++];

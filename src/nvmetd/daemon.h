@@ -10,6 +10,8 @@
 #include "engine.h"
 #include "irq.h"
 #include "nvmet.h"
+#include "monitor.h"
+#include "objstate.h"
 
 struct settings {
 	char *nvmf_conf;	/* the SPDK-style target config */
@@ -19,26 +21,20 @@ struct settings {
 	bool clear_on_stop;	/* SIGTERM removes what nvmetd applied */
 };
 
-enum port_state { PORT_LISTENING, PORT_WAITING, PORT_DEAD };
-
-struct port_info {
-	unsigned id;
-	enum port_state state;
-	char *rdma_dev;		/* RDMA device the port's address was on when it came up */
-	char *reason;
-};
-
 struct daemon {
 	struct settings set;
 	char *settings_path;
 	struct nv_ctx *ctx;
 	struct nv_config *cfg;		/* last good config */
 	sd_event *ev;
-	sd_event_source *retry;		/* armed only while a port waits on something without an event */
+	sd_event_source *timer;		/* armed only while some object waits for the clock */
 	sd_event_source *defer;		/* coalesces bursts of events into one reconcile */
-	unsigned retry_ms;
-	struct port_info *ports;
-	size_t nports;
+	struct monitor mon;
+	struct objtab objs;		/* every configured object: serving, or why not */
+	bool resolve_due;		/* look the namespaces' devices up again before the next reconcile */
+	char *target_error;		/* the kernel target itself is unusable (nvmet missing, configfs) */
+	unsigned target_attempts;
+	uint64_t target_retry;		/* when to try again (CLOCK_MONOTONIC µs), 0 = not waiting */
 	char *last_result;
 	time_t last_time;
 	int last_exit;
@@ -47,15 +43,6 @@ struct daemon {
 	char *irq_summary;		/* to log only when it changes */
 	bool stopping;
 };
-
-/* monitor.c: netlink (links, addresses) and udev (RDMA devices, block devices) event sources */
-int monitor_start(struct daemon *d);
-void monitor_stop(struct daemon *d);
-
-/* nvmetd.c */
-void daemon_schedule(struct daemon *d, const char *why);
-void daemon_rdma_removed(struct daemon *d, const char *dev);
-void daemon_devices_changed(struct daemon *d, bool added, const char *why);
 
 /* state.c: the published state file */
 int state_publish(struct daemon *d);

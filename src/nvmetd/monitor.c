@@ -1,43 +1,33 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Event sources: rtnetlink (libnl) for links and addresses, udev for RDMA devices and block devices.
- * Each event only schedules a reconcile; nothing here polls. */
 #include <errno.h>
+#include <fcntl.h>
 #include <libudev.h>
 #include <linux/rtnetlink.h>
+#include <netlink/errno.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 
-#include "daemon.h"
 #include "log.h"
+#include "monitor.h"
 #include "util.h"
 
-static struct nl_sock *nl;
-static struct udev_monitor *umon;
-static sd_event_source *nl_src, *udev_src;
-
-static bool anything_waiting(struct daemon *d)
+static void emit(struct monitor *m, enum mon_event_type type, const char *name)
 {
-	for (size_t i = 0; i < d->nports; i++)
-		if (d->ports[i].state != PORT_LISTENING)
-			return true;
-	return false;
+	struct mon_event ev = { .type = type, .name = name };
+	m->cb(m->ud, &ev);
 }
 
 static int on_nl_msg(struct nl_msg *msg, void *ud)
 {
-	struct daemon *d = ud;
-	struct nlmsghdr *h = nlmsg_hdr(msg);
-
-	switch (h->nlmsg_type) {
+	switch (nlmsg_hdr(msg)->nlmsg_type) {
 	case RTM_NEWADDR:
-		if (anything_waiting(d))
-			daemon_schedule(d, "address added");
+		emit(ud, MON_ADDR_ADDED, NULL);
 		break;
 	case RTM_NEWLINK:
-		if (anything_waiting(d))
-			daemon_schedule(d, "link changed");
+		emit(ud, MON_LINK_CHANGED, NULL);
 		break;
 	default:
 		break;
@@ -47,19 +37,35 @@ static int on_nl_msg(struct nl_msg *msg, void *ud)
 
 static int on_nl(sd_event_source *s, int fd, uint32_t revents, void *ud)
 {
-	int r = nl_recvmsgs_default(nl);
+	struct monitor *m = ud;
+	int r = nl_recvmsgs_default(m->nl);
 
-	if (r < 0 && r != -NLE_AGAIN)
-		log_debug("netlink: %s", nl_geterror(r));
+	/* libnl reports the socket's ENOBUFS (events dropped) as NLE_NOMEM */
+	if (r == -NLE_NOMEM) {
+		log_warn("netlink: events were lost (receive buffer overrun); checking everything again");
+		emit(m, MON_OVERRUN, NULL);
+	} else if (r < 0 && r != -NLE_AGAIN) {
+		log_warn("netlink: %s", nl_geterror(r));
+	}
 	return 0;
 }
 
 static int on_udev(sd_event_source *s, int fd, uint32_t revents, void *ud)
 {
-	struct daemon *d = ud;
+	struct monitor *m = ud;
 	struct udev_device *dev;
 
-	while ((dev = udev_monitor_receive_device(umon))) {
+	for (;;) {
+		errno = 0;
+		dev = udev_monitor_receive_device(m->umon);
+		if (!dev) {
+			if (errno == ENOBUFS) {
+				log_warn("udev: events were lost (receive buffer overrun); checking everything again");
+				emit(m, MON_OVERRUN, NULL);
+				continue;
+			}
+			break;
+		}
 		const char *action = udev_device_get_action(dev);
 		const char *sub = udev_device_get_subsystem(dev);
 		const char *name = udev_device_get_sysname(dev);
@@ -67,64 +73,108 @@ static int on_udev(sd_event_source *s, int fd, uint32_t revents, void *ud)
 		log_debug("udev: %s %s %s", action, sub, name);
 		if (streq_ptr(sub, "infiniband")) {
 			if (streq_ptr(action, "remove"))
-				daemon_rdma_removed(d, name);
-			else if (streq_ptr(action, "add") && anything_waiting(d))
-				daemon_schedule(d, "RDMA device added");
-		} else if (streq_ptr(sub, "block") && streq_ptr(udev_device_get_devtype(dev), "disk") &&
-			   (streq_ptr(action, "add") || streq_ptr(action, "remove"))) {
-			_cleanup_free_ char *why = xasprintf("block device %s %s", name,
-							     streq(action, "add") ? "appeared" : "went away");
-			daemon_devices_changed(d, streq(action, "add"), why);
+				emit(m, MON_RDMA_REMOVED, name);
+			else if (streq_ptr(action, "add"))
+				emit(m, MON_RDMA_ADDED, name);
+		} else if (streq_ptr(sub, "block") && streq_ptr(udev_device_get_devtype(dev), "disk")) {
+			if (streq_ptr(action, "add") || streq_ptr(action, "change"))
+				emit(m, MON_BLOCK_ADDED, name);
+			else if (streq_ptr(action, "remove"))
+				emit(m, MON_BLOCK_REMOVED, name);
 		}
 		udev_device_unref(dev);
 	}
 	return 0;
 }
 
-int monitor_start(struct daemon *d)
+/* /proc/self/mountinfo polls with EPOLLPRI when the mount table changes (mount, umount, remount);
+ * the poll itself acknowledges the change. */
+static int on_mounts(sd_event_source *s, int fd, uint32_t revents, void *ud)
 {
-	struct stat st;
+	emit(ud, MON_MOUNTS_CHANGED, NULL);
+	return 0;
+}
+
+static int add_io(struct monitor *m, sd_event *ev, sd_event_source **src, int fd, uint32_t events,
+		  sd_event_io_handler_t fn, const char *desc)
+{
+	int r = sd_event_add_io(ev, src, fd, events, fn, m);
+
+	if (r < 0)
+		return r;
+	return sd_event_source_set_description(*src, desc);
+}
+
+static int start_netlink(struct monitor *m, sd_event *ev)
+{
 	int r;
 
-	nl = nl_socket_alloc();
-	if (!nl)
+	m->nl = nl_socket_alloc();
+	if (!m->nl)
 		return -ENOMEM;
-	nl_socket_disable_seq_check(nl);
-	nl_socket_modify_cb(nl, NL_CB_VALID, NL_CB_CUSTOM, on_nl_msg, d);
-	r = nl_connect(nl, NETLINK_ROUTE);
+	nl_socket_disable_seq_check(m->nl);
+	r = nl_socket_modify_cb(m->nl, NL_CB_VALID, NL_CB_CUSTOM, on_nl_msg, m);
+	if (r >= 0)
+		r = nl_connect(m->nl, NETLINK_ROUTE);
+	if (r >= 0)
+		r = nl_socket_add_memberships(m->nl, RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, 0);
+	if (r >= 0)
+		r = nl_socket_set_nonblocking(m->nl);
 	if (r < 0) {
 		log_error("netlink: %s", nl_geterror(r));
 		return -EIO;
 	}
-	nl_socket_add_memberships(nl, RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, 0);
-	nl_socket_set_nonblocking(nl);
-	r = sd_event_add_io(d->ev, &nl_src, nl_socket_get_fd(nl), EPOLLIN, on_nl, d);
-	if (r < 0)
-		return r;
-
-	if (!d->ctx->udev)
-		return 0; /* fake roots (tests): no devices to watch */
-	/* udevd's events once it has processed them; raw kernel events where no udevd runs */
-	umon = udev_monitor_new_from_netlink(d->ctx->udev, stat("/run/udev/control", &st) == 0 ? "udev" : "kernel");
-	if (!umon)
-		return -errno ? -errno : -ENOMEM;
-	udev_monitor_filter_add_match_subsystem_devtype(umon, "infiniband", NULL);
-	udev_monitor_filter_add_match_subsystem_devtype(umon, "block", "disk");
-	r = udev_monitor_enable_receiving(umon);
-	if (r < 0)
-		return r;
-	return sd_event_add_io(d->ev, &udev_src, udev_monitor_get_fd(umon), EPOLLIN, on_udev, d);
+	return add_io(m, ev, &m->nl_src, nl_socket_get_fd(m->nl), EPOLLIN, on_nl, "netlink");
 }
 
-void monitor_stop(struct daemon *d)
+static int start_udev(struct monitor *m, sd_event *ev, struct udev *udev)
 {
-	(void)d;
-	udev_src = sd_event_source_unref(udev_src);
-	nl_src = sd_event_source_unref(nl_src);
-	if (umon)
-		udev_monitor_unref(umon);
-	if (nl)
-		nl_socket_free(nl);
-	umon = NULL;
-	nl = NULL;
+	struct stat st;
+	int r;
+
+	/* udevd's events once it has processed them; raw kernel events where no udevd runs */
+	m->umon = udev_monitor_new_from_netlink(udev, stat("/run/udev/control", &st) == 0 ? "udev" : "kernel");
+	if (!m->umon)
+		return errno ? -errno : -ENOMEM;
+	r = udev_monitor_filter_add_match_subsystem_devtype(m->umon, "infiniband", NULL);
+	if (r >= 0)
+		r = udev_monitor_filter_add_match_subsystem_devtype(m->umon, "block", "disk");
+	if (r >= 0)
+		r = udev_monitor_enable_receiving(m->umon);
+	if (r < 0)
+		return r;
+	return add_io(m, ev, &m->udev_src, udev_monitor_get_fd(m->umon), EPOLLIN, on_udev, "udev");
+}
+
+int monitor_start(struct monitor *m, sd_event *ev, struct udev *udev, mon_callback cb, void *ud)
+{
+	int r;
+
+	*m = (struct monitor){ .mount_fd = -1, .cb = cb, .ud = ud };
+	r = start_netlink(m, ev);
+	if (r >= 0 && udev)
+		r = start_udev(m, ev, udev);
+	if (r >= 0) {
+		m->mount_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+		r = m->mount_fd < 0 ? -errno : add_io(m, ev, &m->mount_src, m->mount_fd, EPOLLPRI, on_mounts, "mounts");
+	}
+	if (r < 0)
+		monitor_stop(m);
+	return r;
+}
+
+void monitor_stop(struct monitor *m)
+{
+	m->udev_src = sd_event_source_disable_unref(m->udev_src);
+	m->nl_src = sd_event_source_disable_unref(m->nl_src);
+	m->mount_src = sd_event_source_disable_unref(m->mount_src);
+	if (m->umon)
+		udev_monitor_unref(m->umon);
+	if (m->nl)
+		nl_socket_free(m->nl);
+	if (m->mount_fd >= 0)
+		close(m->mount_fd);
+	m->umon = NULL;
+	m->nl = NULL;
+	m->mount_fd = -1;
 }

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* nvmetd: keeps the kernel NVMe-oF target matching nvmf.conf while the machine changes under it.
- * Start: apply the config, READY=1. Events (addresses, links, RDMA devices, SSDs) re-run the same
- * apply — it writes nothing when nothing changed. SIGHUP re-reads the config (a broken one is
- * logged and the running state stays). SIGTERM removes the target unless on_stop = "keep".
- * Idle means idle: no timers run unless a port waits on something that sends no event. */
+ * The unit of failure is the object, not the file: each reconcile applies what it can (keep-going),
+ * an object the kernel refuses is rolled back alone and tried again when an event could have fixed
+ * it or when its back-off timer fires (objstate.c decides). READY=1 comes after the first reconcile
+ * whatever failed; STATUS= says what is served and what is not. SIGHUP re-reads the config (a broken
+ * one is logged and the running state stays). SIGTERM removes the target unless on_stop = "keep".
+ * Idle means idle: the timer is armed only while some object waits for the clock. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -16,71 +18,138 @@
 #include "util.h"
 
 #define DEFAULT_SETTINGS "/etc/nvmet/nvmetd.conf"
-#define RETRY_MIN_MS 100
-#define RETRY_MAX_MS 5000
 
-static const char *owned_push(char ***v, size_t *n, char *s)
+static char *owned_push(char ***v, size_t *n, char *s)
 {
 	*(char **)array_push(v, n, sizeof(char *)) = s;
 	return s;
 }
 
-static void ports_clear(struct daemon *d)
+static uint64_t now_us(struct daemon *d)
 {
-	for (size_t i = 0; i < d->nports; i++) {
-		free(d->ports[i].rdma_dev);
-		free(d->ports[i].reason);
-	}
-	free(d->ports);
-	d->ports = NULL;
-	d->nports = 0;
+	uint64_t t = 0;
+	(void)sd_event_now(d->ev, CLOCK_MONOTONIC, &t);
+	return t;
 }
 
-static struct port_info *port_info(struct daemon *d, unsigned id)
+static const char *plural(size_t n) { return n == 1 ? "" : "s"; }
+
+static size_t count_kind(const struct daemon *d, enum obj_kind k)
 {
-	for (size_t i = 0; i < d->nports; i++)
-		if (d->ports[i].id == id)
-			return &d->ports[i];
-	return NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < d->objs.n; i++)
+		n += d->objs.v[i].kind == k;
+	return n;
 }
 
+/* STATUS=serving 5 of 6 subsystems, ...; subsystem X: namespace 1: /mnt/ro/c.img: Read-only file system */
 static void set_status(struct daemon *d)
 {
-	size_t nsub = 0, nns = 0, nwait = 0, nports = 0;
+	size_t nsub = count_kind(d, OBJ_SUBSYS), nns = count_kind(d, OBJ_NS), nport = count_kind(d, OBJ_PORT);
+	size_t okns = objtab_count(&d->objs, OBJ_NS, OBJ_OK), okport = objtab_count(&d->objs, OBJ_PORT, OBJ_OK);
+	size_t oksub = nsub - objtab_count(&d->objs, OBJ_SUBSYS, OBJ_FAILED);
+	size_t problems = 0;
+	const struct obj *first = NULL;
 
-	if (d->cfg) {
-		nsub = d->cfg->model->nsubsys;
-		for (size_t i = 0; i < nsub; i++)
-			for (size_t j = 0; j < d->cfg->model->subsys[i].nns; j++)
-				nns += d->cfg->model->subsys[i].ns[j].enable;
-		nports = d->cfg->model->nports;
-	}
-	for (size_t i = 0; i < d->nports; i++)
-		nwait += d->ports[i].state != PORT_LISTENING;
-	sd_notifyf(0, "STATUS=serving %zu subsystem%s, %zu namespace%s, %zu port%s%s%zu%s", nsub, nsub == 1 ? "" : "s",
-		   nns, nns == 1 ? "" : "s", nports - nwait, nports - nwait == 1 ? "" : "s",
-		   nwait ? "; waiting: " : "", nwait, nwait ? " port(s)" : "");
-}
-
-static int on_retry(sd_event_source *s, uint64_t usec, void *ud);
-
-/* Arm the retry timer only while some port waits with its address present (the kernel refused for
- * a reason no event will tell us about, e.g. an RDMA GID not populated yet); back off to 5 s. */
-static void arm_retry(struct daemon *d, bool need)
-{
-	if (!need) {
-		d->retry_ms = 0;
-		if (d->retry)
-			sd_event_source_set_enabled(d->retry, SD_EVENT_OFF);
+	for (size_t i = 0; i < d->objs.n; i++)
+		if (d->objs.v[i].state != OBJ_OK) {
+			first = first ? first : &d->objs.v[i];
+			problems++;
+		}
+	if (d->target_error) {
+		sd_notifyf(0, "STATUS=not serving: %s (retrying)", d->target_error);
 		return;
 	}
-	d->retry_ms = d->retry_ms ? (d->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : d->retry_ms * 2) : RETRY_MIN_MS;
-	if (!d->retry)
-		sd_event_add_time_relative(d->ev, &d->retry, CLOCK_MONOTONIC, d->retry_ms * 1000ULL, 1000, on_retry, d);
-	else {
-		sd_event_source_set_time_relative(d->retry, d->retry_ms * 1000ULL);
-		sd_event_source_set_enabled(d->retry, SD_EVENT_ONESHOT);
+	sd_notifyf(0, "STATUS=serving %zu of %zu subsystem%s, %zu of %zu namespace%s, %zu of %zu port%s%s%s%s%s%s",
+		   oksub, nsub, plural(nsub), okns, nns, plural(nns), okport, nport, plural(nport),
+		   first ? "; " : "", first ? first->name : "", first ? ": " : "",
+		   first ? (first->reason ? first->reason : obj_state_str(first->state)) : "",
+		   problems > 1 ? " (and more: nvmetcfg status)" : "");
+}
+
+static void on_obj_changed(void *ud, const struct obj *o, enum obj_state from)
+{
+	(void)ud;
+	if (o->state == OBJ_OK)
+		log_notice("%s: %s again", o->name, o->kind == OBJ_PORT ? "listening" : "serving");
+	else if (o->state == OBJ_WAITING || o->state == OBJ_MISSING)
+		log_warn("%s: %s: %s", o->name, obj_state_str(o->state), o->reason ? o->reason : "");
+	else
+		log_error("%s: %s: %s", o->name, obj_state_str(o->state), o->reason ? o->reason : "");
+	(void)from;
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *ud);
+
+/* The timer runs only while something waits for the clock: a failed object's back-off, a port that
+ * waits with its address present, or the target itself being unusable. */
+static void arm_timer(struct daemon *d)
+{
+	uint64_t when = objtab_next_deadline(&d->objs);
+	int r;
+
+	if (d->target_retry && (!when || d->target_retry < when))
+		when = d->target_retry;
+	if (!when) {
+		if (d->timer)
+			(void)sd_event_source_set_enabled(d->timer, SD_EVENT_OFF);
+		return;
 	}
+	if (!d->timer) {
+		r = sd_event_add_time(d->ev, &d->timer, CLOCK_MONOTONIC, when, 10 * 1000, on_timer, d);
+		if (r >= 0)
+			r = sd_event_source_set_description(d->timer, "retry");
+	} else {
+		r = sd_event_source_set_time(d->timer, when);
+		if (r >= 0)
+			r = sd_event_source_set_enabled(d->timer, SD_EVENT_ONESHOT);
+	}
+	if (r < 0)
+		log_error("cannot arm the retry timer: %s", strerror(-r));
+}
+
+static void on_sched(struct daemon *d, const char *why);
+
+/* The configured objects, for objstate: keys that survive reloads (ports by address). */
+static void describe_config(struct daemon *d)
+{
+	const struct nv_model *m = d->cfg->model;
+	struct obj_desc *v = NULL;
+	char **owned = NULL;
+	size_t n = 0, nowned = 0;
+
+	for (size_t i = 0; i < m->nhosts; i++) {
+		struct obj_desc *o = array_push(&v, &n, sizeof(*o));
+		o->kind = OBJ_HOST;
+		o->key = o->unit = owned_push(&owned, &nowned, xasprintf("hosts/%s", m->hosts[i].nqn));
+		o->name = owned_push(&owned, &nowned, xasprintf("host %s", m->hosts[i].nqn));
+	}
+	for (size_t i = 0; i < m->nsubsys; i++) {
+		const struct nv_subsys *s = &m->subsys[i];
+		struct obj_desc *o = array_push(&v, &n, sizeof(*o));
+		o->kind = OBJ_SUBSYS;
+		o->key = o->unit = owned_push(&owned, &nowned, xasprintf("subsystems/%s", s->nqn));
+		o->name = owned_push(&owned, &nowned, xasprintf("subsystem %s", s->nqn));
+		for (size_t j = 0; j < s->nns; j++) {
+			o = array_push(&v, &n, sizeof(*o));
+			o->kind = OBJ_NS;
+			o->key = o->unit = owned_push(&owned, &nowned, xasprintf("subsystems/%s/namespaces/%u", s->nqn, s->ns[j].nsid));
+			o->name = owned_push(&owned, &nowned, xasprintf("subsystem %s: namespace %u", s->nqn, s->ns[j].nsid));
+		}
+	}
+	for (size_t i = 0; i < m->nports; i++) {
+		const struct nv_port *p = &m->ports[i];
+		_cleanup_free_ char *addr = port_address(p);
+		struct obj_desc *o = array_push(&v, &n, sizeof(*o));
+		o->kind = OBJ_PORT;
+		o->key = owned_push(&owned, &nowned, xasprintf("port %s", addr));
+		o->unit = p->id ? owned_push(&owned, &nowned, xasprintf("ports/%u", p->id)) : NULL;
+		o->name = owned_push(&owned, &nowned, xasprintf("port %s", addr));
+		o->rdma = streq_ptr(attrs_get(&p->attrs, "addr_trtype"), "rdma");
+	}
+	objtab_config(&d->objs, v, n, now_us(d), time(NULL));
+	free(v);
+	strv_free(owned, nowned);
 }
 
 /* ReactorMask's replacement: each SSD's and NIC's IRQs on its NUMA node's CPUs (∩ ReactorMask). */
@@ -156,143 +225,352 @@ static void pin_irqs(struct daemon *d)
 	free(labels);
 }
 
-/* Bring the kernel to the config; remember which ports wait and why. */
+/* Look every namespace's device up again: the same SSD (PCI address, NSID) under whatever name the
+ * kernel gives it now, a file that appeared; a missing one stays disabled until it returns. */
+static void resolve_again(struct daemon *d)
+{
+	struct nv_report rep = { 0 };
+
+	d->resolve_due = false;
+	for (size_t i = 0; i < d->cfg->model->nsubsys; i++)
+		for (size_t j = 0; j < d->cfg->model->subsys[i].nns; j++) {
+			struct nv_ns *ns = &d->cfg->model->subsys[i].ns[j];
+			ns->enable = true;
+			attrs_del(&ns->attrs, "device_path");
+		}
+	resolve_namespaces(d->ctx, d->cfg, RESOLVE_F_TOLERANT | RESOLVE_F_CREATE, &rep);
+	for (size_t i = 0; i < rep.n; i++)
+		log_debug("%s", rep.d[i].msg);
+	report_free(&rep);
+}
+
+static bool unit_under(const char *unit, const char *dir)
+{
+	size_t n = strlen(dir);
+	return !strncmp(unit, dir, n) && (unit[n] == '\0' || unit[n] == '/');
+}
+
+static bool held_unit(const char *unit, const char **held, size_t nheld)
+{
+	for (size_t i = 0; i < nheld; i++)
+		if (unit_under(unit, held[i]))
+			return true;
+	return false;
+}
+
+static const struct exec_failure *failure_of(const struct exec_result *er, const char *unit)
+{
+	for (size_t i = 0; i < er->nfailed; i++)
+		if (streq(er->failed[i].unit, unit))
+			return &er->failed[i];
+	return NULL;
+}
+
+/* "subsystem X: namespace 1: /f: Read-only file system — hint" -> what follows the object's name */
+static const char *failure_reason(const struct exec_failure *f, const char *name)
+{
+	size_t n = strlen(name);
+	return !strncmp(f->msg, name, n) && !strncmp(f->msg + n, ": ", 2) ? f->msg + n + 2 : f->msg;
+}
+
+/* The RDMA device a port's address is on now, if the kernel shows one (observed, not remembered). */
+static char *port_rdma_dev(const struct nv_port *p, bool *present)
+{
+	struct addr_info ai;
+
+	*present = false;
+	if (addr_check(attrs_get(&p->attrs, "addr_trtype"), attrs_get(&p->attrs, "addr_adrfam"),
+		       attrs_get(&p->attrs, "addr_traddr"), &ai) < 0)
+		return NULL;
+	*present = ai.state != ADDR_MISSING;
+	return ai.state == ADDR_OK && *ai.rdma_dev ? xstrdup(ai.rdma_dev) : NULL;
+}
+
+/* RDMA ports whose device went away and came back: the kernel does not listen again by itself. */
+static void relink_dead_ports(struct daemon *d, bool *relinked)
+{
+	for (size_t i = 0; i < d->cfg->model->nports; i++) {
+		const struct nv_port *p = &d->cfg->model->ports[i];
+		_cleanup_free_ char *key = NULL, *addr = port_address(p), *dev = NULL;
+		struct obj *o;
+		struct exec_result er;
+		bool present;
+		int r;
+
+		key = xasprintf("port %s", addr);
+		o = objtab_find(&d->objs, key);
+		if (!o || o->state != OBJ_DEAD || !p->id || !(dev = port_rdma_dev(p, &present)))
+			continue;
+		r = engine_relink_port(d->ctx, p->id, &er);
+		if (r < 0)
+			log_error("%s: relinking after its RDMA device returned failed: %s", o->name,
+				  er.errmsg ? er.errmsg : strerror(-r));
+		else if (!er.nwaiting) {
+			log_notice("%s: RDMA device %s is back", o->name, dev);
+			relinked[i] = true;
+		}
+		exec_result_free(&er);
+	}
+}
+
+/* What the reconcile found, object by object, for objstate. */
+static void report_outcomes(struct daemon *d, const struct apply_result *res, const char **held, size_t nheld,
+			    const bool *relinked)
+{
+	const struct nv_model *m = d->cfg->model;
+	const struct exec_result *er = &res->exec;
+	struct obj_outcome *v = NULL;
+	char **owned = NULL;
+	size_t n = 0, nowned = 0;
+
+	for (size_t i = 0; i < m->nhosts; i++) {
+		char *unit = owned_push(&owned, &nowned, xasprintf("hosts/%s", m->hosts[i].nqn));
+		const struct exec_failure *f = failure_of(er, unit);
+		struct obj_outcome *o;
+		if (!f && held_unit(unit, held, nheld))
+			continue;
+		o = array_push(&v, &n, sizeof(*o));
+		o->key = unit;
+		o->state = f ? OBJ_FAILED : OBJ_OK;
+		o->reason = f ? f->msg : NULL;
+	}
+	for (size_t i = 0; i < m->nsubsys; i++) {
+		const struct nv_subsys *s = &m->subsys[i];
+		char *unit = owned_push(&owned, &nowned, xasprintf("subsystems/%s", s->nqn));
+		const struct exec_failure *f = failure_of(er, unit);
+		struct obj_outcome *o;
+
+		if (f || !held_unit(unit, held, nheld)) {
+			o = array_push(&v, &n, sizeof(*o));
+			o->key = unit;
+			o->state = f ? OBJ_FAILED : OBJ_OK;
+			o->reason = f ? failure_reason(f, owned_push(&owned, &nowned, xasprintf("subsystem %s", s->nqn))) : NULL;
+		}
+		if (f || held_unit(unit, held, nheld))
+			continue; /* its namespaces were not tried */
+		for (size_t j = 0; j < s->nns; j++) {
+			const struct nv_ns *ns = &s->ns[j];
+			char *nunit = owned_push(&owned, &nowned, xasprintf("%s/namespaces/%u", unit, ns->nsid));
+			const struct exec_failure *nf = failure_of(er, nunit);
+
+			if (!nf && held_unit(nunit, held, nheld))
+				continue;
+			o = array_push(&v, &n, sizeof(*o));
+			o->key = nunit;
+			if (!ns->enable) {
+				o->state = OBJ_MISSING;
+				o->reason = ns->missing ? ns->missing : "its device is missing";
+			} else if (nf) {
+				o->state = OBJ_FAILED;
+				o->reason = failure_reason(nf, owned_push(&owned, &nowned, xasprintf("subsystem %s: namespace %u",
+												   s->nqn, ns->nsid)));
+			} else {
+				o->state = OBJ_OK;
+			}
+		}
+	}
+	for (size_t i = 0; i < m->nports; i++) {
+		const struct nv_port *p = &m->ports[i];
+		_cleanup_free_ char *addr = port_address(p);
+		char *key = owned_push(&owned, &nowned, xasprintf("port %s", addr));
+		char *unit = owned_push(&owned, &nowned, xasprintf("ports/%u", p->id));
+		const struct exec_failure *f = failure_of(er, unit);
+		const struct waiting_port *w = NULL;
+		const struct obj *cur = objtab_find(&d->objs, key);
+		struct obj_outcome *o = array_push(&v, &n, sizeof(*o));
+		bool present = false;
+		char *dev = owned_push(&owned, &nowned, port_rdma_dev(p, &present));
+
+		for (size_t k = 0; k < er->nwaiting; k++)
+			if (er->waiting[k].id == p->id)
+				w = &er->waiting[k];
+		o->key = key;
+		o->unit = unit;
+		if (f) {
+			o->state = OBJ_FAILED;
+			o->reason = failure_reason(f, owned_push(&owned, &nowned, xasprintf("port %u", p->id)));
+		} else if (w) {
+			o->state = OBJ_WAITING;
+			o->reason = w->address;
+			o->addr_present = present;
+		} else if (cur && cur->state == OBJ_DEAD && !relinked[i]) {
+			o->state = OBJ_DEAD;
+			o->reason = cur->reason;
+			o->addr_present = present;
+		} else {
+			o->state = OBJ_OK;
+			o->rdma_dev = dev;
+		}
+	}
+	objtab_applied(&d->objs, v, n, now_us(d), time(NULL));
+	free(v);
+	strv_free(owned, nowned);
+}
+
+/* Bring the kernel to the config as far as it goes; record what serves and what does not. */
 static int reconcile(struct daemon *d, const char *why)
 {
-	_cleanup_(model_freep) struct nv_model *live = NULL;
-	struct apply_result res;
-	bool retry = false;
+	struct apply_result res = { 0 };
+	const char **held = NULL;
+	_cleanup_free_ bool *relinked = NULL;
+	size_t nheld;
 	int r;
 
 	if (!d->cfg)
 		return 0;
 	log_debug("reconcile: %s", why);
-	/* RDMA ports whose device went away and came back: the kernel does not re-listen on its own */
-	for (size_t i = 0; i < d->nports; i++) {
-		struct port_info *pi = &d->ports[i];
-		const struct nv_port *p = model_port(d->cfg->model, pi->id);
-		struct addr_info ai;
-		struct exec_result er;
-
-		if (pi->state != PORT_DEAD || !p)
-			continue;
-		if (addr_check(attrs_get(&p->attrs, "addr_trtype"), attrs_get(&p->attrs, "addr_adrfam"),
-			       attrs_get(&p->attrs, "addr_traddr"), &ai) < 0 || ai.state != ADDR_OK) {
-			retry |= ai.state == ADDR_NO_RDMA && *ai.ifname;
-			continue;
-		}
-		ctx_lock(d->ctx);
-		r = engine_relink_port(d->ctx, pi->id, &er);
-		ctx_unlock(d->ctx);
-		if (r < 0)
-			log_error("port %u: relinking after its RDMA device returned failed: %s", pi->id, er.errmsg);
-		else if (er.nwaiting)
-			retry = true;
-		else {
-			log_notice("port %u: RDMA device %s is back, port listening again", pi->id, ai.rdma_dev);
-			pi->state = PORT_LISTENING;
-			free(pi->rdma_dev);
-			pi->rdma_dev = xstrdup(ai.rdma_dev);
-		}
-		exec_result_free(&er);
-	}
-
+	if (d->resolve_due)
+		resolve_again(d);
+	relinked = xcalloc(d->cfg->model->nports + 1, sizeof(bool));
 	r = ctx_lock(d->ctx);
 	if (r < 0) {
-		log_error("cannot take the apply lock: %s", strerror(-r));
-		return r;
+		free(d->target_error);
+		d->target_error = xasprintf("cannot take the apply lock: %s", strerror(-r));
+		r = EXIT_FAILED;
+	} else {
+		relink_dead_ports(d, relinked);
+		nheld = objtab_held(&d->objs, now_us(d), &held);
+		r = engine_apply(d->ctx, d->cfg->model,
+				 &(struct apply_opts){ .verbose = log_get_level() >= LOG_INFO, .keep_going = true,
+						       .held = (char *const *)held, .nheld = nheld }, &res);
+		ctx_unlock(d->ctx);
+		free(d->target_error);
+		d->target_error = r == EXIT_FAILED ? xasprintf("the kernel target cannot be used (%s)",
+							       res.exec.errmsg ? res.exec.errmsg : "see the journal") : NULL;
 	}
-	r = engine_apply(d->ctx, d->cfg->model, false, log_get_level() >= LOG_INFO, &res);
-	ctx_unlock(d->ctx);
 	d->last_exit = r;
 	d->last_time = time(NULL);
 	free(d->last_result);
-	if (r == EXIT_FAILED)
-		d->last_result = xasprintf("failed: %s", res.exec.errmsg ? res.exec.errmsg : "see the journal");
-	else
-		d->last_result = xasprintf("%zu change%s applied (%s)", res.exec.writes, res.exec.writes == 1 ? "" : "s", why);
-	if (res.exec.writes)
-		log_notice("%s: %s", why, d->last_result);
-
-	/* Port states: waiting ones from this apply; others listening unless known dead. */
-	for (size_t i = 0; i < d->cfg->model->nports; i++) {
-		const struct nv_port *p = &d->cfg->model->ports[i];
-		struct port_info *pi = port_info(d, p->id);
-		struct waiting_port *w = NULL;
-
-		if (!pi) {
-			pi = array_push(&d->ports, &d->nports, sizeof(*pi));
-			pi->id = p->id;
-		}
-		for (size_t k = 0; k < res.exec.nwaiting; k++)
-			if (res.exec.waiting[k].id == p->id)
-				w = &res.exec.waiting[k];
-		if (w) {
-			struct addr_info ai;
-			pi->state = PORT_WAITING;
-			free(pi->reason);
-			pi->reason = xstrdup(w->address);
-			/* address present but refused: no event will say when it works, so retry */
-			if (addr_check(attrs_get(&p->attrs, "addr_trtype"), attrs_get(&p->attrs, "addr_adrfam"),
-				       attrs_get(&p->attrs, "addr_traddr"), &ai) == 0 && ai.state != ADDR_MISSING)
-				retry = true;
-		} else if (pi->state != PORT_DEAD) {
-			struct addr_info ai;
-			if (pi->state == PORT_WAITING)
-				log_notice("port %u is listening (%s)", p->id, why);
-			pi->state = PORT_LISTENING;
-			free(pi->reason);
-			pi->reason = NULL;
-			if (streq_ptr(attrs_get(&p->attrs, "addr_trtype"), "rdma") &&
-			    addr_check("rdma", attrs_get(&p->attrs, "addr_adrfam"), attrs_get(&p->attrs, "addr_traddr"), &ai) == 0 &&
-			    ai.state == ADDR_OK) {
-				free(pi->rdma_dev);
-				pi->rdma_dev = xstrdup(ai.rdma_dev);
-			}
-		} else {
-			retry = true;
-		}
+	if (r == EXIT_FAILED) {
+		/* nvmet missing, configfs not mountable: nothing is served; try again later, never exit */
+		d->target_attempts++;
+		d->target_retry = now_us(d) + OBJ_RETRY_MIN_US * (1ULL << (d->target_attempts < 9 ? d->target_attempts - 1 : 8));
+		d->last_result = xasprintf("failed: %s", d->target_error);
+		log_error("%s: %s", why, d->target_error);
+	} else {
+		d->target_attempts = 0;
+		d->target_retry = 0;
+		/* ports get their IDs in the plan: a new config learns them here */
+		report_outcomes(d, &res, held, nheld, relinked);
+		d->last_result = xasprintf("%zu change%s applied (%s)%s", res.exec.writes, plural(res.exec.writes), why,
+					   res.exec.nfailed ? "; some objects failed, see status" : "");
+		if (res.exec.writes)
+			log_notice("%s: %s", why, d->last_result);
 	}
+	free(held);
 	apply_result_free(&res);
 	pin_irqs(d);
-	arm_retry(d, retry);
+	arm_timer(d);
 	set_status(d);
 	state_publish(d);
 	return r == EXIT_FAILED ? -EIO : 0;
 }
 
-static int on_retry(sd_event_source *s, uint64_t usec, void *ud)
+static int on_timer(sd_event_source *s, uint64_t usec, void *ud)
 {
-	return reconcile(ud, "retry"), 0;
+	struct daemon *d = ud;
+	struct obj_event ev = { .type = OEV_TIMER };
+	bool target = d->target_retry && d->target_retry <= usec;
+
+	if (objtab_event(&d->objs, &ev, usec, time(NULL)) || target) {
+		/* a namespace whose file or device was missing: look again */
+		for (size_t i = 0; i < d->objs.n; i++)
+			d->resolve_due |= d->objs.v[i].kind == OBJ_NS && d->objs.v[i].due &&
+					  d->objs.v[i].state == OBJ_MISSING;
+		reconcile(d, "retry");
+	} else {
+		arm_timer(d);
+	}
+	return 0;
 }
 
 static int on_defer(sd_event_source *s, void *ud)
 {
-	struct daemon *d = ud;
-
-	sd_event_source_set_enabled(s, SD_EVENT_OFF);
-	return reconcile(d, "device or address change"), 0;
+	(void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
+	return reconcile(ud, "device, address or mount change"), 0;
 }
 
-void daemon_schedule(struct daemon *d, const char *why)
+static void on_sched(struct daemon *d, const char *why)
 {
+	int r = 0;
+
 	log_debug("event: %s", why);
-	if (!d->defer)
-		sd_event_add_defer(d->ev, &d->defer, on_defer, d);
-	sd_event_source_set_enabled(d->defer, SD_EVENT_ONESHOT);
+	if (!d->defer) {
+		r = sd_event_add_defer(d->ev, &d->defer, on_defer, d);
+		if (r >= 0)
+			r = sd_event_source_set_description(d->defer, "reconcile");
+	}
+	if (r >= 0)
+		r = sd_event_source_set_enabled(d->defer, SD_EVENT_ONESHOT);
+	if (r < 0) {
+		log_error("cannot schedule a reconcile: %s; doing it now", strerror(-r));
+		reconcile(d, why);
+	}
 }
 
-void daemon_rdma_removed(struct daemon *d, const char *dev)
+static bool any_namespace_missing(const struct daemon *d)
 {
-	for (size_t i = 0; i < d->nports; i++)
-		if (d->ports[i].rdma_dev && streq(d->ports[i].rdma_dev, dev)) {
-			d->ports[i].state = PORT_DEAD;
-			free(d->ports[i].reason);
-			d->ports[i].reason = xasprintf("RDMA device %s went away; the port listens again when it returns", dev);
-			log_warn("port %u: %s", d->ports[i].id, d->ports[i].reason);
+	return objtab_count(&d->objs, OBJ_NS, OBJ_MISSING) > 0;
+}
+
+/* One entry point for every event the monitor sees. */
+static void on_event(void *ud, const struct mon_event *me)
+{
+	struct daemon *d = ud;
+	struct obj_event ev = { 0 };
+	uint64_t now = now_us(d);
+
+	if (!d->cfg)
+		return;
+	switch (me->type) {
+	case MON_ADDR_ADDED:
+	case MON_LINK_CHANGED:
+		ev.type = OEV_NET_CHANGED;
+		break;
+	case MON_RDMA_ADDED:
+		ev.type = OEV_RDMA_ADDED;
+		break;
+	case MON_RDMA_REMOVED:
+		/* observe first: a listening RDMA port whose device is not known yet may be on another one */
+		for (size_t i = 0; i < d->cfg->model->nports; i++) {
+			const struct nv_port *p = &d->cfg->model->ports[i];
+			_cleanup_free_ char *addr = port_address(p), *key = xasprintf("port %s", addr), *dev = NULL;
+			struct obj *o = objtab_find(&d->objs, key);
+			bool present;
+			if (o && o->rdma && o->state == OBJ_OK && !o->rdma_dev && (dev = port_rdma_dev(p, &present)) &&
+			    !streq(dev, me->name))
+				o->rdma_dev = TAKE_PTR(dev);
 		}
-	set_status(d);
-	state_publish(d);
+		ev.type = OEV_RDMA_REMOVED;
+		ev.dev = me->name;
+		break;
+	case MON_BLOCK_ADDED:
+	case MON_BLOCK_REMOVED:
+		/* removals and renames are followed with HotplugEnable Yes; an SSD that appears is always
+		 * looked at while a namespace waits for its device (the nvme driver may probe it late) */
+		if (d->hotplug || (me->type == MON_BLOCK_ADDED && any_namespace_missing(d))) {
+			d->resolve_due = true;
+			on_sched(d, me->type == MON_BLOCK_ADDED ? "block device appeared" : "block device went away");
+		}
+		ev.type = OEV_DEVICES_CHANGED;
+		break;
+	case MON_MOUNTS_CHANGED:
+		ev.type = OEV_DEVICES_CHANGED;
+		break;
+	case MON_OVERRUN:
+		d->resolve_due = true;
+		ev.type = OEV_OVERRUN;
+		break;
+	}
+	if (objtab_event(&d->objs, &ev, now, time(NULL))) {
+		if (ev.type == OEV_DEVICES_CHANGED)
+			d->resolve_due = true;
+		on_sched(d, "event");
+	}
+	if (me->type == MON_RDMA_REMOVED) {
+		set_status(d);
+		state_publish(d);
+	}
 }
 
 /* Load (or reload) nvmf.conf. A broken file keeps the running config. */
@@ -312,6 +590,8 @@ static int load_config(struct daemon *d)
 	d->hotplug = cfg->hotplug;
 	config_free(d->cfg);
 	d->cfg = cfg;
+	d->resolve_due = false;
+	describe_config(d);
 	return 0;
 }
 
@@ -319,11 +599,11 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 {
 	struct daemon *d = ud;
 
-	sd_notify(0, "RELOADING=1");
+	(void)sd_notify(0, "RELOADING=1");
 	log_notice("reloading %s", d->set.nvmf_conf);
 	if (load_config(d) == 0)
 		reconcile(d, "reload");
-	sd_notify(0, "READY=1");
+	(void)sd_notify(0, "READY=1");
 	set_status(d);
 	return 0;
 }
@@ -333,41 +613,8 @@ static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, voi
 	struct daemon *d = ud;
 
 	d->stopping = true;
-	sd_notify(0, "STOPPING=1");
+	(void)sd_notify(0, "STOPPING=1");
 	return sd_event_exit(sd_event_source_get_event(s), 0);
-}
-
-static bool any_namespace_missing(const struct daemon *d)
-{
-	for (size_t i = 0; d->cfg && i < d->cfg->model->nsubsys; i++)
-		for (size_t j = 0; j < d->cfg->model->subsys[i].nns; j++)
-			if (!d->cfg->model->subsys[i].ns[j].enable)
-				return true;
-	return false;
-}
-
-/* When block devices come and go, resolve the namespaces again: the same SSD (PCI address, NSID)
- * under whatever name the kernel gives it now; a missing one is disabled until it returns.
- * A device that appears is always looked at while some namespace still waits for its device (at
- * boot the nvme driver may probe the SSD after nvmetd started); removals and renames are followed
- * only with HotplugEnable Yes. */
-void daemon_devices_changed(struct daemon *d, bool added, const char *why)
-{
-	struct nv_report rep = { 0 };
-
-	if (!d->cfg || !(d->hotplug || (added && any_namespace_missing(d))))
-		return;
-	for (size_t i = 0; i < d->cfg->model->nsubsys; i++)
-		for (size_t j = 0; j < d->cfg->model->subsys[i].nns; j++) {
-			struct nv_ns *ns = &d->cfg->model->subsys[i].ns[j];
-			ns->enable = true;
-			attrs_del(&ns->attrs, "device_path");
-		}
-	resolve_namespaces(d->ctx, d->cfg, RESOLVE_F_TOLERANT | RESOLVE_F_CREATE, &rep);
-	for (size_t i = 0; i < rep.n; i++)
-		log_warn("%s", rep.d[i].msg);
-	report_free(&rep);
-	daemon_schedule(d, why);
 }
 
 static void usage(FILE *f)
@@ -422,43 +669,47 @@ int main(int argc, char **argv)
 	sigaddset(&ss, SIGTERM);
 	sigaddset(&ss, SIGINT);
 	sigprocmask(SIG_BLOCK, &ss, NULL);
+	d.objs.changed = on_obj_changed;
+	d.objs.ud = &d;
 	r = sd_event_default(&d.ev);
+	if (r >= 0)
+		r = sd_event_add_signal(d.ev, NULL, SIGHUP, on_sighup, &d);
+	if (r >= 0)
+		r = sd_event_add_signal(d.ev, NULL, SIGTERM, on_sigterm, &d);
+	if (r >= 0)
+		r = sd_event_add_signal(d.ev, NULL, SIGINT, on_sigterm, &d);
+	/* WatchdogSec= in the unit: a loop that hangs (in the parser, in the kernel) is killed and restarted */
+	if (r >= 0)
+		r = sd_event_set_watchdog(d.ev, true);
 	if (r < 0) {
 		log_error("sd_event: %s", strerror(-r));
 		return 1;
 	}
-	sd_event_add_signal(d.ev, NULL, SIGHUP, on_sighup, &d);
-	sd_event_add_signal(d.ev, NULL, SIGTERM, on_sigterm, &d);
-	sd_event_add_signal(d.ev, NULL, SIGINT, on_sigterm, &d);
-	sd_event_set_watchdog(d.ev, true);
 
+	/* the one case with nothing to serve; exit status 2 is not restarted (RestartPreventExitStatus) */
 	if (load_config(&d) < 0) {
-		sd_notifyf(0, "STATUS=%s has errors", d.set.nvmf_conf);
+		sd_notifyf(0, "STATUS=%s has errors: nothing to serve; fix it and start nvmetd again", d.set.nvmf_conf);
 		return 2;
 	}
 	/* watch first, then apply: nothing that happens in between is missed */
-	r = monitor_start(&d);
+	r = monitor_start(&d.mon, d.ev, d.ctx->udev, on_event, &d);
 	if (r < 0) {
-		log_error("cannot watch devices and addresses: %s", strerror(-r));
+		log_error("cannot watch devices, addresses and mounts: %s", strerror(-r));
 		return 1;
 	}
 	reconcile(&d, "start");
-	if (d.last_exit == EXIT_FAILED) {
-		sd_notifyf(0, "STATUS=%s", d.last_result);
-		log_error("cannot apply %s: %s", d.set.nvmf_conf, d.last_result);
-		return 1;
-	}
-	sd_notify(0, "READY=1");
+	/* ready whatever failed: what can serve does, the rest is retried (see status) */
+	(void)sd_notify(0, "READY=1");
 	set_status(&d);
 	log_notice("started: %s", d.last_result);
 
 	r = sd_event_loop(d.ev);
 
-	monitor_stop(&d);
+	monitor_stop(&d.mon);
 	if (d.set.clear_on_stop) {
 		struct apply_result res;
 		ctx_lock(d.ctx);
-		int x = engine_apply(d.ctx, NULL, false, false, &res);
+		int x = engine_apply(d.ctx, NULL, &(struct apply_opts){ 0 }, &res);
 		ctx_unlock(d.ctx);
 		log_notice("stopped: target removed (%zu changes)%s", res.exec.writes, x ? " with errors" : "");
 		apply_result_free(&res);
@@ -466,14 +717,15 @@ int main(int argc, char **argv)
 		log_notice("stopped: target left serving (on_stop = \"keep\")");
 	}
 	unlink(d.set.state_file);
-	sd_event_source_unref(d.retry);
-	sd_event_source_unref(d.defer);
+	sd_event_source_disable_unref(d.timer);
+	sd_event_source_disable_unref(d.defer);
 	sd_event_unref(d.ev);
 	config_free(d.cfg);
-	ports_clear(&d);
+	objtab_free(&d.objs);
 	irq_plan_free(&d.irqs);
 	free(d.irq_summary);
 	free(d.last_result);
+	free(d.target_error);
 	ctx_free(d.ctx);
 	settings_free(&d.set);
 	return r < 0 ? 1 : 0;

@@ -76,7 +76,7 @@ static int apply(struct env *e, const char *text, size_t *writes)
 {
 	struct nv_config *cfg = load(e, text);
 	struct apply_result res;
-	int r = engine_apply(e->c, cfg->model, false, false, &res);
+	int r = engine_apply(e->c, cfg->model, &(struct apply_opts){ 0 }, &res);
 
 	if (writes)
 		*writes = res.exec.writes;
@@ -91,7 +91,7 @@ static size_t plan_len(struct env *e, const char *text)
 	struct apply_result res;
 	size_t n;
 
-	assert_int_equal(engine_apply(e->c, cfg->model, true, false, &res), EXIT_OK);
+	assert_int_equal(engine_apply(e->c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res), EXIT_OK);
 	n = res.plan.n;
 	apply_result_free(&res);
 	config_free(cfg);
@@ -223,7 +223,7 @@ static void test_namespace_device_change(void **state)
 
 	assert_int_equal(apply(e, a, NULL), EXIT_OK);
 	cfg = load(e, b);
-	assert_int_equal(engine_apply(e->c, cfg->model, true, false, &res), EXIT_OK);
+	assert_int_equal(engine_apply(e->c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res), EXIT_OK);
 	/* disable, change, enable: exactly three writes */
 	assert_int_equal(res.plan.n, 3);
 	assert_string_equal(res.plan.ops[0].path, "subsystems/nqn.2016-06.io.spdk:cnode1/namespaces/1/enable");
@@ -246,7 +246,7 @@ static void test_port_address_change_keeps_id(void **state)
 
 	assert_int_equal(apply(e, a, NULL), EXIT_OK);
 	cfg = load(e, b);
-	assert_int_equal(engine_apply(e->c, cfg->model, true, false, &res), EXIT_OK);
+	assert_int_equal(engine_apply(e->c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res), EXIT_OK);
 	assert_int_equal(res.plan.n, 3); /* unlink, write traddr, relink */
 	assert_int_equal(res.plan.ops[0].type, OP_UNLINK);
 	assert_string_equal(res.plan.ops[1].path, "ports/1/addr_traddr");
@@ -310,7 +310,7 @@ static void test_clear(void **state)
 
 	empty = faketree_snapshot(e->t);
 	assert_int_equal(apply(e, a, NULL), EXIT_OK);
-	assert_int_equal(engine_apply(e->c, NULL, false, false, &res), EXIT_OK);
+	assert_int_equal(engine_apply(e->c, NULL, &(struct apply_opts){ 0 }, &res), EXIT_OK);
 	apply_result_free(&res);
 	snap = faketree_snapshot(e->t);
 	assert_string_equal(snap, empty);
@@ -330,6 +330,146 @@ static void test_kernel_without_optional_attr(void **state)
 	assert_int_equal(w, 0);
 }
 
+/* The lines of a snapshot that belong to one object (its configfs subtree). */
+static char *subtree(const char *snap, const char *unit)
+{
+	_cleanup_free_ char *dir = xasprintf("/nvmet/%s", unit);
+	char *out = NULL;
+	size_t len = 0, n = strlen(dir);
+	FILE *f = open_memstream(&out, &len);
+
+	for (const char *l = snap; *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t ll = nl ? (size_t)(nl - l) : strlen(l);
+		if (!strncmp(l, dir, n) && (l[n] == '/' || l[n] == ' '))
+			fprintf(f, "%.*s\n", (int)ll, l);
+		l += ll + (nl ? 1 : 0);
+	}
+	fclose(f);
+	return out;
+}
+
+static int apply_keep_going(struct env *e, const char *text, struct apply_result *res)
+{
+	struct nv_config *cfg = load(e, text);
+	int r = engine_apply(e->c, cfg->model, &(struct apply_opts){ .keep_going = true }, res);
+	config_free(cfg);
+	return r;
+}
+
+/* --keep-going / nvmetd: a namespace the kernel refuses is rolled back alone; its subsystem serves
+ * its other namespaces, the other subsystem and the port are applied; fixing it later writes only
+ * that namespace. */
+static void test_keep_going_isolates_namespace(void **state)
+{
+	struct env *e = *state;
+	_cleanup_free_ char *late = path_join(e->t->root, "late.img");
+	_cleanup_free_ char *text = NULL, *snap = NULL;
+	struct nv_config *cfg;
+	struct apply_result res;
+
+	faketree_put(late, "");
+	text = xasprintf("[AIO]\n  AIO %s AIO0\n  AIO %s LATE\n"
+			 "[Subsystem1]\n  NQN nqn.x:one\n  Listen TCP 10.0.0.1:4420\n  AllowAnyHost Yes\n"
+			 "  Namespace AIO0 1\n  Namespace LATE 2\n"
+			 "[Subsystem2]\n  NQN nqn.x:two\n  Listen TCP 10.0.0.1:4420\n  AllowAnyHost Yes\n  Namespace AIO0 1\n",
+			 e->disk0, late);
+	cfg = load(e, text);
+	unlink(late); /* gone between resolving and enabling: the kernel refuses to enable it */
+	assert_int_equal(engine_apply(e->c, cfg->model, &(struct apply_opts){ .keep_going = true }, &res), EXIT_PARTIAL);
+	assert_int_equal(res.exec.nfailed, 1);
+	assert_string_equal(res.exec.failed[0].unit, "subsystems/nqn.x:one/namespaces/2");
+	assert_int_equal(res.exec.failed[0].err, -ENOENT);
+	assert_non_null(strstr(res.exec.failed[0].msg, late));
+	assert_non_null(strstr(res.exec.failed[0].msg, "No such file or directory"));
+	apply_result_free(&res);
+	config_free(cfg);
+	assert_null(fread_rel(e, "subsystems/nqn.x:one/namespaces/2/enable")); /* rolled back: rmdir'd */
+	assert_attr(e, "subsystems/nqn.x:one/namespaces/1/enable", "1");
+	assert_attr(e, "subsystems/nqn.x:two/namespaces/1/enable", "1");
+	{
+		_cleanup_free_ char *l1 = path_join(e->t->nvmet, "ports/1/subsystems/nqn.x:one");
+		_cleanup_free_ char *l2 = path_join(e->t->nvmet, "ports/1/subsystems/nqn.x:two");
+		struct stat st;
+		assert_int_equal(lstat(l1, &st), 0);
+		assert_int_equal(lstat(l2, &st), 0);
+	}
+	/* without --keep-going the same failure rolls everything back */
+	snap = faketree_snapshot(e->t);
+	/* the file appears: the next apply touches that namespace only */
+	faketree_put(late, "");
+	cfg = load(e, text);
+	assert_int_equal(engine_apply(e->c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res), EXIT_OK);
+	assert_true(res.plan.n > 0);
+	for (size_t i = 0; i < res.plan.n; i++)
+		assert_true(op_affects(&res.plan.ops[i], "subsystems/nqn.x:one/namespaces/2"));
+	apply_result_free(&res);
+	/* held (nvmetd between retries): not touched at all */
+	{
+		char *held[] = { "subsystems/nqn.x:one/namespaces/2" };
+		_cleanup_free_ char *now = NULL;
+		assert_int_equal(engine_apply(e->c, cfg->model, &(struct apply_opts){ .keep_going = true, .held = held,
+										.nheld = 1 }, &res), EXIT_OK);
+		assert_int_equal(res.exec.writes, 0);
+		assert_true(res.exec.held_ops > 0);
+		apply_result_free(&res);
+		now = faketree_snapshot(e->t);
+		assert_string_equal(snap, now);
+	}
+	assert_int_equal(engine_apply(e->c, cfg->model, &(struct apply_opts){ .keep_going = true }, &res), EXIT_OK);
+	assert_int_equal(res.exec.nfailed, 0);
+	apply_result_free(&res);
+	config_free(cfg);
+	assert_attr(e, "subsystems/nqn.x:one/namespaces/2/enable", "1");
+	assert_int_equal(plan_len(e, text), 0);
+}
+
+/* Fail every operation in turn with keep_going: the failing object is exactly as before, and
+ * everything else is applied (what is left to do concerns that object only). */
+static void test_keep_going_every_step(void **state)
+{
+	struct env *e = *state;
+	_cleanup_free_ char *base = conf_text(e, "TCP 10.0.0.1:4420", "AIO0", "  AllowAnyHost No\n  Host nqn.h:1\n");
+	_cleanup_free_ char *next = conf_text(e, "TCP 10.0.0.2:4420", "AIO1",
+					      "  AllowAnyHost No\n  Host nqn.h:2\n  Namespace AIO0 2\n"
+					      "[Subsystem2]\n  NQN nqn.x:two\n  Listen TCP 10.0.0.2:4420\n  Listen RDMA 10.0.0.3:4420\n"
+					      "  AllowAnyHost Yes\n  Namespace AIO0 1\n");
+	size_t n;
+
+	assert_int_equal(apply(e, base, NULL), EXIT_OK);
+	n = plan_len(e, next);
+	assert_true(n > 15);
+	for (size_t k = 1; k <= n; k++) {
+		_cleanup_free_ char *before = NULL, *after = NULL, *b = NULL, *a = NULL, *unit = NULL;
+		struct apply_result res;
+		struct nv_config *cfg;
+
+		assert_int_equal(apply(e, base, NULL), EXIT_OK);
+		before = faketree_snapshot(e->t);
+		e->t->calls = 0;
+		e->t->fail_at = k;
+		e->t->fail_err = EIO;
+		assert_int_equal(apply_keep_going(e, next, &res), EXIT_PARTIAL);
+		e->t->fail_at = 0;
+		assert_int_equal(res.exec.nfailed, 1);
+		unit = xstrdup(res.exec.failed[0].unit);
+		apply_result_free(&res);
+		after = faketree_snapshot(e->t);
+		b = subtree(before, unit);
+		a = subtree(after, unit);
+		if (strcmp(a, b))
+			fail_msg("failing operation %zu (%s): the object is not as before:\n%s\nvs\n%s", k, unit, b, a);
+		cfg = load(e, next);
+		assert_int_equal(engine_apply(e->c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res), EXIT_OK);
+		for (size_t i = 0; i < res.plan.n; i++)
+			if (!op_affects(&res.plan.ops[i], unit))
+				fail_msg("failing operation %zu (%s): %s %s was not applied", k, unit,
+					 op_name(res.plan.ops[i].type), res.plan.ops[i].path);
+		apply_result_free(&res);
+		config_free(cfg);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +482,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_acl_switch_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clear, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_without_optional_attr, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keep_going_isolates_namespace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keep_going_every_step, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }

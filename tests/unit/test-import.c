@@ -140,7 +140,7 @@ static void test_roundtrip_through_nvmetcli_json(void **state)
 			 "  AllowAnyHost No\n  Host nqn.h:1\n  SN S1\n  Namespace AIO0 5\n", disk);
 	assert_int_equal(config_from_text("t.conf", text, &cfg, &rep), 0);
 	assert_int_equal(resolve_namespaces(c, cfg, 0, &rep), 0);
-	assert_int_equal(engine_apply(c, cfg->model, false, false, &res), EXIT_OK);
+	assert_int_equal(engine_apply(c, cfg->model, &(struct apply_opts){ 0 }, &res), EXIT_OK);
 	apply_result_free(&res);
 	config_free(cfg);
 	before = faketree_snapshot(t);
@@ -151,7 +151,7 @@ static void test_roundtrip_through_nvmetcli_json(void **state)
 	assert_int_equal(print_conf(c, imported, NULL, &conf), 0);
 	assert_int_equal(config_from_text("back.conf", conf, &cfg, &rep), 0);
 	assert_int_equal(resolve_namespaces(c, cfg, 0, &rep), 0);
-	assert_int_equal(engine_apply(c, cfg->model, true, false, &res), EXIT_OK);
+	assert_int_equal(engine_apply(c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res), EXIT_OK);
 	assert_int_equal(res.plan.n, 0);
 	apply_result_free(&res);
 	after = faketree_snapshot(t);

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "objstate.h"
+#include "util.h"
+
+const char *obj_state_str(enum obj_state s)
+{
+	switch (s) {
+	case OBJ_OK: return "ok";
+	case OBJ_WAITING: return "waiting";
+	case OBJ_DEAD: return "rdma device gone";
+	case OBJ_MISSING: return "device missing";
+	case OBJ_FAILED: return "failed";
+	}
+	return "?";
+}
+
+struct obj *objtab_find(const struct objtab *t, const char *key)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (streq(t->v[i].key, key))
+			return &t->v[i];
+	return NULL;
+}
+
+static void obj_clear(struct obj *o)
+{
+	free(o->key);
+	free(o->unit);
+	free(o->name);
+	free(o->reason);
+	free(o->rdma_dev);
+}
+
+static void set_str(char **dst, const char *src)
+{
+	if (streq_ptr(*dst, src))
+		return;
+	free(*dst);
+	*dst = xstrdup(src);
+}
+
+static uint64_t backoff(uint64_t min, uint64_t max, unsigned attempts)
+{
+	uint64_t d = min;
+
+	for (unsigned i = 1; i < attempts && d < max; i++)
+		d *= 2;
+	return d < max ? d : max;
+}
+
+/* Move o to state s (with reason), telling the observer when something a person would want to
+ * know changed. */
+static void transition(struct objtab *t, struct obj *o, enum obj_state s, const char *reason, uint64_t now,
+		       int64_t wall)
+{
+	enum obj_state from = o->state;
+	bool news = from != s || (s != OBJ_OK && !streq_ptr(o->reason, reason));
+
+	if (from != s) {
+		o->since = now;
+		o->since_wall = wall;
+	}
+	o->state = s;
+	set_str(&o->reason, s == OBJ_OK ? NULL : reason);
+	if (news && t->changed)
+		t->changed(t->ud, o, from);
+}
+
+void objtab_config(struct objtab *t, const struct obj_desc *d, size_t n, uint64_t now, int64_t wall)
+{
+	bool *seen = xcalloc(t->n + 1, sizeof(bool));
+	size_t old = t->n, k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct obj *o = objtab_find(t, d[i].key);
+
+		if (o && (size_t)(o - t->v) < old) {
+			seen[o - t->v] = true;
+		} else if (!o) {
+			o = array_push(&t->v, &t->n, sizeof(*o));
+			o->key = xstrdup(d[i].key);
+			o->state = OBJ_OK;
+			o->since = now;
+			o->since_wall = wall;
+		}
+		set_str(&o->unit, d[i].unit);
+		set_str(&o->name, d[i].name);
+		o->kind = d[i].kind;
+		o->rdma = d[i].rdma;
+		if (o->state != OBJ_OK) {
+			/* a reload is the administrator saying "try again now" */
+			o->due = true;
+			o->attempts = 0;
+			o->next_retry = 0;
+		}
+	}
+	/* objects no longer configured are forgotten (a removed waiting port sends no more events) */
+	for (size_t i = 0; i < t->n; i++) {
+		if (i < old && !seen[i]) {
+			obj_clear(&t->v[i]);
+			continue;
+		}
+		t->v[k++] = t->v[i];
+	}
+	t->n = k;
+	free(seen);
+}
+
+void objtab_applied(struct objtab *t, const struct obj_outcome *oc, size_t n, uint64_t now, int64_t wall)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct obj *o = objtab_find(t, oc[i].key);
+
+		if (!o)
+			continue;
+		if (oc[i].unit)
+			set_str(&o->unit, oc[i].unit);
+		o->due = false;
+		switch (oc[i].state) {
+		case OBJ_OK:
+			o->attempts = 0;
+			o->next_retry = 0;
+			o->addr_present = false;
+			if (oc[i].rdma_dev)
+				set_str(&o->rdma_dev, oc[i].rdma_dev);
+			break;
+		case OBJ_WAITING:
+		case OBJ_DEAD:
+			/* with the address present nothing will send an event: the clock must */
+			o->addr_present = oc[i].addr_present;
+			o->attempts = o->addr_present ? o->attempts + 1 : 0;
+			o->next_retry = o->addr_present ? now + backoff(PORT_RETRY_MIN_US, PORT_RETRY_MAX_US, o->attempts) : 0;
+			break;
+		case OBJ_MISSING:
+		case OBJ_FAILED:
+			o->attempts++;
+			o->next_retry = now + backoff(OBJ_RETRY_MIN_US, OBJ_RETRY_MAX_US, o->attempts);
+			break;
+		}
+		transition(t, o, oc[i].state, oc[i].reason, now, wall);
+	}
+}
+
+bool objtab_event(struct objtab *t, const struct obj_event *ev, uint64_t now, int64_t wall)
+{
+	bool reconcile = false;
+
+	for (size_t i = 0; i < t->n; i++) {
+		struct obj *o = &t->v[i];
+		bool fixable = false;
+
+		switch (ev->type) {
+		case OEV_RDMA_REMOVED:
+			/* a listening RDMA port on that device (or whose device is not known) is dead now:
+			 * the kernel does not listen again by itself when the device returns */
+			if (o->kind == OBJ_PORT && o->rdma && o->state == OBJ_OK &&
+			    (!o->rdma_dev || streq_ptr(o->rdma_dev, ev->dev))) {
+				_cleanup_free_ char *why = xasprintf("RDMA device %s went away; the port listens again when "
+								     "it returns", ev->dev);
+				o->attempts = 0;
+				o->next_retry = 0;
+				o->due = false;
+				transition(t, o, OBJ_DEAD, why, now, wall);
+			}
+			continue;
+		case OEV_RDMA_ADDED:
+			fixable = o->kind == OBJ_PORT && o->rdma && o->state != OBJ_OK;
+			break;
+		case OEV_NET_CHANGED:
+			fixable = o->kind == OBJ_PORT && o->state != OBJ_OK;
+			break;
+		case OEV_DEVICES_CHANGED:
+			fixable = o->kind == OBJ_NS && (o->state == OBJ_FAILED || o->state == OBJ_MISSING);
+			break;
+		case OEV_OVERRUN:
+			fixable = o->state != OBJ_OK;
+			reconcile = true;
+			break;
+		case OEV_TIMER:
+			fixable = o->state != OBJ_OK && o->next_retry && o->next_retry <= now;
+			break;
+		}
+		if (fixable) {
+			o->due = true;
+			reconcile = true;
+		}
+	}
+	return reconcile;
+}
+
+size_t objtab_held(const struct objtab *t, uint64_t now, const char ***units)
+{
+	size_t n = 0;
+
+	*units = NULL;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct obj *o = &t->v[i];
+		if (o->kind != OBJ_PORT && o->state == OBJ_FAILED && !o->due && o->next_retry > now && o->unit)
+			*(const char **)array_push(units, &n, sizeof(char *)) = o->unit;
+	}
+	return n;
+}
+
+uint64_t objtab_next_deadline(const struct objtab *t)
+{
+	uint64_t min = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct obj *o = &t->v[i];
+		if (o->state != OBJ_OK && !o->due && o->next_retry && (!min || o->next_retry < min))
+			min = o->next_retry;
+	}
+	return min;
+}
+
+size_t objtab_count(const struct objtab *t, int kind, enum obj_state state)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->n; i++)
+		n += (kind < 0 || t->v[i].kind == (enum obj_kind)kind) && t->v[i].state == state;
+	return n;
+}
+
+void objtab_free(struct objtab *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		obj_clear(&t->v[i]);
+	free(t->v);
+	t->v = NULL;
+	t->n = 0;
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* nvmetd's view of every configured object (host, subsystem, namespace, port): is it serving, and if
+ * not, why, since when, and when to try again. Plain data and a transition function per kind of
+ * event — no I/O, no clock, no sd-event — so every transition is unit-tested with simulated events. */
+#ifndef NVMETD_OBJSTATE_H
+#define NVMETD_OBJSTATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum obj_kind { OBJ_HOST, OBJ_SUBSYS, OBJ_NS, OBJ_PORT };
+
+enum obj_state {
+	OBJ_OK,		/* as configured: enabled, listening */
+	OBJ_WAITING,	/* port: its address or RDMA device is not there yet (the kernel said EADDRNOTAVAIL) */
+	OBJ_DEAD,	/* port: its RDMA device went away under it; relinked when it is back */
+	OBJ_MISSING,	/* namespace: its device or file does not exist */
+	OBJ_FAILED,	/* the kernel refused it: rolled back alone, retried with back-off */
+};
+
+/* Back-off, in microseconds: a failed object from 1 s doubling to 5 min; a port that waits although
+ * its address is present (nothing sends an event when the kernel would accept it) 100 ms to 5 s. */
+#define OBJ_RETRY_MIN_US (1000ULL * 1000)
+#define OBJ_RETRY_MAX_US (300ULL * 1000 * 1000)
+#define PORT_RETRY_MIN_US (100ULL * 1000)
+#define PORT_RETRY_MAX_US (5ULL * 1000 * 1000)
+
+struct obj {
+	char *key;		/* identity across reloads: configfs path; ports by address */
+	char *unit;		/* configfs path the executor names it by ("ports/N" once the port has an id) */
+	char *name;		/* for people: "subsystem X: namespace 1", "port 2 (tcp ipv4 10.0.0.1 4420)" */
+	enum obj_kind kind;
+	enum obj_state state;
+	char *reason;		/* why it is not OK: the kernel's errno text, the path, a hint */
+	bool rdma;		/* port: RDMA transport */
+	char *rdma_dev;		/* port: the RDMA device it listens on, when known */
+	bool addr_present;	/* port waiting: its address exists (no event will say when to retry) */
+	uint64_t since;		/* when the current not-OK state began (caller's clock, µs) */
+	int64_t since_wall;	/* the same, as wall-clock seconds, for status */
+	unsigned attempts;	/* consecutive failed attempts */
+	uint64_t next_retry;	/* when to try again (0: on events only) */
+	bool due;		/* an event that could fix it happened: try at the next reconcile */
+};
+
+struct objtab {
+	struct obj *v;
+	size_t n;
+	/* told of every state change (for the log); may be NULL */
+	void (*changed)(void *ud, const struct obj *o, enum obj_state from);
+	void *ud;
+};
+
+/* What the configuration wants (from the loaded nvmf.conf). */
+struct obj_desc {
+	const char *key, *unit, *name;
+	enum obj_kind kind;
+	bool rdma;
+};
+
+/* What one reconcile found for an object it tried (objects it did not try are not listed). */
+struct obj_outcome {
+	const char *key;
+	const char *unit;	/* may change (a port's id) */
+	enum obj_state state;	/* OK, WAITING, MISSING or FAILED */
+	const char *reason;
+	const char *rdma_dev;	/* OK RDMA port: its device, if known */
+	bool addr_present;	/* WAITING port */
+};
+
+enum obj_event_type {
+	OEV_RDMA_ADDED,		/* an RDMA device appeared */
+	OEV_RDMA_REMOVED,	/* an RDMA device went away (ev.dev) */
+	OEV_NET_CHANGED,	/* an address was added or a link changed */
+	OEV_DEVICES_CHANGED,	/* a block device appeared or went away, or the mount table changed */
+	OEV_OVERRUN,		/* events were lost (netlink ENOBUFS): anything may have changed */
+	OEV_TIMER,		/* the clock reached some object's next_retry */
+};
+
+struct obj_event {
+	enum obj_event_type type;
+	const char *dev;	/* OEV_RDMA_REMOVED */
+};
+
+/* Load (or reload) the configuration: new objects start OK, objects no longer configured are dropped,
+ * and every object that is not OK is tried again at once with a fresh back-off. */
+void objtab_config(struct objtab *t, const struct obj_desc *d, size_t n, uint64_t now, int64_t wall);
+/* A reconcile's outcome. */
+void objtab_applied(struct objtab *t, const struct obj_outcome *o, size_t n, uint64_t now, int64_t wall);
+/* An event. Returns true when a reconcile should run (something it could fix may be fixed now). */
+bool objtab_event(struct objtab *t, const struct obj_event *ev, uint64_t now, int64_t wall);
+
+/* Units the next reconcile must not touch: failed objects whose retry is not due (their kernel
+ * errors are not repeated on every unrelated event). Ports are never held (their ids are assigned
+ * by the plan); the returned array holds pointers into t, valid until t changes. */
+size_t objtab_held(const struct objtab *t, uint64_t now, const char ***units);
+/* The earliest next_retry of an object waiting for the clock, or 0 if none is (idle: no timer). */
+uint64_t objtab_next_deadline(const struct objtab *t);
+/* Whether any object of kind is in state (kind < 0: any kind). */
+size_t objtab_count(const struct objtab *t, int kind, enum obj_state state);
+struct obj *objtab_find(const struct objtab *t, const char *key);
+void objtab_free(struct objtab *t);
+const char *obj_state_str(enum obj_state s);
+
+#endif
