@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <stdint.h>
 
 #include "spdkconf.h"
 #include "engine.h"
@@ -47,7 +49,18 @@ static const char *state_path(void)
 	return p && *p ? p : "/run/nvmetd/state.json";
 }
 
-/* The running nvmetd (from its published state): its pid and config file, or 0. */
+static bool pid_is_nvmetd(long long id)
+{
+	_cleanup_free_ char *path = NULL, *comm = NULL;
+
+	if (id <= 1 || id > INT32_MAX)
+		return false;
+	path = xasprintf("/proc/%lld/comm", id);
+	return read_attr(path, &comm) == 0 && streq(comm, "nvmetd");
+}
+
+/* The running nvmetd (from its published state): its pid and config file, or 0. The pid is trusted
+ * only when that process is nvmetd (a stale file's pid may belong to anything now). */
 static pid_t nvmetd_running(char **config)
 {
 	_cleanup_free_ char *text = NULL;
@@ -57,9 +70,10 @@ static pid_t nvmetd_running(char **config)
 	*config = NULL;
 	if (read_file(state_path(), &text, NULL) < 0 || !(root = json_tokener_parse(text)))
 		return 0;
-	if (json_object_object_get_ex(root, "pid", &v) && kill(json_object_get_int(v), 0) == 0) {
-		pid = json_object_get_int(v);
-		if (json_object_object_get_ex(root, "config", &v))
+	if (json_object_is_type(root, json_type_object) && json_object_object_get_ex(root, "pid", &v) &&
+	    json_object_is_type(v, json_type_int) && pid_is_nvmetd(json_object_get_int64(v))) {
+		pid = (pid_t)json_object_get_int64(v);
+		if (json_object_object_get_ex(root, "config", &v) && json_object_is_type(v, json_type_string))
 			*config = xstrdup(json_object_get_string(v));
 	}
 	json_object_put(root);
@@ -248,74 +262,132 @@ static int cmd_clear(struct nv_ctx *c, struct opts *o)
 	return r;
 }
 
+/* Fields of nvmetd's state file, read defensively: a file of another shape prints as empty. */
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v;
+	if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, key, &v) ||
+	    json_object_is_type(v, json_type_null))
+		return "";
+	return json_object_get_string(v);
+}
+
+static long long jint(json_object *o, const char *key)
+{
+	json_object *v;
+	if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, key, &v) ||
+	    !(json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)))
+		return 0;
+	return json_object_get_int64(v);
+}
+
+static json_object *jarr(json_object *o, const char *key)
+{
+	json_object *v;
+	if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_array))
+		return NULL;
+	return v;
+}
+
+/* ": reason (since 14:02:11, 3 attempts, next in 8 s)" */
+static void print_problem(json_object *x)
+{
+	const char *reason = jstr(x, "reason");
+	long long since = jint(x, "since"), attempts = jint(x, "attempts");
+	json_object *nr;
+
+	if (*reason)
+		printf(": %s", reason);
+	if (since) {
+		char when[32];
+		time_t t = since;
+		strftime(when, sizeof(when), "%F %T", localtime(&t));
+		printf(" (since %s", when);
+		if (attempts)
+			printf(", %lld attempt%s", attempts, attempts == 1 ? "" : "s");
+		if (json_object_object_get_ex(x, "next_retry_s", &nr))
+			printf(", next in %lld s", (long long)json_object_get_int64(nr));
+		putchar(')');
+	}
+}
+
 /* nvmetd publishes its state as JSON; status reads it (no privileges needed) and checks the pid. */
 static int cmd_status(struct nv_ctx *c, struct opts *o)
 {
 	const char *path = o->file ? o->file : state_path();
 	_cleanup_free_ char *text = NULL;
-	json_object *root, *v;
+	json_object *root, *arr;
 	bool running = false;
+	long long pid;
 	int r;
 
 	r = read_file(path, &text, NULL);
 	if (r == 0) {
 		root = json_tokener_parse(text);
-		if (!root) {
-			log_error("%s is not valid JSON", path);
+		if (!root || !json_object_is_type(root, json_type_object)) {
+			log_error("%s is not nvmetd's state (a JSON object)", path);
+			json_object_put(root);
 			return EXIT_FAILED;
 		}
 	} else {
 		root = json_object_new_object();
 	}
-	if (json_object_object_get_ex(root, "pid", &v))
-		running = kill(json_object_get_int(v), 0) == 0 || errno == EPERM;
+	pid = jint(root, "pid");
+	running = pid_is_nvmetd(pid);
 	json_object_object_add(root, "running", json_object_new_boolean(running));
 	if (o->json) {
 		printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	} else if (!running) {
 		printf("nvmetd: not running%s\n", r == 0 ? " (state below is from its last run)" : "");
 	} else {
-		printf("nvmetd: running (pid %d), config %s\n", json_object_get_int(json_object_object_get(root, "pid")),
-		       json_object_get_string(json_object_object_get(root, "config")));
+		printf("nvmetd: running (pid %lld), config %s\n", pid, jstr(root, "config"));
 	}
 	if (!o->json && r == 0) {
-		json_object *arr;
-		printf("last apply: %s\n", json_object_get_string(json_object_object_get(root, "last_apply")));
-		if (json_object_object_get_ex(root, "ports", &arr))
+		printf("last apply: %s\n", jstr(root, "last_apply"));
+		if (*jstr(root, "target_error"))
+			printf("not serving: %s\n", jstr(root, "target_error"));
+		if ((arr = jarr(root, "ports")))
 			for (size_t i = 0; i < json_object_array_length(arr); i++) {
-				json_object *p = json_object_array_get_idx(arr, i), *x;
-				printf("port %d  %-36s %s", json_object_get_int(json_object_object_get(p, "portid")),
-				       json_object_get_string(json_object_object_get(p, "address")),
-				       json_object_get_string(json_object_object_get(p, "state")));
-				if (json_object_object_get_ex(p, "rdma_device", &x))
-					printf(" (RDMA %s)", json_object_get_string(x));
-				if (json_object_object_get_ex(p, "reason", &x))
-					printf(": %s", json_object_get_string(x));
+				json_object *p = json_object_array_get_idx(arr, i);
+				printf("port %lld  %-36s %s", jint(p, "portid"), jstr(p, "address"), jstr(p, "state"));
+				if (*jstr(p, "rdma_device"))
+					printf(" (RDMA %s)", jstr(p, "rdma_device"));
+				print_problem(p);
 				putchar('\n');
 			}
-		if (json_object_object_get_ex(root, "devices", &arr))
+		if ((arr = jarr(root, "subsystems")))
 			for (size_t i = 0; i < json_object_array_length(arr); i++) {
-				json_object *x = json_object_array_get_idx(arr, i), *w;
-				printf("%s %s: NUMA node %d, CPUs %s, IRQs pinned %s, kernel-managed %s\n",
-				       json_object_get_string(json_object_object_get(x, "device")),
-				       json_object_get_string(json_object_object_get(x, "pci")),
-				       json_object_get_int(json_object_object_get(x, "numa_node")),
-				       json_object_get_string(json_object_object_get(x, "cpus")),
-				       json_object_to_json_string(json_object_object_get(x, "irqs_pinned")),
-				       json_object_to_json_string(json_object_object_get(x, "irqs_kernel_managed")));
-				if (json_object_object_get_ex(x, "warning", &w))
-					printf("  warning: %s\n", json_object_get_string(w));
+				json_object *x = json_object_array_get_idx(arr, i);
+				if (streq(jstr(x, "state"), "ok"))
+					continue;
+				printf("subsystem %s  %s", jstr(x, "nqn"), jstr(x, "state"));
+				print_problem(x);
+				putchar('\n');
 			}
-		if (json_object_object_get_ex(root, "namespaces", &arr))
+		if ((arr = jarr(root, "devices")))
+			for (size_t i = 0; i < json_object_array_length(arr); i++) {
+				json_object *x = json_object_array_get_idx(arr, i), *v;
+				printf("%s %s: NUMA node %lld, CPUs %s, IRQs pinned %s, kernel-managed %s\n", jstr(x, "device"),
+				       jstr(x, "pci"), jint(x, "numa_node"), jstr(x, "cpus"),
+				       json_object_object_get_ex(x, "irqs_pinned", &v) ? json_object_to_json_string(v) : "[]",
+				       json_object_object_get_ex(x, "irqs_kernel_managed", &v) ? json_object_to_json_string(v) : "[]");
+				if (*jstr(x, "warning"))
+					printf("  warning: %s\n", jstr(x, "warning"));
+			}
+		if ((arr = jarr(root, "namespaces")))
 			for (size_t i = 0; i < json_object_array_length(arr); i++) {
 				json_object *n = json_object_array_get_idx(arr, i);
-				printf("namespace %s/%d  %s %s  %s\n",
-				       json_object_get_string(json_object_object_get(n, "subsystem")),
-				       json_object_get_int(json_object_object_get(n, "nsid")),
-				       json_object_get_string(json_object_object_get(n, "bdev")),
-				       json_object_get_string(json_object_object_get(n, "device")),
-				       json_object_get_string(json_object_object_get(n, "state")));
+				printf("namespace %s/%lld  %s %s  %s", jstr(n, "subsystem"), jint(n, "nsid"), jstr(n, "bdev"),
+				       jstr(n, "device"), jstr(n, "state"));
+				print_problem(n);
+				putchar('\n');
 			}
+		if ((arr = jarr(root, "problems")) && json_object_array_length(arr))
+			printf("%zu object%s not serving; nvmetd retries %s when an event could fix %s, and on a "
+			       "back-off timer (1 s doubling to 5 min); `systemctl reload nvmetd` retries now\n",
+			       json_object_array_length(arr), json_object_array_length(arr) == 1 ? "" : "s",
+			       json_object_array_length(arr) == 1 ? "it" : "them", json_object_array_length(arr) == 1 ? "it" : "them");
 	}
 	json_object_put(root);
 	(void)c;

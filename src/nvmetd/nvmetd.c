@@ -346,14 +346,13 @@ static void report_outcomes(struct daemon *d, const struct apply_result *res, co
 			o->state = f ? OBJ_FAILED : OBJ_OK;
 			o->reason = f ? failure_reason(f, owned_push(&owned, &nowned, xasprintf("subsystem %s", s->nqn))) : NULL;
 		}
-		if (f || held_unit(unit, held, nheld))
-			continue; /* its namespaces were not tried */
 		for (size_t j = 0; j < s->nns; j++) {
 			const struct nv_ns *ns = &s->ns[j];
 			char *nunit = owned_push(&owned, &nowned, xasprintf("%s/namespaces/%u", unit, ns->nsid));
 			const struct exec_failure *nf = failure_of(er, nunit);
 
-			if (!nf && held_unit(nunit, held, nheld))
+			/* a missing device is known without the kernel; otherwise only what was tried counts */
+			if (ns->enable && (f || (!nf && held_unit(nunit, held, nheld))))
 				continue;
 			o = array_push(&v, &n, sizeof(*o));
 			o->key = nunit;
@@ -639,6 +638,7 @@ int main(int argc, char **argv)
 	int opt, r;
 
 	log_init("nvmetd");
+	setvbuf(stdout, NULL, _IOLBF, 0); /* -v / log_level info: each operation reaches the journal as it happens */
 	while ((opt = getopt_long(argc, argv, "c:fvh", lopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': d.settings_path = optarg; break;

@@ -44,7 +44,7 @@ NOTIFY_SOCKET=$T/notify.sock "$NVMETD" --foreground --config $T/nvmetd.conf >$T/
 pid=$!
 check "nvmetd sends READY=1" wait_for 30 grep -q READY=1 $T/notify.log
 info "notify: $(grep -m1 STATUS= $T/notify.log)"
-check "STATUS names what is served" grep -q 'STATUS=serving 1 subsystem, 1 namespace' $T/notify.log
+check "STATUS names what is served" grep -q 'STATUS=serving 1 of 1 subsystem, 1 of 1 namespace, 0 of 1 port; port rdma ipv4 192.168.20.200 4791: ' $T/notify.log
 expect_eq "port waits for its address (state file)" "$(state_port)" waiting
 "$NVMETCFG" status >$T/status 2>&1; sed 's/^/#   /' $T/status
 check "nvmetcfg status says the address is missing" grep -q "192.168.20.200 is not configured on any interface" $T/status
@@ -97,6 +97,42 @@ sleep 1
 expect_eq "a broken config changes nothing" "$(cfs_snapshot)" "$before"
 check "nvmetd keeps running" kill -0 $pid
 cp $T/good.conf "$conf"
+
+# One namespace the kernel refuses (a file on a read-only mount): nvmetd keeps serving the rest,
+# names it, and enables it on the mount event once the filesystem is writable again.
+truncate -s 24M $T/ro.img; mkfs.ext4 -q -F $T/ro.img; mkdir -p /mnt/nvt-ro
+mount -o loop $T/ro.img /mnt/nvt-ro && truncate -s 8M /mnt/nvt-ro/c.img && mount -o remount,ro /mnt/nvt-ro
+printf '  AIO /mnt/nvt-ro/c.img RO\n' >>"$conf"
+sed -i 's|^  Namespace AIO0 2|  Namespace AIO0 2\n  Namespace RO 3|' "$conf"
+before=$(cfs_snapshot)
+out=$("$NVMETCFG" apply "$conf" 2>&1); rc=$?
+expect_eq "nvmetcfg apply (all or nothing) refuses: exit 1" "$rc" 1
+check "... naming the file and the kernel's reason" grep -q "namespace 3: /mnt/nvt-ro/c.img: Read-only file system" <<<"$out"
+expect_eq "... and changes nothing" "$(cfs_snapshot)" "$before"
+out=$("$NVMETCFG" apply --keep-going "$conf" 2>&1); rc=$?
+expect_eq "nvmetcfg apply --keep-going: exit 4 (applied except what failed)" "$rc" 4
+check "... naming what failed" grep -q "1 object failed and was rolled back alone" <<<"$out"
+n0=$(dmesg | grep -c 'failed to open file /mnt/nvt-ro/c.img')
+kill -HUP $pid
+state_of() { python3 -c "import json; print([n for n in json.load(open('$T/state.json'))['namespaces'] if n['nsid'] == $1][0]['state'])" 2>/dev/null; }
+check "nvmetd: namespace 3 failed, alone" wait_for 20 bash -c "[[ \$(python3 -c \"import json; print([n for n in json.load(open('$T/state.json'))['namespaces'] if n['nsid'] == 3][0]['state'])\") == failed ]]"
+expect_eq "namespace 1 still enabled" "$(cat $S/namespaces/1/enable)" 1
+expect_eq "namespace 2 still enabled" "$(cat $S/namespaces/2/enable)" 1
+check "namespace 3 rolled back alone (not in configfs)" test ! -e $S/namespaces/3
+check "nvmetd keeps running" kill -0 $pid
+"$NVMETCFG" status >$T/status 2>&1; grep -E '^namespace|not serving' $T/status | sed 's/^/#   /'
+check "status names it: read-only, with the hint" grep -qE "cnode1/3 .*failed: /mnt/nvt-ro/c.img: Read-only file system — .*remount" $T/status
+check "STATUS= names it" bash -c "grep STATUS= $T/notify.log | tail -n 1 | grep -q 'STATUS=serving 1 of 1 subsystem, 2 of 3 namespaces, 1 of 1 port; subsystem nqn.2016-06.io.spdk:cnode1: namespace 3: /mnt/nvt-ro/c.img: Read-only file system'"
+sleep 5
+n1=$(( $(dmesg | grep -c 'failed to open file /mnt/nvt-ro/c.img') - n0 ))
+check "retries back off: $n1 kernel log lines from nvmetd in its first seconds" test "$n1" -ge 1 -a "$n1" -le 5
+mount -o remount,rw /mnt/nvt-ro
+check "remounted rw: enabled on the mount event, no SIGHUP" wait_for 30 bash -c "[[ \$(cat $S/namespaces/3/enable 2>/dev/null) == 1 ]]"
+expect_eq "state: enabled" "$(state_of 3)" enabled
+cp $T/good.conf "$conf"
+kill -HUP $pid
+check "reload without it: namespace 3 removed" wait_for 20 test ! -e $S/namespaces/3
+umount /mnt/nvt-ro 2>/dev/null || umount -l /mnt/nvt-ro
 
 # SSD hotplug: remove the PCI device, rescan; the namespace follows the SSD by PCI address
 check "initiator connects" ip netns exec $NS nvme connect -t rdma -n nqn.2016-06.io.spdk:cnode1 -a $TARGET_IP -s 4791

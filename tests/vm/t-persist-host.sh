@@ -1,6 +1,7 @@
 #!/bin/bash
 # Host side of the persistence test: boot the same persistent disk three times with real systemd —
-# install + enable + change + save; reboot; reboot with another NVMe SSD enumerated first.
+# install + enable + change + save; reboot; reboot with another NVMe SSD enumerated first; reboot
+# with a config where some objects cannot be served (read-only mount, absent SSD, missing file).
 # Usage: t-persist-host.sh KERNEL
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,7 +29,7 @@ make -C "$build" install DESTDIR="$stage" >/dev/null 2>&1
 cmp -s "$stage/etc/nvmet/nvmf.conf" "$work/admin.conf" && ok "install again never overwrites /etc/nvmet/nvmf.conf" ||
 	nok "install overwrote /etc/nvmet/nvmf.conf"
 
-for phase in install reboot renamed; do
+for phase in install reboot renamed degraded; do
 	extra=""
 	[[ $phase == renamed ]] && extra="-drive file=$work/other.img,if=none,id=other,format=raw -device nvme,serial=OTHER-SSD,drive=other,bus=pcie.0"
 	echo "# boot: $phase"

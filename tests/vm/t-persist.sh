@@ -1,7 +1,9 @@
 #!/bin/bash
 # Runs under real systemd as PID 1 on a persistent disk; the host side (t-persist-host.sh) boots
 # the same disk several times. Usage: t-persist.sh install|reboot|renamed STAGE
-# (STAGE: a `make install DESTDIR=` tree the host made)
+# (STAGE: a `make install DESTDIR=` tree the host made); the renamed boot also prepares the degraded one:
+# one nvmf.conf with healthy and broken objects (issue: one broken namespace must not take the
+# target down), checked after the next reboot.
 . "$(dirname "$0")/guest-lib.sh"
 phase=$1
 stage=${2:-}
@@ -15,6 +17,7 @@ listening() {
 	st=$("$NVMETCFG" status 2>/dev/null | grep "^port ") || return 1
 	! grep -qv "listening" <<<"$st"
 }
+. "$(dirname "$0")/degraded-lib.sh"
 info "phase $phase, kernel $(uname -r), PID 1 is $(cat /proc/1/comm)"
 bdf=$(ssd_bdf) || { nok "guest SSD found"; finish; }
 
@@ -100,6 +103,10 @@ renamed)
 	dev=$(fabric_dev nqn.2016-06.io.spdk:cnode1) && ok "fabric device $dev" || nok "fabric device"
 	expect_eq "the fabric namespace has our SSD's size" "$(blockdev --getsize64 $dev 2>/dev/null)" "$(blockdev --getsize64 $ours)"
 	ip netns exec $NS nvme disconnect-all >/dev/null 2>&1
+	prepare_degraded "$bdf"
+	;;
+degraded)
+	degraded_checks
 	;;
 esac
 finish
