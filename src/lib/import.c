@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <strings.h>
 
+#include <stdarg.h>
+
+#include "confwriter.h"
 #include "import.h"
 #include "util.h"
 
@@ -53,17 +56,53 @@ static bool num(json_object *o, const char *key, long long *out)
 	return false;
 }
 
+/* A string that will be written to nvmf.conf: refused (with where it was) when the dialect cannot
+ * carry it, so an import never emits a line the input did not ask for. */
+static const char *checked(json_object *v, char **err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static const char *checked(json_object *v, char **err, const char *fmt, ...)
+{
+	_cleanup_free_ char *where = NULL;
+	const char *why;
+	va_list ap;
+
+	if (v && (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_boolean) ||
+		  json_object_is_type(v, json_type_double)))
+		return json_object_get_string(v); /* numbers print as digits */
+	va_start(ap, fmt);
+	if (vasprintf(&where, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	if (!v || !json_object_is_type(v, json_type_string)) {
+		*err = xasprintf("%s: not a string", where);
+		return NULL;
+	}
+	why = conf_value_problem(json_object_get_string(v));
+	if (why) {
+		*err = xasprintf("%s %s, which nvmf.conf cannot hold", where, why);
+		return NULL;
+	}
+	return json_object_get_string(v);
+}
+
 /* {"group": {"name": "value"}} -> attributes "prefix" + name */
-static void group_attrs(json_object *o, const char *group, const char *prefix, struct nv_attrs *a)
+static int group_attrs(json_object *o, const char *group, const char *prefix, struct nv_attrs *a, char **err,
+		       const char *where)
 {
 	json_object *g = obj(o, group);
 
 	if (!g)
-		return;
+		return 0;
 	json_object_object_foreach(g, k, v) {
 		_cleanup_free_ char *name = xasprintf("%s%s", prefix, k);
-		attrs_set(a, name, json_object_get_string(v));
+		const char *val;
+		if (json_object_is_type(v, json_type_null))
+			continue;
+		val = checked(v, err, "%s: %s.%s", where, group, k);
+		if (!val)
+			return -EINVAL;
+		attrs_set(a, name, val);
 	}
+	return 0;
 }
 
 int import_nvmetcli(const char *text, struct nv_model **out, char **err)
@@ -81,29 +120,41 @@ int import_nvmetcli(const char *text, struct nv_model **out, char **err)
 	m = xcalloc(1, sizeof(*m));
 	if ((a = arr(root, "hosts")))
 		for (size_t i = 0; i < json_object_array_length(a); i++) {
-			const char *nqn = str(json_object_array_get_idx(a, i), "nqn");
-			if (!nqn) {
+			json_object *ho = json_object_array_get_idx(a, i), *v = NULL;
+			const char *nqn;
+			if (!ho || !json_object_object_get_ex(ho, "nqn", &v)) {
 				*err = xasprintf("hosts[%zu]: no nqn", i);
 				return -EINVAL;
 			}
+			if (!(nqn = checked(v, err, "hosts[%zu].nqn", i)))
+				return -EINVAL;
 			((struct nv_host *)array_push(&m->hosts, &m->nhosts, sizeof(struct nv_host)))->nqn = xstrdup(nqn);
 		}
 	if ((a = arr(root, "subsystems")))
 		for (size_t i = 0; i < json_object_array_length(a); i++) {
-			json_object *so = json_object_array_get_idx(a, i), *h, *nss;
-			const char *nqn = str(so, "nqn");
+			json_object *so = json_object_array_get_idx(a, i), *h, *nss, *v = NULL;
+			const char *nqn;
 			struct nv_subsys *s;
+			_cleanup_free_ char *where = xasprintf("subsystems[%zu]", i);
 
-			if (!nqn) {
+			if (!so || !json_object_object_get_ex(so, "nqn", &v)) {
 				*err = xasprintf("subsystems[%zu]: no nqn", i);
 				return -EINVAL;
 			}
+			if (!(nqn = checked(v, err, "subsystems[%zu].nqn", i)))
+				return -EINVAL;
 			s = array_push(&m->subsys, &m->nsubsys, sizeof(*s));
 			s->nqn = xstrdup(nqn);
-			group_attrs(so, "attr", "attr_", &s->attrs);
+			if (group_attrs(so, "attr", "attr_", &s->attrs, err, where) < 0)
+				return -EINVAL;
 			if ((h = arr(so, "allowed_hosts")))
-				for (size_t k = 0; k < json_object_array_length(h); k++)
-					strv_add_unique(&s->hosts, &s->nhosts, json_object_get_string(json_object_array_get_idx(h, k)));
+				for (size_t k = 0; k < json_object_array_length(h); k++) {
+					const char *hn = checked(json_object_array_get_idx(h, k), err,
+								 "subsystems[%zu].allowed_hosts[%zu]", i, k);
+					if (!hn)
+						return -EINVAL;
+					strv_add_unique(&s->hosts, &s->nhosts, hn);
+				}
 			if ((nss = arr(so, "namespaces")))
 				for (size_t k = 0; k < json_object_array_length(nss); k++) {
 					json_object *no = json_object_array_get_idx(nss, k);
@@ -118,7 +169,8 @@ int import_nvmetcli(const char *text, struct nv_model **out, char **err)
 					ns->nsid = id;
 					num(no, "enable", &en);
 					ns->enable = en != 0;
-					group_attrs(no, "device", "device_", &ns->attrs);
+					if (group_attrs(no, "device", "device_", &ns->attrs, err, where) < 0)
+						return -EINVAL;
 				}
 		}
 	if ((a = arr(root, "ports")))
@@ -131,13 +183,19 @@ int import_nvmetcli(const char *text, struct nv_model **out, char **err)
 				*err = xasprintf("ports[%zu]: no valid portid", i);
 				return -EINVAL;
 			}
+			_cleanup_free_ char *where = xasprintf("ports[%zu]", i);
 			p = array_push(&m->ports, &m->nports, sizeof(*p));
 			p->id = id;
-			group_attrs(po, "addr", "addr_", &p->attrs);
-			group_attrs(po, "param", "param_", &p->attrs);
+			if (group_attrs(po, "addr", "addr_", &p->attrs, err, where) < 0 ||
+			    group_attrs(po, "param", "param_", &p->attrs, err, where) < 0)
+				return -EINVAL;
 			if ((ss = arr(po, "subsystems")))
-				for (size_t k = 0; k < json_object_array_length(ss); k++)
-					strv_add_unique(&p->subsys, &p->nsubsys, json_object_get_string(json_object_array_get_idx(ss, k)));
+				for (size_t k = 0; k < json_object_array_length(ss); k++) {
+					const char *sn = checked(json_object_array_get_idx(ss, k), err, "ports[%zu].subsystems[%zu]", i, k);
+					if (!sn)
+						return -EINVAL;
+					strv_add_unique(&p->subsys, &p->nsubsys, sn);
+				}
 		}
 	model_sort(m);
 	*out = TAKE_PTR(m);
@@ -157,17 +215,32 @@ static void push_obj(json_object ***v, size_t *n, json_object *o)
 	*(json_object **)array_push(v, n, sizeof(json_object *)) = o;
 }
 
-static const char *spdk_tr(const char *t) { return t && !strcasecmp(t, "tcp") ? "TCP" : t && !strcasecmp(t, "rdma") ? "RDMA" : NULL; }
+/* A JSON number within [min, max] (SPDK writes some as strings). */
+static bool num_in(json_object *o, const char *key, long long min, long long max, long long *out)
+{
+	return num(o, key, out) && *out >= min && *out <= max;
+}
+
+static void free_ss(struct spdk_ss *ss, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(ss[i].listen);
+		free(ss[i].ns);
+		free(ss[i].hosts);
+	}
+	free(ss);
+}
 
 int import_spdk_json(const char *text, char **conf, char **err)
 {
 	_cleanup_(json_putp) json_object *root = parse(text, err);
-	json_object *subsystems, **transports = NULL, **nvme = NULL, **aio = NULL, **mallocs = NULL;
+	json_object *subsystems;
+	_cleanup_free_ json_object **transports = NULL, **nvme = NULL, **aio = NULL, **mallocs = NULL;
 	size_t ntr = 0, nnvme = 0, naio = 0, nmalloc = 0, nss = 0;
 	struct spdk_ss *ss = NULL;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
+	struct conf_writer w;
+	char buf[32], buf2[32];
+	int r;
 
 	if (!root)
 		return -EINVAL;
@@ -176,8 +249,11 @@ int import_spdk_json(const char *text, char **conf, char **err)
 		*err = xstrdup("no \"subsystems\" array: is this an SPDK JSON config (save_config)?");
 		return -EINVAL;
 	}
-	f = open_memstream(&buf, &len);
-	fprintf(f, "# nvmf.conf imported by nvmetcfg from an SPDK JSON config\n\n");
+	r = cw_open(&w);
+	if (r < 0)
+		return r;
+	cw_comment(&w, "nvmf.conf imported by nvmetcfg from an SPDK JSON config");
+	cw_blank(&w);
 	for (size_t i = 0; i < json_object_array_length(subsystems); i++) {
 		json_object *sub = json_object_array_get_idx(subsystems, i), *cfg = arr(sub, "config");
 		for (size_t j = 0; cfg && j < json_object_array_length(cfg); j++) {
@@ -215,62 +291,72 @@ int import_spdk_json(const char *text, char **conf, char **err)
 				push_obj(&s->hosts, &s->nhosts, params);
 			else if (!strncmp(method, "nvmf_", 5) || !strncmp(method, "bdev_nvme_attach", 16) ||
 				 !strncmp(method, "bdev_aio", 8) || !strncmp(method, "bdev_malloc", 11))
-				fprintf(f, "# not imported: %s\n", method);
+				cw_comment(&w, "not imported: %s", method);
 		}
 	}
 	for (size_t i = 0; i < ntr; i++) {
 		long long v;
-		const char *t = spdk_tr(str(transports[i], "trtype"));
+		const char *t = conf_trtype(str(transports[i], "trtype"));
 		if (!t) {
-			fprintf(f, "# not imported: transport %s\n", str(transports[i], "trtype") ?: "?");
+			cw_comment(&w, "not imported: transport %s", str(transports[i], "trtype") ?: "?");
 			continue;
 		}
-		fprintf(f, "[Transport%zu]\n  Type %s\n", i + 1, t);
-		if (num(transports[i], "max_queue_depth", &v))
-			fprintf(f, "  MaxQueueDepth %lld\n", v);
-		if (num(transports[i], "max_io_qpairs_per_ctrlr", &v))
-			fprintf(f, "  MaxQueuesPerSession %lld\n", v + 1);
-		else if (num(transports[i], "max_qpairs_per_ctrlr", &v))
-			fprintf(f, "  MaxQueuesPerSession %lld\n", v);
-		if (num(transports[i], "in_capsule_data_size", &v))
-			fprintf(f, "  InCapsuleDataSize %lld\n", v);
-		fputc('\n', f);
+		cw_section(&w, "Transport%zu", i + 1);
+		cw_kv(&w, "Type", t);
+		if (num_in(transports[i], "max_queue_depth", 1, 65535, &v))
+			snprintf(buf, sizeof(buf), "%lld", v), cw_kv(&w, "MaxQueueDepth", buf);
+		if (num_in(transports[i], "max_io_qpairs_per_ctrlr", 0, 65534, &v))
+			snprintf(buf, sizeof(buf), "%lld", v + 1), cw_kv(&w, "MaxQueuesPerSession", buf);
+		else if (num_in(transports[i], "max_qpairs_per_ctrlr", 1, 65535, &v))
+			snprintf(buf, sizeof(buf), "%lld", v), cw_kv(&w, "MaxQueuesPerSession", buf);
+		if (num_in(transports[i], "in_capsule_data_size", 0, 1LL << 30, &v))
+			snprintf(buf, sizeof(buf), "%lld", v), cw_kv(&w, "InCapsuleDataSize", buf);
+		cw_blank(&w);
 	}
 	if (nnvme) {
-		fprintf(f, "[Nvme]\n");
+		cw_section(&w, "Nvme");
 		for (size_t i = 0; i < nnvme; i++) {
 			const char *tr = str(nvme[i], "trtype"), *addr = str(nvme[i], "traddr"), *name = str(nvme[i], "name");
+			_cleanup_free_ char *tid = NULL;
 			if (!tr || strcasecmp(tr, "pcie") || !addr || !name) {
-				fprintf(f, "  # not imported: controller %s (only local PCIe SSDs can be exported)\n", name ?: "?");
+				cw_comment(&w, "not imported: controller %s (only local PCIe SSDs can be exported)", name ?: "?");
 				continue;
 			}
-			fprintf(f, "  TransportID \"trtype:PCIe traddr:%s\" %s\n", addr, name);
+			tid = xasprintf("trtype:PCIe traddr:%s", addr);
+			cw_kv(&w, "TransportID", tid, name);
 		}
-		fputc('\n', f);
+		cw_blank(&w);
 	}
 	if (naio) {
-		fprintf(f, "[AIO]\n");
+		cw_section(&w, "AIO");
 		for (size_t i = 0; i < naio; i++) {
 			long long bs;
-			fprintf(f, "  AIO %s %s", str(aio[i], "filename") ?: "?", str(aio[i], "name") ?: "?");
-			if (num(aio[i], "block_size", &bs) && bs)
-				fprintf(f, " %lld", bs);
-			fputc('\n', f);
+			bool has_bs = num_in(aio[i], "block_size", 1, 1 << 20, &bs);
+			snprintf(buf, sizeof(buf), "%lld", has_bs ? bs : 0);
+			cw_kv(&w, "AIO", str(aio[i], "filename") ?: "?", str(aio[i], "name") ?: "?", has_bs ? buf : NULL);
 		}
-		fputc('\n', f);
+		cw_blank(&w);
 	}
 	if (nmalloc) {
 		/* SPDK names each malloc bdev; nvmf.conf's [Malloc] makes Malloc0..N-1 of one size */
-		long long nb = 0, bs = 512;
-		num(mallocs[0], "num_blocks", &nb);
-		num(mallocs[0], "block_size", &bs);
-		fprintf(f, "[Malloc]\n  NumberOfLuns %zu\n  LunSizeInMB %lld\n  BlockSize %lld\n\n", nmalloc,
-			(nb * bs + (1 << 20) - 1) >> 20, bs);
+		long long nb = 0, bs = 512, mb;
+		num_in(mallocs[0], "num_blocks", 0, 1LL << 40, &nb);
+		if (!num_in(mallocs[0], "block_size", 512, 1 << 16, &bs))
+			bs = 512;
+		mb = (nb * bs + (1 << 20) - 1) >> 20; /* at most 2^56: no overflow */
+		cw_section(&w, "Malloc");
+		snprintf(buf, sizeof(buf), "%zu", nmalloc);
+		cw_kv(&w, "NumberOfLuns", buf);
+		snprintf(buf, sizeof(buf), "%lld", mb);
+		cw_kv(&w, "LunSizeInMB", buf);
+		snprintf(buf, sizeof(buf), "%lld", bs);
+		cw_kv(&w, "BlockSize", buf);
+		cw_blank(&w);
 		for (size_t i = 0; i < nmalloc; i++) {
 			const char *name = str(mallocs[i], "name");
 			_cleanup_free_ char *want = xasprintf("Malloc%zu", i);
 			if (name && strcmp(name, want))
-				fprintf(f, "# note: SPDK's malloc bdev %s is %s here\n", name, want);
+				cw_comment(&w, "note: SPDK's malloc bdev %s is %s here", name, want);
 		}
 	}
 	for (size_t i = 0; i < nss; i++) {
@@ -279,54 +365,46 @@ int import_spdk_json(const char *text, char **conf, char **err)
 		json_object *b;
 		const char *v;
 
-		if (strstr(s->nqn, "discovery")) {
-			/* listeners of the discovery subsystem: the kernel's ports serve discovery anyway */
-			free(s->listen);
-			free(s->ns);
-			free(s->hosts);
-			continue;
-		}
-		fprintf(f, "[Subsystem%zu]\n  NQN %s\n", i + 1, s->nqn);
+		if (strstr(s->nqn, "discovery"))
+			continue; /* listeners of the discovery subsystem: the kernel's ports serve discovery anyway */
+		cw_section(&w, "Subsystem%zu", i + 1);
+		cw_kv(&w, "NQN", s->nqn);
 		for (size_t k = 0; k < s->nlisten; k++) {
 			json_object *la = obj(s->listen[k], "listen_address");
-			const char *t = la ? spdk_tr(str(la, "trtype")) : NULL;
+			const char *t = la ? conf_trtype(str(la, "trtype")) : NULL;
 			const char *a = la ? str(la, "traddr") : NULL, *p = la ? str(la, "trsvcid") : NULL;
-			const char *fam = la ? str(la, "adrfam") : NULL;
+			_cleanup_free_ char *addr = NULL;
 			if (!t || !a || !p) {
-				fprintf(f, "  # not imported: a listener without trtype RDMA/TCP, traddr and trsvcid\n");
+				cw_comment(&w, "not imported: a listener without trtype RDMA/TCP, traddr and trsvcid");
 				continue;
 			}
-			fprintf(f, (fam && !strcasecmp(fam, "ipv6")) ? "  Listen %s [%s]:%s\n" : "  Listen %s %s:%s\n", t, a, p);
+			addr = conf_listen_addr(str(la, "adrfam"), a, p);
+			cw_kv(&w, "Listen", t, addr);
 		}
-		fprintf(f, "  AllowAnyHost %s\n",
-			c && json_object_object_get_ex(c, "allow_any_host", &b) && json_object_get_boolean(b) ? "Yes" : "No");
+		cw_kv(&w, "AllowAnyHost",
+		      c && json_object_object_get_ex(c, "allow_any_host", &b) && json_object_get_boolean(b) ? "Yes" : "No");
 		for (size_t k = 0; k < s->nhosts; k++)
 			if ((v = str(s->hosts[k], "host")))
-				fprintf(f, "  Host %s\n", v);
+				cw_kv(&w, "Host", v);
 		if (c && (v = str(c, "serial_number")))
-			fprintf(f, "  SN %s\n", v);
+			cw_kv(&w, "SN", v);
 		if (c && (v = str(c, "model_number")))
-			fprintf(f, strpbrk(v, " \t") ? "  MN \"%s\"\n" : "  MN %s\n", v);
+			cw_kv(&w, "MN", v);
 		for (size_t k = 0; k < s->nns; k++) {
 			json_object *ns = obj(s->ns[k], "namespace");
 			long long nsid = 0;
 			const char *bdev = ns ? str(ns, "bdev_name") : NULL, *uuid = ns ? str(ns, "uuid") : NULL;
 			if (!bdev)
 				continue;
-			num(ns, "nsid", &nsid);
-			fprintf(f, "  Namespace %s %lld%s%s\n", bdev, nsid, uuid ? " " : "", uuid ? uuid : "");
+			if (!num_in(ns, "nsid", 1, 0xfffffffeLL, &nsid)) {
+				cw_kv(&w, "Namespace", bdev);
+				continue;
+			}
+			snprintf(buf2, sizeof(buf2), "%lld", nsid);
+			cw_kv(&w, "Namespace", bdev, buf2, uuid);
 		}
-		fputc('\n', f);
-		free(s->listen);
-		free(s->ns);
-		free(s->hosts);
+		cw_blank(&w);
 	}
-	fclose(f);
-	free(ss);
-	free(transports);
-	free(nvme);
-	free(aio);
-	free(mallocs);
-	*conf = buf;
-	return 0;
+	free_ss(ss, nss);
+	return cw_close(&w, conf, err);
 }

@@ -7,28 +7,43 @@
 
 /* Split one logical line into tokens; quotes group whitespace, '#' outside quotes at a token
  * start ends the line. Returns 0 or -EINVAL with *err set. */
+/* Split one logical line into tokens; quotes group whitespace, '#' outside quotes at a token
+ * start ends the line. Returns 0 or -EINVAL with *err set. Each token is measured first and copied
+ * once: memory stays linear in the line. */
 static int tokenize(const char *s, char ***toks, size_t *ntoks, const char **err)
 {
 	char **v = NULL;
 	size_t n = 0;
 
 	for (;;) {
-		_cleanup_free_ char *tok = NULL;
+		const char *end = s;
 		size_t len = 0;
+		char *tok;
 
 		while (*s == ' ' || *s == '\t')
 			s++;
 		if (!*s || *s == '#')
 			break;
-		tok = xmalloc(strlen(s) + 1);
-		while (*s && *s != ' ' && *s != '\t') {
-			if (*s == '"') {
-				const char *q = strchr(s + 1, '"');
+		for (end = s; *end && *end != ' ' && *end != '\t';) {
+			if (*end == '"') {
+				const char *q = strchr(end + 1, '"');
 				if (!q) {
 					*err = "unterminated quoted value";
 					strv_free(v, n);
 					return -EINVAL;
 				}
+				len += q - end - 1;
+				end = q + 1;
+			} else {
+				len++;
+				end++;
+			}
+		}
+		tok = xmalloc(len + 1);
+		len = 0;
+		while (s < end) {
+			if (*s == '"') {
+				const char *q = strchr(s + 1, '"');
 				memcpy(tok + len, s + 1, q - s - 1);
 				len += q - s - 1;
 				s = q + 1;
@@ -37,7 +52,7 @@ static int tokenize(const char *s, char ***toks, size_t *ntoks, const char **err
 			}
 		}
 		tok[len] = '\0';
-		*(char **)array_push(&v, &n, sizeof(char *)) = TAKE_PTR(tok);
+		*(char **)array_push(&v, &n, sizeof(char *)) = tok;
 	}
 	*toks = v;
 	*ntoks = n;
@@ -74,11 +89,25 @@ static int parse_section_header(char *line, char **name, const char **err)
 	return 0;
 }
 
+/* Append n bytes to a growing NUL-terminated buffer (doubling: joining many lines stays linear). */
+static void append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
+{
+	if (*len + n + 1 > *cap) {
+		*cap = (*len + n + 1) * 2;
+		*buf = xrealloc(*buf, *cap);
+	}
+	memcpy(*buf + *len, s, n);
+	*len += n;
+	(*buf)[*len] = '\0';
+}
+
 int ini_parse(const char *path, const char *text, struct ini_file **out, struct nv_report *rep)
 {
 	struct ini_file *f = xcalloc(1, sizeof(*f));
 	struct ini_section *cur = NULL;
 	_cleanup_free_ char *logical = NULL;
+	size_t loglen = 0, logcap = 0;	/* logical while continuation lines are joined */
+	bool skip = false;		/* inside a continued line that was too long */
 	const char *p = text;
 	unsigned lineno = 0, start_line = 0;
 	int ret = 0;
@@ -101,6 +130,13 @@ int ini_parse(const char *path, const char *text, struct ini_file **out, struct 
 			ret = -EINVAL;
 			continue;
 		}
+		if (skip) {
+			size_t l = strlen(raw);
+			while (l && (raw[l - 1] == '\r' || raw[l - 1] == ' ' || raw[l - 1] == '\t'))
+				l--;
+			skip = l && raw[l - 1] == '\\';
+			continue;
+		}
 		if (!logical)
 			start_line = lineno;
 		/* Continuation: a trailing backslash joins the next physical line. */
@@ -109,18 +145,24 @@ int ini_parse(const char *path, const char *text, struct ini_file **out, struct 
 			raw[--ll] = '\0';
 		if (ll && raw[ll - 1] == '\\') {
 			raw[ll - 1] = ' ';
-			char *joined = xasprintf("%s%s", logical ? logical : "", raw);
-			free(logical);
-			logical = joined;
+			append(&logical, &loglen, &logcap, raw, ll);
+			if (loglen > INI_LINE_MAX) {
+				report_add(rep, NV_ERROR, path, start_line, NULL,
+					   "continued line longer than %u bytes", INI_LINE_MAX);
+				ret = -EINVAL;
+				free(TAKE_PTR(logical));
+				loglen = logcap = 0;
+				skip = true;	/* the rest of this logical line */
+				continue;
+			}
 			if (*p)
 				continue;
 		} else if (logical) {
-			char *joined = xasprintf("%s%s", logical, raw);
-			free(logical);
-			logical = joined;
+			append(&logical, &loglen, &logcap, raw, ll);
 		} else {
 			logical = TAKE_PTR(raw);
 		}
+		loglen = logcap = 0;
 		line = strstrip(logical);
 		if (!*line || *line == '#') {
 			free(TAKE_PTR(logical));

@@ -5,6 +5,7 @@
 #ifndef NVMET_INI_H
 #define NVMET_INI_H
 
+#define INI_LINE_MAX (64u << 10)	/* a logical line (after joining continuations) */
 #include <stddef.h>
 
 #include "report.h"

@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <json-c/json.h>
 
+#include "confwriter.h"
+#include "log.h"
 #include "print.h"
 #include "strmap.h"
 #include "util.h"
@@ -12,24 +14,10 @@ struct buf {
 	FILE *f;
 };
 
-static void bdf_free(char ***v, size_t *n) { strv_free(*v, *n); *v = NULL; *n = 0; }
-
-/* SPDK allows values with spaces only in double quotes. */
-static void put_val(FILE *f, const char *v)
-{
-	if (strpbrk(v, " \t#") || !*v)
-		fprintf(f, " \"%s\"", v);
-	else
-		fprintf(f, " %s", v);
-}
-
-static const char *spdk_trtype(const char *t)
-{
-	return streq_ptr(t, "rdma") ? "RDMA" : streq_ptr(t, "tcp") ? "TCP" : t;
-}
+static void strv_freep2(char ***v, size_t *n) { strv_free(*v, *n); *v = NULL; *n = 0; }
 
 /* One [Transport] per transport type, with the port parameters if every port of that type agrees. */
-static void print_transports(FILE *f, const struct nv_model *m)
+static void print_transports(struct conf_writer *w, const struct nv_model *m)
 {
 	static const struct { const char *attr, *key; } params[] = {
 		{ "param_inline_data_size", "InCapsuleDataSize" },
@@ -44,7 +32,8 @@ static void print_transports(FILE *f, const struct nv_model *m)
 			any |= streq_ptr(attrs_get(&m->ports[i].attrs, "addr_trtype"), types[t]) && m->ports[i].nsubsys;
 		if (!any)
 			continue;
-		fprintf(f, "[Transport%zu]\n  Type %s\n", t + 1, spdk_trtype(types[t]));
+		cw_section(w, "Transport%zu", t + 1);
+		cw_kv(w, "Type", conf_trtype(types[t]));
 		for (size_t k = 0; k < ARRAY_SIZE(params); k++) {
 			const char *val = NULL;
 			bool agree = true;
@@ -61,31 +50,37 @@ static void print_transports(FILE *f, const struct nv_model *m)
 			if (!val || val[0] == '-')
 				continue;
 			if (agree)
-				fprintf(f, "  %s %s\n", params[k].key, val);
+				cw_kv(w, params[k].key, val);
 			else
-				fprintf(f, "  # %s differs between %s ports; nvmf.conf cannot express that\n",
-					params[k].key, spdk_trtype(types[t]));
+				cw_comment(w, "%s differs between %s ports; nvmf.conf cannot express that", params[k].key,
+					   conf_trtype(types[t]));
 		}
-		fputc('\n', f);
+		cw_blank(w);
 	}
 }
 
 int print_conf(struct nv_ctx *c, const struct nv_model *m, const struct nv_config *keep, char **out)
 {
-	struct buf b = { 0 };
+	struct conf_writer w;
 	char **bdfs = NULL, **aios = NULL;
 	size_t nbdfs = 0, naios = 0;
 	struct strmap bdf_index = { 0 }, aio_index = { 0 }; /* name -> index in bdfs / aios */
 	char ***ns_bdev;
+	_cleanup_free_ char *err = NULL;
+	int r;
 
-	b.f = open_memstream(&b.s, &b.len);
-	if (!b.f)
-		return -errno;
-	fprintf(b.f, "# nvmf.conf (SPDK legacy format) written by nvmetcfg from the live kernel target.\n"
-		     "# Applying it with `nvmetcfg apply` reproduces the same configfs state.\n\n");
-	if (keep && keep->has_reactor_mask)
-		fprintf(b.f, "[Global]\n  ReactorMask %s\n\n", keep->reactor_mask);
-	print_transports(b.f, m);
+	r = cw_open(&w);
+	if (r < 0)
+		return r;
+	cw_comment(&w, "nvmf.conf (SPDK legacy format) written by nvmetcfg from the live kernel target.");
+	cw_comment(&w, "Applying it with `nvmetcfg apply` reproduces the same configfs state.");
+	cw_blank(&w);
+	if (keep && keep->has_reactor_mask) {
+		cw_section(&w, "Global");
+		cw_kv(&w, "ReactorMask", keep->reactor_mask);
+		cw_blank(&w);
+	}
+	print_transports(&w, m);
 
 	/* Name the backing devices: NVMe namespaces by their controller's PCI address, anything else as AIO. */
 	ns_bdev = xcalloc(m->nsubsys + 1, sizeof(char **));
@@ -116,66 +111,66 @@ int print_conf(struct nv_ctx *c, const struct nv_model *m, const struct nv_confi
 		}
 	}
 	if (nbdfs || (keep && keep->hotplug)) {
-		fprintf(b.f, "[Nvme]\n");
-		for (size_t k = 0; k < nbdfs; k++)
-			fprintf(b.f, "  TransportID \"trtype:PCIe traddr:%s\" Nvme%zu\n", bdfs[k], k);
+		cw_section(&w, "Nvme");
+		for (size_t k = 0; k < nbdfs; k++) {
+			_cleanup_free_ char *tid = xasprintf("trtype:PCIe traddr:%s", bdfs[k]);
+			_cleanup_free_ char *name = xasprintf("Nvme%zu", k);
+			cw_kv(&w, "TransportID", tid, name);
+		}
 		if (keep && keep->hotplug)
-			fprintf(b.f, "  HotplugEnable Yes\n");
-		fputc('\n', b.f);
+			cw_kv(&w, "HotplugEnable", "Yes");
+		cw_blank(&w);
 	}
 	if (naios) {
-		fprintf(b.f, "[AIO]\n");
-		for (size_t k = 0; k < naios; k++)
-			fprintf(b.f, "  AIO %s AIO%zu\n", aios[k], k);
-		fputc('\n', b.f);
+		cw_section(&w, "AIO");
+		for (size_t k = 0; k < naios; k++) {
+			_cleanup_free_ char *name = xasprintf("AIO%zu", k);
+			cw_kv(&w, "AIO", aios[k], name);
+		}
+		cw_blank(&w);
 	}
 	for (size_t i = 0; i < m->nsubsys; i++) {
 		const struct nv_subsys *s = &m->subsys[i];
 		const char *v;
 		unsigned long long q;
 
-		fprintf(b.f, "[Subsystem%zu]\n  NQN %s\n", i + 1, s->nqn);
+		cw_section(&w, "Subsystem%zu", i + 1);
+		cw_kv(&w, "NQN", s->nqn);
 		for (size_t p = 0; p < m->nports; p++) {
 			const struct nv_port *port = &m->ports[p];
-			const char *fam = attrs_get(&port->attrs, "addr_adrfam");
+			_cleanup_free_ char *addr = NULL;
 			if (!model_list_has(m, port->subsys, port->nsubsys, s->nqn))
 				continue;
-			fprintf(b.f, streq_ptr(fam, "ipv6") ? "  Listen %s [%s]:%s\n" : "  Listen %s %s:%s\n",
-				spdk_trtype(attrs_get(&port->attrs, "addr_trtype")),
-				attrs_get(&port->attrs, "addr_traddr"), attrs_get(&port->attrs, "addr_trsvcid"));
+			addr = conf_listen_addr(attrs_get(&port->attrs, "addr_adrfam"), attrs_get(&port->attrs, "addr_traddr"),
+						attrs_get(&port->attrs, "addr_trsvcid"));
+			cw_kv(&w, "Listen", conf_trtype(attrs_get(&port->attrs, "addr_trtype")), addr);
 		}
 		v = attrs_get(&s->attrs, "attr_allow_any_host");
-		fprintf(b.f, "  AllowAnyHost %s\n", streq_ptr(v, "1") ? "Yes" : "No");
+		cw_kv(&w, "AllowAnyHost", streq_ptr(v, "1") ? "Yes" : "No");
 		for (size_t h = 0; h < s->nhosts; h++)
-			fprintf(b.f, "  Host %s\n", s->hosts[h]);
-		if ((v = attrs_get(&s->attrs, "attr_serial"))) {
-			fprintf(b.f, "  SN");
-			put_val(b.f, v);
-			fputc('\n', b.f);
+			cw_kv(&w, "Host", s->hosts[h]);
+		if ((v = attrs_get(&s->attrs, "attr_serial")))
+			cw_kv(&w, "SN", v);
+		if ((v = attrs_get(&s->attrs, "attr_model")))
+			cw_kv(&w, "MN", v);
+		if ((v = attrs_get(&s->attrs, "attr_qid_max")) && parse_u64(v, &q) == 0) {
+			_cleanup_free_ char *n = xasprintf("%llu", q + 1);
+			cw_kv(&w, "MaxQueuesPerSession", n);
 		}
-		if ((v = attrs_get(&s->attrs, "attr_model"))) {
-			fprintf(b.f, "  MN");
-			put_val(b.f, v);
-			fputc('\n', b.f);
-		}
-		if ((v = attrs_get(&s->attrs, "attr_qid_max")) && parse_u64(v, &q) == 0)
-			fprintf(b.f, "  MaxQueuesPerSession %llu\n", q + 1);
 		for (size_t j = 0; j < s->nns; j++) {
 			const struct nv_ns *ns = &s->ns[j];
 			const char *uuid = attrs_get(&ns->attrs, "device_uuid");
+			_cleanup_free_ char *nsid = xasprintf("%u", ns->nsid);
 
 			if (!ns_bdev[i][j]) {
-				fprintf(b.f, "  # namespace %u has no device_path and is not shown\n", ns->nsid);
+				cw_comment(&w, "namespace %u has no device_path and is not shown", ns->nsid);
 				continue;
 			}
 			if (!ns->enable)
-				fprintf(b.f, "  # namespace %u is disabled in the live target; applying enables it\n", ns->nsid);
-			fprintf(b.f, "  Namespace %s %u", ns_bdev[i][j], ns->nsid);
-			if (uuid && *uuid)
-				fprintf(b.f, " %s", uuid);
-			fputc('\n', b.f);
+				cw_comment(&w, "namespace %u is disabled in the live target; applying enables it", ns->nsid);
+			cw_kv(&w, "Namespace", ns_bdev[i][j], nsid, uuid && *uuid ? uuid : NULL);
 		}
-		fputc('\n', b.f);
+		cw_blank(&w);
 	}
 	for (size_t i = 0; i < m->nsubsys; i++) {
 		for (size_t j = 0; j < m->subsys[i].nns; j++)
@@ -183,14 +178,14 @@ int print_conf(struct nv_ctx *c, const struct nv_model *m, const struct nv_confi
 		free(ns_bdev[i]);
 	}
 	free(ns_bdev);
-	bdf_free(&bdfs, &nbdfs);
-	bdf_free(&aios, &naios);
+	strv_freep2(&bdfs, &nbdfs);
+	strv_freep2(&aios, &naios);
 	strmap_free(&bdf_index);
 	strmap_free(&aio_index);
-	if (fclose(b.f) != 0)
-		return -errno;
-	*out = b.s;
-	return 0;
+	r = cw_close(&w, out, &err);
+	if (r < 0)
+		log_error("the live target cannot be written as nvmf.conf: %s", err);
+	return r;
 }
 
 /* Group "prefix_name" attributes into {"prefix": {"name": value}} like nvmetcli's dump(). */

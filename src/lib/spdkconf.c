@@ -129,8 +129,10 @@ static int check_nqn(struct kctx *k, const char *nqn)
 {
 	if (strlen(nqn) > NVMF_NQN_MAX)
 		return kerr(k, "NQN is %zu bytes long; NVMe allows at most %d", strlen(nqn), NVMF_NQN_MAX);
-	if (strchr(nqn, '/') || !printable_ascii(nqn) || strchr(nqn, ' '))
+	if (strchr(nqn, '/') || !printable_ascii(nqn) || strchr(nqn, ' ') || !*nqn)
 		return kerr(k, "'%s' is not a valid NQN (no '/', spaces or control characters)", nqn);
+	if (streq(nqn, ".") || streq(nqn, ".."))
+		return kerr(k, "'%s' is not a valid NQN (it would name a directory of configfs itself)", nqn);
 	if (strncmp(nqn, "nqn.", 4))
 		kinfo(k, NV_WARN, "'%s' does not start with \"nqn.\"; initiators may reject it", nqn);
 	if (streq(nqn, NVME_DISC_NQN))
@@ -334,7 +336,7 @@ static int k_listen(struct kctx *k)
 	if (inet_pton(v6 ? AF_INET6 : AF_INET, host, buf) != 1)
 		return kerr(k, "'%s' is not an IP address (host names are not resolved)", host);
 	pn = strtol(port, &end, 10);
-	if (!*port || *end || pn < 1 || pn > 65535)
+	if (!*port || strspn(port, "0123456789") != strlen(port) || *end || pn < 1 || pn > 65535)
 		return kerr(k, "'%s' is not a port number", port);
 	l = array_push(&k->ps->ls, &k->ps->nls, sizeof(*l));
 	l->trtype = xstrdup(tr);
@@ -378,11 +380,24 @@ static int k_host(struct kctx *k)
 	return 0; /* explained once the whole section is known (AllowAnyHost may follow) */
 }
 
+/* Set a subsystem attribute from key; a repeated key warns and the last one counts. */
+static void set_once(struct kctx *k, const char *attr, const char *key)
+{
+	struct nv_attr *a = attrs_find(&cur_ss(k)->attrs, attr);
+
+	if (a)
+		kinfo(k, NV_WARN, "%s is given more than once in [%s]; this one (%s) replaces %s", key, k->sec->name,
+		      V(k, 0), a->value);
+	a = attrs_set(&cur_ss(k)->attrs, attr, V(k, 0));
+	free(a->why);
+	a->why = xstrdup(key);
+}
+
 static int k_sn(struct kctx *k)
 {
 	if (strlen(V(k, 0)) > NVMET_SN_MAX || !printable_ascii(V(k, 0)) || !*V(k, 0))
 		return kerr(k, "'%s' must be 1-%d printable ASCII characters", V(k, 0), NVMET_SN_MAX);
-	attrs_set(&cur_ss(k)->attrs, "attr_serial", V(k, 0))->why = xstrdup("SN");
+	set_once(k, "attr_serial", "SN");
 	kinfo(k, NV_APPLIED, "attr_serial = %s", V(k, 0));
 	return 0;
 }
@@ -391,7 +406,7 @@ static int k_mn(struct kctx *k)
 {
 	if (strlen(V(k, 0)) > NVMET_MN_MAX || !printable_ascii(V(k, 0)) || !*V(k, 0))
 		return kerr(k, "'%s' must be 1-%d printable ASCII characters", V(k, 0), NVMET_MN_MAX);
-	attrs_set(&cur_ss(k)->attrs, "attr_model", V(k, 0))->why = xstrdup("MN");
+	set_once(k, "attr_model", "MN");
 	kinfo(k, NV_APPLIED, "attr_model = %s", V(k, 0));
 	return 0;
 }
@@ -614,14 +629,13 @@ static const struct key_def malloc_keys[] = {
 	{ NULL },
 };
 
-static const struct key_def *find_key(const struct key_def *t, const char *key)
+/* Keys compare case-insensitively, as SPDK's parser does (so its older spelling "TransportId" is
+ * "TransportID"); a key the table lacks is NULL. */
+static const struct key_def *find_key(const struct key_def *table, const char *key)
 {
-	for (; t->key; t++)
+	for (const struct key_def *t = table; t->key; t++)
 		if (!strcasecmp(t->key, key))
 			return t;
-	/* SPDK's older spelling */
-	if (!strcasecmp(key, "TransportId"))
-		return find_key(t, "TransportID");
 	return NULL;
 }
 
@@ -916,18 +930,49 @@ int config_from_text(const char *path, const char *text, struct nv_config **out,
 	return 0;
 }
 
+/* Longest logical line: SPDK's own parser reads lines into fixed buffers far shorter than this. */
+#define CONFIG_LINE_MAX (64u << 10)
+
+int config_from_buf(const char *path, const char *text, size_t len, struct nv_config **out, struct nv_report *rep)
+{
+	const char *nul = memchr(text, '\0', len);
+	unsigned line = 1;
+	int ret = 0;
+
+	*out = NULL;
+	/* every line is looked at once: memory and time stay linear in the input */
+	for (const char *p = text, *end = text + len; p < end; line++) {
+		const char *nl = memchr(p, '\n', end - p);
+		size_t ll = (nl ? nl : end) - p;
+
+		if (nul && nul >= p && nul < p + ll + 1) {
+			report_add(rep, NV_ERROR, path, line, NULL, "NUL byte in the file (is it a binary file?)");
+			return -EINVAL;
+		}
+		if (ll > CONFIG_LINE_MAX) {
+			report_add(rep, NV_ERROR, path, line, NULL, "line of %zu bytes (at most %u)", ll, CONFIG_LINE_MAX);
+			ret = -EINVAL;
+		}
+		p += ll + 1;
+	}
+	if (ret < 0)
+		return ret;
+	return config_from_text(path, text, out, rep);
+}
+
 int config_load(const char *path, struct nv_config **out, struct nv_report *rep)
 {
 	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
 	int r;
 
 	*out = NULL;
-	r = read_file(path, &text, NULL);
+	r = read_input(path, INPUT_MAX, &text, &len);
 	if (r < 0) {
-		report_add(rep, NV_ERROR, path, 0, NULL, "cannot read %s: %s", path, strerror(-r));
+		report_add(rep, NV_ERROR, path, 0, NULL, "cannot read %s: %s", path, read_input_strerror(r));
 		return r;
 	}
-	return config_from_text(path, text, out, rep);
+	return config_from_buf(path, text, len, out, rep);
 }
 
 int config_find_bdev(const struct nv_config *c, const char *name, struct nv_bdev *b)

@@ -51,6 +51,8 @@ struct nv_config {
  * Returns 0, or -EINVAL when rep holds errors. */
 int config_load(const char *path, struct nv_config **out, struct nv_report *rep);
 int config_from_text(const char *path, const char *text, struct nv_config **out, struct nv_report *rep);
+/* The same for len bytes read from a file: a NUL byte or an over-long line is an error (file:line). */
+int config_from_buf(const char *path, const char *text, size_t len, struct nv_config **out, struct nv_report *rep);
 void config_free(struct nv_config *c);
 static inline void config_freep(struct nv_config **c) { config_free(*c); }
 

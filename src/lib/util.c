@@ -137,6 +137,60 @@ int read_file(const char *path, char **out, size_t *len)
 	return 0;
 }
 
+int read_input(const char *path, size_t max, char **out, size_t *len)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	_cleanup_free_ char *buf = NULL;
+	size_t size = 0, cap;
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+	if ((unsigned long long)st.st_size > max)
+		return -EFBIG;
+	cap = (size_t)st.st_size + 1;
+	buf = xmalloc(cap + 1);
+	for (;;) {
+		if (size == cap) {
+			if (cap > max)
+				return -EFBIG; /* it grew while we read */
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			buf = xrealloc(buf, cap + 1);
+		}
+		n = read(fd, buf + size, cap - size);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		size += n;
+	}
+	if (size > max)
+		return -EFBIG;
+	buf[size] = '\0';
+	if (len)
+		*len = size;
+	*out = TAKE_PTR(buf);
+	return 0;
+}
+
+const char *read_input_strerror(int err)
+{
+	switch (err) {
+	case -EINVAL: return "not a regular file (a FIFO, device or socket is not read)";
+	case -EISDIR: return "is a directory";
+	case -EFBIG: return "larger than 64 MiB: not a configuration file";
+	default: return strerror(-err);
+	}
+}
+
 int read_attr(const char *path, char **out)
 {
 	_cleanup_free_ char *big = NULL;

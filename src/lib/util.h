@@ -57,6 +57,13 @@ int write_attr(const char *path, const char *value);
 
 /* Read a whole file into memory. Returns 0 or -errno. */
 int read_file(const char *path, char **out, size_t *len);
+/* Read an input file someone else wrote (a config, JSON to import, a state file): regular files
+ * only (a FIFO, device or directory is -EINVAL, refused without blocking), at most max bytes
+ * (-EFBIG). NUL-terminated; *len is the real length (the text may hold NUL bytes). */
+int read_input(const char *path, size_t max, char **out, size_t *len);
+#define INPUT_MAX (64u << 20)	/* 64 MiB: far above any real nvmf.conf or JSON config */
+/* A message for read_input's errors: "not a regular file", "larger than 64 MiB", strerror. */
+const char *read_input_strerror(int err);
 
 /* Write a file atomically: temp file next to it, fsync, rename, fsync dir. Keeps the old file's mode
  * (or uses mode when it is new). Returns 0 or -errno. */

@@ -68,7 +68,7 @@ static pid_t nvmetd_running(char **config)
 	pid_t pid = 0;
 
 	*config = NULL;
-	if (read_file(state_path(), &text, NULL) < 0 || !(root = json_tokener_parse(text)))
+	if (read_input(state_path(), 16u << 20, &text, NULL) < 0 || !(root = json_tokener_parse(text)))
 		return 0;
 	if (json_object_is_type(root, json_type_object) && json_object_object_get_ex(root, "pid", &v) &&
 	    json_object_is_type(v, json_type_int) && pid_is_nvmetd(json_object_get_int64(v))) {
@@ -322,7 +322,11 @@ static int cmd_status(struct nv_ctx *c, struct opts *o)
 	long long pid;
 	int r;
 
-	r = read_file(path, &text, NULL);
+	r = read_input(path, 16u << 20, &text, NULL);
+	if (r < 0 && r != -ENOENT) {
+		log_error("%s: %s", path, read_input_strerror(r));
+		return EXIT_FAILED;
+	}
 	if (r == 0) {
 		root = json_tokener_parse(text);
 		if (!root || !json_object_is_type(root, json_type_object)) {
@@ -398,15 +402,20 @@ static int cmd_status(struct nv_ctx *c, struct opts *o)
 static int cmd_import(struct nv_ctx *c, struct opts *o)
 {
 	_cleanup_free_ char *text = NULL, *conf = NULL, *err = NULL;
+	size_t len = 0;
 	int r;
 
 	if (!o->from || !o->file) {
 		log_error("usage: nvmetcfg import --from nvmetcli|spdk FILE.json");
 		return EXIT_CONFIG;
 	}
-	r = read_file(o->file, &text, NULL);
+	r = read_input(o->file, INPUT_MAX, &text, &len);
 	if (r < 0) {
-		log_error("%s: %s", o->file, strerror(-r));
+		log_error("%s: %s", o->file, read_input_strerror(r));
+		return EXIT_CONFIG;
+	}
+	if (memchr(text, '\0', len)) {
+		log_error("%s: NUL byte in the file: not JSON", o->file);
 		return EXIT_CONFIG;
 	}
 	if (streq(o->from, "nvmetcli")) {
