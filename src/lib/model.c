@@ -57,6 +57,12 @@ struct nv_attr *attrs_set(struct nv_attrs *a, const char *name, const char *valu
 
 void model_free(struct nv_model *m)
 {
+	model_free_contents(m);
+	free(m);
+}
+
+void model_free_contents(struct nv_model *m)
+{
 	if (!m)
 		return;
 	for (size_t i = 0; i < m->nhosts; i++) {
@@ -82,7 +88,7 @@ void model_free(struct nv_model *m)
 	free(m->hosts);
 	free(m->subsys);
 	free(m->ports);
-	free(m);
+	memset(m, 0, sizeof(*m));
 }
 
 static int cmp_strp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -171,10 +177,22 @@ static int cmp_ns(const void *a, const void *b)
 	uint32_t x = ((const struct nv_ns *)a)->nsid, y = ((const struct nv_ns *)b)->nsid;
 	return x < y ? -1 : x > y;
 }
+/* By id; ports without one yet (a parsed config) by address, so the ids the plan gives them do not
+ * depend on qsort's order of equal elements. */
 static int cmp_port(const void *a, const void *b)
 {
-	unsigned x = ((const struct nv_port *)a)->id, y = ((const struct nv_port *)b)->id;
-	return x < y ? -1 : x > y;
+	const struct nv_port *p = a, *q = b;
+	static const char *const keys[] = { "addr_trtype", "addr_adrfam", "addr_traddr", "addr_trsvcid" };
+
+	if (p->id != q->id)
+		return p->id < q->id ? -1 : 1;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *x = attrs_get(&p->attrs, keys[i]), *y = attrs_get(&q->attrs, keys[i]);
+		int c = strcmp(x ? x : "", y ? y : "");
+		if (c)
+			return c;
+	}
+	return 0;
 }
 
 /* Sort a string list and drop repeats. */

@@ -64,6 +64,8 @@ struct nv_model {
 };
 
 void model_free(struct nv_model *m);
+/* Free what m holds, not m itself (a model on the stack). */
+void model_free_contents(struct nv_model *m);
 static inline void model_freep(struct nv_model **m) { model_free(*m); }
 
 const char *attrs_get(const struct nv_attrs *a, const char *name);

@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "plan.h"
+#include "strmap.h"
 #include "util.h"
 
 const char *op_name(enum op_type t)
@@ -100,56 +101,70 @@ static void restore_from(struct nv_attrs *dst, const struct nv_attrs *src)
 		attrs_set(dst, src->v[i].name, src->v[i].value);
 }
 
-static bool port_same_addr(const struct nv_port *a, const struct nv_port *b)
+static char *port_key(const struct nv_port *p)
 {
-	return streq_ptr(attrs_get(&a->attrs, "addr_trtype"), attrs_get(&b->attrs, "addr_trtype")) &&
-	       streq_ptr(attrs_get(&a->attrs, "addr_traddr"), attrs_get(&b->attrs, "addr_traddr")) &&
-	       streq_ptr(attrs_get(&a->attrs, "addr_trsvcid"), attrs_get(&b->attrs, "addr_trsvcid"));
+	return xasprintf("%s %s %s", attrs_get(&p->attrs, "addr_trtype") ?: "", attrs_get(&p->attrs, "addr_traddr") ?: "",
+			 attrs_get(&p->attrs, "addr_trsvcid") ?: "");
 }
 
-/* match[i] = index of the live port desired port i becomes, or -1 for a new port. */
+/* match[i] = index of the live port desired port i becomes, or -1 for a new port. Linear in the
+ * number of ports (hashed by address), so thousands of Listen addresses plan quickly. */
 static void match_ports(const struct nv_model *d, const struct nv_model *l, long *match, unsigned *ids)
 {
 	bool *used = xcalloc(l->nports + 1, sizeof(bool));
+	struct strmap byaddr = { 0 };
+	unsigned maxid = 0;
+	bool *taken;
 
-	for (size_t i = 0; i < d->nports; i++) {
-		match[i] = -1;
-		for (size_t j = 0; j < l->nports; j++)
-			if (!used[j] && port_same_addr(&d->ports[i], &l->ports[j])) {
-				match[i] = j;
-				used[j] = true;
-				break;
-			}
+	for (size_t j = 0; j < l->nports; j++) {
+		_cleanup_free_ char *k = port_key(&l->ports[j]);
+		strmap_add(&byaddr, k, j, NULL);
+		maxid = l->ports[j].id > maxid ? l->ports[j].id : maxid;
 	}
+	for (size_t i = 0; i < d->nports; i++) {
+		_cleanup_free_ char *k = port_key(&d->ports[i]);
+		size_t j;
+		match[i] = -1;
+		if (strmap_get(&byaddr, k, &j) && !used[j]) {
+			match[i] = j;
+			used[j] = true;
+		}
+	}
+	strmap_free(&byaddr);
 	/* A desired port with a new address takes over a live port that would otherwise go away:
 	 * same port ID, unlinked, re-addressed, relinked. Prefer the same transport. */
-	for (int pass = 0; pass < 2; pass++)
+	for (int pass = 0; pass < 2; pass++) {
+		size_t cursor[2] = { 0, 0 };	/* per transport kind (pass 0) or overall (pass 1): next live port to try */
 		for (size_t i = 0; i < d->nports; i++) {
+			const char *tr = attrs_get(&d->ports[i].attrs, "addr_trtype");
+			size_t *c = &cursor[pass == 0 && streq_ptr(tr, "rdma")];
 			if (match[i] >= 0)
 				continue;
-			for (size_t j = 0; j < l->nports; j++)
-				if (!used[j] && (pass || streq_ptr(attrs_get(&d->ports[i].attrs, "addr_trtype"),
-								   attrs_get(&l->ports[j].attrs, "addr_trtype")))) {
-					match[i] = j;
-					used[j] = true;
+			for (; *c < l->nports; (*c)++)
+				if (!used[*c] && (pass || streq_ptr(tr, attrs_get(&l->ports[*c].attrs, "addr_trtype"))))
 					break;
-				}
+			if (*c < l->nports) {
+				match[i] = *c;
+				used[*c] = true;
+			}
 		}
+	}
+	/* new ports take the lowest IDs no live or matched port has */
+	taken = xcalloc(maxid + d->nports + 2, sizeof(bool));
+	for (size_t j = 0; j < l->nports; j++)
+		taken[l->ports[j].id] = true;
 	unsigned next = 1;
 	for (size_t i = 0; i < d->nports; i++) {
 		if (match[i] >= 0) {
 			ids[i] = l->ports[match[i]].id;
 			continue;
 		}
-		for (;; next++) {
-			bool taken = model_port(l, next) != NULL;
-			for (size_t k = 0; k < i && !taken; k++)
-				taken = ids[k] == next;
-			if (!taken)
-				break;
-		}
+		while (taken[next])
+			next++;
+		taken[next] = true;
 		ids[i] = next++;
 	}
+	free(taken);
 	free(used);
 }
 

@@ -81,6 +81,18 @@ int print_conf(struct nv_ctx *c, const struct nv_model *m, const struct nv_confi
 		cw_blank(&w);
 	}
 	print_transports(&w, m);
+	/* what the live target has and nvmf.conf cannot say: apply leaves it alone, say so */
+	for (size_t i = 0; i < m->nports; i++) {
+		const struct nv_port *p = &m->ports[i];
+		const char *treq = attrs_get(&p->attrs, "addr_treq"), *tsas = attrs_get(&p->attrs, "addr_tsas");
+		_cleanup_free_ char *addr = port_address(p);
+		if (treq && !streq(treq, "not specified"))
+			cw_comment(&w, "port %u (%s): addr_treq = %s — nvmf.conf has no key for it; apply leaves it as it is",
+				   p->id, addr, treq);
+		if (tsas && *tsas && !streq(tsas, "none") && !streq(tsas, "not required"))
+			cw_comment(&w, "port %u (%s): addr_tsas = %s — nvmf.conf has no key for it; apply leaves it as it is",
+				   p->id, addr, tsas);
+	}
 
 	/* Name the backing devices: NVMe namespaces by their controller's PCI address, anything else as AIO. */
 	ns_bdev = xcalloc(m->nsubsys + 1, sizeof(char **));

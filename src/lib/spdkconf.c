@@ -740,19 +740,20 @@ static void build_ports(struct pstate *ps)
 {
 	struct nv_model *m = ps->c->model;
 
+	struct strmap index = { 0 };	/* "trtype traddr trsvcid" -> port: linear in the Listen lines */
+
 	for (size_t i = 0; i < ps->nls; i++) {
 		struct listen *l = &ps->ls[i];
 		struct nv_port *p = NULL;
 		struct tparams *tp = tparams_for(ps, l->trtype);
 		struct nv_subsys *s = &m->subsys[l->ss];
+		_cleanup_free_ char *key = xasprintf("%s %s %s", l->trtype, l->traddr, l->trsvcid);
+		size_t known;
 		long long qd, is;
 		char buf[32];
-		for (size_t j = 0; j < m->nports; j++) {
-			const struct nv_attrs *a = &m->ports[j].attrs;
-			if (streq(attrs_get(a, "addr_trtype"), l->trtype) && streq(attrs_get(a, "addr_traddr"), l->traddr) &&
-			    streq(attrs_get(a, "addr_trsvcid"), l->trsvcid))
-				p = &m->ports[j];
-		}
+
+		if (!strmap_add(&index, key, m->nports, &known))
+			p = &m->ports[known];
 		if (!p) {
 			p = array_push(&m->ports, &m->nports, sizeof(*p));
 			p->line = l->line;
@@ -760,7 +761,8 @@ static void build_ports(struct pstate *ps)
 			attrs_set(&p->attrs, "addr_adrfam", l->adrfam);
 			attrs_set(&p->attrs, "addr_traddr", l->traddr);
 			attrs_set(&p->attrs, "addr_trsvcid", l->trsvcid);
-			attrs_set(&p->attrs, "addr_treq", "not specified");
+			/* addr_treq / addr_tsas are not written: nvmf.conf has no key for them, and an
+			 * administrator's TLS requirement on the port must survive every apply */
 			qd = pick(tp ? tp->queue_depth : -1, ps->tp[0].queue_depth);
 			if (qd >= 0) {
 				if (streq(l->trtype, "rdma") && qd > NVMET_RDMA_MAX_QUEUE_SIZE)
@@ -800,6 +802,7 @@ static void build_ports(struct pstate *ps)
 			attrs_set(&s->attrs, "attr_qid_max", buf)->why = xstrdup("MaxQueuesPerSession");
 		}
 	}
+	strmap_free(&index);
 }
 
 static void pstate_free(struct pstate *ps)

@@ -418,10 +418,10 @@ static int reconcile(struct daemon *d, const char *why)
 	if (!d->cfg)
 		return 0;
 	log_debug("reconcile: %s", why);
-	if (d->resolve_due)
-		resolve_again(d);
 	relinked = xcalloc(d->cfg->model->nports + 1, sizeof(bool));
 	r = ctx_lock(d->ctx);
+	if (r >= 0 && d->resolve_due)
+		resolve_again(d); /* under the lock: it may make RAM disks, as an apply does */
 	if (r < 0) {
 		free(d->target_error);
 		d->target_error = xasprintf("cannot take the apply lock: %s", strerror(-r));
@@ -579,7 +579,8 @@ static int load_config(struct daemon *d)
 	struct nv_config *cfg = NULL;
 	int r;
 
-	r = engine_load(d->ctx, d->set.nvmf_conf, RESOLVE_TOLERANT, &cfg, &rep);
+	/* devices are looked up by the reconcile, under the apply lock */
+	r = engine_load(d->ctx, d->set.nvmf_conf, RESOLVE_NONE, &cfg, &rep);
 	report_print_problems(&rep, stderr);
 	report_free(&rep);
 	if (r < 0) {
@@ -589,7 +590,7 @@ static int load_config(struct daemon *d)
 	d->hotplug = cfg->hotplug;
 	config_free(d->cfg);
 	d->cfg = cfg;
-	d->resolve_due = false;
+	d->resolve_due = true;
 	describe_config(d);
 	return 0;
 }
