@@ -47,6 +47,11 @@ if run_step "build with ASan/UBSan" tools/build.sh "$top/build-asan" \
 	CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"; then
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 unit "$top/build-asan" "ASan/UBSan"
 fi
+# a clang build with -Werror, then the fuzz targets: every seed replayed, each target fuzzed briefly
+run_step "build with clang (-Werror)" tools/build.sh "$top/build-clang" CC=clang
+fuzz_out=$(NVMETD_FUZZ_BUILD="$top/build-fuzz" tools/fuzz.sh run "${NVMETD_FUZZ_SECONDS:-20}" 2>&1); rc=$?
+echo "$fuzz_out" | grep -E '^fuzz ' | sed 's/^/=== /'
+if ((rc == 0)); then step_ok 1; else echo "$fuzz_out" | tail -n 60; step_fail 1 "fuzz targets"; fi
 if [[ -z ${NVMETD_TESTS_QUICK:-} ]]; then
 	run_step "make distcheck" bash -c "make -C '$top/build' distcheck >'$top/build/distcheck.out' 2>&1 || { tail -40 '$top/build/distcheck.out'; exit 1; }"
 fi

@@ -218,7 +218,12 @@ static void push_obj(json_object ***v, size_t *n, json_object *o)
 /* A JSON number within [min, max] (SPDK writes some as strings). */
 static bool num_in(json_object *o, const char *key, long long min, long long max, long long *out)
 {
-	return num(o, key, out) && *out >= min && *out <= max;
+	long long v;
+
+	if (!num(o, key, &v) || v < min || v > max)
+		return false; /* *out keeps its default */
+	*out = v;
+	return true;
 }
 
 static void free_ss(struct spdk_ss *ss, size_t n)

@@ -550,7 +550,7 @@ static const struct key_def global_keys[] = {
 	{ "PciWhitelist", NULL, "the kernel's nvme driver keeps every SSD; only exported namespaces are served", 1, 1 },
 	{ "Comment", NULL, "a comment", 0, 64 },
 	{ "LogFacility", NULL, "nvmetd logs to the journal (see nvmetd.conf)", 1, 1 },
-	{ NULL },
+	{ 0 },
 };
 
 static const struct key_def nvmf_keys[] = {
@@ -564,7 +564,7 @@ static const struct key_def nvmf_keys[] = {
 	{ "MaxSubsystems", NULL, "the kernel target has no subsystem limit", 1, 1 },
 	{ "ConnectionScheduler", NULL, "the kernel spreads queues over CPUs by itself (see ReactorMask for IRQs)", 1, 1 },
 	{ "AdminCmdPassthruIdentifyCtrlr", NULL, "not supported: the kernel target reports its own identify data", 1, 1 },
-	{ NULL },
+	{ 0 },
 };
 
 static const struct key_def transport_keys[] = {
@@ -582,7 +582,7 @@ static const struct key_def transport_keys[] = {
 	{ "C2HSuccess", NULL, "nvmet-tcp decides C2H success optimisation itself", 1, 1 },
 	{ "SockPriority", NULL, "nvmet-tcp's so_priority module parameter sets this", 1, 1 },
 	{ "DifInsertOrStrip", NULL, "protection information is set per port/subsystem (pi_enable), not supported by nvmetd yet", 1, 1 },
-	{ NULL },
+	{ 0 },
 };
 
 static const struct key_def nvme_keys[] = {
@@ -598,7 +598,7 @@ static const struct key_def nvme_keys[] = {
 	{ "AdminPollRate", NULL, na_poll, 1, 1 },
 	{ "HotplugPollRate", NULL, "nvmetd learns of SSD hotplug from udev events, not by polling", 1, 1 },
 	{ "HostNQN", NULL, "only used when SPDK attaches to remote NVMe-oF controllers", 1, 1 },
-	{ NULL },
+	{ 0 },
 };
 
 static const struct key_def subsys_keys[] = {
@@ -614,19 +614,19 @@ static const struct key_def subsys_keys[] = {
 	{ "Core", NULL, "SPDK no longer pins subsystems to cores; see [Global] ReactorMask", 1, 1 },
 	{ "Mode", k_mode, NULL, 1, 1 },
 	{ "NVMe", k_direct_nvme, NULL, 1, 8 },
-	{ NULL },
+	{ 0 },
 };
 
 static const struct key_def aio_keys[] = {
 	{ "AIO", k_aio, NULL, 2, 3 },
-	{ NULL },
+	{ 0 },
 };
 
 static const struct key_def malloc_keys[] = {
 	{ "NumberOfLuns", k_malloc_num, NULL, 1, 1 },
 	{ "LunSizeInMB", k_malloc_size, NULL, 1, 1 },
 	{ "BlockSize", k_malloc_bs, NULL, 1, 1 },
-	{ NULL },
+	{ 0 },
 };
 
 /* Keys compare case-insensitively, as SPDK's parser does (so its older spelling "TransportId" is

@@ -23,6 +23,7 @@ prepare_degraded() {
 	mount -o loop $DG_DIR/ro.img /mnt/ro && sigfile /mnt/ro/c.img 8M NVTEST-RO && umount /mnt/ro
 	echo "$DG_DIR/ro.img /mnt/ro ext4 loop,ro 0 0" >>/etc/fstab
 	echo loop >/etc/modules-load.d/nvtest-loop.conf
+	mount /mnt/ro
 	cat >/etc/nvmet/nvmf.conf <<EOC
 [Nvmf]
   MaxQueuesPerSession 4
@@ -70,7 +71,10 @@ EOC
 	# the service logs every configfs operation it makes (the fix below must make only its own)
 	sed -i 's/^#* *log_level = .*/log_level = "info";/' /etc/nvmet/nvmetd.conf
 	grep -q '^log_level' /etc/nvmet/nvmetd.conf || echo 'log_level = "info";' >>/etc/nvmet/nvmetd.conf
-	check "the degraded config passes check (syntax)" "$NVMETCFG" check /etc/nvmet/nvmf.conf
+	# check resolves devices as apply does: exactly the three broken namespaces are reported
+	"$NVMETCFG" check /etc/nvmet/nvmf.conf >$T/check.txt 2>&1
+	check "check names the missing devices (the read-only one only the kernel can tell)" \
+		bash -c "grep -q '0000:99:00.0' $T/check.txt && grep -q '$DG_LATE' $T/check.txt && grep -q '^2 errors' $T/check.txt"
 	sync
 }
 
