@@ -12,18 +12,27 @@ NQN=nqn.2016-06.io.spdk
 # a file of SIZE with a signature at offset 0
 sigfile() { truncate -s "$2" "$1" && printf '%s' "$3" | dd of="$1" conv=notrunc status=none; }
 
+# The backing files live on real filesystems mounted where an administrator would have them (the
+# guest's root is an overlay, and the kernel exports a file on overlayfs with a zero size): ext4
+# images mounted at /var/lib/nvtest-aio and /srv/nvtest, a tmpfs on /tmp (as many distributions
+# have), and a read-only bind mount at /mnt/ro of a directory on the first.
 prepare_degraded() {
-	local bdf=$1
-	mkdir -p $DG_DIR $DG_SRV /mnt/ro
+	local bdf=$1 img=/var/cache/nvtest
+	mkdir -p $img $DG_DIR $DG_SRV /mnt/ro
+	for f in varlib srv; do truncate -s 64M $img/$f.img; mkfs.ext4 -q -F $img/$f.img; done
+	cat >>/etc/fstab <<EOF2
+$img/varlib.img $DG_DIR ext4 loop 0 0
+$img/srv.img $DG_SRV ext4 loop 0 0
+$DG_DIR/ro /mnt/ro none bind,ro,x-systemd.requires-mounts-for=$DG_DIR 0 0
+tmpfs /tmp tmpfs mode=1777 0 0
+EOF2
+	echo loop >/etc/modules-load.d/nvtest-loop.conf
+	modprobe loop
+	mount $DG_DIR && mount $DG_SRV && mkdir -p $DG_DIR/ro && mount /mnt/ro
 	sigfile $DG_DIR/aio0.img 16M NVTEST-VARLIB
 	sigfile $DG_SRV/aio1.img 16M NVTEST-SRV
-	# a read-only mount (loop, ext4) holding a file
-	truncate -s 24M $DG_DIR/ro.img
-	mkfs.ext4 -q -F $DG_DIR/ro.img
-	mount -o loop $DG_DIR/ro.img /mnt/ro && sigfile /mnt/ro/c.img 8M NVTEST-RO && umount /mnt/ro
-	echo "$DG_DIR/ro.img /mnt/ro ext4 loop,ro 0 0" >>/etc/fstab
-	echo loop >/etc/modules-load.d/nvtest-loop.conf
-	mount /mnt/ro
+	sigfile $DG_DIR/ro/c.img 8M NVTEST-RO
+	check "the read-only mount is read-only" bash -c "! touch /mnt/ro/x 2>/dev/null"
 	cat >/etc/nvmet/nvmf.conf <<EOC
 [Nvmf]
   MaxQueuesPerSession 4
@@ -123,7 +132,7 @@ degraded_checks() {
 	pid=$(systemctl show -p MainPID --value nvmetd)
 	strace -f -qq -y -e trace=write,mkdir,mkdirat,rmdir,unlink,unlinkat,symlink,symlinkat -p "$pid" -o $T/st1 &
 	local sp=$!; sleep 1
-	mount -o remount,rw /mnt/ro
+	mount -o remount,bind,rw /mnt/ro
 	check "remounted rw: namespace enabled on the mount event, no reload" wait_for 30 bash -c \
 		"[[ \$(cat $CFS/subsystems/$NQN:cnode4/namespaces/1/enable 2>/dev/null) == 1 ]]"
 	sleep 1; kill $sp; wait $sp 2>/dev/null
