@@ -47,6 +47,13 @@ if run_step "build with ASan/UBSan" tools/build.sh "$top/build-asan" \
 	CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"; then
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 unit "$top/build-asan" "ASan/UBSan"
 fi
+# hostile inputs through the real binaries against a fake configfs root
+out=$(tests/cli/t-hostile.sh "$top/build/src/nvmetcfg/nvmetcfg" 2>&1)
+echo "$out" | grep -E '^(not ok|# )' | sed 's/^/    /'
+line=$(grep -E '^# [0-9]+ passed' <<<"$out" | tail -n1)
+p=$(sed -n 's/^# \([0-9]*\) passed.*/\1/p' <<<"$line"); f=$(sed -n 's/.* \([0-9]*\) failed.*/\1/p' <<<"$line")
+echo "=== hostile inputs (CLI): ${p:-0} passed, ${f:-1} failed"
+step_ok "${p:-0}"; ((${f:-1} == 0)) || step_fail "${f:-1}" "hostile inputs (CLI)"
 # a clang build with -Werror, then the fuzz targets: every seed replayed, each target fuzzed briefly
 run_step "build with clang (-Werror)" tools/build.sh "$top/build-clang" CC=clang
 fuzz_out=$(NVMETD_FUZZ_BUILD="$top/build-fuzz" tools/fuzz.sh run "${NVMETD_FUZZ_SECONDS:-20}" 2>&1); rc=$?

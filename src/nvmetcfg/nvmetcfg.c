@@ -92,14 +92,24 @@ static int cmd_apply(struct nv_ctx *c, struct opts *o)
 	struct apply_result res;
 	int r;
 
+	/* the file is read and parsed before the lock is taken: a hostile one never holds it */
+	if ((r = load_or_report(c, o, RESOLVE_NONE, &cfg)))
+		return r;
 	r = ctx_lock(c);
 	if (r < 0) {
 		log_error("cannot take the apply lock: %s", strerror(-r));
 		return EXIT_FAILED;
 	}
-	/* --keep-going: as nvmetd, a missing device leaves its namespace out (warned) instead of refusing */
-	if ((r = load_or_report(c, o, o->keep_going ? RESOLVE_TOLERANT : RESOLVE_APPLY, &cfg)))
-		return r;
+	/* devices under the lock (RAM disks are made here); --keep-going: as nvmetd, a missing device
+	 * leaves its namespace out (warned) instead of refusing */
+	{
+		struct nv_report rep = { .strict = o->strict };
+		r = resolve_namespaces(c, cfg, o->keep_going ? RESOLVE_F_TOLERANT | RESOLVE_F_CREATE : RESOLVE_F_CREATE, &rep);
+		report_print_problems(&rep, stderr);
+		report_free(&rep);
+		if (r < 0)
+			return EXIT_CONFIG;
+	}
 	r = engine_apply(c, cfg->model, &(struct apply_opts){ .verbose = o->verbose, .keep_going = o->keep_going }, &res);
 	if (r == EXIT_OK || r == EXIT_WAITING || r == EXIT_PARTIAL) {
 		_cleanup_free_ char *dconf = NULL;
