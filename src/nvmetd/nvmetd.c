@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <systemd/sd-daemon.h>
 
 #include "daemon.h"
@@ -244,6 +246,39 @@ static void resolve_again(struct daemon *d)
 	report_free(&rep);
 }
 
+/* What the filesystem under path looks like: its device and whether that mount is read-only. For a
+ * path that does not exist yet, its nearest existing directory's. A mount, umount or remount that
+ * concerns the path changes this; one elsewhere does not. */
+static char *path_fingerprint(const char *path)
+{
+	_cleanup_free_ char *p = xstrdup(path);
+	struct statvfs vfs;
+	struct stat st;
+
+	for (;;) {
+		if (stat(p, &st) == 0 && statvfs(p, &vfs) == 0)
+			return xasprintf("%lu:%lu:%d", (unsigned long)st.st_dev, (unsigned long)vfs.f_fsid,
+					 !!(vfs.f_flag & ST_RDONLY));
+		char *slash = strrchr(p, '/');
+		if (!slash || slash == p)
+			return xstrdup("/");
+		*slash = '\0';
+	}
+}
+
+/* The backing file or device a namespace names, when it is a path (AIO); NULL for an SSD not found. */
+static const char *ns_path(const struct daemon *d, const struct nv_ns *ns)
+{
+	const char *dp = attrs_get(&ns->attrs, "device_path");
+	struct nv_bdev b;
+
+	if (dp && *dp)
+		return dp;
+	if (ns->bdev && config_find_bdev(d->cfg, ns->bdev, &b) == 0 && b.kind == BDEV_AIO)
+		return b.path;
+	return NULL;
+}
+
 static bool unit_under(const char *unit, const char *dir)
 {
 	size_t n = strlen(dir);
@@ -356,6 +391,10 @@ static void report_outcomes(struct daemon *d, const struct apply_result *res, co
 				continue;
 			o = array_push(&v, &n, sizeof(*o));
 			o->key = nunit;
+			if (!ns->enable || nf) {
+				o->path = ns_path(d, ns);
+				o->fingerprint = o->path ? owned_push(&owned, &nowned, path_fingerprint(o->path)) : NULL;
+			}
 			if (!ns->enable) {
 				o->state = OBJ_MISSING;
 				o->reason = ns->missing ? ns->missing : "its device is missing";
@@ -553,9 +592,27 @@ static void on_event(void *ud, const struct mon_event *me)
 		}
 		ev.type = OEV_DEVICES_CHANGED;
 		break;
-	case MON_MOUNTS_CHANGED:
-		ev.type = OEV_DEVICES_CHANGED;
-		break;
+	case MON_MOUNTS_CHANGED: {
+		/* only a namespace whose filesystem changed (remounted rw, mounted over) is tried again:
+		 * mounts elsewhere (containers, network namespaces) do not make the kernel log its failure */
+		bool any = false;
+		for (size_t i = 0; i < d->objs.n; i++) {
+			struct obj *o = &d->objs.v[i];
+			_cleanup_free_ char *fp = NULL;
+			if (o->kind != OBJ_NS || o->state == OBJ_OK || !o->path || !o->fingerprint)
+				continue;
+			fp = path_fingerprint(o->path);
+			if (!streq(fp, o->fingerprint) && objtab_mark_due(&d->objs, o->key)) {
+				log_info("%s: the filesystem under %s changed; trying again", o->name, o->path);
+				any = true;
+			}
+		}
+		if (any) {
+			d->resolve_due = true;
+			on_sched(d, "mount table change");
+		}
+		return;
+	}
 	case MON_OVERRUN:
 		d->resolve_due = true;
 		ev.type = OEV_OVERRUN;

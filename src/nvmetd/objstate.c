@@ -29,6 +29,8 @@ static void obj_clear(struct obj *o)
 	free(o->name);
 	free(o->reason);
 	free(o->rdma_dev);
+	free(o->path);
+	free(o->fingerprint);
 }
 
 static void set_str(char **dst, const char *src)
@@ -133,6 +135,8 @@ void objtab_applied(struct objtab *t, const struct obj_outcome *oc, size_t n, ui
 			break;
 		case OBJ_MISSING:
 		case OBJ_FAILED:
+			set_str(&o->path, oc[i].path);
+			set_str(&o->fingerprint, oc[i].fingerprint);
 			o->attempts++;
 			o->next_retry = now + backoff(OBJ_RETRY_MIN_US, OBJ_RETRY_MAX_US, o->attempts);
 			break;
@@ -186,6 +190,16 @@ bool objtab_event(struct objtab *t, const struct obj_event *ev, uint64_t now, in
 		}
 	}
 	return reconcile;
+}
+
+bool objtab_mark_due(struct objtab *t, const char *key)
+{
+	struct obj *o = objtab_find(t, key);
+
+	if (!o || o->state == OBJ_OK || o->due)
+		return false;
+	o->due = true;
+	return true;
 }
 
 size_t objtab_held(const struct objtab *t, uint64_t now, const char ***units)

@@ -41,6 +41,9 @@ struct obj {
 	unsigned attempts;	/* consecutive failed attempts */
 	uint64_t next_retry;	/* when to try again (0: on events only) */
 	bool due;		/* an event that could fix it happened: try at the next reconcile */
+	char *path;		/* namespace not OK: its backing file or device, when known */
+	char *fingerprint;	/* ...and what its filesystem looked like then (device, read-only): a
+				 * mount-table change retries it only when this changes */
 };
 
 struct objtab {
@@ -66,13 +69,14 @@ struct obj_outcome {
 	const char *reason;
 	const char *rdma_dev;	/* OK RDMA port: its device, if known */
 	bool addr_present;	/* WAITING port */
+	const char *path, *fingerprint;	/* MISSING or FAILED namespace, when known */
 };
 
 enum obj_event_type {
 	OEV_RDMA_ADDED,		/* an RDMA device appeared */
 	OEV_RDMA_REMOVED,	/* an RDMA device went away (ev.dev) */
 	OEV_NET_CHANGED,	/* an address was added or a link changed */
-	OEV_DEVICES_CHANGED,	/* a block device appeared or went away, or the mount table changed */
+	OEV_DEVICES_CHANGED,	/* a block device appeared, changed or went away */
 	OEV_OVERRUN,		/* events were lost (netlink ENOBUFS): anything may have changed */
 	OEV_TIMER,		/* the clock reached some object's next_retry */
 };
@@ -89,6 +93,10 @@ void objtab_config(struct objtab *t, const struct obj_desc *d, size_t n, uint64_
 void objtab_applied(struct objtab *t, const struct obj_outcome *o, size_t n, uint64_t now, int64_t wall);
 /* An event. Returns true when a reconcile should run (something it could fix may be fixed now). */
 bool objtab_event(struct objtab *t, const struct obj_event *ev, uint64_t now, int64_t wall);
+
+/* Something changed for this object only (e.g. the filesystem under its file was remounted): try it
+ * at the next reconcile. Returns true if it was waiting for that. */
+bool objtab_mark_due(struct objtab *t, const char *key);
 
 /* Units the next reconcile must not touch: failed objects whose retry is not due (their kernel
  * errors are not repeated on every unrelated event). Ports are never held (their ids are assigned

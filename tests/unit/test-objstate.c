@@ -79,7 +79,8 @@ static void test_failure_then_fix(void **state)
 {
 	struct objtab t;
 	struct log l;
-	struct obj_outcome fail = { .key = NS1, .state = OBJ_FAILED, .reason = "/mnt/ro/c.img: Read-only file system" };
+	struct obj_outcome fail = { .key = NS1, .state = OBJ_FAILED, .reason = "/mnt/ro/c.img: Read-only file system",
+				    .path = "/mnt/ro/c.img", .fingerprint = "2049:0:1" };
 	struct obj_outcome fixed = { .key = NS1, .state = OBJ_OK };
 	struct obj_event timer = { .type = OEV_TIMER }, dev = { .type = OEV_DEVICES_CHANGED };
 	struct obj *o;
@@ -92,6 +93,8 @@ static void test_failure_then_fix(void **state)
 	o = objtab_find(&t, NS1);
 	assert_int_equal(o->state, OBJ_FAILED);
 	assert_string_equal(o->reason, "/mnt/ro/c.img: Read-only file system");
+	assert_string_equal(o->path, "/mnt/ro/c.img");
+	assert_string_equal(o->fingerprint, "2049:0:1");
 	assert_int_equal(l.changes, 1);
 	assert_string_equal(l.last, "subsystem s1: namespace 1: ok -> failed");
 	assert_int_equal(o->since, now);
@@ -118,7 +121,16 @@ static void test_failure_then_fix(void **state)
 	assert_int_equal(objtab_next_deadline(&t) - now, OBJ_RETRY_MAX_US);
 	assert_int_equal(l.changes, 1); /* the same failure again is not news */
 	assert_int_equal(o->since, S(10));
-	/* a mount or block device event makes it due at once */
+	/* its own filesystem changing (the daemon compares fingerprints) makes it due; unknown or OK
+	 * objects are not */
+	assert_false(objtab_mark_due(&t, "subsystems/s1/namespaces/9"));
+	assert_false(objtab_mark_due(&t, NS2));
+	assert_true(objtab_mark_due(&t, NS1));
+	assert_false(objtab_mark_due(&t, NS1)); /* already due */
+	assert_false(held(&t, now, NS1));
+	objtab_applied(&t, &fail, 1, now, 1010);
+	assert_true(held(&t, now, NS1));
+	/* a block device event makes it due at once */
 	assert_true(objtab_event(&t, &dev, now + 1, 1010));
 	assert_false(held(&t, now + 1, NS1));
 	objtab_applied(&t, &fixed, 1, now + 2, 1020);
