@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <sys/stat.h>
 
 #include "engine.h"
 #include "log.h"
@@ -51,6 +52,39 @@ char *engine_port_reason(const struct nv_port *p)
 			 *ai.rdma_dev ? " / " : "", ai.rdma_dev);
 }
 
+static bool wants_auth(const struct nv_model *m)
+{
+	for (size_t i = 0; m && i < m->nhosts; i++)
+		for (size_t k = 0; k < m->hosts[i].attrs.n; k++)
+			if (!strncmp(m->hosts[i].attrs.v[k].name, "dhchap_", 7))
+				return true;
+	return false;
+}
+
+/* Whether the kernel has DH-HMAC-CHAP (hosts have dhchap_* files): seen on a live host, or on a
+ * scratch host made and removed at once (nothing is left). 1, 0, or -errno. */
+static int kernel_has_auth(struct nv_ctx *c, const struct nv_model *live, bool may_probe)
+{
+	_cleanup_free_ char *dir = NULL, *file = NULL;
+	struct stat st;
+	int r, has;
+
+	if (live->nhosts) {
+		file = xasprintf("%s/hosts/%s/dhchap_key", c->nvmet, live->hosts[0].nqn);
+		return stat(file, &st) == 0;
+	}
+	if (!may_probe)
+		return 1; /* plan on an empty target: apply will tell */
+	dir = xasprintf("%s/hosts/nqn.2014-08.org.nvmexpress:nvmetcfg-auth-probe", c->nvmet);
+	r = c->ops->mkdir(c->ops->ud, dir);
+	if (r < 0)
+		return r;
+	file = path_join(dir, "dhchap_key");
+	has = stat(file, &st) == 0;
+	r = c->ops->rmdir(c->ops->ud, dir);
+	return r < 0 ? r : has;
+}
+
 static bool needs_transport(const struct nv_model *m, const char *t)
 {
 	for (size_t i = 0; m && i < m->nports; i++)
@@ -79,6 +113,20 @@ int engine_apply(struct nv_ctx *c, struct nv_model *desired, const struct apply_
 	if (r < 0) {
 		log_error("cannot read %s: %s", c->nvmet, strerror(-r));
 		return EXIT_FAILED;
+	}
+	/* all or nothing: a kernel without DH-HMAC-CHAP refuses the file before anything changes
+	 * (keep-going leaves the keyed hosts out, and with them their access) */
+	if (!o->keep_going && wants_auth(desired)) {
+		r = kernel_has_auth(c, live, !dry_run);
+		if (r == 0) {
+			log_error("this kernel has no DH-HMAC-CHAP (CONFIG_NVME_TARGET_AUTH is not set, as in Debian's 6.1 "
+				  "kernel): the [Host] credentials cannot be applied; nothing was changed");
+			return EXIT_CONFIG;
+		}
+		if (r < 0) {
+			log_error("cannot tell whether this kernel has DH-HMAC-CHAP: %s", strerror(-r));
+			return EXIT_FAILED;
+		}
 	}
 	plan_build(desired, live, c->nvmet, &res->plan);
 	if (dry_run)

@@ -67,6 +67,10 @@ static const char *hint(const struct op *o, int err)
 	base = base ? base + 1 : o->path;
 	if (o->type == OP_WRITE && streq(base, "enable") && (err == -ENODEV || err == -ENOENT || err == -ENXIO))
 		return "is the SSD bound to the nvme driver, or does the backing file exist?";
+	if (o->type == OP_WRITE && !strncmp(base, "dhchap_", 7) && err == -ENOENT)
+		return "this kernel has no DH-HMAC-CHAP (CONFIG_NVME_TARGET_AUTH is off, as in Debian's 6.1 kernel)";
+	if (o->type == OP_WRITE && attr_is_secret(o->path) && err == -EINVAL)
+		return "the kernel refused the secret (see dmesg); make one with nvme gen-dhchap-key";
 	if (o->type == OP_WRITE && streq(base, "enable") && err == -EROFS)
 		return "its filesystem is mounted read-only: remount it rw (mount -o remount,rw) or use another file";
 	if (o->type == OP_WRITE && streq(base, "enable") && (err == -EACCES || err == -EPERM))
@@ -100,7 +104,9 @@ static char *describe(const struct op *o, int err)
 	base = base ? base + 1 : o->path;
 	switch (o->type) {
 	case OP_WRITE:
-		if (o->device && streq(base, "enable"))
+		if (attr_is_secret(o->path))
+			what = xasprintf("%s: %s = (secret from %s)", o->obj, base, o->why ? o->why : "?");
+		else if (o->device && streq(base, "enable"))
 			what = xasprintf("%s: %s", o->obj, o->device);
 		else
 			what = xasprintf("%s: %s = %s", o->obj, base, o->value);

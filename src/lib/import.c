@@ -7,6 +7,7 @@
 #include <stdarg.h>
 
 #include "confwriter.h"
+#include "dhchap.h"
 #include "import.h"
 #include "util.h"
 
@@ -128,7 +129,23 @@ int import_nvmetcli(const char *text, struct nv_model **out, char **err)
 			}
 			if (!(nqn = checked(v, err, "hosts[%zu].nqn", i)))
 				return -EINVAL;
-			((struct nv_host *)array_push(&m->hosts, &m->nhosts, sizeof(struct nv_host)))->nqn = xstrdup(nqn);
+			struct nv_host *h = array_push(&m->hosts, &m->nhosts, sizeof(struct nv_host));
+			_cleanup_free_ char *where = xasprintf("hosts[%zu]", i);
+			h->nqn = xstrdup(nqn);
+			if (group_attrs(ho, "dhchap", "dhchap_", &h->attrs, err, where) < 0)
+				return -EINVAL;
+			for (size_t k = 0; k < h->attrs.n; k++) {
+				const char *val = h->attrs.v[k].value;
+				if (!*val) { /* nvmetcli writes empty keys for hosts without credentials */
+					attrs_del(&h->attrs, h->attrs.v[k--].name);
+					continue;
+				}
+				if (attr_is_secret(h->attrs.v[k].name) && dhchap_secret_problem(val)) {
+					*err = xasprintf("hosts[%zu].dhchap.%s %s", i, h->attrs.v[k].name + 7,
+							 dhchap_secret_problem(val));
+					return -EINVAL;
+				}
+			}
 		}
 	if ((a = arr(root, "subsystems")))
 		for (size_t i = 0; i < json_object_array_length(a); i++) {

@@ -14,7 +14,9 @@ static const char *const port_attrs[] = {
 	"addr_trtype", "addr_adrfam", "addr_traddr", "addr_trsvcid", "addr_treq", "addr_tsas",
 	"param_inline_data_size", "param_max_queue_size", "param_pi_enable",
 };
-/* dhchap keys are secrets: never read into the model, never printed. */
 static const char *const host_attrs[] = { "dhchap_hash", "dhchap_dhgroup" };
+/* Secrets: read (nvmetcfg compares them to the key files, and save matches them to files), never
+ * printed: every printer and message masks attributes attr_is_secret() names. */
+static const char *const host_secret_attrs[] = { "dhchap_key", "dhchap_ctrl_key" };
 
 #endif

@@ -86,6 +86,7 @@ int live_read(struct nv_ctx *c, struct nv_model **out)
 		struct nv_host *h = array_push(&m->hosts, &m->nhosts, sizeof(*h));
 		h->nqn = xstrdup(names[i]);
 		read_attrs(d, host_attrs, ARRAY_SIZE(host_attrs), &h->attrs);
+		read_attrs(d, host_secret_attrs, ARRAY_SIZE(host_secret_attrs), &h->attrs);
 	}
 	strv_free(names, n);
 

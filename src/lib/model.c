@@ -2,6 +2,13 @@
 #include "model.h"
 #include "util.h"
 
+bool attr_is_secret(const char *p)
+{
+	const char *base = strrchr(p, '/');
+	base = base ? base + 1 : p;
+	return streq(base, "dhchap_key") || streq(base, "dhchap_ctrl_key");
+}
+
 void attrs_free(struct nv_attrs *a)
 {
 	for (size_t i = 0; i < a->n; i++) {

@@ -68,6 +68,10 @@ void model_free(struct nv_model *m);
 void model_free_contents(struct nv_model *m);
 static inline void model_freep(struct nv_model **m) { model_free(*m); }
 
+/* DH-HMAC-CHAP secrets (a host's dhchap_key, dhchap_ctrl_key; or a path ending in one): their values
+ * never appear in any output. */
+bool attr_is_secret(const char *name_or_path);
+
 const char *attrs_get(const struct nv_attrs *a, const char *name);
 struct nv_attr *attrs_find(struct nv_attrs *a, const char *name);
 /* Set (add or replace) an attribute. */

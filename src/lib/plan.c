@@ -257,11 +257,21 @@ int plan_build(const struct nv_model *d, const struct nv_model *l, const char *r
 		}
 
 	/* ---- additions and changes, in dependency order ---- */
-	for (size_t i = 0; i < d->nhosts; i++)
-		if (!model_host(l, d->hosts[i].nqn)) {
-			_cleanup_free_ char *obj = xasprintf("host %s", d->hosts[i].nqn);
-			add(p, OP_MKDIR, obj, "hosts/%s", d->hosts[i].nqn);
-		}
+	for (size_t i = 0; i < d->nhosts; i++) {
+		const struct nv_host *dh = &d->hosts[i];
+		const struct nv_host *lh = model_host(l, dh->nqn);
+		_cleanup_free_ char *obj = xasprintf("host %s", dh->nqn);
+		_cleanup_free_ char *dir = xasprintf("hosts/%s", dh->nqn);
+		struct nv_attrs none = { 0 };
+		size_t n;
+
+		if (!lh)
+			add(p, OP_MKDIR, obj, "%s", dir);
+		/* credentials: only what the config names is written; a changed key file writes that key */
+		n = attrs_diff(&dh->attrs, lh ? &lh->attrs : &none, obj, p, &chg, &chgcap);
+		for (size_t k = 0; k < n; k++)
+			add_write(p, obj, dir, chg[k], lh ? attrs_get(&lh->attrs, chg[k]->name) : NULL);
+	}
 	for (size_t i = 0; i < d->nsubsys; i++) {
 		const struct nv_subsys *ds = &d->subsys[i];
 		const struct nv_subsys *ls = model_subsys(l, ds->nqn);
@@ -374,6 +384,12 @@ void plan_print(const struct plan *p, FILE *f)
 
 		switch (o->type) {
 		case OP_WRITE:
+			if (attr_is_secret(o->path)) {
+				/* a secret is named by its file, never shown */
+				fprintf(f, "  write  %s = (secret from %s)%s\n", o->path, o->why ? o->why : "?",
+					o->old && *o->old ? "  (was another secret)" : "");
+				break;
+			}
 			fprintf(f, "  write  %s = %s", o->path, o->value);
 			if (o->old)
 				fprintf(f, "  (was %s)", o->old);

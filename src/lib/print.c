@@ -5,6 +5,9 @@
 #include "confwriter.h"
 #include "log.h"
 #include "print.h"
+#include "dhchap.h"
+#include <fcntl.h>
+#include <sys/stat.h>
 #include "strmap.h"
 #include "util.h"
 
@@ -59,8 +62,106 @@ static void print_transports(struct conf_writer *w, const struct nv_model *m)
 	}
 }
 
+/* A file that holds exactly this secret, among keep's key files. */
+static const char *file_holding(const struct nv_config *keep, const char *nqn, bool ctrl, const char *secret)
+{
+	for (size_t i = 0; keep && i < keep->ncreds; i++) {
+		const struct nv_hostcred *cr = &keep->creds[i];
+		const char *f = ctrl ? cr->ctrl_key_file : cr->key_file;
+		_cleanup_free_ char *why = NULL;
+		char *s = NULL;
+		bool same;
+
+		if (!f || !streq_ptr(cr->nqn, nqn) || dhchap_read_key_file(f, &s, &why) < 0)
+			continue;
+		same = streq(s, secret);
+		secret_free(s);
+		if (same)
+			return f;
+	}
+	return NULL;
+}
+
+/* Write a live secret no file holds to a new 0600 file in dir; returns its path. */
+static char *new_key_file(const char *dir, const char *nqn, bool ctrl, const char *secret)
+{
+	_cleanup_free_ char *base = xstrdup(nqn);
+
+	for (char *c = base; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '.' ||
+		      *c == '-' || *c == '_'))
+			*c = '_';
+	(void)mkdir(dir, 0700);
+	for (int n = 0; n < 1000; n++) {
+		char *path = n ? xasprintf("%s/%s-%d.%s", dir, base, n, ctrl ? "ctrl" : "key")
+			       : xasprintf("%s/%s.%s", dir, base, ctrl ? "ctrl" : "key");
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd >= 0) {
+			_cleanup_free_ char *line = xasprintf("%s\n", secret);
+			bool ok = write(fd, line, strlen(line)) == (ssize_t)strlen(line) && fsync(fd) == 0;
+			explicit_bzero(line, strlen(line));
+			if (close(fd) == 0 && ok)
+				return path;
+			unlink(path);
+			free(path);
+			return NULL;
+		}
+		free(path);
+		if (errno != EEXIST)
+			return NULL;
+	}
+	return NULL;
+}
+
+/* [HostN] for every live host with credentials: key files by path, never the secrets. */
+static void print_hosts(struct conf_writer *w, const struct nv_model *m, const struct print_opts *o)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->nhosts; i++) {
+		const struct nv_host *h = &m->hosts[i];
+		const char *key = attrs_get(&h->attrs, "dhchap_key"), *ckey = attrs_get(&h->attrs, "dhchap_ctrl_key");
+		const char *hash = attrs_get(&h->attrs, "dhchap_hash"), *grp = attrs_get(&h->attrs, "dhchap_dhgroup");
+		const char *secrets[2] = { key, ckey }, *keys[2] = { "DhchapKey", "DhchapCtrlKey" };
+		const struct nv_hostcred *cr = NULL;
+
+		if (!key || !*key)
+			continue;
+		for (size_t k = 0; o->keep && k < o->keep->ncreds; k++)
+			if (streq_ptr(o->keep->creds[k].nqn, h->nqn))
+				cr = &o->keep->creds[k];
+		cw_section(w, "Host%zu", ++n);
+		cw_kv(w, "NQN", h->nqn);
+		for (int k = 0; k < 2; k++) {
+			const char *f;
+			_cleanup_free_ char *made = NULL;
+			if (!secrets[k] || !*secrets[k])
+				continue;
+			f = file_holding(o->keep, h->nqn, k == 1, secrets[k]);
+			if (!f && o->keys_dir && (made = new_key_file(o->keys_dir, h->nqn, k == 1, secrets[k])))
+				f = made;
+			if (f)
+				cw_kv(w, keys[k], f);
+			else
+				cw_comment(w, "%s: the live key is in no key file%s", keys[k],
+					   o->keys_dir ? " and none could be written" : "; `nvmetcfg save` writes one");
+		}
+		if (hash && (!streq(hash, "hmac(sha256)") || (cr && cr->hash)))
+			cw_kv(w, "DhchapHash", hash);
+		if (grp && (!streq(grp, "null") || (cr && cr->dhgroup)))
+			cw_kv(w, "DhchapDHGroup", grp);
+		cw_blank(w);
+	}
+}
+
 int print_conf(struct nv_ctx *c, const struct nv_model *m, const struct nv_config *keep, char **out)
 {
+	return print_conf_opts(c, m, &(struct print_opts){ .keep = keep }, out);
+}
+
+int print_conf_opts(struct nv_ctx *c, const struct nv_model *m, const struct print_opts *o, char **out)
+{
+	const struct nv_config *keep = o->keep;
 	struct conf_writer w;
 	char **bdfs = NULL, **aios = NULL;
 	size_t nbdfs = 0, naios = 0;
@@ -141,6 +242,7 @@ int print_conf(struct nv_ctx *c, const struct nv_model *m, const struct nv_confi
 		}
 		cw_blank(&w);
 	}
+	print_hosts(&w, m, o);
 	for (size_t i = 0; i < m->nsubsys; i++) {
 		const struct nv_subsys *s = &m->subsys[i];
 		const char *v;
@@ -220,7 +322,7 @@ static json_object *strv_json(char *const *v, size_t n)
 	return arr;
 }
 
-int print_json(const struct nv_model *m, char **out)
+int print_json(const struct nv_model *m, bool with_secrets, char **out)
 {
 	json_object *root = json_object_new_object();
 	json_object *hosts = json_object_new_array();
@@ -228,8 +330,16 @@ int print_json(const struct nv_model *m, char **out)
 	json_object *ports = json_object_new_array();
 
 	for (size_t i = 0; i < m->nhosts; i++) {
-		json_object *h = json_object_new_object();
+		json_object *h = json_object_new_object(), *dh = json_object_new_object();
+		static const char *const names[] = { "dhchap_key", "dhchap_ctrl_key", "dhchap_hash", "dhchap_dhgroup" };
 		json_object_object_add(h, "nqn", json_object_new_string(m->hosts[i].nqn));
+		/* nvmetcli's "dhchap" group; the keys only when asked for */
+		for (size_t k = 0; k < ARRAY_SIZE(names); k++) {
+			const char *v = attrs_get(&m->hosts[i].attrs, names[k]);
+			if (v && (with_secrets || !attr_is_secret(names[k])))
+				json_object_object_add(dh, names[k] + 7, json_object_new_string(v));
+		}
+		json_object_object_add(h, "dhchap", dh);
 		json_object_array_add(hosts, h);
 	}
 	for (size_t i = 0; i < m->nsubsys; i++) {

@@ -11,6 +11,14 @@
  * outside configfs ([Global] ReactorMask, [Nvme] HotplugEnable) are carried over, so `save` over
  * an existing nvmf.conf loses nothing nvmetd uses. */
 int print_conf(struct nv_ctx *c, const struct nv_model *m, const struct nv_config *keep, char **out);
-int print_json(const struct nv_model *m, char **out);
+
+struct print_opts {
+	const struct nv_config *keep;	/* as above; its [HostN] key files name the live keys they hold */
+	const char *keys_dir;		/* save: a live DH-HMAC-CHAP key no file of keep holds is written to a
+					 * new 0600 file here and referenced; NULL: it is only mentioned */
+};
+int print_conf_opts(struct nv_ctx *c, const struct nv_model *m, const struct print_opts *o, char **out);
+/* Secrets (DH-HMAC-CHAP keys) are left out unless with_secrets. */
+int print_json(const struct nv_model *m, bool with_secrets, char **out);
 
 #endif

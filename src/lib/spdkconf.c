@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <strings.h>
 
+#include "dhchap.h"
 #include "spdkconf.h"
 #include "nvlimits.h"
 #include "util.h"
@@ -45,6 +46,7 @@ struct pstate {
 
 struct kctx {
 	struct pstate *ps;
+	struct nv_hostcred *cred;	/* [HostN] */
 	struct ini_section *sec;
 	struct ini_entry *e;
 	size_t ss;	/* index of the current subsystem, for [SubsystemN] */
@@ -601,6 +603,116 @@ static const struct key_def nvme_keys[] = {
 	{ 0 },
 };
 
+/* ---- [HostN]: DH-HMAC-CHAP credentials ---- */
+static int k_host_nqn(struct kctx *k)
+{
+	if (check_nqn(k, V(k, 0)) < 0)
+		return -EINVAL;
+	if (k->cred->nqn)
+		return kerr(k, "[%s] already has NQN %s", k->sec->name, k->cred->nqn);
+	for (size_t i = 0; i < k->ps->c->ncreds; i++)
+		if (&k->ps->c->creds[i] != k->cred && streq_ptr(k->ps->c->creds[i].nqn, V(k, 0)))
+			return kerr(k, "host %s already has credentials (line %u): one host, one key", V(k, 0),
+				    k->ps->c->creds[i].line);
+	k->cred->nqn = xstrdup(V(k, 0));
+	return 0;
+}
+
+static int key_file(struct kctx *k, char **dst)
+{
+	_cleanup_free_ char *why = NULL;
+	char *secret = NULL;
+
+	if (*dst)
+		return kerr(k, "given twice");
+	if (dhchap_read_key_file(V(k, 0), &secret, &why) < 0)
+		return kerr(k, "%s %s", V(k, 0), why);
+	secret_free(secret);
+	*dst = xstrdup(V(k, 0));
+	kinfo(k, NV_APPLIED, "hosts/<NQN>/%s = (secret from %s)", dst == &k->cred->key_file ? "dhchap_key" : "dhchap_ctrl_key",
+	      V(k, 0));
+	return 0;
+}
+
+static int k_dhchap_key(struct kctx *k) { return key_file(k, &k->cred->key_file); }
+static int k_dhchap_ctrl_key(struct kctx *k) { return key_file(k, &k->cred->ctrl_key_file); }
+
+static int k_dhchap_hash(struct kctx *k)
+{
+	if (!dhchap_hash_valid(V(k, 0)))
+		return kerr(k, "'%s' is not hmac(sha256), hmac(sha384) or hmac(sha512)", V(k, 0));
+	free(k->cred->hash);
+	k->cred->hash = xstrdup(V(k, 0));
+	kinfo(k, NV_APPLIED, "hosts/<NQN>/dhchap_hash = %s", V(k, 0));
+	return 0;
+}
+
+static int k_dhchap_group(struct kctx *k)
+{
+	if (!dhchap_dhgroup_valid(V(k, 0)))
+		return kerr(k, "'%s' is not null, ffdhe2048, ffdhe3072, ffdhe4096, ffdhe6144 or ffdhe8192", V(k, 0));
+	free(k->cred->dhgroup);
+	k->cred->dhgroup = xstrdup(V(k, 0));
+	kinfo(k, NV_APPLIED, "hosts/<NQN>/dhchap_dhgroup = %s", V(k, 0));
+	return 0;
+}
+
+static const struct key_def host_keys[] = {
+	{ "NQN", k_host_nqn, NULL, 1, 1 },
+	{ "DhchapKey", k_dhchap_key, NULL, 1, 1 },
+	{ "DhchapCtrlKey", k_dhchap_ctrl_key, NULL, 1, 1 },
+	{ "DhchapHash", k_dhchap_hash, NULL, 1, 1 },
+	{ "DhchapDHGroup", k_dhchap_group, NULL, 1, 1 },
+	{ 0 },
+};
+
+static const struct nv_hostcred *cred_of(const struct nv_config *c, const char *nqn)
+{
+	for (size_t i = 0; i < c->ncreds; i++)
+		if (streq_ptr(c->creds[i].nqn, nqn))
+			return &c->creds[i];
+	return NULL;
+}
+
+/* The credentials become the host's attributes in the desired model: the secrets are read from their
+ * files here (the value is secret; `why` names the file, which is all any message shows). */
+static int build_host_creds(struct pstate *ps)
+{
+	struct nv_model *m = ps->c->model;
+
+	for (size_t i = 0; i < ps->c->ncreds; i++) {
+		const struct nv_hostcred *cr = &ps->c->creds[i];
+		const char *files[2] = { cr->key_file, cr->ctrl_key_file };
+		const char *names[2] = { "dhchap_key", "dhchap_ctrl_key" };
+		struct nv_host *h = model_host(m, cr->nqn);
+
+		if (!h) {
+			report_add(ps->rep, NV_WARN, ps->file, cr->line, NULL,
+				   "host %s has credentials but no subsystem lists it (Host %s)", cr->nqn, cr->nqn);
+			h = array_push(&m->hosts, &m->nhosts, sizeof(*h));
+			h->nqn = xstrdup(cr->nqn);
+		}
+		for (int k = 0; k < 2; k++) {
+			_cleanup_free_ char *why = NULL;
+			char *secret = NULL;
+			if (!files[k])
+				continue;
+			/* read again: the file may have changed since it was checked (it is re-checked) */
+			if (dhchap_read_key_file(files[k], &secret, &why) < 0) {
+				report_add(ps->rep, NV_ERROR, ps->file, cr->line, NULL, "%s %s", files[k], why);
+				return -EINVAL;
+			}
+			attrs_set(&h->attrs, names[k], secret)->why = xstrdup(files[k]);
+			secret_free(secret);
+		}
+		if (cr->hash)
+			attrs_set(&h->attrs, "dhchap_hash", cr->hash)->why = xstrdup("DhchapHash");
+		if (cr->dhgroup)
+			attrs_set(&h->attrs, "dhchap_dhgroup", cr->dhgroup)->why = xstrdup("DhchapDHGroup");
+	}
+	return 0;
+}
+
 static const struct key_def subsys_keys[] = {
 	{ "NQN", k_nqn, NULL, 1, 1 },
 	{ "Listen", k_listen, NULL, 2, 2 },
@@ -701,6 +813,13 @@ static int finish_subsystem(struct pstate *ps, struct ini_section *sec, size_t s
 	attrs_set(&s->attrs, "attr_allow_any_host", a->any_host ? "1" : "0")->why = xstrdup("AllowAnyHost");
 	for (size_t i = 0; i < a->nhosts; i++) {
 		_cleanup_free_ char *kn = xasprintf("[%s] Host", sec->name);
+		const struct nv_hostcred *cr = cred_of(ps->c, a->hosts[i]);
+		if (a->any_host && cr) {
+			report_add(ps->rep, NV_ERROR, ps->file, a->any_host_line, kn,
+				   "AllowAnyHost Yes, but host %s has DH-HMAC-CHAP keys (line %u): the kernel skips "
+				   "authentication while any host may connect — set AllowAnyHost No", a->hosts[i], cr->line);
+			return -EINVAL;
+		}
 		if (a->any_host) {
 			report_add(ps->rep, NV_WARN, ps->file, a->host_lines[i], kn,
 				   "Host %s has no effect: AllowAnyHost Yes (line %u) lets every host connect, "
@@ -869,7 +988,19 @@ static int interpret(struct ini_file *ini, struct nv_config *c, struct nv_report
 			ret |= run_keys(&k, malloc_keys);
 		else if (section_is(n, "Subsystem", true))
 			continue;
-		else if (section_is(n, "Bdev", false) || section_is(n, "QoS", false) || section_is(n, "Ioat", false))
+		else if (section_is(n, "Host", true)) {
+			k.cred = array_push(&c->creds, &c->ncreds, sizeof(*k.cred));
+			k.cred->line = ini->s[i].line;
+			ret |= run_keys(&k, host_keys);
+			if (!k.cred->nqn) {
+				report_add(rep, NV_ERROR, ini->path, ini->s[i].line, NULL, "[%s] has no NQN", n);
+				ret = -EINVAL;
+			} else if (!k.cred->key_file) {
+				report_add(rep, NV_ERROR, ini->path, ini->s[i].line, NULL,
+					   "[%s] has no DhchapKey (a controller key alone authenticates nobody)", n);
+				ret = -EINVAL;
+			}
+		} else if (section_is(n, "Bdev", false) || section_is(n, "QoS", false) || section_is(n, "Ioat", false))
 			report_add(rep, NV_NOT_APPLICABLE, ini->path, ini->s[i].line, n,
 				   "[%s]: SPDK bdev-layer tuning; the kernel block layer needs none", n);
 		else {
@@ -905,6 +1036,8 @@ static int interpret(struct ini_file *ini, struct nv_config *c, struct nv_report
 	}
 	if (ret == 0)
 		build_ports(&ps);
+	if (ret == 0 && build_host_creds(&ps) < 0)
+		ret = -EINVAL;
 	pstate_free(&ps);
 	return ret ? -EINVAL : 0;
 }
@@ -1022,6 +1155,14 @@ void config_free(struct nv_config *c)
 	if (!c)
 		return;
 	model_free(c->model);
+	for (size_t i = 0; i < c->ncreds; i++) {
+		free(c->creds[i].nqn);
+		free(c->creds[i].key_file);
+		free(c->creds[i].ctrl_key_file);
+		free(c->creds[i].hash);
+		free(c->creds[i].dhgroup);
+	}
+	free(c->creds);
 	for (size_t i = 0; i < c->nctrls; i++) {
 		free(c->ctrls[i].name);
 		free(c->ctrls[i].bdf);

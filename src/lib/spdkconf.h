@@ -32,8 +32,18 @@ struct nv_nvme_ctrl {
 	unsigned line;
 };
 
+/* A [HostN] section: a host's DH-HMAC-CHAP credentials, by key file (never the secret itself). */
+struct nv_hostcred {
+	char *nqn;
+	char *key_file, *ctrl_key_file;	/* DhchapKey, DhchapCtrlKey */
+	char *hash, *dhgroup;		/* DhchapHash, DhchapDHGroup (NULL: the kernel's default) */
+	unsigned line;
+};
+
 struct nv_config {
 	char *path;
+	struct nv_hostcred *creds;	/* [HostN] sections */
+	size_t ncreds;
 	struct nv_model *model;	/* desired state; namespaces carry bdev names until resolved */
 	struct nv_nvme_ctrl *ctrls;
 	size_t nctrls;

@@ -2,6 +2,7 @@
 /* nvmetcfg: the administrator's CLI for the kernel NVMe-oF target, driven by an SPDK-style nvmf.conf. */
 #include <errno.h>
 #include <json-c/json.h>
+#include <libgen.h>
 #include <signal.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -19,7 +20,8 @@
 #include "util.h"
 
 struct opts {
-	bool verbose, json, strict, keep_going;
+	bool verbose, json, strict, keep_going, with_secrets;
+	const char *keys_dir;	/* import: where inline DH-HMAC-CHAP keys are written */
 	const char *file;
 	const char *from;	/* import: nvmetcli | spdk */
 };
@@ -193,7 +195,10 @@ static int cmd_check(struct nv_ctx *c, struct opts *o)
 	return r < 0 ? EXIT_CONFIG : EXIT_OK;
 }
 
-static int live_text(struct nv_ctx *c, bool json, const struct nv_config *keep, char **out)
+/* The live target as nvmf.conf or JSON. keys_dir (save): live keys no file of keep holds are written
+ * there; with_secrets (show --format nvmetcli --with-secrets): JSON carries the keys. */
+static int live_text(struct nv_ctx *c, bool json, bool with_secrets, const struct nv_config *keep, const char *keys_dir,
+		     char **out)
 {
 	_cleanup_(model_freep) struct nv_model *live = NULL;
 	int r = live_read(c, &live);
@@ -202,7 +207,8 @@ static int live_text(struct nv_ctx *c, bool json, const struct nv_config *keep, 
 		log_error("cannot read %s: %s", c->nvmet, strerror(-r));
 		return r;
 	}
-	return json ? print_json(live, out) : print_conf(c, live, keep, out);
+	return json ? print_json(live, with_secrets, out)
+		    : print_conf_opts(c, live, &(struct print_opts){ .keep = keep, .keys_dir = keys_dir }, out);
 }
 
 static int cmd_show(struct nv_ctx *c, struct opts *o)
@@ -213,7 +219,11 @@ static int cmd_show(struct nv_ctx *c, struct opts *o)
 		log_error("show takes no file (did you mean save?)");
 		return EXIT_CONFIG;
 	}
-	if (live_text(c, o->json, NULL, &text) < 0)
+	if (o->with_secrets && !o->json) {
+		log_error("--with-secrets goes with --format nvmetcli (nvmf.conf names key files, never keys)");
+		return EXIT_CONFIG;
+	}
+	if (live_text(c, o->json, o->with_secrets, NULL, NULL, &text) < 0)
 		return EXIT_FAILED;
 	fputs(text, stdout);
 	if (o->json)
@@ -223,7 +233,7 @@ static int cmd_show(struct nv_ctx *c, struct opts *o)
 
 static int cmd_save(struct nv_ctx *c, struct opts *o)
 {
-	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ char *text = NULL, *keys_dir = NULL, *dir = xstrdup(file_or_default(o));
 	const char *path = file_or_default(o);
 	_cleanup_(config_freep) struct nv_config *old = NULL;
 	struct nv_report rep = { 0 };
@@ -233,7 +243,8 @@ static int cmd_save(struct nv_ctx *c, struct opts *o)
 	if (access(path, F_OK) == 0 && config_load(path, &old, &rep) < 0)
 		log_warn("%s has errors; its ReactorMask and HotplugEnable are not carried over", path);
 	report_free(&rep);
-	if (live_text(c, false, old, &text) < 0)
+	keys_dir = xasprintf("%s/keys", dirname(dir));
+	if (live_text(c, false, false, old, keys_dir, &text) < 0)
 		return EXIT_FAILED;
 	r = write_file_atomic(path, text, strlen(text), 0644);
 	if (r < 0) {
@@ -431,8 +442,14 @@ static int cmd_import(struct nv_ctx *c, struct opts *o)
 	if (streq(o->from, "nvmetcli")) {
 		_cleanup_(model_freep) struct nv_model *m = NULL;
 		r = import_nvmetcli(text, &m, &err);
+		for (size_t i = 0; r == 0 && !o->keys_dir && i < m->nhosts; i++)
+			if (attrs_get(&m->hosts[i].attrs, "dhchap_key") || attrs_get(&m->hosts[i].attrs, "dhchap_ctrl_key")) {
+				err = xasprintf("host %s has DH-HMAC-CHAP keys: give --keys-dir DIR, where they are written "
+						"(0600) for nvmf.conf to name; they are never printed", m->hosts[i].nqn);
+				r = -EINVAL;
+			}
 		if (r == 0)
-			r = print_conf(c, m, NULL, &conf);
+			r = print_conf_opts(c, m, &(struct print_opts){ .keys_dir = o->keys_dir }, &conf);
 	} else if (streq(o->from, "spdk")) {
 		r = import_spdk_json(text, &conf, &err);
 	} else {
@@ -469,6 +486,8 @@ static void usage(FILE *f)
 		   "  -j, --json      show: JSON (nvmetcli's layout) instead of nvmf.conf\n"
 		   "      --format F  show: conf (default), json or nvmetcli\n"
 		   "      --from T    import: nvmetcli or spdk\n"
+		   "      --keys-dir D  import: write inline DH-HMAC-CHAP keys to 0600 files in D (never printed)\n"
+		   "      --with-secrets  show --format nvmetcli: include DH-HMAC-CHAP keys\n"
 		   "      --strict    unknown sections and keys are errors, not warnings\n"
 		   "  -h, --help      this text\n"
 		   "\nexit status: 0 done; 1 a kernel operation failed and everything was rolled back;\n"
@@ -482,7 +501,8 @@ static int parse_opts(int argc, char **argv, const char *optstring, struct opts 
 	static const struct option lopts[] = {
 		{ "verbose", no_argument, NULL, 'v' }, { "json", no_argument, NULL, 'j' },
 		{ "strict", no_argument, NULL, 'S' }, { "help", no_argument, NULL, 'h' },
-		{ "keep-going", no_argument, NULL, 'k' },
+		{ "keep-going", no_argument, NULL, 'k' }, { "with-secrets", no_argument, NULL, 'W' },
+		{ "keys-dir", required_argument, NULL, 'K' },
 		{ "from", required_argument, NULL, 'F' }, { "format", required_argument, NULL, 'f' }, { NULL, 0, NULL, 0 },
 	};
 	int opt;
@@ -493,6 +513,8 @@ static int parse_opts(int argc, char **argv, const char *optstring, struct opts 
 		case 'j': o->json = true; break;
 		case 'S': o->strict = true; break;
 		case 'k': o->keep_going = true; break;
+		case 'W': o->with_secrets = true; break;
+		case 'K': o->keys_dir = optarg; break;
 		case 'F': o->from = optarg; break;
 		case 'f':
 			if (streq(optarg, "nvmetcli") || streq(optarg, "json"))

@@ -109,6 +109,14 @@ static int f_mkdir(void *ud, const char *path)
 		put_in(path, "ana_grpid", "1\n");
 		put_in(path, "buffered_io", "0\n");
 		break;
+	case K_HOST:
+		if (t->v612) { /* CONFIG_NVME_TARGET_AUTH */
+			put_in(path, "dhchap_key", "\n");
+			put_in(path, "dhchap_ctrl_key", "\n");
+			put_in(path, "dhchap_hash", "hmac(sha256)\n");
+			put_in(path, "dhchap_dhgroup", "null\n");
+		}
+		break;
 	case K_PORT:
 		put_in(path, "addr_trtype", "\n");
 		put_in(path, "addr_adrfam", "\n");
@@ -187,6 +195,10 @@ static int f_write(void *ud, const char *path, const char *value)
 	case K_PORT:
 		if ((!strncmp(name, "addr_", 5) || !strncmp(name, "param_", 6)) && !dir_empty(dir, "subsystems"))
 			return -EACCES;
+		break;
+	case K_HOST:
+		if (!strncmp(name, "dhchap_", 5 + 2) && strstr(name, "key") && *value && strncmp(value, "DHHC-1:", 7))
+			return -EINVAL;
 		break;
 	case K_SUBSYS:
 		if (streq(name, "attr_allow_any_host") && streq(value, "1") && !dir_empty(dir, "allowed_hosts"))

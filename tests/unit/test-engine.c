@@ -153,7 +153,7 @@ static void test_show_roundtrip(void **state)
 	assert_int_equal(apply(e, text, NULL), EXIT_OK);
 	assert_int_equal(live_read(e->c, &live), 0);
 	assert_int_equal(print_conf(e->c, live, NULL, &shown), 0);
-	assert_int_equal(print_json(live, &json), 0);
+	assert_int_equal(print_json(live, false, &json), 0);
 	model_free(live);
 	assert_non_null(strstr(shown, "Host nqn.2014-08.org.nvmexpress:uuid:a"));
 	assert_non_null(strstr(shown, "MN \"Model With Spaces\""));

@@ -146,7 +146,7 @@ static void test_roundtrip_through_nvmetcli_json(void **state)
 	before = faketree_snapshot(t);
 
 	assert_int_equal(live_read(c, &live), 0);
-	assert_int_equal(print_json(live, &json), 0);
+	assert_int_equal(print_json(live, false, &json), 0);
 	assert_int_equal(import_nvmetcli(json, &imported, &err), 0);
 	assert_int_equal(print_conf(c, imported, NULL, &conf), 0);
 	assert_int_equal(config_from_text("back.conf", conf, &cfg, &rep), 0);

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* DH-HMAC-CHAP secrets (NVMe in-band authentication): the key files nvmf.conf names, checked like
+ * ssh checks its keys, and the DHHC-1 representation nvme-cli and the kernel use. A secret is never
+ * part of a message: what names it is its file. */
+#ifndef NVMET_DHCHAP_H
+#define NVMET_DHCHAP_H
+
+#include <stdbool.h>
+
+/* "DHHC-1:XX:<base64 of key and its CRC-32>:" with XX 00..03 and a 32, 48 or 64 byte key.
+ * Returns NULL when valid, else why not (naming no part of the secret). */
+const char *dhchap_secret_problem(const char *secret);
+
+/* Read a key file: a regular file owned by root (or the caller), not accessible by group or others,
+ * holding one DHHC-1 secret line. Returns 0 with *secret (caller frees, and should wipe) or -errno
+ * with *why ("mode 0644: readable by others — chmod 600 /etc/nvmet/keys/h.key"). */
+int dhchap_read_key_file(const char *path, char **secret, char **why);
+
+/* Hash and group names the kernel accepts. */
+bool dhchap_hash_valid(const char *name);
+bool dhchap_dhgroup_valid(const char *name);
+
+/* Free a secret after overwriting it. */
+void secret_free(char *s);
+
+#endif
