@@ -79,6 +79,8 @@ vm_tests=${NVMETD_VM_TESTS:-"
 6.1 t-malloc.sh
 6.12 t-import.sh
 6.1 t-import.sh
+6.12 t-auth.sh
+6.1 t-auth.sh
 6.12 t-persist-host.sh
 6.12 bench --smoke
 "}

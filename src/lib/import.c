@@ -9,6 +9,7 @@
 #include "confwriter.h"
 #include "dhchap.h"
 #include "import.h"
+#include "strmap.h"
 #include "util.h"
 
 static void json_putp(json_object **o) { if (*o) json_object_put(*o); }
@@ -257,8 +258,9 @@ int import_spdk_json(const char *text, char **conf, char **err)
 {
 	_cleanup_(json_putp) json_object *root = parse(text, err);
 	json_object *subsystems;
-	_cleanup_free_ json_object **transports = NULL, **nvme = NULL, **aio = NULL, **mallocs = NULL;
-	size_t ntr = 0, nnvme = 0, naio = 0, nmalloc = 0, nss = 0;
+	_cleanup_free_ json_object **transports = NULL, **nvme = NULL, **aio = NULL, **mallocs = NULL, **keys = NULL;
+	size_t ntr = 0, nnvme = 0, naio = 0, nmalloc = 0, nss = 0, nkeys = 0;
+	json_object *auth_cfg = NULL;	/* nvmf_set_config: dhchap_digests, dhchap_dhgroups */
 	struct spdk_ss *ss = NULL;
 	struct conf_writer w;
 	char buf[32], buf2[32];
@@ -303,6 +305,12 @@ int import_spdk_json(const char *text, char **conf, char **err)
 				push_obj(&aio, &naio, params);
 			else if (streq(method, "bdev_malloc_create"))
 				push_obj(&mallocs, &nmalloc, params);
+			else if (streq(method, "keyring_file_add_key"))
+				push_obj(&keys, &nkeys, params);
+			else if (streq(method, "nvmf_set_config"))
+				auth_cfg = params;
+			else if (streq(method, "bdev_nvme_set_options") && !auth_cfg && arr(params, "dhchap_digests"))
+				auth_cfg = params;
 			else if (streq(method, "nvmf_create_subsystem") && s)
 				s->create = params;
 			else if (streq(method, "nvmf_subsystem_add_listener") && s)
@@ -380,6 +388,48 @@ int import_spdk_json(const char *text, char **conf, char **err)
 			if (name && strcmp(name, want))
 				cw_comment(&w, "note: SPDK's malloc bdev %s is %s here", name, want);
 		}
+	}
+	/* DH-HMAC-CHAP: nvmf_subsystem_add_host's dhchap_key / dhchap_ctrlr_key name keyring keys, whose
+	 * files become the [HostN] key files (the secrets are never read here) */
+	{
+		size_t nh = 0;
+		struct strmap seen = { 0 };
+		for (size_t i = 0; i < nss; i++)
+			for (size_t k = 0; k < ss[i].nhosts; k++) {
+				json_object *h = ss[i].hosts[k];
+				const char *host = str(h, "host"), *kn = str(h, "dhchap_key"), *cn = str(h, "dhchap_ctrlr_key");
+				const char *kf = NULL, *cf = NULL;
+				json_object *dig = auth_cfg ? arr(auth_cfg, "dhchap_digests") : NULL;
+				json_object *grp = auth_cfg ? arr(auth_cfg, "dhchap_dhgroups") : NULL;
+				if (!host || !kn || !strmap_add(&seen, host, 0, NULL))
+					continue;
+				for (size_t j = 0; j < nkeys; j++) {
+					if (streq_ptr(str(keys[j], "name"), kn))
+						kf = str(keys[j], "path");
+					if (cn && streq_ptr(str(keys[j], "name"), cn))
+						cf = str(keys[j], "path");
+				}
+				if (!kf) {
+					cw_comment(&w, "not imported: host %s's key %s (no keyring_file_add_key names it)", host, kn);
+					continue;
+				}
+				cw_section(&w, "Host%zu", ++nh);
+				cw_kv(&w, "NQN", host);
+				cw_kv(&w, "DhchapKey", kf);
+				if (cf)
+					cw_kv(&w, "DhchapCtrlKey", cf);
+				/* SPDK allows a list; the kernel one hash and one group per host: the first */
+				if (dig && json_object_array_length(dig) &&
+				    json_object_is_type(json_object_array_get_idx(dig, 0), json_type_string)) {
+					_cleanup_free_ char *h2 = xasprintf("hmac(%s)", json_object_get_string(json_object_array_get_idx(dig, 0)));
+					cw_kv(&w, "DhchapHash", h2);
+				}
+				if (grp && json_object_array_length(grp) &&
+				    json_object_is_type(json_object_array_get_idx(grp, 0), json_type_string))
+					cw_kv(&w, "DhchapDHGroup", json_object_get_string(json_object_array_get_idx(grp, 0)));
+				cw_blank(&w);
+			}
+		strmap_free(&seen);
 	}
 	for (size_t i = 0; i < nss; i++) {
 		struct spdk_ss *s = &ss[i];

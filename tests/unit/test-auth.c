@@ -320,6 +320,38 @@ static void test_nvmetcli_keys(void **state)
 	free(err);
 }
 
+/* SPDK JSON: keyring keys named by nvmf_subsystem_add_host become [HostN] with SPDK's key files. */
+static void test_spdk_keys(void **state)
+{
+	struct env *e = *state;
+	_cleanup_free_ char *json = xasprintf(
+		"{\"subsystems\":[{\"subsystem\":\"keyring\",\"config\":["
+		"{\"method\":\"keyring_file_add_key\",\"params\":{\"name\":\"key0\",\"path\":\"%s\"}},"
+		"{\"method\":\"keyring_file_add_key\",\"params\":{\"name\":\"ckey0\",\"path\":\"%s\"}}]},"
+		"{\"subsystem\":\"nvmf\",\"config\":["
+		"{\"method\":\"nvmf_set_config\",\"params\":{\"dhchap_digests\":[\"sha384\",\"sha512\"],"
+		"\"dhchap_dhgroups\":[\"ffdhe4096\"]}},"
+		"{\"method\":\"nvmf_create_subsystem\",\"params\":{\"nqn\":\"nqn.a:1\",\"allow_any_host\":false}},"
+		"{\"method\":\"nvmf_subsystem_add_host\",\"params\":{\"nqn\":\"nqn.a:1\",\"host\":\"" HOST "\","
+		"\"dhchap_key\":\"key0\",\"dhchap_ctrlr_key\":\"ckey0\"}}]}]}", e->key, e->ctrl);
+	char *conf = NULL, *err = NULL;
+	struct nv_config *cfg = NULL;
+	struct nv_report rep = { 0 };
+
+	assert_int_equal(import_spdk_json(json, &conf, &err), 0);
+	no_secret(conf);
+	assert_int_equal(config_from_text("spdk.conf", conf, &cfg, &rep), 0);
+	assert_int_equal(cfg->ncreds, 1);
+	assert_string_equal(cfg->creds[0].key_file, e->key);
+	assert_string_equal(cfg->creds[0].ctrl_key_file, e->ctrl);
+	assert_string_equal(cfg->creds[0].hash, "hmac(sha384)");
+	assert_string_equal(cfg->creds[0].dhgroup, "ffdhe4096");
+	assert_string_equal(attrs_get(&model_host(cfg->model, HOST)->attrs, "dhchap_key"), KEY_A);
+	config_free(cfg);
+	report_free(&rep);
+	free(conf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -330,6 +362,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kernel_without_auth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_save_names_files, setup, teardown),
 		cmocka_unit_test(test_nvmetcli_keys),
+		cmocka_unit_test_setup_teardown(test_spdk_keys, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("auth", tests, NULL, NULL);
 }

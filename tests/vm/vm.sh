@@ -169,6 +169,7 @@ cmd_run() {
 		-drive "file=$ssd,if=none,id=ssd0,format=raw,cache=unsafe"
 		-device "nvme,serial=NVMETD-SSD-0001,drive=ssd0,bus=rp1"
 		-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,bus=rp2,romfile=
+		-device virtio-rng-pci,bus=pcie.0
 		-fsdev local,id=fsroot,path=/,security_model=none,readonly=on,multidevs=remap
 		-device virtio-9p-pci,fsdev=fsroot,mount_tag=hostroot,bus=pcie.0
 		-fsdev "local,id=fsmod,path=$dir/lib/modules,security_model=none,readonly=on"
