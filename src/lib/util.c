@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <stdint.h>
 #include <malloc.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -106,54 +107,13 @@ char *strstrip(char *s)
 	return s;
 }
 
-int read_file(const char *path, char **out, size_t *len)
+/* Read fd to its end, at most max bytes (-EFBIG past that); hint: the expected size. */
+static int read_all(int fd, size_t hint, size_t max, char **out, size_t *len)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	_cleanup_free_ char *buf = NULL;
-	size_t size = 0, cap = 0;
+	size_t size = 0, cap = hint + 1 > 8192 ? hint + 1 : 8192;
 	ssize_t n;
 
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		if (cap - size < 4096) {
-			cap = cap ? cap * 2 : 8192;
-			buf = xrealloc(buf, cap + 1);
-		}
-		n = read(fd, buf + size, cap - size);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		size += n;
-	}
-	buf[size] = '\0';
-	if (len)
-		*len = size;
-	*out = TAKE_PTR(buf);
-	return 0;
-}
-
-int read_input(const char *path, size_t max, char **out, size_t *len)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	_cleanup_free_ char *buf = NULL;
-	size_t size = 0, cap;
-	struct stat st;
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
-	if ((unsigned long long)st.st_size > max)
-		return -EFBIG;
-	cap = (size_t)st.st_size + 1;
 	buf = xmalloc(cap + 1);
 	for (;;) {
 		if (size == cap) {
@@ -179,6 +139,31 @@ int read_input(const char *path, size_t max, char **out, size_t *len)
 		*len = size;
 	*out = TAKE_PTR(buf);
 	return 0;
+}
+
+int read_file(const char *path, char **out, size_t *len)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	return read_all(fd, 0, SIZE_MAX - 1, out, len);
+}
+
+int read_input(const char *path, size_t max, char **out, size_t *len)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+	if ((unsigned long long)st.st_size > max)
+		return -EFBIG;
+	return read_all(fd, (size_t)st.st_size, max, out, len);
 }
 
 const char *read_input_strerror(int err)

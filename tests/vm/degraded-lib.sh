@@ -92,8 +92,23 @@ fabric_sig() { dd if="$1" bs=4096 count=1 iflag=direct status=none | head -c "$2
 connect_tcp() { ip netns exec $NS nvme connect -t tcp -n "$1" -a $TARGET_IP -s 4420 >/dev/null; }
 kopen_failures() { dmesg | grep -cE 'nvmet: failed to open (file|block device)'; }
 
+# fix_writes_only WHAT SUBSYS NSID CMD...: run CMD while strace watches nvmetd ($pid); the namespace
+# must come up, and every configfs write nvmetd made must be to that namespace
+fix_writes_only() {
+	local what=$1 ss=$2 nsid=$3 sp rest; shift 3
+	strace -f -qq -y -e trace=write,mkdir,mkdirat,rmdir,unlink,unlinkat,symlink,symlinkat -p "$pid" -o $T/st &
+	sp=$!; sleep 1
+	"$@"
+	check "$what" wait_for 30 bash -c "[[ \$(cat $CFS/subsystems/$NQN:$ss/namespaces/$nsid/enable 2>/dev/null) == 1 ]]"
+	sleep 1; kill $sp; wait $sp 2>/dev/null
+	grep '/sys/kernel/config/' $T/st >$T/w || true
+	rest=$(grep -v "subsystems/$NQN:$ss/namespaces/$nsid" $T/w | head -n 5)
+	check "... and nvmetd wrote only that namespace ($(wc -l <$T/w) configfs writes)" test -s $T/w -a -z "$rest"
+	[[ -z $rest ]] || echo "$rest" | sed 's/^/#   /'
+}
+
 degraded_checks() {
-	local dev st pid n rest
+	local dev n
 	check "nvmetd active after the reboot" wait_for 90 bash -c '[[ $(systemctl is-active nvmetd) == active ]]'
 	expect_eq "NRestarts=0 (no restart loop)" "$(systemctl show -p NRestarts --value nvmetd)" 0
 	check "every port listening" wait_for 90 listening
@@ -130,32 +145,15 @@ degraded_checks() {
 
 	# fix 1: remount rw — the mount event alone brings the namespace up (no reload)
 	pid=$(systemctl show -p MainPID --value nvmetd)
-	strace -f -qq -y -e trace=write,mkdir,mkdirat,rmdir,unlink,unlinkat,symlink,symlinkat -p "$pid" -o $T/st1 &
-	local sp=$!; sleep 1
-	mount -o remount,bind,rw /mnt/ro
-	check "remounted rw: namespace enabled on the mount event, no reload" wait_for 30 bash -c \
-		"[[ \$(cat $CFS/subsystems/$NQN:cnode4/namespaces/1/enable 2>/dev/null) == 1 ]]"
-	sleep 1; kill $sp; wait $sp 2>/dev/null
-	grep '/sys/kernel/config/' $T/st1 >$T/w1 || true
-	rest=$(grep -v "subsystems/$NQN:cnode4/namespaces/1" $T/w1 | head -n 5)
-	check "the fix wrote only that namespace ($(wc -l <$T/w1) configfs writes)" test -s $T/w1 -a -z "$rest"
-	[[ -z $rest ]] || echo "$rest" | sed 's/^/#   /'
+	fix_writes_only "remounted rw: namespace enabled on the mount event, no reload" cnode4 1 \
+		mount -o remount,bind,rw /mnt/ro
 	check "connect cnode4" connect_tcp $NQN:cnode4
 	dev=$(fabric_dev $NQN:cnode4 1) && expect_eq "cnode4 reads the file from the remounted filesystem" "$(fabric_sig "$dev" 9)" NVTEST-RO ||
 		nok "cnode4 fabric device"
 
 	# fix 2: the /tmp file appears; systemctl reload brings it up and touches nothing else
-	strace -f -qq -y -e trace=write,mkdir,mkdirat,rmdir,unlink,unlinkat,symlink,symlinkat -p "$pid" -o $T/st2 &
-	sp=$!; sleep 1
 	sigfile $DG_LATE 16M NVTEST-LATE
-	check "systemctl reload" systemctl reload nvmetd
-	check "the /tmp file's namespace is enabled" wait_for 30 bash -c \
-		"[[ \$(cat $CFS/subsystems/$NQN:cnode2/namespaces/2/enable 2>/dev/null) == 1 ]]"
-	sleep 1; kill $sp; wait $sp 2>/dev/null
-	grep '/sys/kernel/config/' $T/st2 >$T/w2 || true
-	rest=$(grep -v "subsystems/$NQN:cnode2/namespaces/2" $T/w2 | head -n 5)
-	check "the reload wrote only that namespace ($(wc -l <$T/w2) configfs writes)" test -s $T/w2 -a -z "$rest"
-	[[ -z $rest ]] || echo "$rest" | sed 's/^/#   /'
+	fix_writes_only "created the /tmp file, systemctl reload: namespace enabled" cnode2 2 systemctl reload nvmetd
 	dev=$(fabric_dev $NQN:cnode2 2) && expect_eq "cnode2 namespace 2 (/tmp file) reads its data" "$(fabric_sig "$dev" 11)" NVTEST-LATE ||
 		nok "cnode2 namespace 2 on the initiator"
 	dev=$(fabric_dev $NQN:cnode1) && expect_eq "cnode1 still connected and reading" "$(fabric_sig "$dev" 10)" NVTEST-SSD ||
