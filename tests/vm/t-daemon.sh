@@ -154,6 +154,13 @@ expect_eq "exit status 0" "$rc" 0
 expect_eq "target removed on stop" "$(ls $CFS/subsystems $CFS/ports | grep -cv -e '^/' -e '^$')" 0
 check "STOPPING=1 sent" grep -q STOPPING=1 $T/notify.log
 
+# a config with errors at start: nothing to serve, exit status 2 (the unit does not restart on 2)
+printf '[Subsystem1]\n  Bogus\n' >$T/broken.conf
+sed "s|^nvmf_conf = .*|nvmf_conf = \"$T/broken.conf\";|" $T/nvmetd.conf >$T/nvmetd-broken.conf
+NOTIFY_SOCKET=$T/notify.sock timeout 20 "$NVMETD" --foreground --config $T/nvmetd-broken.conf >$T/broken.log 2>&1; rc=$?
+expect_eq "a broken config at start: exit 2 (no restart loop under the unit)" "$rc" 2
+check "... saying which line" grep -q "broken.conf:1: .*has no NQN" $T/broken.log
+
 # the same address flap without nvmetd, for comparison
 "$NVMETCFG" apply $T/good.conf >/dev/null 2>&1
 wait_for 30 discover_ok
