@@ -82,6 +82,7 @@ vm_tests=${NVMETD_VM_TESTS:-"
 6.12 t-auth.sh
 6.1 t-auth.sh
 6.12 t-persist-host.sh
+6.12 t-deb-host.sh
 6.12 bench --smoke
 "}
 run_step "prepare guest kernels" tests/vm/vm.sh setup

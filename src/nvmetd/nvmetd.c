@@ -27,6 +27,12 @@ static char *owned_push(char ***v, size_t *n, char *s)
 	return s;
 }
 
+static char *dirname_dup(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash && slash != path ? xstrndup(path, slash - path) : xstrdup("/");
+}
+
 static uint64_t now_us(struct daemon *d)
 {
 	uint64_t t = 0;
@@ -749,6 +755,12 @@ int main(int argc, char **argv)
 		sd_notifyf(0, "STATUS=%s has errors: nothing to serve; fix it and start nvmetd again", d.set.nvmf_conf);
 		return 2;
 	}
+	{
+		/* a keep-serving flag from an upgrade that never restarted us would keep the target at the
+		 * next stop: it is only for the stop right after it is written */
+		_cleanup_free_ char *dir = dirname_dup(d.set.state_file), *flag = path_join(dir, "keep-serving");
+		(void)unlink(flag);
+	}
 	/* watch first, then apply: nothing that happens in between is missed */
 	r = monitor_start(&d.mon, d.ev, d.ctx->udev, on_event, &d);
 	if (r < 0) {
@@ -764,7 +776,14 @@ int main(int argc, char **argv)
 	r = sd_event_loop(d.ev);
 
 	monitor_stop(&d.mon);
-	if (d.set.clear_on_stop) {
+	/* a package upgrade restarts nvmetd: its prerm leaves this flag, and the target keeps serving
+	 * (connected hosts stay connected); the new nvmetd takes it over with a re-apply that writes
+	 * nothing */
+	_cleanup_free_ char *state_dir = dirname_dup(d.set.state_file), *keep_flag = path_join(state_dir, "keep-serving");
+	bool keep_once = unlink(keep_flag) == 0;
+	if (d.set.clear_on_stop && keep_once) {
+		log_notice("stopped: target left serving for the restart after an upgrade (%s)", keep_flag);
+	} else if (d.set.clear_on_stop) {
 		struct apply_result res;
 		ctx_lock(d.ctx);
 		int x = engine_apply(d.ctx, NULL, &(struct apply_opts){ 0 }, &res);
