@@ -125,27 +125,32 @@ static void print_hosts(struct conf_writer *w, const struct nv_model *m, const s
 		const char *secrets[2] = { key, ckey }, *keys[2] = { "DhchapKey", "DhchapCtrlKey" };
 		const struct nv_hostcred *cr = NULL;
 
+		_cleanup_free_ char *made[2] = { NULL, NULL };
+		const char *files[2] = { NULL, NULL };
+
 		if (!key || !*key)
 			continue;
 		for (size_t k = 0; o->keep && k < o->keep->ncreds; k++)
 			if (streq_ptr(o->keep->creds[k].nqn, h->nqn))
 				cr = &o->keep->creds[k];
-		cw_section(w, "Host%zu", ++n);
-		cw_kv(w, "NQN", h->nqn);
 		for (int k = 0; k < 2; k++) {
-			const char *f;
-			_cleanup_free_ char *made = NULL;
 			if (!secrets[k] || !*secrets[k])
 				continue;
-			f = file_holding(o->keep, h->nqn, k == 1, secrets[k]);
-			if (!f && o->keys_dir && (made = new_key_file(o->keys_dir, h->nqn, k == 1, secrets[k])))
-				f = made;
-			if (f)
-				cw_kv(w, keys[k], f);
-			else
-				cw_comment(w, "%s: the live key is in no key file%s", keys[k],
-					   o->keys_dir ? " and none could be written" : "; `nvmetcfg save` writes one");
+			files[k] = file_holding(o->keep, h->nqn, k == 1, secrets[k]);
+			if (!files[k] && o->keys_dir && (made[k] = new_key_file(o->keys_dir, h->nqn, k == 1, secrets[k])))
+				files[k] = made[k];
 		}
+		if (!files[0] || (secrets[1] && *secrets[1] && !files[1])) {
+			/* a [HostN] that names no key file would not load: say so instead */
+			cw_comment(w, "host %s has DH-HMAC-CHAP keys that no key file holds%s", h->nqn,
+				   o->keys_dir ? " and none could be written" : "; `nvmetcfg save` writes them to files");
+			continue;
+		}
+		cw_section(w, "Host%zu", ++n);
+		cw_kv(w, "NQN", h->nqn);
+		for (int k = 0; k < 2; k++)
+			if (files[k])
+				cw_kv(w, keys[k], files[k]);
 		if (hash && (!streq(hash, "hmac(sha256)") || (cr && cr->hash)))
 			cw_kv(w, "DhchapHash", hash);
 		if (grp && (!streq(grp, "null") || (cr && cr->dhgroup)))
