@@ -125,7 +125,8 @@ static void print_hosts(struct conf_writer *w, const struct nv_model *m, const s
 		const char *secrets[2] = { key, ckey }, *keys[2] = { "DhchapKey", "DhchapCtrlKey" };
 		const struct nv_hostcred *cr = NULL;
 
-		_cleanup_free_ char *made[2] = { NULL, NULL };
+		_cleanup_free_ char *made0 = NULL, *made1 = NULL;	/* key files written here (save) */
+		char **made[2] = { &made0, &made1 };
 		const char *files[2] = { NULL, NULL };
 
 		if (!key || !*key)
@@ -137,8 +138,8 @@ static void print_hosts(struct conf_writer *w, const struct nv_model *m, const s
 			if (!secrets[k] || !*secrets[k])
 				continue;
 			files[k] = file_holding(o->keep, h->nqn, k == 1, secrets[k]);
-			if (!files[k] && o->keys_dir && (made[k] = new_key_file(o->keys_dir, h->nqn, k == 1, secrets[k])))
-				files[k] = made[k];
+			if (!files[k] && o->keys_dir && (*made[k] = new_key_file(o->keys_dir, h->nqn, k == 1, secrets[k])))
+				files[k] = *made[k];
 		}
 		if (!files[0] || (secrets[1] && *secrets[1] && !files[1])) {
 			/* a [HostN] that names no key file would not load: say so instead */
