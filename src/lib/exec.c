@@ -151,21 +151,14 @@ char *op_unit(const char *path)
 	return xstrndup(path, len);
 }
 
-/* path equals dir or lies below it */
-static bool under(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
-}
-
 bool op_affects(const struct op *o, const char *unit)
 {
-	if (under(o->path, unit))
+	if (path_under(o->path, unit))
 		return true;
-	if ((o->type == OP_LINK || o->type == OP_UNLINK) && o->value && under(o->value, unit))
+	if ((o->type == OP_LINK || o->type == OP_UNLINK) && o->value && path_under(o->value, unit))
 		return true;
 	/* removing the subsystem of a namespace that stays (or a port) cannot succeed */
-	return o->type == OP_RMDIR && under(unit, o->path);
+	return o->type == OP_RMDIR && path_under(unit, o->path);
 }
 
 /* An object failed: is o one of its own operations (undone with it), or one that cannot be done
@@ -174,9 +167,9 @@ bool op_affects(const struct op *o, const char *unit)
  * attribute change failed (as it was). */
 static bool failed_blocks(const struct op *o, const struct exec_failure *f)
 {
-	if (under(o->path, f->unit) || (o->type == OP_RMDIR && under(f->unit, o->path)))
+	if (path_under(o->path, f->unit) || (o->type == OP_RMDIR && path_under(f->unit, o->path)))
 		return true;
-	return f->gone && o->type == OP_LINK && o->value && under(o->value, f->unit);
+	return f->gone && o->type == OP_LINK && o->value && path_under(o->value, f->unit);
 }
 
 static bool held(const struct exec_opts *eo, const struct exec_result *res, const struct op *o)
@@ -198,7 +191,7 @@ static void undo(const struct cfs_ops *ops, const char *root, const struct plan 
 		const struct op *o = &p->ops[i];
 		int u;
 
-		if (!done[i] || (unit && !under(o->path, unit)))
+		if (!done[i] || (unit && !path_under(o->path, unit)))
 			continue; /* skipped, waiting or another object's: nothing to undo here */
 		done[i] = false;
 		res->writes--;

@@ -86,6 +86,12 @@ void *array_push(void *arrayp, size_t *n, size_t elem)
 	return *a + (*n)++ * elem;
 }
 
+bool path_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
+}
+
 char *path_join(const char *a, const char *b)
 {
 	size_t la = strlen(a);

@@ -47,6 +47,9 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Grow an array of elements by one, return a pointer to the new zeroed element. */
 void *array_push(void *arrayp, size_t *n, size_t elem);
 
+/* Whether path is dir or lies below it (component-wise: "a/bc" is not under "a/b"). */
+bool path_under(const char *path, const char *dir);
+
 /* Path joining: always returns a new string. */
 char *path_join(const char *a, const char *b);
 

@@ -44,6 +44,9 @@ struct daemon {
 	bool stopping;
 };
 
+/* nvmetd.c: a port's identity in objstate, across reloads (its id may change): "port <address>" */
+char *daemon_port_key(const struct nv_port *p);
+
 /* state.c: the published state file */
 int state_publish(struct daemon *d);
 

@@ -33,6 +33,12 @@ static char *dirname_dup(const char *path)
 	return slash && slash != path ? xstrndup(path, slash - path) : xstrdup("/");
 }
 
+char *daemon_port_key(const struct nv_port *p)
+{
+	_cleanup_free_ char *addr = port_address(p);
+	return xasprintf("port %s", addr);
+}
+
 static uint64_t now_us(struct daemon *d)
 {
 	uint64_t t = 0;
@@ -147,12 +153,10 @@ static void describe_config(struct daemon *d)
 	}
 	for (size_t i = 0; i < m->nports; i++) {
 		const struct nv_port *p = &m->ports[i];
-		_cleanup_free_ char *addr = port_address(p);
 		struct obj_desc *o = array_push(&v, &n, sizeof(*o));
 		o->kind = OBJ_PORT;
-		o->key = owned_push(&owned, &nowned, xasprintf("port %s", addr));
+		o->key = o->name = owned_push(&owned, &nowned, daemon_port_key(p)); /* "port tcp ipv4 10.0.0.1 4420" */
 		o->unit = p->id ? owned_push(&owned, &nowned, xasprintf("ports/%u", p->id)) : NULL;
-		o->name = owned_push(&owned, &nowned, xasprintf("port %s", addr));
 		o->rdma = streq_ptr(attrs_get(&p->attrs, "addr_trtype"), "rdma");
 	}
 	objtab_config(&d->objs, v, n, now_us(d), time(NULL));
@@ -285,16 +289,10 @@ static const char *ns_path(const struct daemon *d, const struct nv_ns *ns)
 	return NULL;
 }
 
-static bool unit_under(const char *unit, const char *dir)
-{
-	size_t n = strlen(dir);
-	return !strncmp(unit, dir, n) && (unit[n] == '\0' || unit[n] == '/');
-}
-
 static bool held_unit(const char *unit, const char **held, size_t nheld)
 {
 	for (size_t i = 0; i < nheld; i++)
-		if (unit_under(unit, held[i]))
+		if (path_under(unit, held[i]))
 			return true;
 	return false;
 }
@@ -332,13 +330,12 @@ static void relink_dead_ports(struct daemon *d, bool *relinked)
 {
 	for (size_t i = 0; i < d->cfg->model->nports; i++) {
 		const struct nv_port *p = &d->cfg->model->ports[i];
-		_cleanup_free_ char *key = NULL, *addr = port_address(p), *dev = NULL;
+		_cleanup_free_ char *key = daemon_port_key(p), *dev = NULL;
 		struct obj *o;
 		struct exec_result er;
 		bool present;
 		int r;
 
-		key = xasprintf("port %s", addr);
 		o = objtab_find(&d->objs, key);
 		if (!o || o->state != OBJ_DEAD || !p->id || !(dev = port_rdma_dev(p, &present)))
 			continue;
@@ -415,8 +412,7 @@ static void report_outcomes(struct daemon *d, const struct apply_result *res, co
 	}
 	for (size_t i = 0; i < m->nports; i++) {
 		const struct nv_port *p = &m->ports[i];
-		_cleanup_free_ char *addr = port_address(p);
-		char *key = owned_push(&owned, &nowned, xasprintf("port %s", addr));
+		char *key = owned_push(&owned, &nowned, daemon_port_key(p));
 		char *unit = owned_push(&owned, &nowned, xasprintf("ports/%u", p->id));
 		const struct exec_failure *f = failure_of(er, unit);
 		const struct waiting_port *w = NULL;
@@ -578,7 +574,7 @@ static void on_event(void *ud, const struct mon_event *me)
 		/* observe first: a listening RDMA port whose device is not known yet may be on another one */
 		for (size_t i = 0; i < d->cfg->model->nports; i++) {
 			const struct nv_port *p = &d->cfg->model->ports[i];
-			_cleanup_free_ char *addr = port_address(p), *key = xasprintf("port %s", addr), *dev = NULL;
+			_cleanup_free_ char *key = daemon_port_key(p), *dev = NULL;
 			struct obj *o = objtab_find(&d->objs, key);
 			bool present;
 			if (o && o->rdma && o->state == OBJ_OK && !o->rdma_dev && (dev = port_rdma_dev(p, &present)) &&

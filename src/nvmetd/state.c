@@ -57,7 +57,7 @@ int state_publish(struct daemon *d)
 	for (size_t i = 0; d->cfg && i < d->cfg->model->nports; i++) {
 		const struct nv_port *p = &d->cfg->model->ports[i];
 		json_object *o = json_object_new_object();
-		_cleanup_free_ char *addr = port_address(p), *key = xasprintf("port %s", addr);
+		_cleanup_free_ char *addr = port_address(p), *key = daemon_port_key(p);
 		const struct obj *x = objtab_find(&d->objs, key);
 
 		json_object_object_add(o, "portid", json_object_new_int(p->id));
