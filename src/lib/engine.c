@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "engine.h"
 #include "log.h"
@@ -127,6 +128,19 @@ int engine_apply(struct nv_ctx *c, struct nv_model *desired, const struct apply_
 			log_error("cannot tell whether this kernel has DH-HMAC-CHAP: %s", strerror(-r));
 			return EXIT_FAILED;
 		}
+	}
+	/* a unique discovery NQN needs the kernel's root discovery_nqn (6.x, not Debian's 6.1) */
+	if (desired->discovery_nqn && !live->discovery_nqn && access(c->nvmet, F_OK) == 0) {
+		if (!o->keep_going) {
+			log_error("[Discovery] NQN %s: this kernel has no %s/discovery_nqn (unique discovery NQNs "
+				  "came after Debian's 6.1 kernel): remove the NQN line or boot a newer kernel; nothing was changed",
+				  desired->discovery_nqn, c->nvmet);
+			return EXIT_CONFIG;
+		}
+		log_error("[Discovery] NQN %s: this kernel has no discovery_nqn attribute; the discovery service "
+			  "keeps the well-known NQN", desired->discovery_nqn);
+		free(desired->discovery_nqn);
+		desired->discovery_nqn = NULL;
 	}
 	plan_build(desired, live, c->nvmet, &res->plan);
 	if (dry_run)

@@ -214,7 +214,42 @@ int import_nvmetcli(const char *text, struct nv_model **out, char **err)
 						return -EINVAL;
 					strv_add_unique(&p->subsys, &p->nsubsys, sn);
 				}
+			if ((ss = arr(po, "referrals")))
+				for (size_t k = 0; k < json_object_array_length(ss); k++) {
+					json_object *ro = json_object_array_get_idx(ss, k), *v = NULL;
+					_cleanup_free_ char *rwhere = xasprintf("ports[%zu].referrals[%zu]", i, k);
+					const char *name;
+					long long en = 1;
+
+					if (!ro || !json_object_object_get_ex(ro, "name", &v)) {
+						*err = xasprintf("%s: no name", rwhere);
+						return -EINVAL;
+					}
+					if (!(name = checked(v, err, "%s.name", rwhere)))
+						return -EINVAL;
+					if (!*name || strchr(name, '/') || streq(name, ".") || streq(name, "..")) {
+						*err = xasprintf("%s.name '%s' cannot name a configfs directory", rwhere, name);
+						return -EINVAL;
+					}
+					if (port_referral(p, name))
+						continue;
+					struct nv_referral *r = array_push(&p->refs, &p->nrefs, sizeof(*r));
+					r->name = xstrdup(name);
+					num(ro, "enable", &en);
+					r->enable = en != 0;
+					if (group_attrs(ro, "addr", "addr_", &r->attrs, err, rwhere) < 0)
+						return -EINVAL;
+				}
 		}
+	{
+		json_object *v = NULL;
+		if (json_object_object_get_ex(root, "discovery_nqn", &v)) {
+			const char *dn = checked(v, err, "discovery_nqn");
+			if (!dn)
+				return -EINVAL;
+			m->discovery_nqn = xstrdup(dn);
+		}
+	}
 	model_sort(m);
 	*out = TAKE_PTR(m);
 	return 0;
@@ -258,8 +293,9 @@ int import_spdk_json(const char *text, char **conf, char **err)
 {
 	_cleanup_(json_putp) json_object *root = parse(text, err);
 	json_object *subsystems;
-	_cleanup_free_ json_object **transports = NULL, **nvme = NULL, **aio = NULL, **mallocs = NULL, **keys = NULL;
-	size_t ntr = 0, nnvme = 0, naio = 0, nmalloc = 0, nss = 0, nkeys = 0;
+	_cleanup_free_ json_object **transports = NULL, **nvme = NULL, **aio = NULL, **mallocs = NULL, **keys = NULL,
+		**refs = NULL;
+	size_t ntr = 0, nnvme = 0, naio = 0, nmalloc = 0, nss = 0, nkeys = 0, nrefs = 0;
 	json_object *auth_cfg = NULL;	/* nvmf_set_config: dhchap_digests, dhchap_dhgroups */
 	struct spdk_ss *ss = NULL;
 	struct conf_writer w;
@@ -307,6 +343,8 @@ int import_spdk_json(const char *text, char **conf, char **err)
 				push_obj(&mallocs, &nmalloc, params);
 			else if (streq(method, "keyring_file_add_key"))
 				push_obj(&keys, &nkeys, params);
+			else if (streq(method, "nvmf_discovery_add_referral"))
+				push_obj(&refs, &nrefs, params);
 			else if (streq(method, "nvmf_set_config"))
 				auth_cfg = params;
 			else if (streq(method, "bdev_nvme_set_options") && !auth_cfg && arr(params, "dhchap_digests"))
@@ -341,6 +379,28 @@ int import_spdk_json(const char *text, char **conf, char **err)
 			snprintf(buf, sizeof(buf), "%lld", v), cw_kv(&w, "MaxQueuesPerSession", buf);
 		if (num_in(transports[i], "in_capsule_data_size", 0, 1LL << 30, &v))
 			snprintf(buf, sizeof(buf), "%lld", v), cw_kv(&w, "InCapsuleDataSize", buf);
+		cw_blank(&w);
+	}
+	if (nrefs) {
+		cw_section(&w, "Discovery");
+		for (size_t i = 0; i < nrefs; i++) {
+			json_object *a = obj(refs[i], "address");
+			const char *t = a ? conf_trtype(str(a, "trtype")) : NULL;
+			const char *ad = a ? str(a, "traddr") : NULL, *p = a ? str(a, "trsvcid") : NULL;
+			_cleanup_free_ char *addr = NULL;
+			if (!t || !ad || !p) {
+				cw_comment(&w, "not imported: a referral without trtype RDMA/TCP, traddr and trsvcid");
+				continue;
+			}
+			if (str(refs[i], "subnqn")) {
+				/* the kernel's referrals point at discovery services only */
+				cw_comment(&w, "not imported: a referral to subsystem %s (kernel referrals name discovery "
+					   "services, not subsystems)", str(refs[i], "subnqn"));
+				continue;
+			}
+			addr = conf_listen_addr(str(a, "adrfam"), ad, p);
+			cw_kv(&w, "Referral", t, addr);
+		}
 		cw_blank(&w);
 	}
 	if (nnvme) {

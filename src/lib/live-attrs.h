@@ -14,6 +14,8 @@ static const char *const port_attrs[] = {
 	"addr_trtype", "addr_adrfam", "addr_traddr", "addr_trsvcid", "addr_treq", "addr_tsas",
 	"param_inline_data_size", "param_max_queue_size", "param_pi_enable",
 };
+/* a referral's address ("enable" is read too, separately) */
+static const char *const referral_attrs[] = { "addr_trtype", "addr_adrfam", "addr_traddr", "addr_trsvcid" };
 static const char *const host_attrs[] = { "dhchap_hash", "dhchap_dhgroup" };
 /* Secrets: read (nvmetcfg compares them to the key files, and save matches them to files), never
  * printed: every printer and message masks attributes attr_is_secret() names. */

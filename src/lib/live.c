@@ -67,6 +67,28 @@ static int read_subsys(const char *root, const char *nqn, struct nv_subsys *s)
 	return 0;
 }
 
+static int read_referrals(const char *portdir, struct nv_port *p)
+{
+	_cleanup_free_ char *rdir = path_join(portdir, "referrals");
+	char **names = NULL;
+	int n = list_dir(rdir, &names);
+
+	if (n < 0)
+		return n == -ENOENT ? 0 : n;
+	for (int i = 0; i < n; i++) {
+		_cleanup_free_ char *d = path_join(rdir, names[i]);
+		_cleanup_free_ char *ep = path_join(d, "enable");
+		_cleanup_free_ char *ev = NULL;
+		struct nv_referral *r = array_push(&p->refs, &p->nrefs, sizeof(*r));
+
+		r->name = xstrdup(names[i]);
+		read_attrs(d, referral_attrs, ARRAY_SIZE(referral_attrs), &r->attrs);
+		r->enable = read_attr(ep, &ev) == 0 && streq(ev, "1");
+	}
+	strv_free(names, n);
+	return 0;
+}
+
 int live_read(struct nv_ctx *c, struct nv_model **out)
 {
 	_cleanup_(model_freep) struct nv_model *m = xcalloc(1, sizeof(*m));
@@ -81,6 +103,11 @@ int live_read(struct nv_ctx *c, struct nv_model **out)
 		goto done; /* nvmet not loaded: nothing is configured */
 	if (n < 0)
 		return n;
+	{
+		_cleanup_free_ char *dp = path_join(c->nvmet, "discovery_nqn");
+		if (read_attr(dp, &m->discovery_nqn) < 0)
+			m->discovery_nqn = NULL;	/* this kernel has no unique discovery NQN */
+	}
 	for (int i = 0; i < n; i++) {
 		_cleanup_free_ char *d = path_join(hroot, names[i]);
 		struct nv_host *h = array_push(&m->hosts, &m->nhosts, sizeof(*h));
@@ -114,6 +141,8 @@ int live_read(struct nv_ctx *c, struct nv_model **out)
 		p->id = id;
 		read_attrs(d, port_attrs, ARRAY_SIZE(port_attrs), &p->attrs);
 		r = read_links(sd, &p->subsys, &p->nsubsys);
+		if (r == 0)
+			r = read_referrals(d, p);
 	}
 	strv_free(names, n);
 	if (r < 0)

@@ -91,7 +91,11 @@ void model_free_contents(struct nv_model *m)
 	for (size_t i = 0; i < m->nports; i++) {
 		attrs_free(&m->ports[i].attrs);
 		strv_free(m->ports[i].subsys, m->ports[i].nsubsys);
+		for (size_t j = 0; j < m->ports[i].nrefs; j++)
+			referral_free_contents(&m->ports[i].refs[j]);
+		free(m->ports[i].refs);
 	}
+	free(m->discovery_nqn);
 	free(m->hosts);
 	free(m->subsys);
 	free(m->ports);
@@ -219,6 +223,30 @@ static void strv_sort_uniq(char **v, size_t *n)
 	*n = k + 1;
 }
 
+void referral_free_contents(struct nv_referral *r)
+{
+	free(r->name);
+	attrs_free(&r->attrs);
+}
+
+char *referral_name(const char *trtype, const char *traddr, const char *trsvcid)
+{
+	return xasprintf("%s-%s-%s", trtype, traddr, trsvcid);
+}
+
+static int cmp_ref(const void *a, const void *b)
+{
+	return strcmp(((const struct nv_referral *)a)->name, ((const struct nv_referral *)b)->name);
+}
+
+struct nv_referral *port_referral(const struct nv_port *p, const char *name)
+{
+	for (size_t i = 0; i < p->nrefs; i++)
+		if (streq(p->refs[i].name, name))
+			return &p->refs[i];
+	return NULL;
+}
+
 void model_sort(struct nv_model *m)
 {
 	if (m->nhosts)
@@ -233,7 +261,10 @@ void model_sort(struct nv_model *m)
 	}
 	if (m->nports)
 		qsort(m->ports, m->nports, sizeof(*m->ports), cmp_port);
-	for (size_t i = 0; i < m->nports; i++)
+	for (size_t i = 0; i < m->nports; i++) {
 		strv_sort_uniq(m->ports[i].subsys, &m->ports[i].nsubsys);
+		if (m->ports[i].nrefs)
+			qsort(m->ports[i].refs, m->ports[i].nrefs, sizeof(*m->ports[i].refs), cmp_ref);
+	}
 	m->sorted = true;
 }

@@ -40,11 +40,22 @@ struct nv_subsys {
 	unsigned line;
 };
 
+/* A discovery referral on a port (ports/N/referrals/NAME): hosts that ask this port's discovery
+ * controller are also pointed at another discovery service. */
+struct nv_referral {
+	char *name;		/* configfs directory name; referral_name() for those nvmf.conf makes */
+	struct nv_attrs attrs;	/* addr_trtype, addr_adrfam, addr_traddr, addr_trsvcid */
+	bool enable;
+	unsigned line;
+};
+
 struct nv_port {
 	unsigned id;		/* 0 in desired state until matched/assigned */
 	struct nv_attrs attrs;	/* addr_*, param_* */
 	char **subsys;		/* linked subsystem NQNs */
 	size_t nsubsys;
+	struct nv_referral *refs;	/* sorted by name */
+	size_t nrefs;
 	unsigned line;
 };
 
@@ -60,6 +71,10 @@ struct nv_model {
 	size_t nsubsys;
 	struct nv_port *ports;
 	size_t nports;
+	/* the root's discovery_nqn: desired, NULL when nvmf.conf does not set it (left as it is); live,
+	 * NULL when the kernel has no such attribute (before 6.x's unique discovery NQN) */
+	char *discovery_nqn;
+	unsigned discovery_line;
 	bool sorted;	/* set by model_sort: lookups below use binary search */
 };
 
@@ -91,6 +106,11 @@ void strv_add_unique(char ***v, size_t *n, const char *s);
 
 /* The identity of a port as the kernel sees it: "trtype adrfam traddr trsvcid". */
 char *port_address(const struct nv_port *p);
+
+/* The directory name nvmf.conf's referrals get: "tcp-192.168.30.200-4420". Allocated. */
+char *referral_name(const char *trtype, const char *traddr, const char *trsvcid);
+struct nv_referral *port_referral(const struct nv_port *p, const char *name);
+void referral_free_contents(struct nv_referral *r);
 
 /* Sort everything by key (nqn, nsid, port id) so printing and diffing are deterministic and lookups
  * logarithmic; drops repeated names from host and subsystem lists. Adding objects afterwards must

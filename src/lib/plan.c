@@ -218,7 +218,23 @@ int plan_build(const struct nv_model *d, const struct nv_model *l, const char *r
 				o->value = xasprintf("hosts/%s", ls->hosts[k]);
 			}
 	}
-	/* 3. ports that go away */
+	/* 3. referrals that go away (all of a port that goes), then ports that go away */
+	for (size_t j = 0; j < l->nports; j++) {
+		const struct nv_port *lp = &l->ports[j], *dp = NULL;
+		_cleanup_free_ char *obj = xasprintf("port %u", lp->id);
+
+		for (size_t i = 0; i < d->nports; i++)
+			if (lport_of[i] == lp)
+				dp = &d->ports[i];
+		for (size_t k = 0; k < lp->nrefs; k++) {
+			const struct nv_referral *lr = &lp->refs[k];
+			if (dp && port_referral(dp, lr->name))
+				continue;
+			struct op *o = add(p, OP_RMDIR, obj, "ports/%u/referrals/%s", lp->id, lr->name);
+			restore_from(&o->restore, &lr->attrs);
+			attrs_set(&o->restore, "enable", lr->enable ? "1" : "0");
+		}
+	}
 	for (size_t j = 0; j < l->nports; j++) {
 		bool kept = false;
 		for (size_t i = 0; i < d->nports; i++)
@@ -257,6 +273,13 @@ int plan_build(const struct nv_model *d, const struct nv_model *l, const char *r
 		}
 
 	/* ---- additions and changes, in dependency order ---- */
+	/* the discovery NQN first: the kernel compares it with the subsystems that exist when it is set */
+	if (d->discovery_nqn && !streq_ptr(d->discovery_nqn, l->discovery_nqn)) {
+		struct nv_attr a = { .name = "discovery_nqn", .value = d->discovery_nqn, .why = "[Discovery] NQN" };
+		add_write(p, "discovery service", ".", &a, l->discovery_nqn);
+		free(p->ops[p->n - 1].path);
+		p->ops[p->n - 1].path = xstrdup("discovery_nqn");
+	}
 	for (size_t i = 0; i < d->nhosts; i++) {
 		const struct nv_host *dh = &d->hosts[i];
 		const struct nv_host *lh = model_host(l, dh->nqn);
@@ -327,6 +350,25 @@ int plan_build(const struct nv_model *d, const struct nv_model *l, const char *r
 		for (size_t k = 0; k < n; k++)
 			if (lp || !fresh_default(chg[k]))
 				add_write(p, obj, dir, chg[k], lp ? attrs_get(&lp->attrs, chg[k]->name) : NULL);
+		/* referrals before the port listens, so its first discovery log is complete */
+		for (size_t k = 0; k < dp->nrefs; k++) {
+			const struct nv_referral *dr = &dp->refs[k];
+			const struct nv_referral *lr = lp ? port_referral(lp, dr->name) : NULL;
+			_cleanup_free_ char *rdir = xasprintf("%s/referrals/%s", dir, dr->name);
+			struct nv_attr en = { .name = "enable", .value = "1" };
+			struct nv_attr dis = { .name = "enable", .value = "0" };
+
+			if (!lr)
+				add(p, OP_MKDIR, obj, "%s", rdir);
+			n = attrs_diff(&dr->attrs, lr ? &lr->attrs : &none, obj, NULL, &chg, &chgcap);
+			/* a referral's address cannot change while it is enabled */
+			if (lr && lr->enable && n)
+				add_write(p, obj, rdir, &dis, "1");
+			for (size_t a = 0; a < n; a++)
+				add_write(p, obj, rdir, chg[a], lr ? attrs_get(&lr->attrs, chg[a]->name) : NULL);
+			if (!lr || !lr->enable || n)
+				add_write(p, obj, rdir, &en, lr ? "0" : NULL);
+		}
 	}
 	/* links last: hosts into subsystems, subsystems into ports (which makes ports listen) */
 	for (size_t i = 0; i < d->nsubsys; i++) {

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include "strmap.h"
+#include "nvlimits.h"
 #include "util.h"
 
 struct buf {
@@ -60,6 +61,50 @@ static void print_transports(struct conf_writer *w, const struct nv_model *m)
 		}
 		cw_blank(w);
 	}
+}
+
+/* [Discovery]: a discovery NQN other than the well-known one, and the referrals of every port (the
+ * dialect has one list for all ports; a referral only some ports have is listed, and said so). */
+static void print_discovery(struct conf_writer *w, const struct nv_model *m)
+{
+	struct strmap seen = { 0 };
+	const struct nv_referral **refs = NULL;
+	size_t nrefs = 0, dummy;
+	bool nqn = m->discovery_nqn && !streq(m->discovery_nqn, NVME_DISC_NQN);
+
+	for (size_t i = 0; i < m->nports; i++)
+		for (size_t k = 0; k < m->ports[i].nrefs; k++)
+			if (strmap_add(&seen, m->ports[i].refs[k].name, nrefs, &dummy))
+				*(const struct nv_referral **)array_push(&refs, &nrefs, sizeof(*refs)) = &m->ports[i].refs[k];
+	if (nqn || nrefs) {
+		cw_section(w, "Discovery");
+		if (nqn)
+			cw_kv(w, "NQN", m->discovery_nqn);
+		for (size_t k = 0; k < nrefs; k++) {
+			const struct nv_referral *r = refs[k];
+			const char *tr = conf_trtype(attrs_get(&r->attrs, "addr_trtype") ?: "");
+			size_t on = 0;
+			_cleanup_free_ char *addr = conf_listen_addr(attrs_get(&r->attrs, "addr_adrfam"),
+								      attrs_get(&r->attrs, "addr_traddr"),
+								      attrs_get(&r->attrs, "addr_trsvcid"));
+			for (size_t i = 0; i < m->nports; i++)
+				on += port_referral(&m->ports[i], r->name) != NULL;
+			if (!tr) {
+				cw_comment(w, "referral %s has transport %s, which nvmf.conf cannot express", r->name,
+					   attrs_get(&r->attrs, "addr_trtype") ?: "(none)");
+				continue;
+			}
+			if (on < m->nports)
+				cw_comment(w, "referral %s is on %zu of %zu ports; applying puts it on every port", r->name,
+					   on, m->nports);
+			if (!r->enable)
+				cw_comment(w, "referral %s is disabled in the live target; applying enables it", r->name);
+			cw_kv(w, "Referral", tr, addr);
+		}
+		cw_blank(w);
+	}
+	free(refs);
+	strmap_free(&seen);
 }
 
 /* A file that holds exactly this secret, among keep's key files. */
@@ -188,6 +233,7 @@ int print_conf_opts(struct nv_ctx *c, const struct nv_model *m, const struct pri
 		cw_blank(&w);
 	}
 	print_transports(&w, m);
+	print_discovery(&w, m);
 	/* what the live target has and nvmf.conf cannot say: apply leaves it alone, say so */
 	for (size_t i = 0; i < m->nports; i++) {
 		const struct nv_port *p = &m->ports[i];
@@ -374,9 +420,19 @@ int print_json(const struct nv_model *m, bool with_secrets, char **out)
 		add_group(po, &p->attrs, "addr_", "addr");
 		add_group(po, &p->attrs, "param_", "param");
 		json_object_object_add(po, "subsystems", strv_json(p->subsys, p->nsubsys));
-		json_object_object_add(po, "referrals", json_object_new_array());
+		json_object *refs = json_object_new_array();
+		for (size_t k = 0; k < p->nrefs; k++) {
+			json_object *ro = json_object_new_object();
+			json_object_object_add(ro, "name", json_object_new_string(p->refs[k].name));
+			add_group(ro, &p->refs[k].attrs, "addr_", "addr");
+			json_object_object_add(ro, "enable", json_object_new_int(p->refs[k].enable));
+			json_object_array_add(refs, ro);
+		}
+		json_object_object_add(po, "referrals", refs);
 		json_object_array_add(ports, po);
 	}
+	if (m->discovery_nqn)
+		json_object_object_add(root, "discovery_nqn", json_object_new_string(m->discovery_nqn));
 	json_object_object_add(root, "hosts", hosts);
 	json_object_object_add(root, "ports", ports);
 	json_object_object_add(root, "subsystems", subs);

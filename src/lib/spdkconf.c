@@ -30,6 +30,8 @@ struct pstate {
 	const char *file;
 	struct listen *ls;
 	size_t nls;
+	struct listen *refs;	/* [Discovery] Referral lines */
+	size_t nrefs;
 	struct tparams *tp;	/* [0] is [Nvmf] */
 	size_t ntp;
 	long long *ss_max_queues; /* per subsystem, -1 = not set */
@@ -304,13 +306,13 @@ static int k_nqn(struct kctx *k)
 	return 0;
 }
 
-static int k_listen(struct kctx *k)
+/* "RDMA 192.168.20.200:4420" / "TCP [fe80::1]:4420" (values i, i+1) -> a listen entry's address. */
+static int parse_address(struct kctx *k, size_t i, struct listen *l)
 {
-	const char *tr = V(k, 0);
-	_cleanup_free_ char *addr = xstrdup(V(k, 1));
+	const char *tr = V(k, i);
+	_cleanup_free_ char *addr = xstrdup(V(k, i + 1));
 	char *host, *port, *end;
 	unsigned char buf[16];
-	struct listen *l;
 	long pn;
 	bool v6;
 
@@ -324,13 +326,13 @@ static int k_listen(struct kctx *k)
 		host = addr + 1;
 		end = strchr(host, ']');
 		if (!end || end[1] != ':')
-			return kerr(k, "'%s' is not [IPv6]:port", V(k, 1));
+			return kerr(k, "'%s' is not [IPv6]:port", V(k, i + 1));
 		*end = '\0';
 		port = end + 2;
 	} else {
 		port = strrchr(addr, ':');
 		if (!port)
-			return kerr(k, "'%s' has no :port", V(k, 1));
+			return kerr(k, "'%s' has no :port", V(k, i + 1));
 		*port++ = '\0';
 		host = addr;
 	}
@@ -340,15 +342,32 @@ static int k_listen(struct kctx *k)
 	pn = strtol(port, &end, 10);
 	if (!*port || strspn(port, "0123456789") != strlen(port) || *end || pn < 1 || pn > 65535)
 		return kerr(k, "'%s' is not a port number", port);
-	l = array_push(&k->ps->ls, &k->ps->nls, sizeof(*l));
 	l->trtype = xstrdup(tr);
 	l->adrfam = xstrdup(v6 ? "ipv6" : "ipv4");
 	l->traddr = xstrdup(host);
 	l->trsvcid = xasprintf("%ld", pn);
-	l->ss = k->ss;
 	l->line = E(k)->line;
-	kinfo(k, NV_APPLIED, "port (addr_trtype %s, addr_adrfam %s, addr_traddr %s, addr_trsvcid %ld) with "
-	      "this subsystem linked", tr, l->adrfam, host, pn);
+	return 0;
+}
+
+static void listen_free(struct listen *l)
+{
+	free(l->trtype);
+	free(l->adrfam);
+	free(l->traddr);
+	free(l->trsvcid);
+}
+
+static int k_listen(struct kctx *k)
+{
+	struct listen l = { 0 };
+
+	if (parse_address(k, 0, &l) < 0)
+		return -EINVAL;
+	l.ss = k->ss;
+	*(struct listen *)array_push(&k->ps->ls, &k->ps->nls, sizeof(l)) = l;
+	kinfo(k, NV_APPLIED, "port (addr_trtype %s, addr_adrfam %s, addr_traddr %s, addr_trsvcid %s) with "
+	      "this subsystem linked", l.trtype, l.adrfam, l.traddr, l.trsvcid);
 	return 0;
 }
 
@@ -600,6 +619,52 @@ static const struct key_def nvme_keys[] = {
 	{ "AdminPollRate", NULL, na_poll, 1, 1 },
 	{ "HotplugPollRate", NULL, "nvmetd learns of SSD hotplug from udev events, not by polling", 1, 1 },
 	{ "HostNQN", NULL, "only used when SPDK attaches to remote NVMe-oF controllers", 1, 1 },
+	{ 0 },
+};
+
+/* ---- [Discovery]: the discovery service every port offers ---- */
+
+static int k_disc_nqn(struct kctx *k)
+{
+	struct nv_model *m = k->ps->c->model;
+	const char *nqn = V(k, 0);
+
+	if (m->discovery_nqn)
+		return kerr(k, "is set twice (line %u)", m->discovery_line);
+	if (strlen(nqn) > NVMF_NQN_MAX)
+		return kerr(k, "NQN is %zu bytes long; NVMe allows at most %d", strlen(nqn), NVMF_NQN_MAX);
+	if (!*nqn || !printable_ascii(nqn) || strchr(nqn, ' '))
+		return kerr(k, "'%s' is not a valid NQN (no spaces or control characters)", nqn);
+	if (strncmp(nqn, "nqn.", 4))
+		kinfo(k, NV_WARN, "'%s' does not start with \"nqn.\"; initiators may reject it", nqn);
+	m->discovery_nqn = xstrdup(nqn);
+	m->discovery_line = E(k)->line;
+	kinfo(k, NV_APPLIED, "discovery_nqn = %s (6.x kernels with a unique discovery NQN)", nqn);
+	return 0;
+}
+
+static int k_referral(struct kctx *k)
+{
+	struct listen l = { 0 };
+
+	if (parse_address(k, 0, &l) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < k->ps->nrefs; i++) {
+		const struct listen *o = &k->ps->refs[i];
+		if (streq(o->trtype, l.trtype) && streq(o->traddr, l.traddr) && streq(o->trsvcid, l.trsvcid)) {
+			unsigned line = o->line;
+			listen_free(&l);
+			return kerr(k, "repeats the referral on line %u", line);
+		}
+	}
+	*(struct listen *)array_push(&k->ps->refs, &k->ps->nrefs, sizeof(l)) = l;
+	kinfo(k, NV_APPLIED, "ports/*/referrals/%s-%s-%s on every port", l.trtype, l.traddr, l.trsvcid);
+	return 0;
+}
+
+static const struct key_def discovery_keys[] = {
+	{ "NQN", k_disc_nqn, NULL, 1, 1 },
+	{ "Referral", k_referral, NULL, 2, 2 },
 	{ 0 },
 };
 
@@ -910,6 +975,22 @@ static void build_ports(struct pstate *ps)
 			}
 		}
 	}
+	/* every port's discovery controller reports the [Discovery] referrals */
+	for (size_t i = 0; i < m->nports; i++)
+		for (size_t r = 0; r < ps->nrefs; r++) {
+			const struct listen *l = &ps->refs[r];
+			struct nv_referral *ref = array_push(&m->ports[i].refs, &m->ports[i].nrefs, sizeof(*ref));
+			ref->name = referral_name(l->trtype, l->traddr, l->trsvcid);
+			attrs_set(&ref->attrs, "addr_trtype", l->trtype);
+			attrs_set(&ref->attrs, "addr_adrfam", l->adrfam);
+			attrs_set(&ref->attrs, "addr_traddr", l->traddr);
+			attrs_set(&ref->attrs, "addr_trsvcid", l->trsvcid);
+			ref->enable = true;
+			ref->line = l->line;
+		}
+	if (ps->nrefs && !m->nports)
+		report_add(ps->rep, NV_WARN, ps->file, ps->refs[0].line, NULL,
+			   "[Discovery] Referral has no effect: referrals are served by the ports, and no subsystem Listens");
 	/* Subsystems that listen nowhere still take [Nvmf]/own MaxQueuesPerSession. */
 	for (size_t i = 0; i < m->nsubsys; i++) {
 		struct nv_subsys *s = &m->subsys[i];
@@ -926,13 +1007,12 @@ static void build_ports(struct pstate *ps)
 
 static void pstate_free(struct pstate *ps)
 {
-	for (size_t i = 0; i < ps->nls; i++) {
-		free(ps->ls[i].trtype);
-		free(ps->ls[i].adrfam);
-		free(ps->ls[i].traddr);
-		free(ps->ls[i].trsvcid);
-	}
+	for (size_t i = 0; i < ps->nls; i++)
+		listen_free(&ps->ls[i]);
 	free(ps->ls);
+	for (size_t i = 0; i < ps->nrefs; i++)
+		listen_free(&ps->refs[i]);
+	free(ps->refs);
 	for (size_t i = 0; i < ps->ntp; i++)
 		free(ps->tp[i].trtype);
 	free(ps->tp);
@@ -1000,7 +1080,9 @@ static int interpret(struct ini_file *ini, struct nv_config *c, struct nv_report
 					   "[%s] has no DhchapKey (a controller key alone authenticates nobody)", n);
 				ret = -EINVAL;
 			}
-		} else if (section_is(n, "Bdev", false) || section_is(n, "QoS", false) || section_is(n, "Ioat", false))
+		} else if (section_is(n, "Discovery", false))
+			ret |= run_keys(&k, discovery_keys);
+		else if (section_is(n, "Bdev", false) || section_is(n, "QoS", false) || section_is(n, "Ioat", false))
 			report_add(rep, NV_NOT_APPLICABLE, ini->path, ini->s[i].line, n,
 				   "[%s]: SPDK bdev-layer tuning; the kernel block layer needs none", n);
 		else {
@@ -1034,6 +1116,19 @@ static int interpret(struct ini_file *ini, struct nv_config *c, struct nv_report
 		if (finish_subsystem(&ps, &ini->s[i], k.ss) < 0)
 			ret = -EINVAL;
 	}
+	if (c->model->discovery_nqn)
+		for (size_t i = 0; i < c->model->nsubsys; i++) {
+			const struct nv_subsys *ss = &c->model->subsys[i];
+			/* the kernel refuses a discovery NQN that begins any subsystem's NQN */
+			if (ss->nqn && !strncmp(ss->nqn, c->model->discovery_nqn, strlen(c->model->discovery_nqn))) {
+				report_add(rep, NV_ERROR, ini->path, c->model->discovery_line, "[Discovery] NQN",
+					   "[Discovery] NQN %s %s the NQN of the subsystem on line %u; the kernel refuses a "
+					   "discovery NQN that is (the start of) a subsystem's — choose another",
+					   c->model->discovery_nqn, streq(ss->nqn, c->model->discovery_nqn) ? "is" : "begins",
+					   ss->line);
+				ret = -EINVAL;
+			}
+		}
 	if (ret == 0)
 		build_ports(&ps);
 	if (ret == 0 && build_host_creds(&ps) < 0)

@@ -51,7 +51,7 @@ static bool dir_empty(const char *dir, const char *name)
 }
 
 /* What kind of configfs object a path is. */
-enum kind { K_OTHER, K_SUBSYS, K_NS, K_PORT, K_HOST };
+enum kind { K_OTHER, K_SUBSYS, K_NS, K_PORT, K_HOST, K_REF, K_ROOT };
 static enum kind kind_of(struct faketree *t, const char *path, char *parent, size_t len)
 {
 	const char *rel = path + strlen(t->nvmet);
@@ -68,6 +68,10 @@ static enum kind kind_of(struct faketree *t, const char *path, char *parent, siz
 		return K_PORT;
 	if (!strncmp(rel, "/hosts/", 7) && depth == 2)
 		return K_HOST;
+	if (!strncmp(rel, "/ports/", 7) && depth == 4 && strstr(rel, "/referrals/"))
+		return K_REF;
+	if (!*rel)
+		return K_ROOT;
 	return K_OTHER;
 }
 
@@ -129,6 +133,15 @@ static int f_mkdir(void *ud, const char *path)
 		sub(path, "subsystems");
 		sub(path, "referrals");
 		break;
+	case K_REF:
+		put_in(path, "addr_trtype", "\n");
+		put_in(path, "addr_adrfam", "\n");
+		put_in(path, "addr_traddr", "\n");
+		put_in(path, "addr_trsvcid", "\n");
+		put_in(path, "addr_portid", "0\n");
+		put_in(path, "addr_treq", "not specified\n");
+		put_in(path, "enable", "0\n");
+		break;
 	default:
 		break;
 	}
@@ -156,7 +169,7 @@ static int f_rmdir(void *ud, const char *path)
 			return -ENOTEMPTY;
 		break;
 	case K_PORT:
-		if (!dir_empty(path, "subsystems"))
+		if (!dir_empty(path, "subsystems") || !dir_empty(path, "referrals"))
 			return -ENOTEMPTY;
 		break;
 	default:
@@ -195,6 +208,26 @@ static int f_write(void *ud, const char *path, const char *value)
 	case K_PORT:
 		if ((!strncmp(name, "addr_", 5) || !strncmp(name, "param_", 6)) && !dir_empty(dir, "subsystems"))
 			return -EACCES;
+		break;
+	case K_REF: {
+		_cleanup_free_ char *en = read_str(dir, "enable");
+		if (!strncmp(name, "addr_", 5) && en && streq(en, "1"))
+			return -EACCES;
+		break;
+	}
+	case K_ROOT:
+		if (streq(name, "discovery_nqn")) {
+			/* the kernel refuses a discovery NQN that begins a subsystem's NQN */
+			_cleanup_free_ char *sd = path_join(dir, "subsystems");
+			char **names = NULL;
+			int n = list_dir(sd, &names);
+			bool clash = false;
+			for (int i = 0; i < n; i++)
+				clash |= !strncmp(names[i], value, strlen(value));
+			strv_free(names, n > 0 ? n : 0);
+			if (clash || !*value)
+				return -EINVAL;
+		}
 		break;
 	case K_HOST:
 		if (!strncmp(name, "dhchap_", 5 + 2) && strstr(name, "key") && *value && strncmp(value, "DHHC-1:", 7))
@@ -264,6 +297,8 @@ struct faketree *faketree_new(bool v612)
 	sub(t->nvmet, "hosts");
 	sub(t->nvmet, "ports");
 	sub(t->nvmet, "subsystems");
+	if (v612)
+		put_in(t->nvmet, "discovery_nqn", "nqn.2014-08.org.nvmexpress.discovery\n");
 	t->ops = (struct cfs_ops){ f_mkdir, f_rmdir, f_write, f_symlink, f_unlink, t };
 	return t;
 }

@@ -138,6 +138,13 @@ static void test_bad_inputs(void **state)
 	expect_error("[Global]\n  Frobnicate 1\n", 2, "unknown key", true);
 	expect_error("[Weird]\n", 1, "not supported", true);
 	expect_error("[Malloc]\n  NumberOfLuns 2\n", 2, "needs LunSizeInMB", false);
+	expect_error(SUB "[Discovery]\n  NQN nqn.2016-06.io.spdk:cnode\n", 6, "the start of) a subsystem", false);
+	expect_error(SUB "[Discovery]\n  NQN nqn.2016-06.io.spdk:cnode1\n", 6, "is the NQN of the subsystem", false);
+	expect_error("[Discovery]\n  NQN nqn.a:d\n  NQN nqn.a:e\n", 3, "set twice (line 2)", false);
+	expect_error("[Discovery]\n  NQN \"nqn.a d\"\n", 2, "not a valid NQN", false);
+	expect_error("[Discovery]\n  Referral FC 1.2.3.4:4420\n", 2, "not supported", false);
+	expect_error("[Discovery]\n  Referral TCP 1.2.3.4\n", 2, "no :port", false);
+	expect_error("[Discovery]\n  Referral TCP 1.2.3.4:4420\n  Referral tcp 1.2.3.4:4420\n", 3, "repeats the referral on line 2", false);
 	expect_error("[AIO]\n  AIO /dev/sdb AIO0\n  AIO /dev/sdc aio0\n", 3, "already used on line 2", false);
 	expect_error(SUB "[Subsystem2]\n  NQN nqn.x\n[Subsystem3]\n  NQN nqn.2016-06.io.spdk:cnode1\n", 8,
 		     "already used by the subsystem on line 1", false);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "engine.h"
 #include "faketree.h"
@@ -330,6 +331,101 @@ static void test_kernel_without_optional_attr(void **state)
 	assert_int_equal(w, 0);
 }
 
+/* [Discovery]: a unique discovery NQN (written first) and referrals on every port, diffed like the
+ * rest: re-applied with 0 writes, shown, removed before their port, rolled back at every step. */
+static void test_discovery(void **state)
+{
+	struct env *e = *state;
+	static const char disc[] = "[Discovery]\n  NQN nqn.2014-08.org.example:discovery\n"
+				   "  Referral TCP 192.168.30.200:4420\n  Referral RDMA [fe80::1]:4420\n";
+	_cleanup_free_ char *base = conf_text(e, "TCP 10.0.0.1:4420", "AIO0", "  AllowAnyHost Yes\n");
+	_cleanup_free_ char *text = conf_text(e, "TCP 10.0.0.1:4420", "AIO0",
+					      "  AllowAnyHost Yes\n  Listen RDMA 10.0.0.2:4420\n");
+	_cleanup_free_ char *full = xasprintf("%s%s", text, disc);
+	_cleanup_free_ char *one = xasprintf("%s[Discovery]\n  Referral TCP 192.168.30.200:4420\n", text);
+	_cleanup_free_ char *before = NULL, *shown = NULL, *json = NULL, *empty = faketree_snapshot(e->t);
+	struct nv_model *live = NULL;
+	struct apply_result res;
+	size_t w, n;
+
+	/* rollback at every operation of the apply that adds them */
+	assert_int_equal(apply(e, base, NULL), EXIT_OK);
+	before = faketree_snapshot(e->t);
+	n = plan_len(e, full);
+	assert_true(n > 12);
+	for (size_t k = 1; k <= n; k++) {
+		_cleanup_free_ char *now = NULL;
+		e->t->calls = 0;
+		e->t->fail_at = k;
+		e->t->fail_err = EIO;
+		assert_int_equal(apply(e, full, NULL), EXIT_FAILED);
+		e->t->fail_at = 0;
+		now = faketree_snapshot(e->t);
+		if (strcmp(before, now))
+			fail_msg("failing operation %zu of %zu left the tree changed", k, n);
+	}
+	assert_int_equal(apply(e, full, &w), EXIT_OK);
+	assert_attr(e, "discovery_nqn", "nqn.2014-08.org.example:discovery");
+	for (unsigned port = 1; port <= 2; port++) {
+		_cleanup_free_ char *r1 = xasprintf("ports/%u/referrals/tcp-192.168.30.200-4420/addr_traddr", port);
+		_cleanup_free_ char *r1e = xasprintf("ports/%u/referrals/tcp-192.168.30.200-4420/enable", port);
+		_cleanup_free_ char *r2 = xasprintf("ports/%u/referrals/rdma-fe80::1-4420/addr_adrfam", port);
+		_cleanup_free_ char *r2t = xasprintf("ports/%u/referrals/rdma-fe80::1-4420/addr_trtype", port);
+		assert_attr(e, r1, "192.168.30.200");
+		assert_attr(e, r1e, "1");
+		assert_attr(e, r2, "ipv6");
+		assert_attr(e, r2t, "rdma");
+	}
+	assert_int_equal(plan_len(e, full), 0);
+	assert_int_equal(apply(e, full, &w), EXIT_OK);
+	assert_int_equal(w, 0);
+
+	/* show and JSON carry them; what show prints re-applies to the same state */
+	assert_int_equal(live_read(e->c, &live), 0);
+	assert_int_equal(print_conf(e->c, live, NULL, &shown), 0);
+	assert_int_equal(print_json(live, false, &json), 0);
+	model_free(live);
+	assert_non_null(strstr(shown, "[Discovery]\n  NQN nqn.2014-08.org.example:discovery\n"));
+	assert_non_null(strstr(shown, "  Referral TCP 192.168.30.200:4420\n"));
+	assert_non_null(strstr(shown, "  Referral RDMA [fe80::1]:4420\n"));
+	assert_non_null(strstr(json, "\"discovery_nqn\": \"nqn.2014-08.org.example:discovery\""));
+	assert_non_null(strstr(json, "\"name\": \"tcp-192.168.30.200-4420\""));
+	assert_int_equal(plan_len(e, shown), 0);
+
+	/* one referral less: it goes from both ports, nothing else is written */
+	assert_int_equal(plan_len(e, one), 2);
+	assert_int_equal(apply(e, one, NULL), EXIT_OK);
+	assert_null(fread_rel(e, "ports/1/referrals/rdma-fe80::1-4420/enable"));
+	assert_attr(e, "ports/2/referrals/tcp-192.168.30.200-4420/enable", "1");
+	/* no NQN line: the discovery NQN is left as it is */
+	assert_attr(e, "discovery_nqn", "nqn.2014-08.org.example:discovery");
+
+	/* clear removes referrals before their ports */
+	assert_int_equal(engine_apply(e->c, NULL, &(struct apply_opts){ 0 }, &res), EXIT_OK);
+	apply_result_free(&res);
+	free(before);
+	before = faketree_snapshot(e->t);
+	(void)empty;
+	assert_null(strstr(before, "/ports/1"));
+	assert_null(strstr(before, "/ports/2"));
+}
+
+/* A kernel without the root discovery_nqn (Debian's 6.1): exit 2, nothing changed. */
+static void test_discovery_nqn_old_kernel(void **state)
+{
+	struct env *e = *state;
+	_cleanup_free_ char *text = conf_text(e, "TCP 10.0.0.1:4420", "AIO0",
+					      "  AllowAnyHost Yes\n[Discovery]\n  NQN nqn.2014-08.org.example:disc\n");
+	_cleanup_free_ char *before = NULL, *after = NULL;
+	_cleanup_free_ char *p = path_join(e->t->nvmet, "discovery_nqn");
+
+	unlink(p);
+	before = faketree_snapshot(e->t);
+	assert_int_equal(apply(e, text, NULL), EXIT_CONFIG);
+	after = faketree_snapshot(e->t);
+	assert_string_equal(before, after);
+}
+
 /* The lines of a snapshot that belong to one object (its configfs subtree). */
 static char *subtree(const char *snap, const char *unit)
 {
@@ -481,6 +577,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_waiting_port_does_not_roll_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_acl_switch_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clear, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_discovery, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_discovery_nqn_old_kernel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_without_optional_attr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keep_going_isolates_namespace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keep_going_every_step, setup, teardown),

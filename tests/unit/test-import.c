@@ -58,6 +58,10 @@ static void test_nvmetcli_to_conf(void **state)
 	assert_string_equal(attrs_get(&cfg->model->ports[0].attrs, "addr_traddr"), "192.168.122.33");
 	assert_string_equal(attrs_get(&cfg->model->ports[0].attrs, "param_inline_data_size"), "16384");
 	assert_non_null(strstr(conf, "AIO /etc/hostname AIO0"));
+	/* the port's referral becomes [Discovery] Referral, put on every port again */
+	assert_non_null(strstr(conf, "[Discovery]\n  Referral TCP 192.168.30.200:4420\n"));
+	assert_int_equal(cfg->model->ports[0].nrefs, 1);
+	assert_string_equal(cfg->model->ports[0].refs[0].name, "tcp-192.168.30.200-4420");
 	config_free(cfg);
 	report_free(&rep);
 	model_free(m);
@@ -114,6 +118,10 @@ static void test_spdk_json(void **state)
 	assert_int_equal(b.size_mb, 64);
 	assert_int_equal(cfg->model->nports, 1); /* the discovery listener is not a subsystem port */
 	assert_string_equal(attrs_get(&cfg->model->ports[0].attrs, "param_max_queue_size"), "128");
+	/* nvmf_discovery_add_referral: a discovery referral is imported, one to a subsystem said not to be */
+	assert_int_equal(cfg->model->ports[0].nrefs, 1);
+	assert_string_equal(attrs_get(&cfg->model->ports[0].refs[0].attrs, "addr_traddr"), "192.168.30.200");
+	assert_non_null(strstr(conf, "not imported: a referral to subsystem nqn.2016-06.io.spdk:other"));
 	config_free(cfg);
 	report_free(&rep);
 	assert_int_equal(import_spdk_json("{\"foo\": 1}", &conf, &err), -EINVAL);
