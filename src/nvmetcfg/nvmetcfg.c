@@ -408,6 +408,19 @@ static int cmd_status(struct nv_ctx *c, struct opts *o)
 				print_problem(n);
 				putchar('\n');
 			}
+		{
+			json_object *md = NULL;
+			if (json_object_object_get_ex(root, "mdns", &md) && json_object_is_type(md, json_type_object)) {
+				printf("mDNS: avahi %s\n", jstr(md, "avahi"));
+				if ((arr = jarr(md, "services")))
+					for (size_t i = 0; i < json_object_array_length(arr); i++) {
+						json_object *x = json_object_array_get_idx(arr, i);
+						printf("mDNS %s \"%s\" %s:%lld on %s (p=%s, nqn=%s): %s\n", jstr(x, "type"),
+						       jstr(x, "name"), jstr(x, "address"), jint(x, "port"), jstr(x, "interface"),
+						       jstr(x, "p"), jstr(x, "nqn"), jstr(x, "state"));
+					}
+			}
+		}
 		if ((arr = jarr(root, "problems")) && json_object_array_length(arr))
 			printf("%zu object%s not serving; nvmetd retries %s when an event could fix %s, and on a "
 			       "back-off timer (1 s doubling to 5 min); `systemctl reload nvmetd` retries now\n",

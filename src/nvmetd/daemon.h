@@ -19,6 +19,7 @@ struct settings {
 	int log_level;
 	bool irq_affinity;	/* pin the SSD's and NIC's IRQs (ReactorMask ∩ NUMA node) */
 	bool clear_on_stop;	/* SIGTERM removes what nvmetd applied */
+	bool mdns;		/* advertise the listening ports over mDNS/DNS-SD (Avahi) */
 };
 
 struct daemon {
@@ -42,10 +43,14 @@ struct daemon {
 	struct irq_plan irqs;		/* last IRQ affinity applied */
 	char *irq_summary;		/* to log only when it changes */
 	bool stopping;
+	struct mdns *mdns;		/* mDNS advertisement (mdns = true), else NULL */
 };
 
 /* nvmetd.c: a port's identity in objstate, across reloads (its id may change): "port <address>" */
 char *daemon_port_key(const struct nv_port *p);
+
+/* advertise.c: tell the mDNS module which ports listen now */
+void advertise(struct daemon *d);
 
 /* state.c: the published state file */
 int state_publish(struct daemon *d);

@@ -26,6 +26,9 @@ static int on_nl_msg(struct nl_msg *msg, void *ud)
 	case RTM_NEWADDR:
 		emit(ud, MON_ADDR_ADDED, NULL);
 		break;
+	case RTM_DELADDR:
+		emit(ud, MON_ADDR_REMOVED, NULL);
+		break;
 	case RTM_NEWLINK:
 		emit(ud, MON_LINK_CHANGED, NULL);
 		break;

@@ -11,6 +11,7 @@ struct udev;
 
 enum mon_event_type {
 	MON_ADDR_ADDED,		/* an IPv4/IPv6 address was added */
+	MON_ADDR_REMOVED,	/* an IPv4/IPv6 address was removed */
 	MON_LINK_CHANGED,	/* a network link appeared or changed (carrier, up/down) */
 	MON_RDMA_ADDED,		/* name: the RDMA device */
 	MON_RDMA_REMOVED,	/* name: the RDMA device */

@@ -14,6 +14,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "daemon.h"
+#include "mdns.h"
 #include "log.h"
 #include "irq.h"
 #include "netdev.h"
@@ -500,6 +501,7 @@ static int reconcile(struct daemon *d, const char *why)
 	free(held);
 	apply_result_free(&res);
 	pin_irqs(d);
+	advertise(d);
 	arm_timer(d);
 	set_status(d);
 	state_publish(d);
@@ -563,6 +565,12 @@ static void on_event(void *ud, const struct mon_event *me)
 	if (!d->cfg)
 		return;
 	switch (me->type) {
+	case MON_ADDR_REMOVED:
+		/* nothing waits for an address to go; a port advertised on it is withdrawn */
+		advertise(d);
+		if (d->mdns)
+			state_publish(d);
+		return;
 	case MON_ADDR_ADDED:
 	case MON_LINK_CHANGED:
 		ev.type = OEV_NET_CHANGED;
@@ -625,10 +633,18 @@ static void on_event(void *ud, const struct mon_event *me)
 			d->resolve_due = true;
 		on_sched(d, "event");
 	}
+	if (me->type == MON_RDMA_REMOVED || me->type == MON_LINK_CHANGED || me->type == MON_ADDR_ADDED ||
+	    me->type == MON_OVERRUN)
+		advertise(d);
 	if (me->type == MON_RDMA_REMOVED) {
 		set_status(d);
 		state_publish(d);
 	}
+}
+
+static void on_mdns_changed(void *ud)
+{
+	state_publish(ud);
 }
 
 /* Load (or reload) nvmf.conf. A broken file keeps the running config. */
@@ -763,6 +779,8 @@ int main(int argc, char **argv)
 		log_error("cannot watch devices, addresses and mounts: %s", strerror(-r));
 		return 1;
 	}
+	if (d.set.mdns)
+		mdns_start(d.ev, on_mdns_changed, &d, &d.mdns);
 	reconcile(&d, "start");
 	/* ready whatever failed: what can serve does, the rest is retried (see status) */
 	(void)sd_notify(0, "READY=1");
@@ -772,6 +790,9 @@ int main(int argc, char **argv)
 	r = sd_event_loop(d.ev);
 
 	monitor_stop(&d.mon);
+	/* withdraw the advertisement before the ports go */
+	mdns_stop(d.mdns);
+	d.mdns = NULL;
 	/* a package upgrade restarts nvmetd: its prerm leaves this flag, and the target keeps serving
 	 * (connected hosts stay connected); the new nvmetd takes it over with a re-apply that writes
 	 * nothing */

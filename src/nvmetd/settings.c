@@ -5,6 +5,7 @@
  *     log_level = "notice";        # error, warning, notice, info, debug
  *     irq_affinity = true;
  *     on_stop = "clear";           # "clear": remove the target on stop; "keep": leave it serving
+ *     mdns = false;                # advertise listening ports over mDNS/DNS-SD (TP8009) through Avahi
  * A missing file means all defaults. */
 #include <errno.h>
 #include <libconfig.h>
@@ -60,6 +61,8 @@ int settings_load(const char *path, struct settings *s)
 	}
 	if (config_lookup_bool(&cfg, "irq_affinity", &b))
 		s->irq_affinity = b;
+	if (config_lookup_bool(&cfg, "mdns", &b))
+		s->mdns = b;
 	if (config_lookup_string(&cfg, "on_stop", &str)) {
 		if (streq(str, "clear"))
 			s->clear_on_stop = true;

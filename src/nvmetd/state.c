@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "mdns.h"
 #include "log.h"
 #include "util.h"
 
@@ -127,6 +128,8 @@ int state_publish(struct daemon *d)
 		json_object_array_add(devs, o);
 	}
 	json_object_object_add(root, "devices", devs);
+	if (d->mdns)
+		json_object_object_add(root, "mdns", mdns_json(d->mdns));
 	json_object_object_add(root, "ports", ports);
 	json_object_object_add(root, "subsystems", subs);
 	json_object_object_add(root, "problems", problems);
