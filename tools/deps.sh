@@ -5,7 +5,7 @@
 set -euo pipefail
 pkgs=(build-essential autoconf automake libtool pkg-config
       libnl-3-dev libnl-route-3-dev libkmod-dev libudev-dev libconfig-dev libibverbs-dev libsystemd-dev
-      libjson-c-dev libcmocka-dev scdoc
+      libjson-c-dev libcmocka-dev scdoc libavahi-client-dev avahi-daemon avahi-utils dbus python3-zeroconf
       qemu-system-x86 busybox-static kmod nvme-cli fio rdma-core ibverbs-utils iproute2 xz-utils cpio
       procps util-linux python3 strace gnuplot-nox clang libclang-rt-14-dev
       debhelper dpkg-dev lintian)
@@ -22,4 +22,10 @@ if ((${#missing[@]})); then
 		if apt-cache show "$p" >/dev/null 2>&1; then avail+=("$p"); fi
 	done
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${avail[@]}" >/dev/null
+	# avahi-daemon is here for the mDNS guest test, which starts it itself: the guests boot this root,
+	# and the systemd guests should not start it at every boot
+	if [[ " ${avail[*]} " == *" avahi-daemon "* ]]; then
+		rm -f /etc/systemd/system/multi-user.target.wants/avahi-daemon.service \
+		      /etc/systemd/system/sockets.target.wants/avahi-daemon.socket
+	fi
 fi

@@ -12,13 +12,14 @@ NVMETD=${NVMETD:-$(dirname "$NVMETCFG")/../nvmetd/nvmetd}
 info "kernel $(uname -r)"
 DNQN=nqn.2024-01.io.nvmetd:discovery
 NQN=nqn.2024-01.io.nvmetd:mdns1
-truncate -s 64M $T/disk.img
+modprobe loop
+truncate -s 64M $T/disk.img; disk=$(losetup --show -f $T/disk.img)   # 6.1 cannot export a tmpfs file
 write_conf() { # "nqn"|"" listen...
 	local nqnline=${1:+  NQN $DNQN}
 	shift
 	{
 		printf '[Discovery]\n%s\n  Referral TCP 192.168.30.200:4420\n  Referral RDMA 192.168.31.200:4420\n' "$nqnline"
-		printf '[AIO]\n  AIO %s D\n[Subsystem1]\n  NQN %s\n' "$T/disk.img" "$NQN"
+		printf '[AIO]\n  AIO %s D\n[Subsystem1]\n  NQN %s\n' "$disk" "$NQN"
 		for l in "$@"; do printf '  Listen %s\n' "$l"; done
 		printf '  AllowAnyHost Yes\n  SN MDNS0001\n  Namespace D 1\n'
 	} >$T/nvmf.conf
