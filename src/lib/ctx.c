@@ -20,6 +20,11 @@ int ctx_new(struct nv_ctx **out)
 	c->configfs = xstrdup(cfs && *cfs ? cfs : "/sys/kernel/config");
 	c->sysfs = xstrdup(sys && *sys ? sys : "/sys");
 	c->nvmet = path_join(c->configfs, "nvmet");
+	{
+		/* NVMET_RUN_DIR for tests; with a fake configfs root, beside it */
+		const char *run = getenv("NVMET_RUN_DIR");
+		c->rundir = run && *run ? xstrdup(run) : c->fake ? path_join(c->configfs, ".run") : xstrdup("/run/nvmetd");
+	}
 	c->lock_fd = -1;
 	c->ops = &cfs_real;
 	if (!c->fake) {
@@ -44,6 +49,7 @@ void ctx_free(struct nv_ctx *c)
 		close(c->lock_fd);
 	free(c->configfs);
 	free(c->sysfs);
+	free(c->rundir);
 	free(c->nvmet);
 	free(c);
 }

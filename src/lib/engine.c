@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "drain.h"
 #include "engine.h"
 #include "log.h"
 #include "netdev.h"
@@ -142,6 +143,9 @@ int engine_apply(struct nv_ctx *c, struct nv_model *desired, const struct apply_
 		free(desired->discovery_nqn);
 		desired->discovery_nqn = NULL;
 	}
+	/* a drained port stays inaccessible whatever the file says (nvmetcfg resume ends it) */
+	if (desired != &empty)
+		drain_mark(c, desired);
 	plan_build(desired, live, c->nvmet, &res->plan);
 	if (dry_run)
 		return EXIT_OK;
@@ -202,6 +206,60 @@ int engine_relink_port(struct nv_ctx *c, unsigned id, struct exec_result *res)
 			o->port_link = pass == 1;
 		}
 	r = plan_execute(c->ops, c->nvmet, &p, NULL, res);
+	plan_free(&p);
+	return r;
+}
+
+int engine_drain(struct nv_ctx *c, const char *key, bool drain, const struct nv_model *desired, bool verbose,
+		 struct exec_result *res, char ***ports, size_t *nports)
+{
+	_cleanup_(model_freep) struct nv_model *live = NULL;
+	struct plan p = { 0 };
+	size_t found = 0;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	r = live_read(c, &live);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < live->nports; i++) {
+		const struct nv_port *lp = &live->ports[i];
+		_cleanup_free_ char *k = drain_port_key(lp), *addr = NULL;
+		const char *want = drain ? "inaccessible" : "optimized";
+
+		if (!streq(k, key))
+			continue;
+		found++;
+		for (size_t j = 0; !drain && desired && j < desired->nports; j++) {
+			_cleanup_free_ char *dk = drain_port_key(&desired->ports[j]);
+			if (streq(dk, key) && streq_ptr(attrs_get(&desired->ports[j].attrs, "addr_trtype"),
+							attrs_get(&lp->attrs, "addr_trtype")) && desired->ports[j].ana_state)
+				want = desired->ports[j].ana_state;
+		}
+		addr = port_address(lp);
+		*(char **)array_push(ports, nports, sizeof(char *)) =
+			xasprintf("port %u (%s): %s -> %s", lp->id, addr, lp->ana_state ?: "?", want);
+		if (streq_ptr(lp->ana_state, want))
+			continue;
+		struct op *o = array_push(&p.ops, &p.n, sizeof(*o));
+		o->type = OP_WRITE;
+		o->obj = xasprintf("port %u", lp->id);
+		o->path = xasprintf("ports/%u/ana_groups/1/ana_state", lp->id);
+		o->value = xstrdup(want);
+		o->old = xstrdup(lp->ana_state);
+		o->why = xstrdup(drain ? "nvmetcfg drain" : "nvmetcfg resume");
+	}
+	if (!found && drain)
+		return -ENOENT;
+	/* the record first: an nvmetd reconcile in between already keeps the port drained */
+	r = drain_set(c, key, drain);
+	if (r < 0) {
+		plan_free(&p);
+		return r;
+	}
+	r = plan_execute(c->ops, c->nvmet, &p, &(struct exec_opts){ .verbose = verbose }, res);
+	if (r < 0 && drain)
+		(void)drain_set(c, key, false);	/* rolled back: not drained */
 	plan_free(&p);
 	return r;
 }

@@ -49,6 +49,14 @@ void apply_result_free(struct apply_result *r);
  * its RDMA device went away and returned (the kernel does not re-listen by itself). */
 int engine_relink_port(struct nv_ctx *c, unsigned id, struct exec_result *res);
 
+/* nvmetcfg drain / resume: record (or drop) the drain of every port at address key ("10.0.0.1:4420",
+ * see drain.h) and write their ANA group 1 state: inaccessible, or on resume the state desired gives
+ * that address (optimized where it gives none). One journaled write per port that needs it; the
+ * ports touched are listed in *ports ("port 1 (tcp ipv4 10.0.0.1 4420): optimized -> inaccessible").
+ * Returns 0, -ENOENT when no live port has that address, or -errno. */
+int engine_drain(struct nv_ctx *c, const char *key, bool drain, const struct nv_model *desired, bool verbose,
+		 struct exec_result *res, char ***ports, size_t *nports);
+
 /* Explain why a port is waiting ("192.168.20.200 is not configured on any interface"). */
 char *engine_port_reason(const struct nv_port *p);
 

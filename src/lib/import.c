@@ -214,6 +214,20 @@ int import_nvmetcli(const char *text, struct nv_model **out, char **err)
 						return -EINVAL;
 					strv_add_unique(&p->subsys, &p->nsubsys, sn);
 				}
+			if ((ss = arr(po, "ana_groups")))
+				for (size_t k = 0; k < json_object_array_length(ss); k++) {
+					json_object *go = json_object_array_get_idx(ss, k), *ana = obj(go, "ana");
+					long long gid = 0;
+					const char *st = ana ? str(ana, "state") : NULL;
+					if (!num(go, "grpid", &gid) || gid != 1 || !st)
+						continue;	/* nvmf.conf carries group 1, the one its namespaces are in */
+					if (!ana_state_name(st)) {
+						*err = xasprintf("ports[%zu].ana_groups[%zu]: '%s' is not an ANA state", i, k, st);
+						return -EINVAL;
+					}
+					free(p->ana_state);
+					p->ana_state = xstrdup(ana_state_name(st));
+				}
 			if ((ss = arr(po, "referrals")))
 				for (size_t k = 0; k < json_object_array_length(ss); k++) {
 					json_object *ro = json_object_array_get_idx(ss, k), *v = NULL;
@@ -351,7 +365,8 @@ int import_spdk_json(const char *text, char **conf, char **err)
 				auth_cfg = params;
 			else if (streq(method, "nvmf_create_subsystem") && s)
 				s->create = params;
-			else if (streq(method, "nvmf_subsystem_add_listener") && s)
+			else if ((streq(method, "nvmf_subsystem_add_listener") ||
+				  streq(method, "nvmf_subsystem_listener_set_ana_state")) && s)
 				push_obj(&s->listen, &s->nlisten, params);
 			else if (streq(method, "nvmf_subsystem_add_ns") && s)
 				push_obj(&s->ns, &s->nns, params);
@@ -502,6 +517,7 @@ int import_spdk_json(const char *text, char **conf, char **err)
 		cw_section(&w, "Subsystem%zu", i + 1);
 		cw_kv(&w, "NQN", s->nqn);
 		for (size_t k = 0; k < s->nlisten; k++) {
+			const char *ana;
 			json_object *la = obj(s->listen[k], "listen_address");
 			const char *t = la ? conf_trtype(str(la, "trtype")) : NULL;
 			const char *a = la ? str(la, "traddr") : NULL, *p = la ? str(la, "trsvcid") : NULL;
@@ -511,7 +527,21 @@ int import_spdk_json(const char *text, char **conf, char **err)
 				continue;
 			}
 			addr = conf_listen_addr(str(la, "adrfam"), a, p);
-			cw_kv(&w, "Listen", t, addr);
+			/* nvmf_subsystem_listener_set_ana_state (or a listener's ana_state): the state after the address */
+			ana = str(s->listen[k], "ana_state") ? ana_state_name(str(s->listen[k], "ana_state")) : NULL;
+			if (str(s->listen[k], "ana_state") && !ana)
+				cw_comment(&w, "not imported: ANA state '%s' of %s", str(s->listen[k], "ana_state"), addr);
+			if (ana && streq(ana, "optimized"))
+				ana = NULL;
+			/* a set_ana_state after the add_listener of the same address: one Listen line */
+			for (size_t j = k + 1; j < s->nlisten; j++) {
+				json_object *lb = obj(s->listen[j], "listen_address");
+				if (lb && streq_ptr(str(lb, "traddr"), a) && streq_ptr(str(lb, "trsvcid"), p) &&
+				    conf_trtype(str(lb, "trtype")) && streq(conf_trtype(str(lb, "trtype")), t))
+					goto next_listener;
+			}
+			cw_kv(&w, "Listen", t, addr, ana);
+		next_listener:;
 		}
 		cw_kv(&w, "AllowAnyHost",
 		      c && json_object_object_get_ex(c, "allow_any_host", &b) && json_object_get_boolean(b) ? "Yes" : "No");

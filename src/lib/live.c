@@ -143,6 +143,11 @@ int live_read(struct nv_ctx *c, struct nv_model **out)
 		r = read_links(sd, &p->subsys, &p->nsubsys);
 		if (r == 0)
 			r = read_referrals(d, p);
+		{
+			_cleanup_free_ char *ap = path_join(d, "ana_groups/1/ana_state");
+			if (read_attr(ap, &p->ana_state) < 0)
+				p->ana_state = NULL;
+		}
 	}
 	strv_free(names, n);
 	if (r < 0)

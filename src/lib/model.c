@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
 #include "model.h"
 #include "util.h"
 
@@ -94,6 +95,7 @@ void model_free_contents(struct nv_model *m)
 		for (size_t j = 0; j < m->ports[i].nrefs; j++)
 			referral_free_contents(&m->ports[i].refs[j]);
 		free(m->ports[i].refs);
+		free(m->ports[i].ana_state);
 	}
 	free(m->discovery_nqn);
 	free(m->hosts);
@@ -221,6 +223,28 @@ static void strv_sort_uniq(char **v, size_t *n)
 			v[++k] = v[i];
 	}
 	*n = k + 1;
+}
+
+const char *port_ana_target(const struct nv_port *p)
+{
+	if (p->drained || p->ana_down)
+		return "inaccessible";
+	return p->ana_state;
+}
+
+const char *ana_state_name(const char *s)
+{
+	static const char *const names[] = { "optimized", "non-optimized", "inaccessible", "persistent-loss" };
+
+	for (size_t i = 0; s && i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t n = strlen(names[i]);
+		bool same = strlen(s) == n;
+		for (size_t k = 0; same && k < n; k++)
+			same = (s[k] == '_' ? '-' : tolower((unsigned char)s[k])) == names[i][k];
+		if (same)
+			return names[i];
+	}
+	return NULL;
 }
 
 void referral_free_contents(struct nv_referral *r)

@@ -56,6 +56,13 @@ struct nv_port {
 	size_t nsubsys;
 	struct nv_referral *refs;	/* sorted by name */
 	size_t nrefs;
+	/* ANA group 1's state on this port (ana_groups/1/ana_state): desired, from the Listen line
+	 * ("optimized" unless it says otherwise); live, as read */
+	char *ana_state;
+	/* desired only, set per apply: the port is drained (nvmetcfg drain) or cannot serve (nvmetd):
+	 * its group is made inaccessible whatever ana_state says */
+	bool drained, ana_down;
+	unsigned ana_line;	/* desired: the Listen line that set ana_state explicitly */
 	unsigned line;
 };
 
@@ -106,6 +113,12 @@ void strv_add_unique(char ***v, size_t *n, const char *s);
 
 /* The identity of a port as the kernel sees it: "trtype adrfam traddr trsvcid". */
 char *port_address(const struct nv_port *p);
+
+/* The ANA state a desired port is brought to: inaccessible while drained or down, else its own. */
+const char *port_ana_target(const struct nv_port *p);
+/* A kernel ANA state name for s ("non-optimized", also SPDK's "non_optimized"; any case); NULL if none.
+ * "change" is transitional and not accepted. */
+const char *ana_state_name(const char *s);
 
 /* The directory name nvmf.conf's referrals get: "tcp-192.168.30.200-4420". Allocated. */
 char *referral_name(const char *trtype, const char *traddr, const char *trsvcid);

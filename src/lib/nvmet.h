@@ -19,6 +19,7 @@ struct nv_ctx {
 	char *configfs;		/* configfs mount point; the nvmet tree is <configfs>/nvmet */
 	char *nvmet;		/* <configfs>/nvmet */
 	char *sysfs;		/* sysfs root */
+	char *rundir;		/* operational state that must not survive a reboot (drains): /run/nvmetd */
 	bool fake;		/* roots overridden by the environment: no modules, no udev, no mounts */
 	struct udev *udev;
 	int lock_fd;

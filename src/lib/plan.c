@@ -350,6 +350,18 @@ int plan_build(const struct nv_model *d, const struct nv_model *l, const char *r
 		for (size_t k = 0; k < n; k++)
 			if (lp || !fresh_default(chg[k]))
 				add_write(p, obj, dir, chg[k], lp ? attrs_get(&lp->attrs, chg[k]->name) : NULL);
+		/* ANA group 1's state: writable while the port listens (hosts get an ANA change event); a
+		 * new port's group starts optimized */
+		{
+			const char *want = port_ana_target(dp);
+			const char *have = lp ? lp->ana_state : "optimized";
+			if (want && have && !streq(want, have)) {
+				struct nv_attr a = { .name = "ana_groups/1/ana_state", .value = (char *)want,
+						     .why = dp->drained ? "drained (nvmetcfg drain)" :
+							    dp->ana_down ? "the port cannot serve" : "Listen" };
+				add_write(p, obj, dir, &a, lp ? lp->ana_state : NULL);
+			}
+		}
 		/* referrals before the port listens, so its first discovery log is complete */
 		for (size_t k = 0; k < dp->nrefs; k++) {
 			const struct nv_referral *dr = &dp->refs[k];

@@ -3,6 +3,7 @@
 #include <json-c/json.h>
 
 #include "confwriter.h"
+#include "drain.h"
 #include "log.h"
 #include "print.h"
 #include "dhchap.h"
@@ -105,6 +106,26 @@ static void print_discovery(struct conf_writer *w, const struct nv_model *m)
 	}
 	free(refs);
 	strmap_free(&seen);
+}
+
+/* The ANA state a Listen line shows: the port's, unless optimized (the default). A drained port's
+ * state is operational, not configuration: it shows what keep's file says (or nothing). */
+static const char *listen_ana(struct nv_ctx *c, const struct nv_port *p, const struct print_opts *o)
+{
+	const char *s = p->ana_state;
+	_cleanup_free_ char *key = drain_port_key(p);
+
+	if (drain_has(c, key)) {
+		s = NULL;
+		for (size_t i = 0; o->keep && i < o->keep->model->nports; i++) {
+			const struct nv_port *k = &o->keep->model->ports[i];
+			if (streq_ptr(attrs_get(&k->attrs, "addr_traddr"), attrs_get(&p->attrs, "addr_traddr")) &&
+			    streq_ptr(attrs_get(&k->attrs, "addr_trsvcid"), attrs_get(&p->attrs, "addr_trsvcid")) &&
+			    streq_ptr(attrs_get(&k->attrs, "addr_trtype"), attrs_get(&p->attrs, "addr_trtype")))
+				s = k->ana_state;
+		}
+	}
+	return s && !streq(s, "optimized") ? s : NULL;
 }
 
 /* A file that holds exactly this secret, among keep's key files. */
@@ -309,7 +330,7 @@ int print_conf_opts(struct nv_ctx *c, const struct nv_model *m, const struct pri
 				continue;
 			addr = conf_listen_addr(attrs_get(&port->attrs, "addr_adrfam"), attrs_get(&port->attrs, "addr_traddr"),
 						attrs_get(&port->attrs, "addr_trsvcid"));
-			cw_kv(&w, "Listen", conf_trtype(attrs_get(&port->attrs, "addr_trtype")), addr);
+			cw_kv(&w, "Listen", conf_trtype(attrs_get(&port->attrs, "addr_trtype")), addr, listen_ana(c, port, o));
 		}
 		v = attrs_get(&s->attrs, "attr_allow_any_host");
 		cw_kv(&w, "AllowAnyHost", streq_ptr(v, "1") ? "Yes" : "No");
@@ -429,6 +450,15 @@ int print_json(const struct nv_model *m, bool with_secrets, char **out)
 			json_object_array_add(refs, ro);
 		}
 		json_object_object_add(po, "referrals", refs);
+		if (p->ana_state) {
+			/* nvmetcli's layout: [{"ana": {"state": ...}, "grpid": 1}] */
+			json_object *groups = json_object_new_array(), *g = json_object_new_object(), *ana = json_object_new_object();
+			json_object_object_add(ana, "state", json_object_new_string(p->ana_state));
+			json_object_object_add(g, "ana", ana);
+			json_object_object_add(g, "grpid", json_object_new_int(1));
+			json_object_array_add(groups, g);
+			json_object_object_add(po, "ana_groups", groups);
+		}
 		json_object_array_add(ports, po);
 	}
 	if (m->discovery_nqn)

@@ -13,6 +13,7 @@
 /* One listen address of one subsystem, collected before ports are built. */
 struct listen {
 	char *trtype, *adrfam, *traddr, *trsvcid;
+	const char *ana;	/* the ANA state given after the address, or NULL */
 	size_t ss;	/* index of its subsystem in the model */
 	unsigned line;
 };
@@ -350,6 +351,8 @@ static int parse_address(struct kctx *k, size_t i, struct listen *l)
 	return 0;
 }
 
+static const char *conf_trtype_upper(const char *t) { return streq(t, "rdma") ? "RDMA" : "TCP"; }
+
 static void listen_free(struct listen *l)
 {
 	free(l->trtype);
@@ -364,6 +367,10 @@ static int k_listen(struct kctx *k)
 
 	if (parse_address(k, 0, &l) < 0)
 		return -EINVAL;
+	if (E(k)->nvals == 3 && !(l.ana = ana_state_name(V(k, 2)))) {
+		listen_free(&l);
+		return kerr(k, "'%s' is not an ANA state (optimized, non-optimized, inaccessible or persistent-loss)", V(k, 2));
+	}
 	l.ss = k->ss;
 	*(struct listen *)array_push(&k->ps->ls, &k->ps->nls, sizeof(l)) = l;
 	kinfo(k, NV_APPLIED, "port (addr_trtype %s, addr_adrfam %s, addr_traddr %s, addr_trsvcid %s) with "
@@ -780,7 +787,7 @@ static int build_host_creds(struct pstate *ps)
 
 static const struct key_def subsys_keys[] = {
 	{ "NQN", k_nqn, NULL, 1, 1 },
-	{ "Listen", k_listen, NULL, 2, 2 },
+	{ "Listen", k_listen, NULL, 2, 3 },
 	{ "AllowAnyHost", k_allow_any, NULL, 1, 1 },
 	{ "Host", k_host, NULL, 1, 1 },
 	{ "SN", k_sn, NULL, 1, 1 },
@@ -920,9 +927,10 @@ static long long pick(long long specific, long long global)
 	return specific >= 0 ? specific : global;
 }
 
-static void build_ports(struct pstate *ps)
+static int build_ports(struct pstate *ps)
 {
 	struct nv_model *m = ps->c->model;
+	int ret = 0;
 
 	struct strmap index = { 0 };	/* "trtype traddr trsvcid" -> port: linear in the Listen lines */
 
@@ -964,6 +972,22 @@ static void build_ports(struct pstate *ps)
 				attrs_set(&p->attrs, "param_inline_data_size", buf)->why = xstrdup("InCapsuleDataSize");
 			}
 		}
+		/* ANA: one state per address (the port's group 1, which every namespace is in) */
+		if (l->ana) {
+			if (p->ana_state && !streq(p->ana_state, l->ana) && p->ana_line) {
+				report_add(ps->rep, NV_ERROR, ps->file, l->line, "Listen",
+					   "Listen %s %s:%s %s, but line %u wants %s on the same address: the ANA state is per "
+					   "address (its port's ANA group); give the subsystems different addresses",
+					   conf_trtype_upper(l->trtype), l->traddr, l->trsvcid, l->ana, p->ana_line, p->ana_state);
+				ret = -EINVAL;
+			} else if (!p->ana_line) {
+				free(p->ana_state);
+				p->ana_state = xstrdup(l->ana);
+				p->ana_line = l->line;
+			}
+		} else if (!p->ana_state) {
+			p->ana_state = xstrdup("optimized");
+		}
 		/* a second Listen of this subsystem on the same port: model_sort drops the duplicate */
 		*(char **)array_push(&p->subsys, &p->nsubsys, sizeof(char *)) = xstrdup(s->nqn);
 		/* qid_max: the subsystem's own key, else its first transport's, else [Nvmf]'s */
@@ -1003,6 +1027,7 @@ static void build_ports(struct pstate *ps)
 		}
 	}
 	strmap_free(&index);
+	return ret;
 }
 
 static void pstate_free(struct pstate *ps)
@@ -1129,8 +1154,8 @@ static int interpret(struct ini_file *ini, struct nv_config *c, struct nv_report
 				ret = -EINVAL;
 			}
 		}
-	if (ret == 0)
-		build_ports(&ps);
+	if (ret == 0 && build_ports(&ps) < 0)
+		ret = -EINVAL;
 	if (ret == 0 && build_host_creds(&ps) < 0)
 		ret = -EINVAL;
 	pstate_free(&ps);

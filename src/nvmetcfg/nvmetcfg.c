@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "spdkconf.h"
+#include "drain.h"
 #include "engine.h"
 #include "log.h"
 #include "nvmet.h"
@@ -361,6 +362,18 @@ static int cmd_status(struct nv_ctx *c, struct opts *o)
 	pid = jint(root, "pid");
 	running = pid_is_nvmetd(pid);
 	json_object_object_add(root, "running", json_object_new_boolean(running));
+	{
+		/* drains are read where they are recorded: current even before nvmetd's next reconcile */
+		_cleanup_free_ char *dir = path_join(c->rundir, "drained");
+		char **names = NULL;
+		int n = list_dir(dir, &names);
+		json_object *dr = json_object_new_array();
+		for (int i = 0; i < n; i++) {
+			json_object_array_add(dr, json_object_new_string(names[i]));
+		}
+		strv_free(names, n > 0 ? n : 0);
+		json_object_object_add(root, "drained", dr);
+	}
 	if (o->json) {
 		printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	} else if (!running) {
@@ -368,6 +381,11 @@ static int cmd_status(struct nv_ctx *c, struct opts *o)
 	} else {
 		printf("nvmetd: running (pid %lld), config %s\n", pid, jstr(root, "config"));
 	}
+	if (!o->json && (arr = jarr(root, "drained")))
+		for (size_t i = 0; i < json_object_array_length(arr); i++) {
+			const char *k = json_object_get_string(json_object_array_get_idx(arr, i));
+			printf("drained: %s (nvmetcfg resume %s ends it)\n", k, k);
+		}
 	if (!o->json && r == 0) {
 		printf("last apply: %s\n", jstr(root, "last_apply"));
 		if (*jstr(root, "target_error"))
@@ -378,6 +396,8 @@ static int cmd_status(struct nv_ctx *c, struct opts *o)
 				printf("port %lld  %-36s %s", jint(p, "portid"), jstr(p, "address"), jstr(p, "state"));
 				if (*jstr(p, "rdma_device"))
 					printf(" (RDMA %s)", jstr(p, "rdma_device"));
+				if (*jstr(p, "ana_state"))
+					printf(", ANA %s", jstr(p, "ana_state"));
 				print_problem(p);
 				putchar('\n');
 			}
@@ -477,6 +497,70 @@ static int cmd_import(struct nv_ctx *c, struct opts *o)
 	return EXIT_OK;
 }
 
+#define DRAIN_GRACE_S 2
+
+/* drain ADDR / resume ADDR: NIC maintenance without an I/O stall (ANA). Operational state only:
+ * nothing is written to nvmf.conf, and a reboot forgets it. */
+static int drain_or_resume(struct nv_ctx *c, struct opts *o, bool drain)
+{
+	_cleanup_free_ char *key = NULL, *dconf = NULL;
+	_cleanup_(config_freep) struct nv_config *cfg = NULL;
+	struct exec_result res;
+	char **ports = NULL;
+	size_t nports = 0;
+	bool was = false;
+	int r;
+
+	if (!o->file || drain_parse(o->file, &key) < 0) {
+		log_error("usage: nvmetcfg %s ADDRESS:PORT (e.g. 192.168.20.200:4420 or [fe80::1]:4420)",
+			  drain ? "drain" : "resume");
+		return EXIT_CONFIG;
+	}
+	if (!drain) {
+		/* the state to go back to: the running nvmetd's file, else the default one */
+		const char *path = nvmetd_running(&dconf) && dconf ? dconf : NVMET_DEFAULT_CONFIG;
+		struct nv_report rep = { 0 };
+		if (access(path, F_OK) == 0 && config_load(path, &cfg, &rep) < 0)
+			log_warn("%s has errors: resuming to optimized", path);
+		report_free(&rep);
+	}
+	r = ctx_lock(c);
+	if (r < 0) {
+		log_error("cannot take the apply lock: %s", strerror(-r));
+		return EXIT_FAILED;
+	}
+	was = drain_has(c, key);
+	r = engine_drain(c, key, drain, cfg ? cfg->model : NULL, o->verbose, &res, &ports, &nports);
+	ctx_unlock(c);
+	if (r == -ENOENT) {
+		log_error("no port of the live target listens on %s (see nvmetcfg show)", key);
+		r = EXIT_CONFIG;
+	} else if (r < 0) {
+		log_error("%s: %s", key, res.errmsg ? res.errmsg : strerror(-r));
+		r = EXIT_FAILED;
+	} else {
+		for (size_t i = 0; i < nports; i++)
+			printf("%s\n", ports[i]);
+		if (drain) {
+			printf("%s drained: hosts connected through it were told (ANA change) to use their other paths; "
+			       "waiting %d s for them to move their I/O...\n", key, DRAIN_GRACE_S);
+			fflush(stdout);
+			sleep(DRAIN_GRACE_S);
+			printf("done: %s can be serviced; `nvmetcfg resume %s` when it is back (re-applies and nvmetd keep "
+			       "it drained until then; a reboot forgets it)\n", key, key);
+		} else {
+			printf("%s resumed%s\n", key, was ? "" : " (it was not drained)");
+		}
+		r = EXIT_OK;
+	}
+	strv_free(ports, nports);
+	exec_result_free(&res);
+	return r;
+}
+
+static int cmd_drain(struct nv_ctx *c, struct opts *o) { return drain_or_resume(c, o, true); }
+static int cmd_resume(struct nv_ctx *c, struct opts *o) { return drain_or_resume(c, o, false); }
+
 static const struct cmd commands[] = {
 	{ "apply", cmd_apply, "[FILE]", "make the live target match FILE (default " NVMET_DEFAULT_CONFIG "); all or nothing" },
 	{ "plan", cmd_plan, "[FILE]", "list the operations apply would do; change nothing" },
@@ -485,6 +569,8 @@ static const struct cmd commands[] = {
 	{ "save", cmd_save, "[FILE]", "write the live target to FILE atomically (default " NVMET_DEFAULT_CONFIG ")" },
 	{ "clear", cmd_clear, "", "remove every port, subsystem and host from the live target" },
 	{ "import", cmd_import, "FILE", "--from nvmetcli|spdk: print the equivalent nvmf.conf of their JSON" },
+	{ "drain", cmd_drain, "ADDR:PORT", "NIC maintenance: make the port(s) at ADDR:PORT ANA-inaccessible until resume" },
+	{ "resume", cmd_resume, "ADDR:PORT", "end a drain: the port(s) get their configured ANA state back" },
 	{ "status", cmd_status, "[STATE]", "nvmetd's view: running, last apply, each port and namespace (--json)" },
 };
 
@@ -492,7 +578,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: nvmetcfg [OPTIONS] COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %-6s %-7s %s\n", commands[i].name, commands[i].args, commands[i].help);
+		fprintf(f, "  %-6s %-9s %s\n", commands[i].name, commands[i].args, commands[i].help);
 	fprintf(f, "\noptions:\n"
 		   "  -v, --verbose   list each configfs operation as it is done\n"
 		   "  -k, --keep-going  apply: an object the kernel refuses is rolled back alone, the rest is applied\n"

@@ -326,6 +326,36 @@ static char *port_rdma_dev(const struct nv_port *p, bool *present)
 	return ai.state == ADDR_OK && *ai.rdma_dev ? xstrdup(ai.rdma_dev) : NULL;
 }
 
+/* A port that was serving and cannot any more — its RDMA device or its address is gone — gets its ANA
+ * group made inaccessible, so hosts that reach the subsystem through another port use that one; it
+ * gets its state back when it serves again. (A port still waiting for its first listen is not: no
+ * host is connected through it.) */
+static bool port_down(const struct daemon *d, const struct nv_port *p, bool relinked)
+{
+	_cleanup_free_ char *key = daemon_port_key(p);
+	const struct obj *o = objtab_find(&d->objs, key);
+	const char *addr = attrs_get(&p->attrs, "addr_traddr");
+	struct addr_info ai;
+
+	if (!o || relinked)
+		return false;
+	if (o->state == OBJ_DEAD)
+		return true;
+	if (o->state != OBJ_OK || !addr || streq(addr, "0.0.0.0") || streq(addr, "::"))
+		return false;
+	return addr_check(attrs_get(&p->attrs, "addr_trtype"), attrs_get(&p->attrs, "addr_adrfam"), addr, &ai) == 0 &&
+	       ai.state == ADDR_MISSING;
+}
+
+/* Whether some port's health changed since its ANA state was last applied. */
+static bool ana_health_changed(const struct daemon *d)
+{
+	for (size_t i = 0; d->cfg && i < d->cfg->model->nports; i++)
+		if (port_down(d, &d->cfg->model->ports[i], false) != d->cfg->model->ports[i].ana_down)
+			return true;
+	return false;
+}
+
 /* RDMA ports whose device went away and came back: the kernel does not listen again by itself. */
 static void relink_dead_ports(struct daemon *d, bool *relinked)
 {
@@ -470,6 +500,8 @@ static int reconcile(struct daemon *d, const char *why)
 		r = EXIT_FAILED;
 	} else {
 		relink_dead_ports(d, relinked);
+		for (size_t i = 0; i < d->cfg->model->nports; i++)
+			d->cfg->model->ports[i].ana_down = port_down(d, &d->cfg->model->ports[i], relinked[i]);
 		nheld = objtab_held(&d->objs, now_us(d), &held);
 		r = engine_apply(d->ctx, d->cfg->model,
 				 &(struct apply_opts){ .verbose = log_get_level() >= LOG_INFO, .keep_going = true,
@@ -502,6 +534,9 @@ static int reconcile(struct daemon *d, const char *why)
 	apply_result_free(&res);
 	pin_irqs(d);
 	advertise(d);
+	/* a port that came up (or went down) in this reconcile: its ANA state follows in the next */
+	if (r != EXIT_FAILED && ana_health_changed(d))
+		on_sched(d, "port health changed");
 	arm_timer(d);
 	set_status(d);
 	state_publish(d);
@@ -566,10 +601,13 @@ static void on_event(void *ud, const struct mon_event *me)
 		return;
 	switch (me->type) {
 	case MON_ADDR_REMOVED:
-		/* nothing waits for an address to go; a port advertised on it is withdrawn */
+		/* nothing waits for an address to go; a port advertised on it is withdrawn, and a port that
+		 * served on it is made ANA-inaccessible */
 		advertise(d);
 		if (d->mdns)
 			state_publish(d);
+		if (ana_health_changed(d))
+			on_sched(d, "port health changed");
 		return;
 	case MON_ADDR_ADDED:
 	case MON_LINK_CHANGED:
@@ -636,6 +674,8 @@ static void on_event(void *ud, const struct mon_event *me)
 	if (me->type == MON_RDMA_REMOVED || me->type == MON_LINK_CHANGED || me->type == MON_ADDR_ADDED ||
 	    me->type == MON_OVERRUN)
 		advertise(d);
+	if (ana_health_changed(d))
+		on_sched(d, "port health changed");
 	if (me->type == MON_RDMA_REMOVED) {
 		set_status(d);
 		state_publish(d);

@@ -66,6 +66,10 @@ int state_publish(struct daemon *d)
 		json_object_object_add(o, "state", json_object_new_string(x ? state_word(x) : "unknown"));
 		if (x && x->rdma_dev && x->state == OBJ_OK)
 			json_object_object_add(o, "rdma_device", json_object_new_string(x->rdma_dev));
+		if (port_ana_target(p))
+			json_object_object_add(o, "ana_state", json_object_new_string(port_ana_target(p)));
+		if (p->drained)
+			json_object_object_add(o, "drained", json_object_new_boolean(true));
 		if (x)
 			add_problem(o, x, now);
 		json_object_array_add(ports, o);

@@ -132,6 +132,13 @@ static int f_mkdir(void *ud, const char *path)
 			put_in(path, "param_max_queue_size", "-1\n");
 		sub(path, "subsystems");
 		sub(path, "referrals");
+		sub(path, "ana_groups");
+		{
+			_cleanup_free_ char *g = path_join(path, "ana_groups");
+			sub(g, "1");
+			_cleanup_free_ char *g1 = path_join(g, "1");
+			put_in(g1, "ana_state", "optimized\n");
+		}
 		break;
 	case K_REF:
 		put_in(path, "addr_trtype", "\n");

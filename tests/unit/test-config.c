@@ -138,6 +138,10 @@ static void test_bad_inputs(void **state)
 	expect_error("[Global]\n  Frobnicate 1\n", 2, "unknown key", true);
 	expect_error("[Weird]\n", 1, "not supported", true);
 	expect_error("[Malloc]\n  NumberOfLuns 2\n", 2, "needs LunSizeInMB", false);
+	expect_error(SUB "  Listen TCP 10.0.0.1:4420 sideways\n", 5, "not an ANA state", false);
+	expect_error(SUB "  Listen TCP 10.0.0.1:4420 change\n", 5, "not an ANA state", false);
+	expect_error(SUB "  Listen TCP 10.0.0.1:4420 inaccessible\n[Subsystem2]\n  NQN nqn.x:2\n  AllowAnyHost Yes\n"
+		     "  Listen TCP 10.0.0.1:4420 non-optimized\n", 9, "on the same address", false);
 	expect_error(SUB "[Discovery]\n  NQN nqn.2016-06.io.spdk:cnode\n", 6, "the start of) a subsystem", false);
 	expect_error(SUB "[Discovery]\n  NQN nqn.2016-06.io.spdk:cnode1\n", 6, "is the NQN of the subsystem", false);
 	expect_error("[Discovery]\n  NQN nqn.a:d\n  NQN nqn.a:e\n", 3, "set twice (line 2)", false);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "drain.h"
 #include "engine.h"
 #include "faketree.h"
 #include "print.h"
@@ -426,6 +427,99 @@ static void test_discovery_nqn_old_kernel(void **state)
 	assert_string_equal(before, after);
 }
 
+/* ANA: a Listen line's state goes to the port's group 1 without unlinking anything; a drain keeps it
+ * inaccessible through re-applies until resume; show never turns a drain into configuration. */
+static void test_ana_and_drain(void **state)
+{
+	struct env *e = *state;
+	_cleanup_free_ char *opt = conf_text(e, "TCP 10.0.0.1:4420", "AIO0", "  AllowAnyHost Yes\n  Listen TCP 10.0.0.2:4420\n");
+	_cleanup_free_ char *nonopt = conf_text(e, "TCP 10.0.0.1:4420 non_optimized", "AIO0",
+						"  AllowAnyHost Yes\n  Listen TCP 10.0.0.2:4420\n");
+	_cleanup_free_ char *shown = NULL, *key = NULL;
+	struct nv_model *live = NULL;
+	struct nv_config *cfg = NULL;
+	struct exec_result er;
+	char **ports = NULL;
+	size_t w, nports = 0;
+
+	assert_int_equal(apply(e, opt, &w), EXIT_OK);
+	assert_attr(e, "ports/1/ana_groups/1/ana_state", "optimized");
+	assert_int_equal(plan_len(e, nonopt), 1);	/* one write; no unlink/relink */
+	assert_int_equal(apply(e, nonopt, &w), EXIT_OK);
+	assert_int_equal(w, 1);
+	assert_attr(e, "ports/1/ana_groups/1/ana_state", "non-optimized");
+	{
+		_cleanup_free_ char *lp = path_join(e->t->nvmet, "ports/1/subsystems/nqn.2016-06.io.spdk:cnode1");
+		struct stat st;
+		assert_int_equal(lstat(lp, &st), 0);	/* still linked: no cycle for an ANA change */
+	}
+	assert_int_equal(plan_len(e, nonopt), 0);
+	assert_int_equal(live_read(e->c, &live), 0);
+	assert_int_equal(print_conf(e->c, live, NULL, &shown), 0);
+	model_free(live);
+	assert_non_null(strstr(shown, "Listen TCP 10.0.0.1:4420 non-optimized\n"));
+	assert_non_null(strstr(shown, "Listen TCP 10.0.0.2:4420\n"));
+	assert_int_equal(plan_len(e, shown), 0);
+
+	/* drain 10.0.0.2:4420 */
+	assert_int_equal(drain_parse("10.0.0.2:4420", &key), 0);
+	assert_int_equal(engine_drain(e->c, key, true, NULL, false, &er, &ports, &nports), 0);
+	exec_result_free(&er);
+	assert_int_equal(nports, 1);
+	assert_string_equal(ports[0], "port 2 (tcp ipv4 10.0.0.2 4420): optimized -> inaccessible");
+	strv_free(ports, nports), ports = NULL, nports = 0;
+	assert_attr(e, "ports/2/ana_groups/1/ana_state", "inaccessible");
+	/* re-applying the file leaves it drained (nothing to write), and show does not save the drain */
+	assert_int_equal(plan_len(e, nonopt), 0);
+	assert_int_equal(apply(e, nonopt, &w), EXIT_OK);
+	assert_int_equal(w, 0);
+	assert_attr(e, "ports/2/ana_groups/1/ana_state", "inaccessible");
+	free(shown);
+	assert_int_equal(live_read(e->c, &live), 0);
+	assert_int_equal(print_conf(e->c, live, NULL, &shown), 0);
+	model_free(live);
+	assert_non_null(strstr(shown, "Listen TCP 10.0.0.2:4420\n"));
+	/* resume: the configured state comes back */
+	cfg = load(e, nonopt);
+	assert_int_equal(engine_drain(e->c, key, false, cfg->model, false, &er, &ports, &nports), 0);
+	exec_result_free(&er);
+	strv_free(ports, nports), ports = NULL, nports = 0;
+	assert_attr(e, "ports/2/ana_groups/1/ana_state", "optimized");
+	assert_false(drain_has(e->c, key));
+	config_free(cfg);
+	/* resume of port 1 after a drain: its configured non-optimized */
+	free(key);
+	assert_int_equal(drain_parse("10.0.0.1:4420", &key), 0);
+	assert_int_equal(engine_drain(e->c, key, true, NULL, false, &er, &ports, &nports), 0);
+	exec_result_free(&er);
+	strv_free(ports, nports), ports = NULL, nports = 0;
+	cfg = load(e, nonopt);
+	assert_int_equal(engine_drain(e->c, key, false, cfg->model, false, &er, &ports, &nports), 0);
+	exec_result_free(&er);
+	strv_free(ports, nports), ports = NULL, nports = 0;
+	config_free(cfg);
+	assert_attr(e, "ports/1/ana_groups/1/ana_state", "non-optimized");
+	/* an address no port has; a failed write leaves no drain behind */
+	free(key);
+	assert_int_equal(drain_parse("[fe80::0:1]:4420", &key), 0);
+	assert_string_equal(key, "[fe80::1]:4420");
+	assert_int_equal(engine_drain(e->c, key, true, NULL, false, &er, &ports, &nports), -ENOENT);
+	exec_result_free(&er);
+	free(key);
+	assert_int_equal(drain_parse("10.0.0.2:4420", &key), 0);
+	e->t->calls = 0;
+	e->t->fail_at = 1;
+	e->t->fail_err = EIO;
+	assert_int_equal(engine_drain(e->c, key, true, NULL, false, &er, &ports, &nports), -EIO);
+	e->t->fail_at = 0;
+	exec_result_free(&er);
+	strv_free(ports, nports);
+	assert_false(drain_has(e->c, key));
+	assert_attr(e, "ports/2/ana_groups/1/ana_state", "optimized");
+	assert_int_equal(drain_parse("10.0.0.2", &key), -EINVAL);
+	assert_int_equal(drain_parse("fe80::1:4420", &key), -EINVAL);
+}
+
 /* The lines of a snapshot that belong to one object (its configfs subtree). */
 static char *subtree(const char *snap, const char *unit)
 {
@@ -578,6 +672,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_acl_switch_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clear, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_discovery, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ana_and_drain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_discovery_nqn_old_kernel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_without_optional_attr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keep_going_isolates_namespace, setup, teardown),
