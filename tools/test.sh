@@ -83,6 +83,7 @@ vm_tests=${NVMETD_VM_TESTS:-"
 6.1 t-auth.sh
 6.12 t-mdns.sh
 6.1 t-mdns.sh
+6.12 t-ana.sh
 6.12 t-persist-host.sh
 6.12 t-deb-host.sh
 6.12 bench --smoke

@@ -271,6 +271,23 @@ int import_nvmetcli(const char *text, struct nv_model **out, char **err)
 
 /* ---- SPDK JSON ---- */
 
+/* An SPDK address object ({trtype, adrfam, traddr, trsvcid}) as a Listen/Referral pair: the
+ * transport's nvmf.conf spelling and "addr:port". Returns false, with a comment written, when it is
+ * not RDMA/TCP with an address and a port. */
+static bool spdk_address(struct conf_writer *w, json_object *a, const char *what, const char **tr, char **addr)
+{
+	const char *t = a ? conf_trtype(str(a, "trtype")) : NULL;
+	const char *ad = a ? str(a, "traddr") : NULL, *p = a ? str(a, "trsvcid") : NULL;
+
+	if (!t || !ad || !p) {
+		cw_comment(w, "not imported: a %s without trtype RDMA/TCP, traddr and trsvcid", what);
+		return false;
+	}
+	*tr = t;
+	*addr = conf_listen_addr(str(a, "adrfam"), ad, p);
+	return true;
+}
+
 struct spdk_ss {
 	const char *nqn;
 	json_object *create, **listen, **ns, **hosts;
@@ -399,21 +416,16 @@ int import_spdk_json(const char *text, char **conf, char **err)
 	if (nrefs) {
 		cw_section(&w, "Discovery");
 		for (size_t i = 0; i < nrefs; i++) {
-			json_object *a = obj(refs[i], "address");
-			const char *t = a ? conf_trtype(str(a, "trtype")) : NULL;
-			const char *ad = a ? str(a, "traddr") : NULL, *p = a ? str(a, "trsvcid") : NULL;
+			const char *t;
 			_cleanup_free_ char *addr = NULL;
-			if (!t || !ad || !p) {
-				cw_comment(&w, "not imported: a referral without trtype RDMA/TCP, traddr and trsvcid");
+			if (!spdk_address(&w, obj(refs[i], "address"), "referral", &t, &addr))
 				continue;
-			}
 			if (str(refs[i], "subnqn")) {
 				/* the kernel's referrals point at discovery services only */
 				cw_comment(&w, "not imported: a referral to subsystem %s (kernel referrals name discovery "
 					   "services, not subsystems)", str(refs[i], "subnqn"));
 				continue;
 			}
-			addr = conf_listen_addr(str(a, "adrfam"), ad, p);
 			cw_kv(&w, "Referral", t, addr);
 		}
 		cw_blank(&w);
@@ -517,16 +529,12 @@ int import_spdk_json(const char *text, char **conf, char **err)
 		cw_section(&w, "Subsystem%zu", i + 1);
 		cw_kv(&w, "NQN", s->nqn);
 		for (size_t k = 0; k < s->nlisten; k++) {
-			const char *ana;
+			const char *ana, *t;
 			json_object *la = obj(s->listen[k], "listen_address");
-			const char *t = la ? conf_trtype(str(la, "trtype")) : NULL;
 			const char *a = la ? str(la, "traddr") : NULL, *p = la ? str(la, "trsvcid") : NULL;
 			_cleanup_free_ char *addr = NULL;
-			if (!t || !a || !p) {
-				cw_comment(&w, "not imported: a listener without trtype RDMA/TCP, traddr and trsvcid");
+			if (!spdk_address(&w, la, "listener", &t, &addr))
 				continue;
-			}
-			addr = conf_listen_addr(str(la, "adrfam"), a, p);
 			/* nvmf_subsystem_listener_set_ana_state (or a listener's ana_state): the state after the address */
 			ana = str(s->listen[k], "ana_state") ? ana_state_name(str(s->listen[k], "ana_state")) : NULL;
 			if (str(s->listen[k], "ana_state") && !ana)

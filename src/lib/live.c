@@ -20,6 +20,15 @@ static void read_attrs(const char *dir, const char *const *names, size_t n, stru
 	}
 }
 
+/* A namespace's or referral's enable file. */
+static bool read_enable(const char *dir)
+{
+	_cleanup_free_ char *ep = path_join(dir, "enable");
+	_cleanup_free_ char *ev = NULL;
+
+	return read_attr(ep, &ev) == 0 && streq(ev, "1");
+}
+
 /* Entries of a directory of symlinks (allowed_hosts, port subsystems). */
 static int read_links(const char *dir, char ***out, size_t *n)
 {
@@ -51,8 +60,6 @@ static int read_subsys(const char *root, const char *nqn, struct nv_subsys *s)
 		return n == -ENOENT ? 0 : n;
 	for (int i = 0; i < n; i++) {
 		_cleanup_free_ char *d = path_join(nsdir, nss[i]);
-		_cleanup_free_ char *ep = path_join(d, "enable");
-		_cleanup_free_ char *ev = NULL;
 		unsigned long long id;
 		struct nv_ns *ns;
 
@@ -61,7 +68,7 @@ static int read_subsys(const char *root, const char *nqn, struct nv_subsys *s)
 		ns = array_push(&s->ns, &s->nns, sizeof(*ns));
 		ns->nsid = id;
 		read_attrs(d, ns_attrs, ARRAY_SIZE(ns_attrs), &ns->attrs);
-		ns->enable = read_attr(ep, &ev) == 0 && streq(ev, "1");
+		ns->enable = read_enable(d);
 	}
 	strv_free(nss, n);
 	return 0;
@@ -77,13 +84,11 @@ static int read_referrals(const char *portdir, struct nv_port *p)
 		return n == -ENOENT ? 0 : n;
 	for (int i = 0; i < n; i++) {
 		_cleanup_free_ char *d = path_join(rdir, names[i]);
-		_cleanup_free_ char *ep = path_join(d, "enable");
-		_cleanup_free_ char *ev = NULL;
 		struct nv_referral *r = array_push(&p->refs, &p->nrefs, sizeof(*r));
 
 		r->name = xstrdup(names[i]);
 		read_attrs(d, referral_attrs, ARRAY_SIZE(referral_attrs), &r->attrs);
-		r->enable = read_attr(ep, &ev) == 0 && streq(ev, "1");
+		r->enable = read_enable(d);
 	}
 	strv_free(names, n);
 	return 0;

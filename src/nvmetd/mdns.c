@@ -269,10 +269,28 @@ static void publish_addr(struct mdns *m, struct group *a)
 		publish_svc(m, a->svcs[i]);
 }
 
+/* Another host on the network has this name: take Avahi's next alternative ("x #2", "x-2"), up to a
+ * limit. Returns whether a new name was taken. */
+static bool take_other_name(AvahiEntryGroup *eg, unsigned *renames, char **name, char *(*alternative)(const char *))
+{
+	char *alt;
+
+	if (++*renames > MAX_RENAMES) {
+		log_error("mDNS: the name \"%s\" keeps colliding on the network; not advertising it", *name);
+		avahi_entry_group_reset(eg);
+		return false;
+	}
+	alt = alternative(*name);
+	log_warn("mDNS: \"%s\" is taken on the network; using \"%s\"", *name, alt);
+	free(*name);
+	*name = xstrdup(alt);
+	avahi_free(alt);
+	return true;
+}
+
 static void svc_cb(AvahiEntryGroup *eg, AvahiEntryGroupState state, void *ud)
 {
 	struct svc *s = ud;
-	char *alt;
 
 	switch (state) {
 	case AVAHI_ENTRY_GROUP_ESTABLISHED:
@@ -284,17 +302,8 @@ static void svc_cb(AvahiEntryGroup *eg, AvahiEntryGroupState state, void *ud)
 		break;
 	case AVAHI_ENTRY_GROUP_COLLISION:
 		s->g = eg;
-		if (++s->renames > MAX_RENAMES) {
-			log_error("mDNS: the name \"%s\" keeps colliding on the network; not advertising it", s->name);
-			avahi_entry_group_reset(eg);
-			break;
-		}
-		alt = avahi_alternative_service_name(s->name);
-		log_warn("mDNS: \"%s\" is taken on the network; advertising as \"%s\"", s->name, alt);
-		free(s->name);
-		s->name = xstrdup(alt);
-		avahi_free(alt);
-		publish_svc(the_mdns, s);
+		if (take_other_name(eg, &s->renames, &s->name, avahi_alternative_service_name))
+			publish_svc(the_mdns, s);
 		break;
 	case AVAHI_ENTRY_GROUP_FAILURE:
 		log_error("mDNS: advertising \"%s\" failed: %s", s->name,
@@ -308,23 +317,13 @@ static void svc_cb(AvahiEntryGroup *eg, AvahiEntryGroupState state, void *ud)
 static void addr_cb(AvahiEntryGroup *eg, AvahiEntryGroupState state, void *ud)
 {
 	struct group *a = ud;
-	char *alt;
 
 	if (state != AVAHI_ENTRY_GROUP_COLLISION)
 		return;
 	a->g = eg;
-	if (++a->renames > MAX_RENAMES) {
-		log_error("mDNS: host name %s keeps colliding on the network", a->host);
-		avahi_entry_group_reset(eg);
-		return;
-	}
 	/* the services point at the host name: they move with it */
-	alt = avahi_alternative_host_name(a->host);
-	log_warn("mDNS: host name %s is taken on the network; using %s", a->host, alt);
-	free(a->host);
-	a->host = xstrdup(alt);
-	avahi_free(alt);
-	publish_addr(the_mdns, a);
+	if (take_other_name(eg, &a->renames, &a->host, avahi_alternative_host_name))
+		publish_addr(the_mdns, a);
 }
 
 static void client_cb(AvahiClient *c, AvahiClientState state, void *ud);

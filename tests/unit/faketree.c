@@ -83,6 +83,16 @@ static int step(struct faketree *t)
 	return 0;
 }
 
+/* The address attributes ports and referrals share, as nvmet makes them. */
+static void put_addr(const char *dir)
+{
+	static const char *const names[] = { "addr_trtype", "addr_adrfam", "addr_traddr", "addr_trsvcid" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		put_in(dir, names[i], "\n");
+	put_in(dir, "addr_treq", "not specified\n");
+}
+
 static int f_mkdir(void *ud, const char *path)
 {
 	struct faketree *t = ud;
@@ -122,11 +132,7 @@ static int f_mkdir(void *ud, const char *path)
 		}
 		break;
 	case K_PORT:
-		put_in(path, "addr_trtype", "\n");
-		put_in(path, "addr_adrfam", "\n");
-		put_in(path, "addr_traddr", "\n");
-		put_in(path, "addr_trsvcid", "\n");
-		put_in(path, "addr_treq", "not specified\n");
+		put_addr(path);
 		put_in(path, "param_inline_data_size", "-1\n");
 		if (t->v612)
 			put_in(path, "param_max_queue_size", "-1\n");
@@ -141,12 +147,8 @@ static int f_mkdir(void *ud, const char *path)
 		}
 		break;
 	case K_REF:
-		put_in(path, "addr_trtype", "\n");
-		put_in(path, "addr_adrfam", "\n");
-		put_in(path, "addr_traddr", "\n");
-		put_in(path, "addr_trsvcid", "\n");
+		put_addr(path);
 		put_in(path, "addr_portid", "0\n");
-		put_in(path, "addr_treq", "not specified\n");
 		put_in(path, "enable", "0\n");
 		break;
 	default:

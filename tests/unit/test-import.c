@@ -62,6 +62,7 @@ static void test_nvmetcli_to_conf(void **state)
 	assert_non_null(strstr(conf, "[Discovery]\n  Referral TCP 192.168.30.200:4420\n"));
 	assert_int_equal(cfg->model->ports[0].nrefs, 1);
 	assert_string_equal(cfg->model->ports[0].refs[0].name, "tcp-192.168.30.200-4420");
+	assert_string_equal(cfg->model->ports[0].ana_state, "non-optimized");
 	config_free(cfg);
 	report_free(&rep);
 	model_free(m);
@@ -118,6 +119,9 @@ static void test_spdk_json(void **state)
 	assert_int_equal(b.size_mb, 64);
 	assert_int_equal(cfg->model->nports, 1); /* the discovery listener is not a subsystem port */
 	assert_string_equal(attrs_get(&cfg->model->ports[0].attrs, "param_max_queue_size"), "128");
+	/* nvmf_subsystem_listener_set_ana_state: one Listen line with the state */
+	assert_string_equal(cfg->model->ports[0].ana_state, "non-optimized");
+	assert_non_null(strstr(conf, "Listen RDMA 192.168.20.200:4791 non-optimized\n"));
 	/* nvmf_discovery_add_referral: a discovery referral is imported, one to a subsystem said not to be */
 	assert_int_equal(cfg->model->ports[0].nrefs, 1);
 	assert_string_equal(attrs_get(&cfg->model->ports[0].refs[0].attrs, "addr_traddr"), "192.168.30.200");
