@@ -500,8 +500,19 @@ static int reconcile(struct daemon *d, const char *why)
 		r = EXIT_FAILED;
 	} else {
 		relink_dead_ports(d, relinked);
-		for (size_t i = 0; i < d->cfg->model->nports; i++)
-			d->cfg->model->ports[i].ana_down = port_down(d, &d->cfg->model->ports[i], relinked[i]);
+		for (size_t i = 0; i < d->cfg->model->nports; i++) {
+			struct nv_port *p = &d->cfg->model->ports[i];
+			bool down = port_down(d, p, relinked[i]);
+			if (down != p->ana_down) {
+				_cleanup_free_ char *addr = port_address(p);
+				if (down)
+					log_warn("port %u (%s) cannot serve: ANA group inaccessible, so hosts use their other "
+						 "paths", p->id, addr);
+				else
+					log_notice("port %u (%s) serves again: ANA group %s", p->id, addr, p->ana_state);
+			}
+			p->ana_down = down;
+		}
 		nheld = objtab_held(&d->objs, now_us(d), &held);
 		r = engine_apply(d->ctx, d->cfg->model,
 				 &(struct apply_opts){ .verbose = log_get_level() >= LOG_INFO, .keep_going = true,
