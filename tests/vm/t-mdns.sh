@@ -98,8 +98,12 @@ expect_eq "the kernel's discovery_nqn" "$(cat $CFS/discovery_nqn)" "$DNQN"
 rdma link delete rxe_t
 check "deleting the RDMA device withdraws the RoCE service" wait_for 15 bash -c "[[ \$(grep -cxF 'remove $RDMASVC' $T/browse.log) -ge 1 ]]"
 check "... the TCP one stays" bash -c "[[ \$(grep -cxF 'remove $TCPSVC' $T/browse.log) == 0 ]]"
+rport=$(for p in $CFS/ports/*; do [[ $(cat $p/addr_trtype) == rdma ]] && basename $p; done)
+check "... and the RDMA port's ANA group is made inaccessible (nvmetd: the port cannot serve)" \
+	wait_for 10 bash -c "[[ \$(cat $CFS/ports/$rport/ana_groups/1/ana_state) == inaccessible ]]"
 rdma link add rxe_t type rxe netdev veth-t
 check "re-adding it advertises the RoCE service again" wait_for 20 bash -c "[[ \$(grep -cF 'add $RDMASVC|' $T/browse.log) -ge 2 ]]"
+expect_eq "... and the port is optimized again" "$(cat $CFS/ports/$rport/ana_groups/1/ana_state)" optimized
 
 # avahi-daemon restarts: nvmetd says so once and publishes again when it is back
 avahi-daemon --kill; sleep 2
