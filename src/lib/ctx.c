@@ -23,7 +23,7 @@ int ctx_new(struct nv_ctx **out)
 	{
 		/* NVMET_RUN_DIR for tests; with a fake configfs root, beside it */
 		const char *run = getenv("NVMET_RUN_DIR");
-		c->rundir = run && *run ? xstrdup(run) : c->fake ? path_join(c->configfs, ".run") : xstrdup("/run/nvmetd");
+		c->rundir = run && *run ? xstrdup(run) : c->fake ? path_join(c->configfs, ".run") : xstrdup("/run/nvmet");
 	}
 	c->lock_fd = -1;
 	c->ops = &cfs_real;

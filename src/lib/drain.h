@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Ports drained for maintenance (nvmetcfg drain): operational state, not configuration. A drain is a
- * file <run dir>/drained/<address>, so it is gone at reboot; every apply and nvmetd's every reconcile
+ * file /run/nvmet/drained/<address>, so it is gone at reboot; every apply and nvmetd's every reconcile
  * honour it (the drained port's ANA group stays inaccessible whatever nvmf.conf says). */
 #ifndef NVMET_DRAIN_H
 #define NVMET_DRAIN_H

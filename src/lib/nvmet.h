@@ -19,7 +19,9 @@ struct nv_ctx {
 	char *configfs;		/* configfs mount point; the nvmet tree is <configfs>/nvmet */
 	char *nvmet;		/* <configfs>/nvmet */
 	char *sysfs;		/* sysfs root */
-	char *rundir;		/* operational state that must not survive a reboot (drains): /run/nvmetd */
+	char *rundir;		/* operational state that must not survive a reboot (drains): /run/nvmet, not
+				 * the unit's RuntimeDirectory, which systemd empties when nvmetd stops: a
+				 * drain outlives an nvmetd restart */
 	bool fake;		/* roots overridden by the environment: no modules, no udev, no mounts */
 	struct udev *udev;
 	int lock_fd;

@@ -121,6 +121,17 @@ check "... and the host sees it optimized" wait_for 10 bash -c "[[ \$(nvme list-
 check "status no longer lists it" bash -c "! '$NVMETCFG' status | grep -q 'drained:'"
 disconnect_paths
 
+# ---- a drain outlives an nvmetd restart (it is not in the unit's runtime directory) ----
+"$NVMETCFG" drain $A1:4420 >/dev/null
+kill $pid; wait $pid
+"$NVMETD" -f -c $T/nvmetd.conf >>$T/nvmetd.log 2>&1 &
+pid=$!
+wait_for 30 bash -c "ls $CFS/ports/*/subsystems/$NQN" >/dev/null
+P1=$(portof $A1) P2=$(portof $A2)
+check "a drain outlives an nvmetd restart" wait_for 10 bash -c "[[ \$(cat $CFS/ports/$P1/ana_groups/1/ana_state) == inaccessible ]]"
+"$NVMETCFG" resume $A1:4420 >/dev/null
+expect_eq "... until resume" "$(ana $P1)" optimized
+
 # ---- health: a port whose address goes away ----
 ip addr del $A2/24 dev t2
 check "nvmetd makes the port whose address went away inaccessible" wait_for 15 bash -c "[[ \$(cat $CFS/ports/$P2/ana_groups/1/ana_state) == inaccessible ]]"
