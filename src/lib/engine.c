@@ -146,7 +146,13 @@ int engine_apply(struct nv_ctx *c, struct nv_model *desired, const struct apply_
 	/* a drained port stays inaccessible whatever the file says (nvmetcfg resume ends it) */
 	if (desired != &empty)
 		drain_mark(c, desired);
-	plan_build(desired, live, c->nvmet, &res->plan);
+	{
+		/* the desired model learns the ids its ports get (nvmetd names them by id, status shows them) */
+		_cleanup_free_ unsigned *ids = NULL;
+		plan_build(desired, live, &res->plan, &ids);
+		for (size_t i = 0; i < desired->nports; i++)
+			desired->ports[i].id = ids[i];
+	}
 	if (dry_run)
 		return EXIT_OK;
 	report_print_problems(&res->plan.notes, stderr);
@@ -167,8 +173,8 @@ int engine_apply(struct nv_ctx *c, struct nv_model *desired, const struct apply_
 		const struct nv_port *p = model_port(desired, w->id);
 		_cleanup_free_ char *addr = p ? port_address(p) : xstrdup("?");
 
-		w->address = p ? engine_port_reason(p) : xstrdup("unknown port");
-		log_warn("port %u (%s) is waiting: %s; nvmetd brings it up when it can", w->id, addr, w->address);
+		w->reason = p ? engine_port_reason(p) : xstrdup("unknown port");
+		log_warn("port %u (%s) is waiting: %s; nvmetd brings it up when it can", w->id, addr, w->reason);
 	}
 	if (res->exec.nfailed)
 		return EXIT_PARTIAL;

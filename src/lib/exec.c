@@ -226,7 +226,6 @@ int plan_execute(const struct cfs_ops *ops, const char *root, const struct plan 
 		if (r == -ENOENT && o->type == OP_WRITE && o->optional) {
 			log_warn("%s: this kernel has no %s; %s not applied", o->obj, strrchr(o->path, '/') + 1,
 				 o->why ? o->why : "");
-			res->skipped++;
 			r = 0;
 			continue;
 		}
@@ -235,7 +234,6 @@ int plan_execute(const struct cfs_ops *ops, const char *root, const struct plan 
 			if (!port_waiting(res, id)) {
 				struct waiting_port *w = array_push(&res->waiting, &res->nwaiting, sizeof(*w));
 				w->id = id;
-				w->err = r;
 			}
 			if (eo->verbose)
 				printf("  wait   %s (address not available yet)\n", o->path);
@@ -254,10 +252,8 @@ int plan_execute(const struct cfs_ops *ops, const char *root, const struct plan 
 				f->gone = p->ops[k].type == OP_MKDIR && streq(p->ops[k].path, f->unit);
 			log_error("%s", f->msg);
 			undo(ops, root, p, i, done, f->unit, res);
-			if (!res->err) {
-				res->err = r;
+			if (!res->errmsg)
 				res->errmsg = xstrdup(f->msg);
-			}
 			r = 0;
 			continue;
 		}
@@ -273,7 +269,6 @@ int plan_execute(const struct cfs_ops *ops, const char *root, const struct plan 
 	if (r == 0)
 		return 0;
 
-	res->err = r;
 	res->errmsg = describe(&p->ops[i], r);
 	/* Undo in reverse what was done (skipped and waiting ops changed nothing). */
 	undo(ops, root, p, i, done, NULL, res);
@@ -284,7 +279,7 @@ int plan_execute(const struct cfs_ops *ops, const char *root, const struct plan 
 void exec_result_free(struct exec_result *r)
 {
 	for (size_t i = 0; i < r->nwaiting; i++)
-		free(r->waiting[i].address);
+		free(r->waiting[i].reason);
 	free(r->waiting);
 	for (size_t i = 0; i < r->nfailed; i++) {
 		free(r->failed[i].unit);

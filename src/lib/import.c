@@ -12,7 +12,7 @@
 #include "strmap.h"
 #include "util.h"
 
-static void json_putp(json_object **o) { if (*o) json_object_put(*o); }
+DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put)
 
 static json_object *parse(const char *text, char **err)
 {
@@ -109,7 +109,7 @@ static int group_attrs(json_object *o, const char *group, const char *prefix, st
 
 int import_nvmetcli(const char *text, struct nv_model **out, char **err)
 {
-	_cleanup_(json_putp) json_object *root = parse(text, err);
+	_cleanup_(json_object_putp) json_object *root = parse(text, err);
 	_cleanup_(model_freep) struct nv_model *m = NULL;
 	json_object *a;
 
@@ -322,7 +322,7 @@ static void free_ss(struct spdk_ss *ss, size_t n)
 
 int import_spdk_json(const char *text, char **conf, char **err)
 {
-	_cleanup_(json_putp) json_object *root = parse(text, err);
+	_cleanup_(json_object_putp) json_object *root = parse(text, err);
 	json_object *subsystems;
 	_cleanup_free_ json_object **transports = NULL, **nvme = NULL, **aio = NULL, **mallocs = NULL, **keys = NULL,
 		**refs = NULL;

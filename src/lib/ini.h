@@ -8,6 +8,8 @@
 #define INI_LINE_MAX (64u << 10)	/* a logical line (after joining continuations) */
 #include <stddef.h>
 
+#include "util.h"
+
 #include "report.h"
 
 struct ini_entry {
@@ -33,6 +35,6 @@ struct ini_file {
 /* Parse text (named path for messages). Syntax errors are added to rep; returns 0 or -EINVAL. */
 int ini_parse(const char *path, const char *text, struct ini_file **out, struct nv_report *rep);
 void ini_free(struct ini_file *f);
-static inline void ini_freep(struct ini_file **f) { ini_free(*f); }
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct ini_file *, ini_free)
 
 #endif

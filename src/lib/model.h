@@ -7,6 +7,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "util.h"
 #include <stdint.h>
 
 struct nv_attr {
@@ -88,7 +90,7 @@ struct nv_model {
 void model_free(struct nv_model *m);
 /* Free what m holds, not m itself (a model on the stack). */
 void model_free_contents(struct nv_model *m);
-static inline void model_freep(struct nv_model **m) { model_free(*m); }
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct nv_model *, model_free)
 
 /* DH-HMAC-CHAP secrets (a host's dhchap_key, dhchap_ctrl_key; or a path ending in one): their values
  * never appear in any output. */

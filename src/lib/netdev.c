@@ -10,19 +10,6 @@
 #include "netdev.h"
 #include "util.h"
 
-const char *addr_state_str(enum addr_state s)
-{
-	switch (s) {
-	case ADDR_OK: return "ok";
-	case ADDR_MISSING: return "address missing";
-	case ADDR_NO_RDMA: return "no RDMA device";
-	case ADDR_ROCE_V1_ONLY: return "RoCE v1 only";
-	}
-	return "?";
-}
-
-static void freeifaddrsp(struct ifaddrs **i) { if (*i) freeifaddrs(*i); }
-
 static int find_ifindex(const char *adrfam, const char *traddr, char *ifname, size_t len)
 {
 	_cleanup_(freeifaddrsp) struct ifaddrs *ifa = NULL;

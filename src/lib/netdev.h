@@ -4,6 +4,12 @@
 #ifndef NVMET_NETDEV_H
 #define NVMET_NETDEV_H
 
+#include <ifaddrs.h>
+
+#include "util.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct ifaddrs *, freeifaddrs)
+
 enum addr_state {
 	ADDR_OK,		/* address present (and, for RDMA, a RoCE v2 GID on its interface) */
 	ADDR_MISSING,		/* no interface has this address */
@@ -19,6 +25,5 @@ struct addr_info {
 
 /* family: "ipv4" or "ipv6"; trtype: "rdma" or "tcp". Returns 0 or -errno. */
 int addr_check(const char *trtype, const char *adrfam, const char *traddr, struct addr_info *out);
-const char *addr_state_str(enum addr_state s);
 
 #endif

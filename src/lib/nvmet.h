@@ -31,7 +31,7 @@ struct nv_ctx {
 /* Roots come from NVMET_CONFIGFS_ROOT / NVMET_SYSFS_ROOT when set (tests), else the real ones. */
 int ctx_new(struct nv_ctx **out);
 void ctx_free(struct nv_ctx *c);
-static inline void ctx_freep(struct nv_ctx **c) { ctx_free(*c); }
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct nv_ctx *, ctx_free)
 
 /* Take the apply lock (flock) so two applies never interleave. Returns 0 or -errno. */
 int ctx_lock(struct nv_ctx *c);

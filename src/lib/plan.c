@@ -168,7 +168,7 @@ static void match_ports(const struct nv_model *d, const struct nv_model *l, long
 	free(used);
 }
 
-int plan_build(const struct nv_model *d, const struct nv_model *l, const char *root, struct plan *p)
+int plan_build(const struct nv_model *d, const struct nv_model *l, struct plan *p, unsigned **ports)
 {
 	long *match = xcalloc(d->nports + 1, sizeof(long));
 	unsigned *ids = xcalloc(d->nports + 1, sizeof(unsigned));
@@ -177,13 +177,10 @@ int plan_build(const struct nv_model *d, const struct nv_model *l, const char *r
 	const struct nv_attr **chg = NULL;
 	size_t chgcap = 0;
 
-	(void)root;
 	memset(p, 0, sizeof(*p));
 	match_ports(d, l, match, ids);
-	for (size_t i = 0; i < d->nports; i++) {
-		d->ports[i].id = ids[i]; /* desired model learns its port IDs */
+	for (size_t i = 0; i < d->nports; i++)
 		lport_of[i] = match[i] >= 0 ? &l->ports[match[i]] : NULL;
-	}
 
 	/* ---- removals, most dependent first ---- */
 	/* 1. port links that go away, and every link of a port whose attributes must change */
@@ -339,8 +336,8 @@ int plan_build(const struct nv_model *d, const struct nv_model *l, const char *r
 	for (size_t i = 0; i < d->nports; i++) {
 		const struct nv_port *dp = &d->ports[i];
 		const struct nv_port *lp = lport_of[i];
-		_cleanup_free_ char *obj = xasprintf("port %u", dp->id);
-		_cleanup_free_ char *dir = xasprintf("ports/%u", dp->id);
+		_cleanup_free_ char *obj = xasprintf("port %u", ids[i]);
+		_cleanup_free_ char *dir = xasprintf("ports/%u", ids[i]);
 		struct nv_attrs none = { 0 };
 		size_t n;
 
@@ -397,17 +394,20 @@ int plan_build(const struct nv_model *d, const struct nv_model *l, const char *r
 	for (size_t i = 0; i < d->nports; i++) {
 		const struct nv_port *dp = &d->ports[i];
 		const struct nv_port *lp = lport_of[i];
-		_cleanup_free_ char *obj = xasprintf("port %u", dp->id);
+		_cleanup_free_ char *obj = xasprintf("port %u", ids[i]);
 
 		for (size_t k = 0; k < dp->nsubsys; k++)
 			if (!lp || cycle[i] || !model_list_has(l, lp->subsys, lp->nsubsys, dp->subsys[k])) {
-				struct op *o = add(p, OP_LINK, obj, "ports/%u/subsystems/%s", dp->id, dp->subsys[k]);
+				struct op *o = add(p, OP_LINK, obj, "ports/%u/subsystems/%s", ids[i], dp->subsys[k]);
 				o->value = xasprintf("subsystems/%s", dp->subsys[k]);
 				o->port_link = true;
 			}
 	}
 	free(match);
-	free(ids);
+	if (ports)
+		*ports = ids;
+	else
+		free(ids);
 	free(cycle);
 	free(lport_of);
 	free(chg);

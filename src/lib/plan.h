@@ -31,17 +31,18 @@ struct plan {
 	struct nv_report notes;	/* e.g. "attribute not supported by this kernel" */
 };
 
-/* Port IDs of desired ports are assigned here (matched to live ports by address). */
-int plan_build(const struct nv_model *desired, const struct nv_model *live, const char *nvmet_root,
-	       struct plan *out);
+/* The operations that bring live to desired. A desired port is matched to a live one by address (or
+ * takes over one that goes away); ports[i] is the id desired->ports[i] gets (allocated, may be NULL
+ * when the caller does not need them). */
+int plan_build(const struct nv_model *desired, const struct nv_model *live, struct plan *out, unsigned **ports);
 void plan_free(struct plan *p);
 void plan_print(const struct plan *p, FILE *f);
 const char *op_name(enum op_type t);
 
+/* A port the kernel could not make listen yet (its address or RDMA device is missing). */
 struct waiting_port {
 	unsigned id;
-	char *address;
-	int err;
+	char *reason;		/* why, for people: "192.168.20.200 is not configured on any interface yet" */
 };
 
 /* An object whose operation the kernel refused while executing with keep_going: its operations
@@ -63,10 +64,8 @@ struct exec_opts {
 
 struct exec_result {
 	size_t writes;		/* configfs modifications made and kept */
-	size_t skipped;		/* optional writes the kernel had no file for */
 	struct waiting_port *waiting;
 	size_t nwaiting;
-	int err;		/* first failure (negative errno), 0 on success */
 	char *errmsg;		/* "subsystem X: namespace 1: enable: No such device — hint" */
 	bool rollback_failed;
 	struct exec_failure *failed;	/* keep_going: the objects that failed (rolled back alone) */

@@ -10,8 +10,8 @@
 #include "nvmet.h"
 #include "util.h"
 
-static void udev_device_unrefp(struct udev_device **d) { if (*d) udev_device_unref(*d); }
-static void udev_enumerate_unrefp(struct udev_enumerate **e) { if (*e) udev_enumerate_unref(*e); }
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_device *, udev_device_unref)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_enumerate *, udev_enumerate_unref)
 #define _cleanup_udev_device_ _cleanup_(udev_device_unrefp)
 #define _cleanup_udev_enum_ _cleanup_(udev_enumerate_unrefp)
 

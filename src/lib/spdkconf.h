@@ -64,7 +64,7 @@ int config_from_text(const char *path, const char *text, struct nv_config **out,
 /* The same for len bytes read from a file: a NUL byte or an over-long line is an error (file:line). */
 int config_from_buf(const char *path, const char *text, size_t len, struct nv_config **out, struct nv_report *rep);
 void config_free(struct nv_config *c);
-static inline void config_freep(struct nv_config **c) { config_free(*c); }
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct nv_config *, config_free)
 
 /* Look up a bdev name used by a Namespace line. Fills b (borrowed strings, b->path NULL for NVMe
  * until resolved). Returns 0 or -ENOENT. */

@@ -12,7 +12,6 @@
 #include "nvlimits.h"
 #include "util.h"
 
-static void freeifaddrsp(struct ifaddrs **i) { if (*i) freeifaddrs(*i); }
 
 /* The interface that holds addr, if it is up and has carrier: its index, else 0. */
 static int live_ifindex(const struct ifaddrs *ifa, const char *adrfam, const char *addr)

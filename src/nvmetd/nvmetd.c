@@ -462,7 +462,7 @@ static void report_outcomes(struct daemon *d, const struct apply_result *res, co
 			o->reason = failure_reason(f, owned_push(&owned, &nowned, xasprintf("port %u", p->id)));
 		} else if (w) {
 			o->state = OBJ_WAITING;
-			o->reason = w->address;
+			o->reason = w->reason;
 			o->addr_present = present;
 		} else if (cur && cur->state == OBJ_DEAD && !relinked[i]) {
 			o->state = OBJ_DEAD;

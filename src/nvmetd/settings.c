@@ -15,7 +15,7 @@
 #include "log.h"
 #include "util.h"
 
-static void config_destroyp(config_t **c) { if (*c) config_destroy(*c); }
+DEFINE_TRIVIAL_CLEANUP_FUNC(config_t *, config_destroy)
 
 int settings_load(const char *path, struct settings *s)
 {
