@@ -3,12 +3,8 @@
 # Install (from Debian's archive) what building and testing nvmetd needs. Idempotent and quiet when
 # everything is already there.
 set -euo pipefail
-pkgs=(build-essential autoconf automake libtool pkg-config
-      libnl-3-dev libnl-route-3-dev libkmod-dev libudev-dev libconfig-dev libibverbs-dev libsystemd-dev
-      libjson-c-dev libcmocka-dev scdoc libavahi-client-dev avahi-daemon avahi-utils dbus python3-zeroconf
-      qemu-system-x86 busybox-static kmod nvme-cli fio rdma-core ibverbs-utils iproute2 xz-utils cpio
-      procps util-linux python3 strace gnuplot-nox clang libclang-rt-14-dev
-      debhelper dpkg-dev lintian)
+. "$(dirname "$0")/packages.sh"
+pkgs=("${build_pkgs[@]}" "${guest_pkgs[@]}" "${test_pkgs[@]}")
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

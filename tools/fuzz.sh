@@ -15,9 +15,9 @@ san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-poin
 build() {
 	command -v clang >/dev/null || { echo "fuzz.sh: clang is not installed (tools/deps.sh)" >&2; exit 1; }
 	"$top/tools/build.sh" "$dir" CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link $san"
-	make -C "$dir" src/lib/libnvmetcore.la >/dev/null
+	make -C "$dir" src/lib/libnvmetcore.a >/dev/null
 	local libs common
-	libs="$dir/src/lib/.libs/libnvmetcore.a $(pkg-config --libs libudev json-c) -ldl"
+	libs="$dir/src/lib/libnvmetcore.a $(pkg-config --libs libudev json-c) -ldl"
 	common=(-O1 -g -fsanitize=fuzzer $san -I"$top/src/lib" -include "$dir/config.h")
 	clang "${common[@]}" "$top/tests/fuzz/fuzz-conf.c" $libs -o "$dir/fuzz-conf"
 	clang "${common[@]}" "$top/tests/fuzz/fuzz-import.c" $libs -o "$dir/fuzz-nvmetcli"

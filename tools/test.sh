@@ -18,11 +18,11 @@ run_step() { # name command...
 	if "$@"; then step_ok 1; else step_fail 1 "$name"; fi
 }
 
-# cmocka's summary lines: "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s), listed below:"
-count_cmocka() {
-	local dir=$1 p f
-	p=$(cat "$dir"/tests/unit/*.log 2>/dev/null | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | awk '{s+=$1} END {print s+0}')
-	f=$(cat "$dir"/tests/unit/*.log 2>/dev/null | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | awk '{s+=$1} END {print s+0}')
+# `make check` runs cmocka's TAP through automake's TAP driver: its summary counts the test cases
+count_tap() {
+	local out=$1 p f
+	p=$(sed -n 's/^# PASS: *\([0-9]*\)$/\1/p' "$out" | tail -n1)
+	f=$(sed -n 's/^# \(FAIL\|ERROR\|XPASS\): *\([0-9]*\)$/\2/p' "$out" | awk '{s+=$1} END {print s+0}')
 	echo "${p:-0} ${f:-0}"
 }
 
@@ -30,9 +30,9 @@ unit() { # builddir label
 	local dir=$1 label=$2 rc p f
 	make -C "$dir" -j"$(nproc)" check >"$dir/check.out" 2>&1
 	rc=$?
-	read -r p f < <(count_cmocka "$dir")
+	read -r p f <<<"$(count_tap "$dir/check.out")"
 	echo "=== unit tests ($label): $p passed, $f failed"
-	grep -h -E '^\[  (FAILED|ERROR) |^\[   LINE' "$dir"/tests/unit/*.log 2>/dev/null | sed 's/^/    /'
+	grep -h -E '^(not ok|ERROR:)|^# .*(error|Failure)' "$dir"/tests/unit/*.log 2>/dev/null | sed 's/^/    /'
 	step_ok "$p"
 	if ((f > 0)); then step_fail "$f" "unit tests ($label)"; elif ((rc != 0 || p == 0)); then
 		cat "$dir/check.out"; step_fail 1 "unit tests ($label)"; fi

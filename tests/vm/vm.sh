@@ -29,8 +29,8 @@ timeout_s=${NVMETD_VM_TIMEOUT:-900}
 
 die() { echo "vm.sh: $*" >&2; exit 2; }
 
-pkgs=(qemu-system-x86 busybox-static kmod nvme-cli fio rdma-core ibverbs-utils iproute2 xz-utils cpio
-      procps util-linux)
+. "$proj/tools/packages.sh"
+pkgs=("${guest_pkgs[@]}")
 
 kernel_pkg() {
 	case "$1" in

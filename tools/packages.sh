@@ -1,0 +1,12 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The Debian packages nvmetd needs, in one place (sourced): tools/deps.sh installs all of them,
+# tests/vm/vm.sh checks the ones booting and driving the guests need.
+# building
+build_pkgs=(build-essential autoconf automake pkg-config scdoc
+	libnl-3-dev libnl-route-3-dev libkmod-dev libudev-dev libconfig-dev libibverbs-dev libsystemd-dev
+	libjson-c-dev libavahi-client-dev)
+# the guests: qemu, their init, the initiator side and the tools the guest tests run (from the host's root)
+guest_pkgs=(qemu-system-x86 busybox-static kmod nvme-cli fio rdma-core ibverbs-utils iproute2 xz-utils cpio
+	procps util-linux python3 dbus avahi-daemon avahi-utils python3-zeroconf)
+# unit tests, fuzzing, the benchmark's plots, packaging
+test_pkgs=(libcmocka-dev strace gnuplot-nox clang libclang-rt-14-dev debhelper dpkg-dev lintian)
