@@ -6,8 +6,8 @@
 #include <sys/stat.h>
 
 #include "log.h"
-#include "nvmet.h"
-#include "plan.h"
+#include "ctx.h"
+#include "exec.h"
 #include "util.h"
 
 int ctx_new(struct nv_ctx **out)
@@ -19,6 +19,10 @@ int ctx_new(struct nv_ctx **out)
 	c->fake = (cfs && *cfs) || (sys && *sys);
 	c->configfs = xstrdup(cfs && *cfs ? cfs : "/sys/kernel/config");
 	c->sysfs = xstrdup(sys && *sys ? sys : "/sys");
+	{
+		const char *proc = getenv("NVMET_PROCFS_ROOT");
+		c->procfs = xstrdup(proc && *proc ? proc : "/proc");
+	}
 	c->nvmet = path_join(c->configfs, "nvmet");
 	{
 		/* NVMET_RUN_DIR for tests; with a fake configfs root, beside it */
@@ -49,6 +53,7 @@ void ctx_free(struct nv_ctx *c)
 		close(c->lock_fd);
 	free(c->configfs);
 	free(c->sysfs);
+	free(c->procfs);
 	free(c->rundir);
 	free(c->nvmet);
 	free(c);

@@ -5,7 +5,7 @@
 #define NVMET_ENGINE_H
 
 #include "nvmet.h"
-#include "plan.h"
+#include "exec.h"
 
 enum {
 	EXIT_OK = 0,

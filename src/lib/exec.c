@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "plan.h"
+#include "exec.h"
 #include "util.h"
 
 static int real_mkdir(void *ud, const char *p) { return mkdir(p, 0755) < 0 ? -errno : 0; }

@@ -66,29 +66,6 @@ static char *format_cpulist(const bool *set)
 	return out;
 }
 
-char *netdev_pci_bdf(const char *sysfs, const char *ifname)
-{
-	_cleanup_free_ char *p = xasprintf("%s/class/net/%s/device", sysfs, ifname);
-	char buf[PATH_MAX];
-	char *resolved = realpath(p, buf);
-	char *base;
-
-	if (!resolved)
-		return NULL;
-	/* virtio NICs: .../0000:81:00.0/virtio1 — take the PCI parent */
-	base = strrchr(buf, '/');
-	if (base && !strncmp(base + 1, "virtio", 6)) {
-		*base = '\0';
-		base = strrchr(buf, '/');
-	}
-	if (!base)
-		return NULL;
-	unsigned d, b, s, f;
-	if (sscanf(base + 1, "%x:%x:%x.%x", &d, &b, &s, &f) != 4)
-		return NULL;
-	return xstrdup(base + 1);
-}
-
 static bool irqbalance_running(const char *procfs)
 {
 	char **names = NULL;

@@ -28,7 +28,5 @@ struct irq_plan {
 int irq_apply(const char *sysfs, const char *procfs, const char *mask, const char *const *bdfs,
 	      const char *const *labels, size_t n, struct irq_plan *out);
 void irq_plan_free(struct irq_plan *p);
-/* The PCI device behind a network interface, or NULL (veth, bridges, ...). */
-char *netdev_pci_bdf(const char *sysfs, const char *ifname);
 
 #endif

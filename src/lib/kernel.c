@@ -7,7 +7,7 @@
 
 #include "dl.h"
 #include "log.h"
-#include "nvmet.h"
+#include "kernel.h"
 #include "util.h"
 
 /* libkmod is opened on first use (dl.h); kernel_prepare does not need it when modules are loaded. */

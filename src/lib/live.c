@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "live-attrs.h"
-#include "nvmet.h"
+#include "live.h"
 #include "util.h"
 
 static void read_attrs(const char *dir, const char *const *names, size_t n, struct nv_attrs *out)

@@ -154,25 +154,11 @@ struct nv_port *model_port(const struct nv_model *m, unsigned id)
 	return NULL;
 }
 
-bool strv_contains(char *const *v, size_t n, const char *s)
-{
-	for (size_t i = 0; i < n; i++)
-		if (streq(v[i], s))
-			return true;
-	return false;
-}
-
 bool model_list_has(const struct nv_model *m, char *const *v, size_t n, const char *s)
 {
 	if (m->sorted)
 		return n && bsearch(&s, v, n, sizeof(char *), cmp_strp);
 	return strv_contains(v, n, s);
-}
-
-void strv_add_unique(char ***v, size_t *n, const char *s)
-{
-	if (!strv_contains(*v, *n, s))
-		*(char **)array_push(v, n, sizeof(char *)) = xstrdup(s);
 }
 
 char *port_address(const struct nv_port *p)

@@ -107,11 +107,8 @@ struct nv_host *model_host(const struct nv_model *m, const char *nqn);
 struct nv_subsys *model_subsys(const struct nv_model *m, const char *nqn);
 struct nv_ns *subsys_ns(const struct nv_subsys *s, uint32_t nsid);
 struct nv_port *model_port(const struct nv_model *m, unsigned id);
-bool strv_contains(char *const *v, size_t n, const char *s);
 /* A subsystem's hosts or a port's subsystems in model m: binary search once m is sorted. */
 bool model_list_has(const struct nv_model *m, char *const *v, size_t n, const char *s);
-/* Add s to a string list unless present. */
-void strv_add_unique(char ***v, size_t *n, const char *s);
 
 /* The identity of a port as the kernel sees it: "trtype adrfam traddr trsvcid". */
 char *port_address(const struct nv_port *p);

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <ifaddrs.h>
 #include <infiniband/verbs.h>
 #include <net/if.h>
@@ -133,4 +136,27 @@ int addr_check(const char *trtype, const char *adrfam, const char *traddr, struc
 	default: out->state = ADDR_NO_RDMA; break;
 	}
 	return 0;
+}
+
+char *netdev_pci_bdf(const char *sysfs, const char *ifname)
+{
+	_cleanup_free_ char *p = xasprintf("%s/class/net/%s/device", sysfs, ifname);
+	char buf[PATH_MAX];
+	char *resolved = realpath(p, buf);
+	char *base;
+
+	if (!resolved)
+		return NULL;
+	/* virtio NICs: .../0000:81:00.0/virtio1 — take the PCI parent */
+	base = strrchr(buf, '/');
+	if (base && !strncmp(base + 1, "virtio", 6)) {
+		*base = '\0';
+		base = strrchr(buf, '/');
+	}
+	if (!base)
+		return NULL;
+	unsigned d, b, s, f;
+	if (sscanf(base + 1, "%x:%x:%x.%x", &d, &b, &s, &f) != 4)
+		return NULL;
+	return xstrdup(base + 1);
 }

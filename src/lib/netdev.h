@@ -26,4 +26,7 @@ struct addr_info {
 /* family: "ipv4" or "ipv6"; trtype: "rdma" or "tcp". Returns 0 or -errno. */
 int addr_check(const char *trtype, const char *adrfam, const char *traddr, struct addr_info *out);
 
+/* The PCI device behind a network interface, or NULL (veth, bridges, ...). */
+char *netdev_pci_bdf(const char *sysfs, const char *ifname);
+
 #endif

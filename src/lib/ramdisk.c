@@ -6,7 +6,8 @@
 #include <sys/stat.h>
 
 #include "log.h"
-#include "nvmet.h"
+#include "kernel.h"
+#include "ramdisk.h"
 #include "util.h"
 
 #define PREFIX "nvmetd-"

@@ -7,7 +7,8 @@
 #include <sys/sysmacros.h>
 
 #include "log.h"
-#include "nvmet.h"
+#include "ramdisk.h"
+#include "resolve.h"
 #include "util.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_device *, udev_device_unref)

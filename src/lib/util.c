@@ -331,3 +331,17 @@ int parse_i64(const char *s, long long *out)
 		return -EINVAL;
 	return 0;
 }
+
+bool strv_contains(char *const *v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (streq(v[i], s))
+			return true;
+	return false;
+}
+
+void strv_add_unique(char ***v, size_t *n, const char *s)
+{
+	if (!strv_contains(*v, *n, s))
+		*(char **)array_push(v, n, sizeof(char *)) = xstrdup(s);
+}

@@ -79,6 +79,9 @@ int write_file_atomic(const char *path, const char *data, size_t len, mode_t mod
 /* Sorted list of directory entries (without . and ..). Returns count or -errno. */
 int list_dir(const char *path, char ***names);
 void strv_free(char **v, size_t n);
+/* A string list (array + count): whether it holds s; add s unless it does. */
+bool strv_contains(char *const *v, size_t n, const char *s);
+void strv_add_unique(char ***v, size_t *n, const char *s);
 
 /* Parse an unsigned / signed integer, whole string. Returns 0 or -EINVAL/-ERANGE. */
 int parse_u64(const char *s, unsigned long long *out);

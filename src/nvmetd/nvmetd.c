@@ -192,7 +192,7 @@ static void pin_irqs(struct daemon *d)
 		if (addr_check(attrs_get(&p->attrs, "addr_trtype"), attrs_get(&p->attrs, "addr_adrfam"),
 			       attrs_get(&p->attrs, "addr_traddr"), &ai) < 0 || !*ai.ifname)
 			continue;
-		bdf = netdev_pci_bdf("/sys", ai.ifname);
+		bdf = netdev_pci_bdf(d->ctx->sysfs, ai.ifname);
 		if (!bdf)
 			continue; /* a virtual interface: no IRQs of its own */
 		bdfs = xrealloc(bdfs, (n + 1) * sizeof(char *));
@@ -202,7 +202,7 @@ static void pin_irqs(struct daemon *d)
 		n++;
 	}
 	irq_plan_free(&d->irqs);
-	irq_apply("/sys", "/proc", d->cfg->has_reactor_mask ? d->cfg->reactor_mask : NULL, bdfs, labels, n, &d->irqs);
+	irq_apply(d->ctx->sysfs, d->ctx->procfs, d->cfg->has_reactor_mask ? d->cfg->reactor_mask : NULL, bdfs, labels, n, &d->irqs);
 	f = open_memstream(&summary, &len);
 	for (size_t i = 0; i < d->irqs.n; i++) {
 		const struct irq_dev *x = &d->irqs.devs[i];

@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 
-#include "plan.h"
+#include "exec.h"
 
 struct faketree {
 	char *root;		/* the fake configfs mount point */

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Executing a plan with a journal: everything done is undone when an operation fails (the whole
+ * plan, or with keep_going the failing object alone). */
+#ifndef NVMET_EXEC_H
+#define NVMET_EXEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "plan.h"
+
+/* A port the kernel could not make listen yet (its address or RDMA device is missing). */
+struct waiting_port {
+	unsigned id;
+	char *reason;		/* why, for people: "192.168.20.200 is not configured on any interface yet" */
+};
+
+/* An object whose operation the kernel refused while executing with keep_going: its operations
+ * were undone (alone), the rest of the plan went on. */
+struct exec_failure {
+	char *unit;		/* the object, as its configfs path: "subsystems/X/namespaces/1", "ports/2" */
+	char *obj;		/* "subsystem X: namespace 1" */
+	int err;		/* negative errno */
+	char *msg;		/* "subsystem X: namespace 1: /f.img: Read-only file system — hint" */
+	bool gone;		/* the plan was creating it: after the rollback it does not exist */
+};
+
+struct exec_opts {
+	bool verbose;		/* print each operation as it is done */
+	bool keep_going;	/* a failure rolls back its object only (nvmetd), not the whole plan */
+	char *const *held;	/* objects (unit paths) whose operations are not started this time */
+	size_t nheld;
+};
+
+struct exec_result {
+	size_t writes;		/* configfs modifications made and kept */
+	struct waiting_port *waiting;
+	size_t nwaiting;
+	char *errmsg;		/* "subsystem X: namespace 1: enable: No such device — hint" */
+	bool rollback_failed;
+	struct exec_failure *failed;	/* keep_going: the objects that failed (rolled back alone) */
+	size_t nfailed;
+	size_t held_ops;	/* operations not started because their object was held or had failed */
+};
+
+/* The filesystem calls a plan is executed with: the real ones, or a test double that behaves like
+ * configfs (creates default groups and attributes on mkdir, can fail on demand). Paths are absolute;
+ * functions return 0 or -errno. */
+struct cfs_ops {
+	int (*mkdir)(void *ud, const char *path);
+	int (*rmdir)(void *ud, const char *path);
+	int (*write)(void *ud, const char *path, const char *value);
+	int (*symlink)(void *ud, const char *target, const char *linkpath);
+	int (*unlink)(void *ud, const char *path);
+	void *ud;
+};
+extern const struct cfs_ops cfs_real;
+
+/* Returns 0 or the first failure's -errno. With keep_going, failures are collected in res->failed
+ * and 0 is returned: what could be applied was. */
+int plan_execute(const struct cfs_ops *ops, const char *nvmet_root, const struct plan *p,
+		 const struct exec_opts *o, struct exec_result *res);
+
+/* The object an operation belongs to, as a configfs path relative to the nvmet root: "hosts/H",
+ * "subsystems/X", "subsystems/X/namespaces/N" or "ports/N". Allocated. */
+char *op_unit(const char *path);
+/* Whether operation o touches object unit (a path from op_unit): it lies under it, links to it, or
+ * removes a directory that contains it. */
+bool op_affects(const struct op *o, const char *unit);
+void exec_result_free(struct exec_result *r);
+
+#endif
