@@ -109,12 +109,12 @@ int engine_apply(struct nv_ctx *c, struct nv_model *desired, const struct apply_
 	if (!dry_run) {
 		r = kernel_prepare(c, needs_transport(desired, "rdma"), needs_transport(desired, "tcp"));
 		if (r < 0)
-			return EXIT_FAILED;
+			return r;
 	}
 	r = live_read(c, &live);
 	if (r < 0) {
 		log_error("cannot read %s: %s", c->nvmet, strerror(-r));
-		return EXIT_FAILED;
+		return r;
 	}
 	/* all or nothing: a kernel without DH-HMAC-CHAP refuses the file before anything changes
 	 * (keep-going leaves the keyed hosts out, and with them their access) */
@@ -123,11 +123,11 @@ int engine_apply(struct nv_ctx *c, struct nv_model *desired, const struct apply_
 		if (r == 0) {
 			log_error("this kernel has no DH-HMAC-CHAP (CONFIG_NVME_TARGET_AUTH is not set, as in Debian's 6.1 "
 				  "kernel): the [Host] credentials cannot be applied; nothing was changed");
-			return EXIT_CONFIG;
+			return -EOPNOTSUPP;
 		}
 		if (r < 0) {
 			log_error("cannot tell whether this kernel has DH-HMAC-CHAP: %s", strerror(-r));
-			return EXIT_FAILED;
+			return r;
 		}
 	}
 	/* a unique discovery NQN needs the kernel's root discovery_nqn (6.x, not Debian's 6.1) */
@@ -136,7 +136,7 @@ int engine_apply(struct nv_ctx *c, struct nv_model *desired, const struct apply_
 			log_error("[Discovery] NQN %s: this kernel has no %s/discovery_nqn (unique discovery NQNs "
 				  "came after Debian's 6.1 kernel): remove the NQN line or boot a newer kernel; nothing was changed",
 				  desired->discovery_nqn, c->nvmet);
-			return EXIT_CONFIG;
+			return -EOPNOTSUPP;
 		}
 		log_error("[Discovery] NQN %s: this kernel has no discovery_nqn attribute; the discovery service "
 			  "keeps the well-known NQN", desired->discovery_nqn);
@@ -154,7 +154,7 @@ int engine_apply(struct nv_ctx *c, struct nv_model *desired, const struct apply_
 			desired->ports[i].id = ids[i];
 	}
 	if (dry_run)
-		return EXIT_OK;
+		return 0;
 	report_print_problems(&res->plan.notes, stderr);
 	r = plan_execute(c->ops, c->nvmet, &res->plan, &eo, &res->exec);
 	/* RAM disks no namespace uses any more (or made for an apply that was rolled back) */
@@ -166,7 +166,7 @@ int engine_apply(struct nv_ctx *c, struct nv_model *desired, const struct apply_
 			log_error("rollback was incomplete: check `nvmetcfg show` and re-apply");
 		else
 			log_error("nothing was changed: every operation already done was rolled back");
-		return EXIT_FAILED;
+		return r;
 	}
 	for (size_t i = 0; i < res->exec.nwaiting; i++) {
 		struct waiting_port *w = &res->exec.waiting[i];
@@ -176,9 +176,7 @@ int engine_apply(struct nv_ctx *c, struct nv_model *desired, const struct apply_
 		w->reason = p ? engine_port_reason(p) : xstrdup("unknown port");
 		log_warn("port %u (%s) is waiting: %s; nvmetd brings it up when it can", w->id, addr, w->reason);
 	}
-	if (res->exec.nfailed)
-		return EXIT_PARTIAL;
-	return res->exec.nwaiting ? EXIT_WAITING : EXIT_OK;
+	return 0;
 }
 
 void apply_result_free(struct apply_result *r)

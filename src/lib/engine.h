@@ -7,14 +7,6 @@
 #include "nvmet.h"
 #include "exec.h"
 
-enum {
-	EXIT_OK = 0,
-	EXIT_FAILED = 1,	/* a kernel operation failed; everything done was rolled back */
-	EXIT_CONFIG = 2,	/* usage or config error; nothing was changed */
-	EXIT_WAITING = 3,	/* applied; some ports wait for their address or RDMA device */
-	EXIT_PARTIAL = 4,	/* --keep-going: some objects failed and were rolled back alone; the rest applied */
-};
-
 enum resolve_mode {
 	RESOLVE_NONE,		/* parse only */
 	RESOLVE_STRICT,		/* a missing device is an error; RAM disks only described (plan, check) */
@@ -40,8 +32,11 @@ struct apply_opts {
 	size_t nheld;
 };
 
-/* Bring the kernel to `desired` (NULL = empty: clear). Returns one of the EXIT_* codes; messages are
- * logged; with keep_going, res->exec.failed names each object that failed. */
+/* Bring the kernel to `desired` (NULL = empty: clear). Returns 0 when it was applied — still, some ports
+ * may wait (res->exec.nwaiting) and with keep_going some objects may have failed alone
+ * (res->exec.failed) — or -errno: -EOPNOTSUPP when the kernel lacks what the config needs (nothing
+ * was changed), the failing operation's error (everything done was rolled back), or why the target
+ * could not be read or prepared. Messages are logged. */
 int engine_apply(struct nv_ctx *c, struct nv_model *desired, const struct apply_opts *o, struct apply_result *res);
 void apply_result_free(struct apply_result *r);
 

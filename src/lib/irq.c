@@ -152,7 +152,7 @@ static void pin_device(const char *sysfs, const char *procfs, const bool *mask, 
 }
 
 int irq_apply(const char *sysfs, const char *procfs, const char *mask, const char *const *bdfs,
-	      const char *const *labels, size_t n, struct irq_plan *out)
+	      const char *const *labels, size_t n, struct irq_result *out)
 {
 	bool m[MAX_CPUS] = { 0 };
 
@@ -176,7 +176,7 @@ int irq_apply(const char *sysfs, const char *procfs, const char *mask, const cha
 	return 0;
 }
 
-void irq_plan_free(struct irq_plan *p)
+void irq_result_free(struct irq_result *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
 		free(p->devs[i].bdf);

@@ -17,7 +17,7 @@ struct irq_dev {
 	unsigned *managed, nmanaged;	/* IRQs the kernel manages (NVMe I/O queues): reported only */
 };
 
-struct irq_plan {
+struct irq_result {
 	struct irq_dev *devs;
 	size_t n;
 	bool irqbalance;	/* irqbalance is running and may undo this */
@@ -26,7 +26,7 @@ struct irq_plan {
 /* mask: the config's ReactorMask (NULL = the node's CPUs). devs: PCI addresses with labels.
  * sysfs/procfs roots are the real ones unless given. Returns 0 or -errno. */
 int irq_apply(const char *sysfs, const char *procfs, const char *mask, const char *const *bdfs,
-	      const char *const *labels, size_t n, struct irq_plan *out);
-void irq_plan_free(struct irq_plan *p);
+	      const char *const *labels, size_t n, struct irq_result *out);
+void irq_result_free(struct irq_result *p);
 
 #endif

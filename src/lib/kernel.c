@@ -21,24 +21,24 @@ static struct {
 	__typeof__(kmod_module_unref) *module_unref;
 	__typeof__(kmod_module_unref_list) *unref_list;
 	__typeof__(kmod_list_next) *list_next;
-} K;
+} kmod_fn;
 
 static int kmod_open(void)
 {
 	static const struct dl_sym syms[] = {
-		DL_SYM(__typeof__(K), kmod_new, new), DL_SYM(__typeof__(K), kmod_unref, unref),
-		DL_SYM(__typeof__(K), kmod_module_new_from_lookup, new_from_lookup),
-		DL_SYM(__typeof__(K), kmod_module_get_module, get_module),
-		DL_SYM(__typeof__(K), kmod_module_probe_insert_module, probe_insert),
-		DL_SYM(__typeof__(K), kmod_module_unref, module_unref),
-		DL_SYM(__typeof__(K), kmod_module_unref_list, unref_list),
-		DL_SYM(__typeof__(K), kmod_list_next, list_next),
+		DL_SYM(__typeof__(kmod_fn), kmod_new, new), DL_SYM(__typeof__(kmod_fn), kmod_unref, unref),
+		DL_SYM(__typeof__(kmod_fn), kmod_module_new_from_lookup, new_from_lookup),
+		DL_SYM(__typeof__(kmod_fn), kmod_module_get_module, get_module),
+		DL_SYM(__typeof__(kmod_fn), kmod_module_probe_insert_module, probe_insert),
+		DL_SYM(__typeof__(kmod_fn), kmod_module_unref, module_unref),
+		DL_SYM(__typeof__(kmod_fn), kmod_module_unref_list, unref_list),
+		DL_SYM(__typeof__(kmod_fn), kmod_list_next, list_next),
 	};
-	return dl_load(&kmod_handle, LIBKMOD_SONAME, "libkmod2", &K, syms, ARRAY_SIZE(syms));
+	return dl_load(&kmod_handle, LIBKMOD_SONAME, "libkmod2", &kmod_fn, syms, ARRAY_SIZE(syms));
 }
 
-static void kmod_unrefp(struct kmod_ctx **k) { if (*k) K.unref(*k); }
-static void kmod_list_freep(struct kmod_list **l) { if (*l) K.unref_list(*l); }
+static void kmod_unrefp(struct kmod_ctx **k) { if (*k) kmod_fn.unref(*k); }
+static void kmod_list_freep(struct kmod_list **l) { if (*l) kmod_fn.unref_list(*l); }
 
 int kmod_load(const char *name)
 {
@@ -71,18 +71,18 @@ int kmod_load_opts(const char *name, const char *options)
 	r = kmod_open();
 	if (r < 0)
 		return r;
-	ctx = K.new(NULL, NULL);
+	ctx = kmod_fn.new(NULL, NULL);
 	if (!ctx)
 		return -ENOMEM;
-	r = K.new_from_lookup(ctx, name, &list);
+	r = kmod_fn.new_from_lookup(ctx, name, &list);
 	if (r < 0)
 		return r;
 	if (!list)
 		return -ENOENT;
-	for (struct kmod_list *it = list; it; it = K.list_next(list, it)) {
-		struct kmod_module *m = K.get_module(it);
-		r = K.probe_insert(m, KMOD_PROBE_APPLY_BLACKLIST, options, NULL, NULL, NULL);
-		K.module_unref(m);
+	for (struct kmod_list *it = list; it; it = kmod_fn.list_next(list, it)) {
+		struct kmod_module *m = kmod_fn.get_module(it);
+		r = kmod_fn.probe_insert(m, KMOD_PROBE_APPLY_BLACKLIST, options, NULL, NULL, NULL);
+		kmod_fn.module_unref(m);
 		if (r == KMOD_PROBE_APPLY_BLACKLIST)
 			return -EPERM;
 		if (r < 0)

@@ -48,19 +48,19 @@ static struct {
 	__typeof__(ibv_open_device) *open_device;
 	__typeof__(ibv_close_device) *close_device;
 	__typeof__(_ibv_query_gid_table) *query_gid_table;
-} V;
+} verbs;
 
 static int ibv_open(void)
 {
 	static const struct dl_sym syms[] = {
-		DL_SYM(__typeof__(V), ibv_get_device_list, get_device_list),
-		DL_SYM(__typeof__(V), ibv_free_device_list, free_device_list),
-		DL_SYM(__typeof__(V), ibv_get_device_name, get_device_name),
-		DL_SYM(__typeof__(V), ibv_open_device, open_device),
-		DL_SYM(__typeof__(V), ibv_close_device, close_device),
-		DL_SYM(__typeof__(V), _ibv_query_gid_table, query_gid_table),
+		DL_SYM(__typeof__(verbs), ibv_get_device_list, get_device_list),
+		DL_SYM(__typeof__(verbs), ibv_free_device_list, free_device_list),
+		DL_SYM(__typeof__(verbs), ibv_get_device_name, get_device_name),
+		DL_SYM(__typeof__(verbs), ibv_open_device, open_device),
+		DL_SYM(__typeof__(verbs), ibv_close_device, close_device),
+		DL_SYM(__typeof__(verbs), _ibv_query_gid_table, query_gid_table),
 	};
-	return dl_load(&ibv_handle, LIBIBVERBS_SONAME, "libibverbs1", &V, syms, ARRAY_SIZE(syms));
+	return dl_load(&ibv_handle, LIBIBVERBS_SONAME, "libibverbs1", &verbs, syms, ARRAY_SIZE(syms));
 }
 
 /* Every valid GID entry of the device (all ports), or -errno. */
@@ -68,7 +68,7 @@ static ssize_t gid_table(struct ibv_context *ctx, struct ibv_gid_entry **out)
 {
 	for (size_t max = 64; max <= 65536; max *= 4) {
 		struct ibv_gid_entry *e = xcalloc(max, sizeof(*e));
-		ssize_t n = V.query_gid_table(ctx, e, max, 0, sizeof(*e));
+		ssize_t n = verbs.query_gid_table(ctx, e, max, 0, sizeof(*e));
 
 		if (n >= 0) {
 			*out = e;
@@ -89,11 +89,11 @@ static int rdma_gids_for(int ifindex, char *dev, size_t len)
 
 	if (ibv_open() < 0)
 		return 0;
-	list = V.get_device_list(&n);
+	list = verbs.get_device_list(&n);
 	if (!list)
 		return 0;
 	for (int i = 0; i < n && best < 2; i++) {
-		struct ibv_context *ctx = V.open_device(list[i]);
+		struct ibv_context *ctx = verbs.open_device(list[i]);
 		_cleanup_free_ struct ibv_gid_entry *e = NULL;
 		ssize_t ne;
 
@@ -106,11 +106,11 @@ static int rdma_gids_for(int ifindex, char *dev, size_t len)
 			if ((int)e[g].ndev_ifindex != ifindex || kind <= best)
 				continue;
 			best = kind;
-			snprintf(dev, len, "%s", V.get_device_name(list[i]));
+			snprintf(dev, len, "%s", verbs.get_device_name(list[i]));
 		}
-		V.close_device(ctx);
+		verbs.close_device(ctx);
 	}
-	V.free_device_list(list);
+	verbs.free_device_list(list);
 	return best;
 }
 

@@ -65,8 +65,9 @@ struct key_def {
 	int min_vals, max_vals;
 };
 
-#define E(k) ((k)->e)
-#define V(k, i) ((k)->e->vals[i])
+/* The entry being interpreted, and its i-th value. */
+static inline struct ini_entry *entry(const struct kctx *k) { return k->e; }
+static inline const char *val(const struct kctx *k, size_t i) { return k->e->vals[i]; }
 
 static char *keyname(struct kctx *k)
 {
@@ -114,8 +115,8 @@ int spdk_bool(const char *s)
 
 static int kint(struct kctx *k, int i, long long lo, long long hi, long long *out)
 {
-	if (parse_i64(V(k, i), out) < 0)
-		return kerr(k, "'%s' is not a number", V(k, i));
+	if (parse_i64(val(k, i), out) < 0)
+		return kerr(k, "'%s' is not a number", val(k, i));
 	if (*out < lo || *out > hi)
 		return kerr(k, "%lld is out of range (%lld..%lld)", *out, lo, hi);
 	return 0;
@@ -150,13 +151,13 @@ static int k_reactor_mask(struct kctx *k)
 {
 	unsigned long long m;
 
-	if (parse_u64(V(k, 0), &m) < 0 || m == 0)
-		return kerr(k, "'%s' is not a CPU mask (e.g. 0x0F)", V(k, 0));
+	if (parse_u64(val(k, 0), &m) < 0 || m == 0)
+		return kerr(k, "'%s' is not a CPU mask (e.g. 0x0F)", val(k, 0));
 	free(k->ps->c->reactor_mask);
-	k->ps->c->reactor_mask = xstrdup(V(k, 0));
+	k->ps->c->reactor_mask = xstrdup(val(k, 0));
 	k->ps->c->has_reactor_mask = true;
 	kinfo(k, NV_APPLIED, "CPU set %s for the IRQ affinity of the SSDs' and NICs' queues, intersected "
-	      "with each device's NUMA node (nvmetd pins IRQs; the kernel target has no reactors)", V(k, 0));
+	      "with each device's NUMA node (nvmetd pins IRQs; the kernel target has no reactors)", val(k, 0));
 	return 0;
 }
 
@@ -169,7 +170,7 @@ static int k_max_queues(struct kctx *k)
 		return -EINVAL;
 	if (k->tp) {
 		k->tp->max_queues = v;
-		k->tp->line_mq = E(k)->line;
+		k->tp->line_mq = entry(k)->line;
 	} else {
 		k->ps->ss_max_queues[k->ss] = v;
 	}
@@ -185,7 +186,7 @@ static int k_queue_depth(struct kctx *k)
 	if (kint(k, 0, NVMET_MIN_QUEUE_SIZE, NVMET_MAX_QUEUE_SIZE, &v) < 0)
 		return -EINVAL;
 	k->tp->queue_depth = v;
-	k->tp->line_qd = E(k)->line;
+	k->tp->line_qd = entry(k)->line;
 	kinfo(k, NV_APPLIED, "port param_max_queue_size = %lld where the kernel has that attribute (6.10+; "
 	      "nvmet-rdma reduces it to %d); older kernels use the transport default", v, NVMET_RDMA_MAX_QUEUE_SIZE);
 	if (v > NVMET_RDMA_MAX_QUEUE_SIZE && (!k->tp->trtype || streq(k->tp->trtype, "rdma")))
@@ -203,7 +204,7 @@ static int k_inline(struct kctx *k)
 	if (v % 16)
 		return kerr(k, "%lld is not a multiple of 16", v);
 	k->tp->inline_size = v;
-	k->tp->line_is = E(k)->line;
+	k->tp->line_is = entry(k)->line;
 	kinfo(k, NV_APPLIED, "port param_inline_data_size = %lld", v);
 	if (v > NVMET_RDMA_MAX_INLINE && (!k->tp->trtype || streq(k->tp->trtype, "rdma")))
 		kinfo(k, NV_WARN, "InCapsuleDataSize %lld is above nvmet-rdma's maximum; RDMA ports get %d",
@@ -213,7 +214,7 @@ static int k_inline(struct kctx *k)
 
 static int k_transport_type(struct kctx *k)
 {
-	const char *t = V(k, 0);
+	const char *t = val(k, 0);
 
 	if (!strcasecmp(t, "RDMA"))
 		t = "rdma";
@@ -223,17 +224,17 @@ static int k_transport_type(struct kctx *k)
 		return kerr(k, "transport '%s' is not supported (RDMA or TCP)", t);
 	for (size_t i = 1; i < k->ps->ntp; i++)
 		if (k->ps->tp[i].trtype && streq(k->ps->tp[i].trtype, t) && &k->ps->tp[i] != k->tp)
-			return kerr(k, "duplicate [Transport] section for %s", V(k, 0));
+			return kerr(k, "duplicate [Transport] section for %s", val(k, 0));
 	free(k->tp->trtype);
 	k->tp->trtype = xstrdup(t);
-	kinfo(k, NV_APPLIED, "settings below apply to every %s port", V(k, 0));
+	kinfo(k, NV_APPLIED, "settings below apply to every %s port", val(k, 0));
 	return 0;
 }
 
 /* ---- [Nvme] ---- */
 static int k_transport_id(struct kctx *k)
 {
-	_cleanup_free_ char *trid = xstrdup(V(k, 0));
+	_cleanup_free_ char *trid = xstrdup(val(k, 0));
 	char *tok, *save = NULL, *bdf = NULL;
 	bool pcie = false;
 	struct nv_nvme_ctrl *ctl;
@@ -263,13 +264,13 @@ static int k_transport_id(struct kctx *k)
 	if (d > 0xffff || b > 0xff || s > 0x1f || f > 7)
 		return kerr(k, "traddr '%s' is not a valid PCI address", bdf);
 	for (size_t i = 0; i < k->ps->c->nctrls; i++)
-		if (!strcasecmp(k->ps->c->ctrls[i].name, V(k, 1)))
-			return kerr(k, "controller name %s is already used on line %u", V(k, 1),
+		if (!strcasecmp(k->ps->c->ctrls[i].name, val(k, 1)))
+			return kerr(k, "controller name %s is already used on line %u", val(k, 1),
 				    k->ps->c->ctrls[i].line);
 	ctl = array_push(&k->ps->c->ctrls, &k->ps->c->nctrls, sizeof(*ctl));
-	ctl->name = xstrdup(V(k, 1));
+	ctl->name = xstrdup(val(k, 1));
 	ctl->bdf = xasprintf("%04x:%02x:%02x.%x", d, b, s, f);
-	ctl->line = E(k)->line;
+	ctl->line = entry(k)->line;
 	kinfo(k, NV_APPLIED, "%s = the kernel NVMe controller at PCI %s; %sn<N> is its namespace N's block "
 	      "device, found through udev when applied", ctl->name, ctl->bdf, ctl->name);
 	return 0;
@@ -277,10 +278,10 @@ static int k_transport_id(struct kctx *k)
 
 static int k_hotplug(struct kctx *k)
 {
-	int b = spdk_bool(V(k, 0));
+	int b = spdk_bool(val(k, 0));
 
 	if (b < 0)
-		return kerr(k, "'%s' is not Yes or No", V(k, 0));
+		return kerr(k, "'%s' is not Yes or No", val(k, 0));
 	k->ps->c->hotplug = b;
 	kinfo(k, NV_APPLIED, b ? "nvmetd disables a namespace when its SSD goes away and re-enables it when the "
 			       "same SSD (PCI address) returns" :
@@ -295,14 +296,14 @@ static int k_nqn(struct kctx *k)
 {
 	struct nv_subsys *s = cur_ss(k);
 
-	if (check_nqn(k, V(k, 0)) < 0)
+	if (check_nqn(k, val(k, 0)) < 0)
 		return -EINVAL;
 	if (s->nqn)
 		return kerr(k, "subsystem already has NQN %s", s->nqn);
 	size_t line;
-	if (!strmap_add(&k->ps->nqns, V(k, 0), s->line, &line))
-		return kerr(k, "NQN %s is already used by the subsystem on line %zu", V(k, 0), line);
-	s->nqn = xstrdup(V(k, 0));
+	if (!strmap_add(&k->ps->nqns, val(k, 0), s->line, &line))
+		return kerr(k, "NQN %s is already used by the subsystem on line %zu", val(k, 0), line);
+	s->nqn = xstrdup(val(k, 0));
 	kinfo(k, NV_APPLIED, "subsystems/%s", s->nqn);
 	return 0;
 }
@@ -310,8 +311,8 @@ static int k_nqn(struct kctx *k)
 /* "RDMA 192.168.20.200:4420" / "TCP [fe80::1]:4420" (values i, i+1) -> a listen entry's address. */
 static int parse_address(struct kctx *k, size_t i, struct listen *l)
 {
-	const char *tr = V(k, i);
-	_cleanup_free_ char *addr = xstrdup(V(k, i + 1));
+	const char *tr = val(k, i);
+	_cleanup_free_ char *addr = xstrdup(val(k, i + 1));
 	char *host, *port, *end;
 	unsigned char buf[16];
 	long pn;
@@ -327,13 +328,13 @@ static int parse_address(struct kctx *k, size_t i, struct listen *l)
 		host = addr + 1;
 		end = strchr(host, ']');
 		if (!end || end[1] != ':')
-			return kerr(k, "'%s' is not [IPv6]:port", V(k, i + 1));
+			return kerr(k, "'%s' is not [IPv6]:port", val(k, i + 1));
 		*end = '\0';
 		port = end + 2;
 	} else {
 		port = strrchr(addr, ':');
 		if (!port)
-			return kerr(k, "'%s' has no :port", V(k, i + 1));
+			return kerr(k, "'%s' has no :port", val(k, i + 1));
 		*port++ = '\0';
 		host = addr;
 	}
@@ -347,7 +348,7 @@ static int parse_address(struct kctx *k, size_t i, struct listen *l)
 	l->adrfam = xstrdup(v6 ? "ipv6" : "ipv4");
 	l->traddr = xstrdup(host);
 	l->trsvcid = xasprintf("%ld", pn);
-	l->line = E(k)->line;
+	l->line = entry(k)->line;
 	return 0;
 }
 
@@ -367,9 +368,9 @@ static int k_listen(struct kctx *k)
 
 	if (parse_address(k, 0, &l) < 0)
 		return -EINVAL;
-	if (E(k)->nvals == 3 && !(l.ana = ana_state_name(V(k, 2)))) {
+	if (entry(k)->nvals == 3 && !(l.ana = ana_state_name(val(k, 2)))) {
 		listen_free(&l);
-		return kerr(k, "'%s' is not an ANA state (optimized, non-optimized, inaccessible or persistent-loss)", V(k, 2));
+		return kerr(k, "'%s' is not an ANA state (optimized, non-optimized, inaccessible or persistent-loss)", val(k, 2));
 	}
 	l.ss = k->ss;
 	*(struct listen *)array_push(&k->ps->ls, &k->ps->nls, sizeof(l)) = l;
@@ -380,13 +381,13 @@ static int k_listen(struct kctx *k)
 
 static int k_allow_any(struct kctx *k)
 {
-	int b = spdk_bool(V(k, 0));
+	int b = spdk_bool(val(k, 0));
 
 	if (b < 0)
-		return kerr(k, "'%s' is not Yes or No", V(k, 0));
+		return kerr(k, "'%s' is not Yes or No", val(k, 0));
 	k->ps->acl[k->ss].any_host = b;
 	k->ps->acl[k->ss].any_host_set = true;
-	k->ps->acl[k->ss].any_host_line = E(k)->line;
+	k->ps->acl[k->ss].any_host_line = entry(k)->line;
 	kinfo(k, NV_APPLIED, "attr_allow_any_host = %d", b);
 	return 0;
 }
@@ -396,15 +397,15 @@ static int k_host(struct kctx *k)
 	typeof(*k->ps->acl) *a = &k->ps->acl[k->ss];
 	size_t n;
 
-	if (check_nqn(k, V(k, 0)) < 0)
+	if (check_nqn(k, val(k, 0)) < 0)
 		return -EINVAL;
 	for (size_t i = 0; i < a->nhosts; i++)
-		if (streq(a->hosts[i], V(k, 0)))
-			return kerr(k, "host %s is listed twice", V(k, 0));
+		if (streq(a->hosts[i], val(k, 0)))
+			return kerr(k, "host %s is listed twice", val(k, 0));
 	n = a->nhosts;
-	*(char **)array_push(&a->hosts, &a->nhosts, sizeof(char *)) = xstrdup(V(k, 0));
+	*(char **)array_push(&a->hosts, &a->nhosts, sizeof(char *)) = xstrdup(val(k, 0));
 	a->host_lines = xrealloc(a->host_lines, a->nhosts * sizeof(unsigned));
-	a->host_lines[n] = E(k)->line;
+	a->host_lines[n] = entry(k)->line;
 	return 0; /* explained once the whole section is known (AllowAnyHost may follow) */
 }
 
@@ -415,27 +416,27 @@ static void set_once(struct kctx *k, const char *attr, const char *key)
 
 	if (a)
 		kinfo(k, NV_WARN, "%s is given more than once in [%s]; this one (%s) replaces %s", key, k->sec->name,
-		      V(k, 0), a->value);
-	a = attrs_set(&cur_ss(k)->attrs, attr, V(k, 0));
+		      val(k, 0), a->value);
+	a = attrs_set(&cur_ss(k)->attrs, attr, val(k, 0));
 	free(a->why);
 	a->why = xstrdup(key);
 }
 
 static int k_sn(struct kctx *k)
 {
-	if (strlen(V(k, 0)) > NVMET_SN_MAX || !printable_ascii(V(k, 0)) || !*V(k, 0))
-		return kerr(k, "'%s' must be 1-%d printable ASCII characters", V(k, 0), NVMET_SN_MAX);
+	if (strlen(val(k, 0)) > NVMET_SN_MAX || !printable_ascii(val(k, 0)) || !*val(k, 0))
+		return kerr(k, "'%s' must be 1-%d printable ASCII characters", val(k, 0), NVMET_SN_MAX);
 	set_once(k, "attr_serial", "SN");
-	kinfo(k, NV_APPLIED, "attr_serial = %s", V(k, 0));
+	kinfo(k, NV_APPLIED, "attr_serial = %s", val(k, 0));
 	return 0;
 }
 
 static int k_mn(struct kctx *k)
 {
-	if (strlen(V(k, 0)) > NVMET_MN_MAX || !printable_ascii(V(k, 0)) || !*V(k, 0))
-		return kerr(k, "'%s' must be 1-%d printable ASCII characters", V(k, 0), NVMET_MN_MAX);
+	if (strlen(val(k, 0)) > NVMET_MN_MAX || !printable_ascii(val(k, 0)) || !*val(k, 0))
+		return kerr(k, "'%s' must be 1-%d printable ASCII characters", val(k, 0), NVMET_MN_MAX);
 	set_once(k, "attr_model", "MN");
-	kinfo(k, NV_APPLIED, "attr_model = %s", V(k, 0));
+	kinfo(k, NV_APPLIED, "attr_model = %s", val(k, 0));
 	return 0;
 }
 
@@ -458,14 +459,14 @@ static int k_namespace(struct kctx *k)
 	unsigned long long nsid = 0;
 	struct nv_ns *ns;
 
-	if (E(k)->nvals >= 2 && (parse_u64(V(k, 1), &nsid) < 0 || nsid >= NVMET_NSID_MAX))
-		return kerr(k, "'%s' is not a namespace ID (1..%u, or 0 for the next free one)", V(k, 1),
+	if (entry(k)->nvals >= 2 && (parse_u64(val(k, 1), &nsid) < 0 || nsid >= NVMET_NSID_MAX))
+		return kerr(k, "'%s' is not a namespace ID (1..%u, or 0 for the next free one)", val(k, 1),
 			    NVMET_NSID_MAX - 1);
-	if (E(k)->nvals >= 3 && !valid_uuid(V(k, 2)))
-		return kerr(k, "'%s' is not a UUID", V(k, 2));
-	if (config_find_bdev(k->ps->c, V(k, 0), &b) < 0)
+	if (entry(k)->nvals >= 3 && !valid_uuid(val(k, 2)))
+		return kerr(k, "'%s' is not a UUID", val(k, 2));
+	if (config_find_bdev(k->ps->c, val(k, 0), &b) < 0)
 		return kerr(k, "bdev '%s' is not defined: name an [Nvme] controller's namespace (Nvme0n1), "
-			    "an [AIO] entry or a [Malloc] disk", V(k, 0));
+			    "an [AIO] entry or a [Malloc] disk", val(k, 0));
 	if (nsid == 0) {
 		nsid = 1;
 		while (subsys_ns(s, nsid))
@@ -474,28 +475,28 @@ static int k_namespace(struct kctx *k)
 		return kerr(k, "namespace %llu is already defined on line %u", nsid, subsys_ns(s, nsid)->line);
 	}
 	for (size_t i = 0; i < s->nns; i++)
-		if (!strcasecmp(s->ns[i].bdev, V(k, 0)))
-			return kerr(k, "bdev %s is already namespace %u of this subsystem", V(k, 0), s->ns[i].nsid);
+		if (!strcasecmp(s->ns[i].bdev, val(k, 0)))
+			return kerr(k, "bdev %s is already namespace %u of this subsystem", val(k, 0), s->ns[i].nsid);
 	ns = array_push(&s->ns, &s->nns, sizeof(*ns));
 	ns->nsid = nsid;
-	ns->bdev = xstrdup(V(k, 0));
+	ns->bdev = xstrdup(val(k, 0));
 	ns->enable = true;
-	ns->line = E(k)->line;
-	if (E(k)->nvals >= 3)
-		attrs_set(&ns->attrs, "device_uuid", V(k, 2));
-	kinfo(k, NV_APPLIED, "namespaces/%llu: device_path = block device of %s, enable = 1%s", nsid, V(k, 0),
-	      E(k)->nvals >= 3 ? ", device_uuid as given" : "");
+	ns->line = entry(k)->line;
+	if (entry(k)->nvals >= 3)
+		attrs_set(&ns->attrs, "device_uuid", val(k, 2));
+	kinfo(k, NV_APPLIED, "namespaces/%llu: device_path = block device of %s, enable = 1%s", nsid, val(k, 0),
+	      entry(k)->nvals >= 3 ? ", device_uuid as given" : "");
 	return 0;
 }
 
 static int k_mode(struct kctx *k)
 {
-	if (!strcasecmp(V(k, 0), "Virtual")) {
+	if (!strcasecmp(val(k, 0), "Virtual")) {
 		kinfo(k, NV_NOT_APPLICABLE, "obsolete SPDK key; Virtual mode is what the kernel target does");
 		return 0;
 	}
 	return kerr(k, "'Mode %s' (Direct mode) was removed from SPDK; export namespaces with Namespace lines",
-		    V(k, 0));
+		    val(k, 0));
 }
 
 static int k_direct_nvme(struct kctx *k)
@@ -509,19 +510,19 @@ static int k_aio(struct kctx *k)
 	struct nv_bdev *b;
 	long long bs = 0;
 
-	if (E(k)->nvals == 3 && (kint(k, 2, 512, 65536, &bs) < 0 || (bs & (bs - 1))))
+	if (entry(k)->nvals == 3 && (kint(k, 2, 512, 65536, &bs) < 0 || (bs & (bs - 1))))
 		return bs ? kerr(k, "block size %lld is not a power of two", bs) : -EINVAL;
-	if (V(k, 0)[0] != '/')
-		return kerr(k, "'%s' must be an absolute path", V(k, 0));
+	if (val(k, 0)[0] != '/')
+		return kerr(k, "'%s' must be an absolute path", val(k, 0));
 	size_t dup;
-	if (!strmap_add(&k->ps->c->aio_index, V(k, 1), k->ps->c->naio, &dup))
-		return kerr(k, "bdev name %s is already used on line %u", V(k, 1), k->ps->c->aio[dup].line);
+	if (!strmap_add(&k->ps->c->aio_index, val(k, 1), k->ps->c->naio, &dup))
+		return kerr(k, "bdev name %s is already used on line %u", val(k, 1), k->ps->c->aio[dup].line);
 	b = array_push(&k->ps->c->aio, &k->ps->c->naio, sizeof(*b));
 	b->kind = BDEV_AIO;
-	b->path = xstrdup(V(k, 0));
-	b->name = xstrdup(V(k, 1));
+	b->path = xstrdup(val(k, 0));
+	b->name = xstrdup(val(k, 1));
 	b->block_size = bs;
-	b->line = E(k)->line;
+	b->line = entry(k)->line;
 	kinfo(k, NV_APPLIED, "%s = %s as a namespace's device_path", b->name, b->path);
 	if (bs)
 		kinfo(k, NV_NOT_APPLICABLE, "block size %lld: the kernel uses the device's own logical block size", bs);
@@ -536,7 +537,7 @@ static int k_malloc_num(struct kctx *k)
 	if (kint(k, 0, 1, 64, &v) < 0)
 		return -EINVAL;
 	k->ps->c->malloc_luns = v;
-	k->ps->c->malloc_line = E(k)->line;
+	k->ps->c->malloc_line = entry(k)->line;
 	kinfo(k, NV_APPLIED, "Malloc0..Malloc%lld as RAM-backed kernel block devices (null_blk, memory_backed=1)",
 	      v - 1);
 	return 0;
@@ -634,7 +635,7 @@ static const struct key_def nvme_keys[] = {
 static int k_disc_nqn(struct kctx *k)
 {
 	struct nv_model *m = k->ps->c->model;
-	const char *nqn = V(k, 0);
+	const char *nqn = val(k, 0);
 
 	if (m->discovery_nqn)
 		return kerr(k, "is set twice (line %u)", m->discovery_line);
@@ -645,7 +646,7 @@ static int k_disc_nqn(struct kctx *k)
 	if (strncmp(nqn, "nqn.", 4))
 		kinfo(k, NV_WARN, "'%s' does not start with \"nqn.\"; initiators may reject it", nqn);
 	m->discovery_nqn = xstrdup(nqn);
-	m->discovery_line = E(k)->line;
+	m->discovery_line = entry(k)->line;
 	kinfo(k, NV_APPLIED, "discovery_nqn = %s (6.x kernels with a unique discovery NQN)", nqn);
 	return 0;
 }
@@ -678,15 +679,15 @@ static const struct key_def discovery_keys[] = {
 /* ---- [HostN]: DH-HMAC-CHAP credentials ---- */
 static int k_host_nqn(struct kctx *k)
 {
-	if (check_nqn(k, V(k, 0)) < 0)
+	if (check_nqn(k, val(k, 0)) < 0)
 		return -EINVAL;
 	if (k->cred->nqn)
 		return kerr(k, "[%s] already has NQN %s", k->sec->name, k->cred->nqn);
 	for (size_t i = 0; i < k->ps->c->ncreds; i++)
-		if (&k->ps->c->creds[i] != k->cred && streq_ptr(k->ps->c->creds[i].nqn, V(k, 0)))
-			return kerr(k, "host %s already has credentials (line %u): one host, one key", V(k, 0),
+		if (&k->ps->c->creds[i] != k->cred && streq_ptr(k->ps->c->creds[i].nqn, val(k, 0)))
+			return kerr(k, "host %s already has credentials (line %u): one host, one key", val(k, 0),
 				    k->ps->c->creds[i].line);
-	k->cred->nqn = xstrdup(V(k, 0));
+	k->cred->nqn = xstrdup(val(k, 0));
 	return 0;
 }
 
@@ -697,12 +698,12 @@ static int key_file(struct kctx *k, char **dst)
 
 	if (*dst)
 		return kerr(k, "given twice");
-	if (dhchap_read_key_file(V(k, 0), &secret, &why) < 0)
-		return kerr(k, "%s %s", V(k, 0), why);
+	if (dhchap_read_key_file(val(k, 0), &secret, &why) < 0)
+		return kerr(k, "%s %s", val(k, 0), why);
 	secret_free(secret);
-	*dst = xstrdup(V(k, 0));
+	*dst = xstrdup(val(k, 0));
 	kinfo(k, NV_APPLIED, "hosts/<NQN>/%s = (secret from %s)", dst == &k->cred->key_file ? "dhchap_key" : "dhchap_ctrl_key",
-	      V(k, 0));
+	      val(k, 0));
 	return 0;
 }
 
@@ -711,21 +712,21 @@ static int k_dhchap_ctrl_key(struct kctx *k) { return key_file(k, &k->cred->ctrl
 
 static int k_dhchap_hash(struct kctx *k)
 {
-	if (!dhchap_hash_valid(V(k, 0)))
-		return kerr(k, "'%s' is not hmac(sha256), hmac(sha384) or hmac(sha512)", V(k, 0));
+	if (!dhchap_hash_valid(val(k, 0)))
+		return kerr(k, "'%s' is not hmac(sha256), hmac(sha384) or hmac(sha512)", val(k, 0));
 	free(k->cred->hash);
-	k->cred->hash = xstrdup(V(k, 0));
-	kinfo(k, NV_APPLIED, "hosts/<NQN>/dhchap_hash = %s", V(k, 0));
+	k->cred->hash = xstrdup(val(k, 0));
+	kinfo(k, NV_APPLIED, "hosts/<NQN>/dhchap_hash = %s", val(k, 0));
 	return 0;
 }
 
 static int k_dhchap_group(struct kctx *k)
 {
-	if (!dhchap_dhgroup_valid(V(k, 0)))
-		return kerr(k, "'%s' is not null, ffdhe2048, ffdhe3072, ffdhe4096, ffdhe6144 or ffdhe8192", V(k, 0));
+	if (!dhchap_dhgroup_valid(val(k, 0)))
+		return kerr(k, "'%s' is not null, ffdhe2048, ffdhe3072, ffdhe4096, ffdhe6144 or ffdhe8192", val(k, 0));
 	free(k->cred->dhgroup);
-	k->cred->dhgroup = xstrdup(V(k, 0));
-	kinfo(k, NV_APPLIED, "hosts/<NQN>/dhchap_dhgroup = %s", V(k, 0));
+	k->cred->dhgroup = xstrdup(val(k, 0));
+	kinfo(k, NV_APPLIED, "hosts/<NQN>/dhchap_dhgroup = %s", val(k, 0));
 	return 0;
 }
 

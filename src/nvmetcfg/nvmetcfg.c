@@ -14,6 +14,7 @@
 #include "spdkconf.h"
 #include "drain.h"
 #include "engine.h"
+#include "exit.h"
 #include "log.h"
 #include "nvmet.h"
 #include "import.h"
@@ -113,7 +114,8 @@ static int cmd_apply(struct nv_ctx *c, struct opts *o)
 		if (r < 0)
 			return EXIT_CONFIG;
 	}
-	r = engine_apply(c, cfg->model, &(struct apply_opts){ .verbose = o->verbose, .keep_going = o->keep_going }, &res);
+	r = apply_exit(engine_apply(c, cfg->model, &(struct apply_opts){ .verbose = o->verbose, .keep_going = o->keep_going },
+				    &res), &res);
 	if (r == EXIT_OK || r == EXIT_WAITING || r == EXIT_PARTIAL) {
 		_cleanup_free_ char *dconf = NULL;
 		printf("%s: %zu change%s applied%s\n", file_or_default(o), res.exec.writes,
@@ -140,7 +142,7 @@ static int cmd_plan(struct nv_ctx *c, struct opts *o)
 
 	if ((r = load_or_report(c, o, RESOLVE_STRICT, &cfg)))
 		return r;
-	r = engine_apply(c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res);
+	r = apply_exit(engine_apply(c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res), &res);
 	if (r == EXIT_OK) {
 		report_print_problems(&res.plan.notes, stdout);
 		if (res.plan.n == 0)
@@ -277,7 +279,7 @@ static int cmd_clear(struct nv_ctx *c, struct opts *o)
 		log_error("cannot take the apply lock: %s", strerror(-r));
 		return EXIT_FAILED;
 	}
-	r = engine_apply(c, NULL, &(struct apply_opts){ .verbose = o->verbose }, &res);
+	r = apply_exit(engine_apply(c, NULL, &(struct apply_opts){ .verbose = o->verbose }, &res), &res);
 	if (r == EXIT_OK)
 		printf("cleared: %zu change%s\n", res.exec.writes, res.exec.writes == 1 ? "" : "s");
 	apply_result_free(&res);

@@ -38,9 +38,9 @@ struct daemon {
 	uint64_t target_retry;		/* when to try again (CLOCK_MONOTONIC µs), 0 = not waiting */
 	char *last_result;
 	time_t last_time;
-	int last_exit;
+	int last_err;			/* the last reconcile's engine_apply: 0 or -errno */
 	bool hotplug;
-	struct irq_plan irqs;		/* last IRQ affinity applied */
+	struct irq_result irqs;		/* last IRQ affinity applied */
 	char *irq_summary;		/* to log only when it changes */
 	bool stopping;
 	struct mdns *mdns;		/* mDNS advertisement (mdns = true), else NULL */

@@ -201,7 +201,7 @@ static void pin_irqs(struct daemon *d)
 		labels[n] = owned_push(&owned, &nowned, xasprintf("NIC %s (port %u)", ai.ifname, p->id));
 		n++;
 	}
-	irq_plan_free(&d->irqs);
+	irq_result_free(&d->irqs);
 	irq_apply(d->ctx->sysfs, d->ctx->procfs, d->cfg->has_reactor_mask ? d->cfg->reactor_mask : NULL, bdfs, labels, n, &d->irqs);
 	f = open_memstream(&summary, &len);
 	for (size_t i = 0; i < d->irqs.n; i++) {
@@ -497,7 +497,7 @@ static int reconcile(struct daemon *d, const char *why)
 	if (r < 0) {
 		free(d->target_error);
 		d->target_error = xasprintf("cannot take the apply lock: %s", strerror(-r));
-		r = EXIT_FAILED;
+		r = -EAGAIN;
 	} else {
 		relink_dead_ports(d, relinked);
 		for (size_t i = 0; i < d->cfg->model->nports; i++) {
@@ -519,13 +519,13 @@ static int reconcile(struct daemon *d, const char *why)
 						       .held = (char *const *)held, .nheld = nheld }, &res);
 		ctx_unlock(d->ctx);
 		free(d->target_error);
-		d->target_error = r == EXIT_FAILED ? xasprintf("the kernel target cannot be used (%s)",
-							       res.exec.errmsg ? res.exec.errmsg : "see the journal") : NULL;
+		d->target_error = r < 0 ? xasprintf("the kernel target cannot be used (%s)",
+						    res.exec.errmsg ? res.exec.errmsg : strerror(-r)) : NULL;
 	}
-	d->last_exit = r;
+	d->last_err = r;
 	d->last_time = time(NULL);
 	free(d->last_result);
-	if (r == EXIT_FAILED) {
+	if (r < 0) {
 		/* nvmet missing, configfs not mountable: nothing is served; try again later, never exit */
 		d->target_attempts++;
 		d->target_retry = now_us(d) + OBJ_RETRY_MIN_US * (1ULL << (d->target_attempts < 9 ? d->target_attempts - 1 : 8));
@@ -546,12 +546,12 @@ static int reconcile(struct daemon *d, const char *why)
 	pin_irqs(d);
 	advertise(d);
 	/* a port that came up (or went down) in this reconcile: its ANA state follows in the next */
-	if (r != EXIT_FAILED && ana_health_changed(d))
+	if (r >= 0 && ana_health_changed(d))
 		on_sched(d, "port health changed");
 	arm_timer(d);
 	set_status(d);
 	state_publish(d);
-	return r == EXIT_FAILED ? -EIO : 0;
+	return r < 0 ? -EIO : 0;
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *ud)
@@ -867,7 +867,7 @@ int main(int argc, char **argv)
 	sd_event_unref(d.ev);
 	config_free(d.cfg);
 	objtab_free(&d.objs);
-	irq_plan_free(&d.irqs);
+	irq_result_free(&d.irqs);
 	free(d.irq_summary);
 	free(d.last_result);
 	free(d.target_error);

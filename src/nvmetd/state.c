@@ -52,7 +52,7 @@ int state_publish(struct daemon *d)
 	json_object_object_add(root, "config", json_object_new_string(d->set.nvmf_conf));
 	json_object_object_add(root, "last_apply", json_object_new_string(d->last_result ? d->last_result : ""));
 	json_object_object_add(root, "last_apply_time", json_object_new_int64(d->last_time));
-	json_object_object_add(root, "last_apply_ok", json_object_new_boolean(d->last_exit != EXIT_FAILED));
+	json_object_object_add(root, "last_apply_ok", json_object_new_boolean(d->last_err >= 0));
 	if (d->target_error)
 		json_object_object_add(root, "target_error", json_object_new_string(d->target_error));
 	for (size_t i = 0; d->cfg && i < d->cfg->model->nports; i++) {

@@ -15,6 +15,7 @@
 
 #include "dhchap.h"
 #include "engine.h"
+#include "exit.h"
 #include "faketree.h"
 #include "import.h"
 #include "print.h"
@@ -96,7 +97,7 @@ static int apply(struct env *e, const char *text, bool dry, size_t *n, char **pr
 	int r;
 
 	assert_int_equal(load(e, text, &cfg, &rep), 0);
-	r = engine_apply(e->c, cfg->model, &(struct apply_opts){ .dry_run = dry }, &res);
+	r = apply_exit(engine_apply(e->c, cfg->model, &(struct apply_opts){ .dry_run = dry }, &res), &res);
 	f = open_memstream(printed, &len);
 	plan_print(&res.plan, f);
 	if (res.exec.errmsg)
@@ -273,7 +274,7 @@ static void test_save_names_files(void **state)
 	assert_int_equal(load(e, saved, &back, &rep), 0);
 	{
 		struct apply_result res;
-		assert_int_equal(engine_apply(e->c, back->model, &(struct apply_opts){ .dry_run = true }, &res), EXIT_OK);
+		assert_int_equal(apply_exit(engine_apply(e->c, back->model, &(struct apply_opts){ .dry_run = true }, &res), &res), EXIT_OK);
 		assert_int_equal(res.plan.n, 0);
 		apply_result_free(&res);
 	}

@@ -14,6 +14,7 @@
 
 #include "drain.h"
 #include "engine.h"
+#include "exit.h"
 #include "faketree.h"
 #include "print.h"
 #include "util.h"
@@ -78,7 +79,7 @@ static int apply(struct env *e, const char *text, size_t *writes)
 {
 	struct nv_config *cfg = load(e, text);
 	struct apply_result res;
-	int r = engine_apply(e->c, cfg->model, &(struct apply_opts){ 0 }, &res);
+	int r = apply_exit(engine_apply(e->c, cfg->model, &(struct apply_opts){ 0 }, &res), &res);
 
 	if (writes)
 		*writes = res.exec.writes;
@@ -93,7 +94,7 @@ static size_t plan_len(struct env *e, const char *text)
 	struct apply_result res;
 	size_t n;
 
-	assert_int_equal(engine_apply(e->c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res), EXIT_OK);
+	assert_int_equal(apply_exit(engine_apply(e->c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res), &res), EXIT_OK);
 	n = res.plan.n;
 	apply_result_free(&res);
 	config_free(cfg);
@@ -232,7 +233,7 @@ static void test_namespace_device_change(void **state)
 
 	assert_int_equal(apply(e, a, NULL), EXIT_OK);
 	cfg = load(e, b);
-	assert_int_equal(engine_apply(e->c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res), EXIT_OK);
+	assert_int_equal(apply_exit(engine_apply(e->c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res), &res), EXIT_OK);
 	/* disable, change, enable: exactly three writes */
 	assert_int_equal(res.plan.n, 3);
 	assert_string_equal(res.plan.ops[0].path, "subsystems/nqn.2016-06.io.spdk:cnode1/namespaces/1/enable");
@@ -255,7 +256,7 @@ static void test_port_address_change_keeps_id(void **state)
 
 	assert_int_equal(apply(e, a, NULL), EXIT_OK);
 	cfg = load(e, b);
-	assert_int_equal(engine_apply(e->c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res), EXIT_OK);
+	assert_int_equal(apply_exit(engine_apply(e->c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res), &res), EXIT_OK);
 	assert_int_equal(res.plan.n, 3); /* unlink, write traddr, relink */
 	assert_int_equal(res.plan.ops[0].type, OP_UNLINK);
 	assert_string_equal(res.plan.ops[1].path, "ports/1/addr_traddr");
@@ -319,7 +320,7 @@ static void test_clear(void **state)
 
 	empty = faketree_snapshot(e->t);
 	assert_int_equal(apply(e, a, NULL), EXIT_OK);
-	assert_int_equal(engine_apply(e->c, NULL, &(struct apply_opts){ 0 }, &res), EXIT_OK);
+	assert_int_equal(apply_exit(engine_apply(e->c, NULL, &(struct apply_opts){ 0 }, &res), &res), EXIT_OK);
 	apply_result_free(&res);
 	snap = faketree_snapshot(e->t);
 	assert_string_equal(snap, empty);
@@ -395,7 +396,7 @@ static void test_discovery(void **state)
 	assert_attr(e, "discovery_nqn", "nqn.2014-08.org.example:discovery");
 
 	/* clear removes referrals before their ports */
-	assert_int_equal(engine_apply(e->c, NULL, &(struct apply_opts){ 0 }, &res), EXIT_OK);
+	assert_int_equal(apply_exit(engine_apply(e->c, NULL, &(struct apply_opts){ 0 }, &res), &res), EXIT_OK);
 	apply_result_free(&res);
 	free(before);
 	before = faketree_snapshot(e->t);
@@ -535,7 +536,7 @@ static char *subtree(const char *snap, const char *unit)
 static int apply_keep_going(struct env *e, const char *text, struct apply_result *res)
 {
 	struct nv_config *cfg = load(e, text);
-	int r = engine_apply(e->c, cfg->model, &(struct apply_opts){ .keep_going = true }, res);
+	int r = apply_exit(engine_apply(e->c, cfg->model, &(struct apply_opts){ .keep_going = true }, res), res);
 	config_free(cfg);
 	return r;
 }
@@ -559,7 +560,7 @@ static void test_keep_going_isolates_namespace(void **state)
 			 e->disk0, late);
 	cfg = load(e, text);
 	unlink(late); /* gone between resolving and enabling: the kernel refuses to enable it */
-	assert_int_equal(engine_apply(e->c, cfg->model, &(struct apply_opts){ .keep_going = true }, &res), EXIT_PARTIAL);
+	assert_int_equal(apply_exit(engine_apply(e->c, cfg->model, &(struct apply_opts){ .keep_going = true }, &res), &res), EXIT_PARTIAL);
 	assert_int_equal(res.exec.nfailed, 1);
 	assert_string_equal(res.exec.failed[0].unit, "subsystems/nqn.x:one/namespaces/2");
 	assert_int_equal(res.exec.failed[0].err, -ENOENT);
@@ -582,7 +583,7 @@ static void test_keep_going_isolates_namespace(void **state)
 	/* the file appears: the next apply touches that namespace only */
 	faketree_put(late, "");
 	cfg = load(e, text);
-	assert_int_equal(engine_apply(e->c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res), EXIT_OK);
+	assert_int_equal(apply_exit(engine_apply(e->c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res), &res), EXIT_OK);
 	assert_true(res.plan.n > 0);
 	for (size_t i = 0; i < res.plan.n; i++)
 		assert_true(op_affects(&res.plan.ops[i], "subsystems/nqn.x:one/namespaces/2"));
@@ -591,15 +592,15 @@ static void test_keep_going_isolates_namespace(void **state)
 	{
 		char *held[] = { "subsystems/nqn.x:one/namespaces/2" };
 		_cleanup_free_ char *now = NULL;
-		assert_int_equal(engine_apply(e->c, cfg->model, &(struct apply_opts){ .keep_going = true, .held = held,
-										.nheld = 1 }, &res), EXIT_OK);
+		assert_int_equal(apply_exit(engine_apply(e->c, cfg->model, &(struct apply_opts){ .keep_going = true, .held = held,
+										.nheld = 1 }, &res), &res), EXIT_OK);
 		assert_int_equal(res.exec.writes, 0);
 		assert_true(res.exec.held_ops > 0);
 		apply_result_free(&res);
 		now = faketree_snapshot(e->t);
 		assert_string_equal(snap, now);
 	}
-	assert_int_equal(engine_apply(e->c, cfg->model, &(struct apply_opts){ .keep_going = true }, &res), EXIT_OK);
+	assert_int_equal(apply_exit(engine_apply(e->c, cfg->model, &(struct apply_opts){ .keep_going = true }, &res), &res), EXIT_OK);
 	assert_int_equal(res.exec.nfailed, 0);
 	apply_result_free(&res);
 	config_free(cfg);
@@ -643,7 +644,7 @@ static void test_keep_going_every_step(void **state)
 		if (strcmp(a, b))
 			fail_msg("failing operation %zu (%s): the object is not as before:\n%s\nvs\n%s", k, unit, b, a);
 		cfg = load(e, next);
-		assert_int_equal(engine_apply(e->c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res), EXIT_OK);
+		assert_int_equal(apply_exit(engine_apply(e->c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res), &res), EXIT_OK);
 		for (size_t i = 0; i < res.plan.n; i++)
 			if (!op_affects(&res.plan.ops[i], unit))
 				fail_msg("failing operation %zu (%s): %s %s was not applied", k, unit,

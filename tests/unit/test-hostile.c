@@ -16,6 +16,7 @@
 
 #include "confwriter.h"
 #include "engine.h"
+#include "exit.h"
 #include "faketree.h"
 #include "import.h"
 #include "print.h"
@@ -339,11 +340,11 @@ static void test_unmanaged_port_attrs(void **state)
 			 "  AllowAnyHost Yes\n  Namespace D 1\n", disk);
 	assert_int_equal(config_from_text("t.conf", text, &cfg, &rep), 0);
 	assert_int_equal(resolve_namespaces(c, cfg, 0, &rep), 0);
-	assert_int_equal(engine_apply(c, cfg->model, &(struct apply_opts){ 0 }, &res), EXIT_OK);
+	assert_int_equal(apply_exit(engine_apply(c, cfg->model, &(struct apply_opts){ 0 }, &res), &res), EXIT_OK);
 	apply_result_free(&res);
 	treq = path_join(t->nvmet, "ports/1/addr_treq");
 	faketree_put(treq, "required\n");
-	assert_int_equal(engine_apply(c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res), EXIT_OK);
+	assert_int_equal(apply_exit(engine_apply(c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res), &res), EXIT_OK);
 	assert_int_equal(res.plan.n, 0);
 	apply_result_free(&res);
 	assert_int_equal(live_read(c, &live), 0);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "exit.h"
 #include "faketree.h"
 #include "import.h"
 #include "print.h"
@@ -152,7 +153,7 @@ static void test_roundtrip_through_nvmetcli_json(void **state)
 			 "  AllowAnyHost No\n  Host nqn.h:1\n  SN S1\n  Namespace AIO0 5\n", disk);
 	assert_int_equal(config_from_text("t.conf", text, &cfg, &rep), 0);
 	assert_int_equal(resolve_namespaces(c, cfg, 0, &rep), 0);
-	assert_int_equal(engine_apply(c, cfg->model, &(struct apply_opts){ 0 }, &res), EXIT_OK);
+	assert_int_equal(apply_exit(engine_apply(c, cfg->model, &(struct apply_opts){ 0 }, &res), &res), EXIT_OK);
 	apply_result_free(&res);
 	config_free(cfg);
 	before = faketree_snapshot(t);
@@ -163,7 +164,7 @@ static void test_roundtrip_through_nvmetcli_json(void **state)
 	assert_int_equal(print_conf(c, imported, NULL, &conf), 0);
 	assert_int_equal(config_from_text("back.conf", conf, &cfg, &rep), 0);
 	assert_int_equal(resolve_namespaces(c, cfg, 0, &rep), 0);
-	assert_int_equal(engine_apply(c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res), EXIT_OK);
+	assert_int_equal(apply_exit(engine_apply(c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res), &res), EXIT_OK);
 	assert_int_equal(res.plan.n, 0);
 	apply_result_free(&res);
 	after = faketree_snapshot(t);

@@ -71,7 +71,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void run_irq(const char *mask, struct irq_plan *plan)
+static void run_irq(const char *mask, struct irq_result *plan)
 {
 	_cleanup_free_ char *sys = path_join(root, "sys"), *proc = path_join(root, "proc");
 	const char *bdfs[] = { "0000:04:00.0", "0000:05:00.0", "0000:04:00.0" };
@@ -82,7 +82,7 @@ static void run_irq(const char *mask, struct irq_plan *plan)
 
 static void test_irq_mask_and_node(void **state)
 {
-	struct irq_plan plan;
+	struct irq_result plan;
 	char *v;
 
 	(void)state;
@@ -101,13 +101,13 @@ static void test_irq_mask_and_node(void **state)
 	assert_int_equal(plan.devs[1].npinned, 1);
 	assert_int_equal(plan.devs[1].pinned[0], 40);
 	assert_false(plan.irqbalance);
-	irq_plan_free(&plan);
+	irq_result_free(&plan);
 
 	/* 0x9 = CPUs 0 and 3: only CPU 3 is on node 1 */
 	run_irq("0x9", &plan);
 	assert_string_equal(plan.devs[0].cpus, "3");
 	assert_string_equal(plan.devs[1].cpus, "0,3");
-	irq_plan_free(&plan);
+	irq_result_free(&plan);
 
 	/* 0x3 = CPUs 0-1, none on node 1: the node's CPUs, with a warning naming both */
 	run_irq("0x3", &plan);
@@ -115,7 +115,7 @@ static void test_irq_mask_and_node(void **state)
 	assert_non_null(plan.devs[0].warning);
 	assert_non_null(strstr(plan.devs[0].warning, "CPUs 0-1"));
 	assert_non_null(strstr(plan.devs[0].warning, "2-3,6"));
-	irq_plan_free(&plan);
+	irq_result_free(&plan);
 
 	/* no ReactorMask: the node's CPUs; irqbalance is noticed */
 	put("proc/4242/comm", "irqbalance\n");
@@ -123,14 +123,14 @@ static void test_irq_mask_and_node(void **state)
 	assert_string_equal(plan.devs[0].cpus, "2-3,6");
 	assert_string_equal(plan.devs[1].cpus, "0-3,6");
 	assert_true(plan.irqbalance);
-	irq_plan_free(&plan);
+	irq_result_free(&plan);
 
 	/* a mask that is not a number */
 	{
 		_cleanup_free_ char *sys = path_join(root, "sys"), *proc = path_join(root, "proc");
 		const char *bdfs[] = { "0000:04:00.0" }, *labels[] = { "SSD" };
 		assert_int_equal(irq_apply(sys, proc, "zz", bdfs, labels, 1, &plan), -EINVAL);
-		irq_plan_free(&plan);
+		irq_result_free(&plan);
 	}
 }
 
