@@ -168,81 +168,97 @@ static void match_ports(const struct nv_model *d, const struct nv_model *l, long
 	free(used);
 }
 
-int plan_build(const struct nv_model *d, const struct nv_model *l, struct plan *p, unsigned **ports)
+/* What one plan_build works with. */
+struct planner {
+	const struct nv_model *d, *l;	/* desired, live */
+	struct plan *p;
+	unsigned *ids;			/* desired port i: the id it gets */
+	const struct nv_port **lport_of;	/* desired port i: the live port it becomes, NULL if new */
+	long *dport_of;			/* live port j: the desired port it becomes, -1 if it goes away */
+	bool *cycle;			/* desired port i: every link removed and made again (see below) */
+	const struct nv_attr **chg;	/* attrs_diff's buffer */
+	size_t chgcap;
+};
+
+/* The mirrored link loops: for each name in names that other lacks (each one when all), an
+ * OP_UNLINK or OP_LINK of dir/name -> target/name. other is looked up in model om (sorted: binary
+ * search). */
+static void diff_links(struct plan *p, enum op_type t, const char *obj, const char *dir, const char *target,
+		       char *const *names, size_t n, const struct nv_model *om, char *const *other, size_t nother,
+		       bool all, bool port_link)
 {
-	long *match = xcalloc(d->nports + 1, sizeof(long));
-	unsigned *ids = xcalloc(d->nports + 1, sizeof(unsigned));
-	bool *cycle = xcalloc(d->nports + 1, sizeof(bool));
-	const struct nv_port **lport_of = xcalloc(d->nports + 1, sizeof(*lport_of));
-	const struct nv_attr **chg = NULL;
-	size_t chgcap = 0;
+	for (size_t k = 0; k < n; k++)
+		if (all || !model_list_has(om, other, nother, names[k])) {
+			struct op *o = add(p, t, obj, "%s/%s", dir, names[k]);
+			o->value = xasprintf("%s/%s", target, names[k]);
+			o->port_link = port_link;
+		}
+}
 
-	memset(p, 0, sizeof(*p));
-	match_ports(d, l, match, ids);
-	for (size_t i = 0; i < d->nports; i++)
-		lport_of[i] = match[i] >= 0 ? &l->ports[match[i]] : NULL;
+static char *port_obj(unsigned id) { return xasprintf("port %u", id); }
 
-	/* ---- removals, most dependent first ---- */
-	/* 1. port links that go away, and every link of a port whose attributes must change */
-	for (size_t j = 0; j < l->nports; j++) {
-		const struct nv_port *lp = &l->ports[j];
-		const struct nv_port *dp = NULL;
-		size_t di = 0;
-		_cleanup_free_ char *obj = xasprintf("port %u", lp->id);
+/* ---- removals, most dependent first ---- */
 
-		for (size_t i = 0; i < d->nports; i++)
-			if (lport_of[i] == lp) {
-				dp = &d->ports[i];
-				di = i;
-			}
-		if (dp && lp->nsubsys && attrs_diff(&dp->attrs, &lp->attrs, obj, NULL, &chg, &chgcap))
-			cycle[di] = true;
-		for (size_t k = 0; k < lp->nsubsys; k++)
-			if (!dp || cycle[di] || !model_list_has(d, dp->subsys, dp->nsubsys, lp->subsys[k])) {
-				struct op *o = add(p, OP_UNLINK, obj, "ports/%u/subsystems/%s", lp->id, lp->subsys[k]);
-				o->value = xasprintf("subsystems/%s", lp->subsys[k]);
-			}
+/* Port links that go away, and every link of a port whose addr_ or param_ attributes change: the
+ * kernel refuses those writes while the port is enabled, and unlinking its last subsystem is what
+ * disables it (the port then keeps its id; the links are made again last). */
+static void remove_port_links(struct planner *pl)
+{
+	for (size_t j = 0; j < pl->l->nports; j++) {
+		const struct nv_port *lp = &pl->l->ports[j];
+		const struct nv_port *dp = pl->dport_of[j] >= 0 ? &pl->d->ports[pl->dport_of[j]] : NULL;
+		_cleanup_free_ char *obj = port_obj(lp->id), *dir = xasprintf("ports/%u/subsystems", lp->id);
+		bool *cycle = dp ? &pl->cycle[pl->dport_of[j]] : NULL;
+
+		if (dp && lp->nsubsys && attrs_diff(&dp->attrs, &lp->attrs, obj, NULL, &pl->chg, &pl->chgcap))
+			*cycle = true;
+		diff_links(pl->p, OP_UNLINK, obj, dir, "subsystems", lp->subsys, lp->nsubsys, pl->d,
+			   dp ? dp->subsys : NULL, dp ? dp->nsubsys : 0, !dp || *cycle, false);
 	}
-	/* 2. allowed_hosts links that go away */
-	for (size_t j = 0; j < l->nsubsys; j++) {
-		const struct nv_subsys *ls = &l->subsys[j];
-		const struct nv_subsys *ds = model_subsys(d, ls->nqn);
-		_cleanup_free_ char *obj = subsys_obj(ls->nqn);
+}
 
-		for (size_t k = 0; k < ls->nhosts; k++)
-			if (!ds || !model_list_has(d, ds->hosts, ds->nhosts, ls->hosts[k])) {
-				struct op *o = add(p, OP_UNLINK, obj, "subsystems/%s/allowed_hosts/%s", ls->nqn, ls->hosts[k]);
-				o->value = xasprintf("hosts/%s", ls->hosts[k]);
-			}
+static void remove_host_links(struct planner *pl)
+{
+	for (size_t j = 0; j < pl->l->nsubsys; j++) {
+		const struct nv_subsys *ls = &pl->l->subsys[j];
+		const struct nv_subsys *ds = model_subsys(pl->d, ls->nqn);
+		_cleanup_free_ char *obj = subsys_obj(ls->nqn), *dir = xasprintf("subsystems/%s/allowed_hosts", ls->nqn);
+
+		diff_links(pl->p, OP_UNLINK, obj, dir, "hosts", ls->hosts, ls->nhosts, pl->d, ds ? ds->hosts : NULL,
+			   ds ? ds->nhosts : 0, !ds, false);
 	}
-	/* 3. referrals that go away (all of a port that goes), then ports that go away */
-	for (size_t j = 0; j < l->nports; j++) {
-		const struct nv_port *lp = &l->ports[j], *dp = NULL;
-		_cleanup_free_ char *obj = xasprintf("port %u", lp->id);
+}
 
-		for (size_t i = 0; i < d->nports; i++)
-			if (lport_of[i] == lp)
-				dp = &d->ports[i];
+/* Referrals that go away (all of a port that goes), then the ports that go away. */
+static void remove_referrals_and_ports(struct planner *pl)
+{
+	for (size_t j = 0; j < pl->l->nports; j++) {
+		const struct nv_port *lp = &pl->l->ports[j];
+		const struct nv_port *dp = pl->dport_of[j] >= 0 ? &pl->d->ports[pl->dport_of[j]] : NULL;
+		_cleanup_free_ char *obj = port_obj(lp->id);
+
 		for (size_t k = 0; k < lp->nrefs; k++) {
 			const struct nv_referral *lr = &lp->refs[k];
 			if (dp && port_referral(dp, lr->name))
 				continue;
-			struct op *o = add(p, OP_RMDIR, obj, "ports/%u/referrals/%s", lp->id, lr->name);
+			struct op *o = add(pl->p, OP_RMDIR, obj, "ports/%u/referrals/%s", lp->id, lr->name);
 			restore_from(&o->restore, &lr->attrs);
 			attrs_set(&o->restore, "enable", lr->enable ? "1" : "0");
 		}
 	}
-	for (size_t j = 0; j < l->nports; j++) {
-		bool kept = false;
-		for (size_t i = 0; i < d->nports; i++)
-			kept |= lport_of[i] == &l->ports[j];
-		if (!kept) {
-			_cleanup_free_ char *obj = xasprintf("port %u", l->ports[j].id);
-			struct op *o = add(p, OP_RMDIR, obj, "ports/%u", l->ports[j].id);
-			restore_from(&o->restore, &l->ports[j].attrs);
+	for (size_t j = 0; j < pl->l->nports; j++)
+		if (pl->dport_of[j] < 0) {
+			_cleanup_free_ char *obj = port_obj(pl->l->ports[j].id);
+			struct op *o = add(pl->p, OP_RMDIR, obj, "ports/%u", pl->l->ports[j].id);
+			restore_from(&o->restore, &pl->l->ports[j].attrs);
 		}
-	}
-	/* 4. namespaces that go away, 5. then their subsystems */
+}
+
+/* Namespaces that go away, then their subsystems; then hosts. */
+static void remove_objects(struct planner *pl)
+{
+	const struct nv_model *d = pl->d, *l = pl->l;
+
 	for (size_t j = 0; j < l->nsubsys; j++) {
 		const struct nv_subsys *ls = &l->subsys[j];
 		const struct nv_subsys *ds = model_subsys(d, ls->nqn);
@@ -253,164 +269,220 @@ int plan_build(const struct nv_model *d, const struct nv_model *l, struct plan *
 			if (ds && subsys_ns(ds, ns->nsid))
 				continue;
 			_cleanup_free_ char *nobj = xasprintf("%s: namespace %u", obj, ns->nsid);
-			struct op *o = add(p, OP_RMDIR, nobj, "subsystems/%s/namespaces/%u", ls->nqn, ns->nsid);
+			struct op *o = add(pl->p, OP_RMDIR, nobj, "subsystems/%s/namespaces/%u", ls->nqn, ns->nsid);
 			restore_from(&o->restore, &ns->attrs);
 			attrs_set(&o->restore, "enable", ns->enable ? "1" : "0");
 		}
 		if (!ds) {
-			struct op *o = add(p, OP_RMDIR, obj, "subsystems/%s", ls->nqn);
+			struct op *o = add(pl->p, OP_RMDIR, obj, "subsystems/%s", ls->nqn);
 			restore_from(&o->restore, &ls->attrs);
 		}
 	}
-	/* 6. hosts that go away */
 	for (size_t j = 0; j < l->nhosts; j++)
 		if (!model_host(d, l->hosts[j].nqn)) {
 			_cleanup_free_ char *obj = xasprintf("host %s", l->hosts[j].nqn);
-			add(p, OP_RMDIR, obj, "hosts/%s", l->hosts[j].nqn);
+			add(pl->p, OP_RMDIR, obj, "hosts/%s", l->hosts[j].nqn);
 		}
+}
 
-	/* ---- additions and changes, in dependency order ---- */
-	/* the discovery NQN first: the kernel compares it with the subsystems that exist when it is set */
-	if (d->discovery_nqn && !streq_ptr(d->discovery_nqn, l->discovery_nqn)) {
-		struct nv_attr a = { .name = "discovery_nqn", .value = d->discovery_nqn, .why = "[Discovery] NQN" };
-		add_write(p, "discovery service", ".", &a, l->discovery_nqn);
-		free(p->ops[p->n - 1].path);
-		p->ops[p->n - 1].path = xstrdup("discovery_nqn");
-	}
-	for (size_t i = 0; i < d->nhosts; i++) {
-		const struct nv_host *dh = &d->hosts[i];
-		const struct nv_host *lh = model_host(l, dh->nqn);
+/* ---- additions and changes, in dependency order ---- */
+
+static void add_hosts(struct planner *pl)
+{
+	for (size_t i = 0; i < pl->d->nhosts; i++) {
+		const struct nv_host *dh = &pl->d->hosts[i];
+		const struct nv_host *lh = model_host(pl->l, dh->nqn);
 		_cleanup_free_ char *obj = xasprintf("host %s", dh->nqn);
 		_cleanup_free_ char *dir = xasprintf("hosts/%s", dh->nqn);
 		struct nv_attrs none = { 0 };
 		size_t n;
 
 		if (!lh)
-			add(p, OP_MKDIR, obj, "%s", dir);
+			add(pl->p, OP_MKDIR, obj, "%s", dir);
 		/* credentials: only what the config names is written; a changed key file writes that key */
-		n = attrs_diff(&dh->attrs, lh ? &lh->attrs : &none, obj, p, &chg, &chgcap);
+		n = attrs_diff(&dh->attrs, lh ? &lh->attrs : &none, obj, pl->p, &pl->chg, &pl->chgcap);
 		for (size_t k = 0; k < n; k++)
-			add_write(p, obj, dir, chg[k], lh ? attrs_get(&lh->attrs, chg[k]->name) : NULL);
+			add_write(pl->p, obj, dir, pl->chg[k], lh ? attrs_get(&lh->attrs, pl->chg[k]->name) : NULL);
 	}
-	for (size_t i = 0; i < d->nsubsys; i++) {
-		const struct nv_subsys *ds = &d->subsys[i];
-		const struct nv_subsys *ls = model_subsys(l, ds->nqn);
+}
+
+static void add_namespace(struct planner *pl, const char *obj, const char *dir, const struct nv_ns *dn,
+			  const struct nv_ns *ln)
+{
+	_cleanup_free_ char *nobj = xasprintf("%s: namespace %u", obj, dn->nsid);
+	_cleanup_free_ char *ndir = xasprintf("%s/namespaces/%u", dir, dn->nsid);
+	struct nv_attr en = { .name = "enable", .value = "1" }, dis = { .name = "enable", .value = "0" };
+	struct nv_attrs none = { 0 };
+	size_t n;
+
+	/* A namespace whose device is missing (nvmetd: SSD unplugged) is kept disabled; one that never
+	 * existed is created when its device appears. */
+	if (!ln && !dn->enable)
+		return;
+	if (!ln)
+		add(pl->p, OP_MKDIR, nobj, "%s", ndir);
+	n = attrs_diff(&dn->attrs, ln ? &ln->attrs : &none, nobj, pl->p, &pl->chg, &pl->chgcap);
+	/* device_* cannot change while enabled: disable, change, enable */
+	if (ln && ln->enable && (n || !dn->enable))
+		add_write(pl->p, nobj, ndir, &dis, "1");
+	for (size_t a = 0; a < n; a++)
+		add_write(pl->p, nobj, ndir, pl->chg[a], ln ? attrs_get(&ln->attrs, pl->chg[a]->name) : NULL);
+	if (dn->enable && (!ln || !ln->enable || n)) {
+		add_write(pl->p, nobj, ndir, &en, ln ? "0" : NULL);
+		pl->p->ops[pl->p->n - 1].device = xstrdup(attrs_get(&dn->attrs, "device_path"));
+	}
+}
+
+static void add_subsystems(struct planner *pl)
+{
+	for (size_t i = 0; i < pl->d->nsubsys; i++) {
+		const struct nv_subsys *ds = &pl->d->subsys[i];
+		const struct nv_subsys *ls = model_subsys(pl->l, ds->nqn);
 		_cleanup_free_ char *obj = subsys_obj(ds->nqn);
 		_cleanup_free_ char *dir = xasprintf("subsystems/%s", ds->nqn);
 		struct nv_attrs none = { 0 };
 		size_t n;
 
 		if (!ls)
-			add(p, OP_MKDIR, obj, "%s", dir);
-		n = attrs_diff(&ds->attrs, ls ? &ls->attrs : &none, obj, p, &chg, &chgcap);
+			add(pl->p, OP_MKDIR, obj, "%s", dir);
+		n = attrs_diff(&ds->attrs, ls ? &ls->attrs : &none, obj, pl->p, &pl->chg, &pl->chgcap);
 		for (size_t k = 0; k < n; k++)
-			if (ls || !fresh_default(chg[k]))
-				add_write(p, obj, dir, chg[k], ls ? attrs_get(&ls->attrs, chg[k]->name) : NULL);
-
-		for (size_t k = 0; k < ds->nns; k++) {
-			const struct nv_ns *dn = &ds->ns[k];
-			const struct nv_ns *ln = ls ? subsys_ns(ls, dn->nsid) : NULL;
-			_cleanup_free_ char *nobj = xasprintf("%s: namespace %u", obj, dn->nsid);
-			_cleanup_free_ char *ndir = xasprintf("%s/namespaces/%u", dir, dn->nsid);
-			struct nv_attr en = { .name = "enable", .value = "1" };
-			struct nv_attr dis = { .name = "enable", .value = "0" };
-
-			/* A namespace whose device is missing (nvmetd: SSD unplugged) is kept disabled;
-			 * one that never existed is created when its device appears. */
-			if (!ln && !dn->enable)
-				continue;
-			if (!ln)
-				add(p, OP_MKDIR, nobj, "%s", ndir);
-			n = attrs_diff(&dn->attrs, ln ? &ln->attrs : &none, nobj, p, &chg, &chgcap);
-			/* device_* cannot change while enabled: disable, change, enable */
-			if (ln && ln->enable && (n || !dn->enable))
-				add_write(p, nobj, ndir, &dis, "1");
-			for (size_t a = 0; a < n; a++)
-				add_write(p, nobj, ndir, chg[a], ln ? attrs_get(&ln->attrs, chg[a]->name) : NULL);
-			if (dn->enable && (!ln || !ln->enable || n)) {
-				add_write(p, nobj, ndir, &en, ln ? "0" : NULL);
-				p->ops[p->n - 1].device = xstrdup(attrs_get(&dn->attrs, "device_path"));
-			}
-		}
+			if (ls || !fresh_default(pl->chg[k]))
+				add_write(pl->p, obj, dir, pl->chg[k], ls ? attrs_get(&ls->attrs, pl->chg[k]->name) : NULL);
+		for (size_t k = 0; k < ds->nns; k++)
+			add_namespace(pl, obj, dir, &ds->ns[k], ls ? subsys_ns(ls, ds->ns[k].nsid) : NULL);
 	}
-	for (size_t i = 0; i < d->nports; i++) {
-		const struct nv_port *dp = &d->ports[i];
-		const struct nv_port *lp = lport_of[i];
-		_cleanup_free_ char *obj = xasprintf("port %u", ids[i]);
-		_cleanup_free_ char *dir = xasprintf("ports/%u", ids[i]);
+}
+
+/* A referral's address cannot change while it is enabled: disable, change, enable. */
+static void add_referral(struct planner *pl, const char *obj, const char *dir, const struct nv_referral *dr,
+			 const struct nv_referral *lr)
+{
+	_cleanup_free_ char *rdir = xasprintf("%s/referrals/%s", dir, dr->name);
+	struct nv_attr en = { .name = "enable", .value = "1" }, dis = { .name = "enable", .value = "0" };
+	struct nv_attrs none = { 0 };
+	size_t n;
+
+	if (!lr)
+		add(pl->p, OP_MKDIR, obj, "%s", rdir);
+	n = attrs_diff(&dr->attrs, lr ? &lr->attrs : &none, obj, NULL, &pl->chg, &pl->chgcap);
+	if (lr && lr->enable && n)
+		add_write(pl->p, obj, rdir, &dis, "1");
+	for (size_t a = 0; a < n; a++)
+		add_write(pl->p, obj, rdir, pl->chg[a], lr ? attrs_get(&lr->attrs, pl->chg[a]->name) : NULL);
+	if (!lr || !lr->enable || n)
+		add_write(pl->p, obj, rdir, &en, lr ? "0" : NULL);
+}
+
+static void add_ports(struct planner *pl)
+{
+	for (size_t i = 0; i < pl->d->nports; i++) {
+		const struct nv_port *dp = &pl->d->ports[i];
+		const struct nv_port *lp = pl->lport_of[i];
+		_cleanup_free_ char *obj = port_obj(pl->ids[i]), *dir = xasprintf("ports/%u", pl->ids[i]);
 		struct nv_attrs none = { 0 };
+		const char *want = port_ana_target(dp), *have = lp ? lp->ana_state : "optimized";
 		size_t n;
 
 		if (!lp)
-			add(p, OP_MKDIR, obj, "%s", dir);
-		n = attrs_diff(&dp->attrs, lp ? &lp->attrs : &none, obj, p, &chg, &chgcap);
+			add(pl->p, OP_MKDIR, obj, "%s", dir);
+		n = attrs_diff(&dp->attrs, lp ? &lp->attrs : &none, obj, pl->p, &pl->chg, &pl->chgcap);
 		for (size_t k = 0; k < n; k++)
-			if (lp || !fresh_default(chg[k]))
-				add_write(p, obj, dir, chg[k], lp ? attrs_get(&lp->attrs, chg[k]->name) : NULL);
+			if (lp || !fresh_default(pl->chg[k]))
+				add_write(pl->p, obj, dir, pl->chg[k], lp ? attrs_get(&lp->attrs, pl->chg[k]->name) : NULL);
 		/* ANA group 1's state: writable while the port listens (hosts get an ANA change event); a
 		 * new port's group starts optimized */
-		{
-			const char *want = port_ana_target(dp);
-			const char *have = lp ? lp->ana_state : "optimized";
-			if (want && have && !streq(want, have)) {
-				struct nv_attr a = { .name = "ana_groups/1/ana_state", .value = (char *)want,
-						     .why = dp->drained ? "drained (nvmetcfg drain)" :
-							    dp->ana_down ? "the port cannot serve" : "Listen" };
-				add_write(p, obj, dir, &a, lp ? lp->ana_state : NULL);
-			}
+		if (want && have && !streq(want, have)) {
+			struct nv_attr a = { .name = "ana_groups/1/ana_state", .value = (char *)want,
+					     .why = dp->drained ? "drained (nvmetcfg drain)" :
+						    dp->ana_down ? "the port cannot serve" : "Listen" };
+			add_write(pl->p, obj, dir, &a, lp ? lp->ana_state : NULL);
 		}
 		/* referrals before the port listens, so its first discovery log is complete */
-		for (size_t k = 0; k < dp->nrefs; k++) {
-			const struct nv_referral *dr = &dp->refs[k];
-			const struct nv_referral *lr = lp ? port_referral(lp, dr->name) : NULL;
-			_cleanup_free_ char *rdir = xasprintf("%s/referrals/%s", dir, dr->name);
-			struct nv_attr en = { .name = "enable", .value = "1" };
-			struct nv_attr dis = { .name = "enable", .value = "0" };
-
-			if (!lr)
-				add(p, OP_MKDIR, obj, "%s", rdir);
-			n = attrs_diff(&dr->attrs, lr ? &lr->attrs : &none, obj, NULL, &chg, &chgcap);
-			/* a referral's address cannot change while it is enabled */
-			if (lr && lr->enable && n)
-				add_write(p, obj, rdir, &dis, "1");
-			for (size_t a = 0; a < n; a++)
-				add_write(p, obj, rdir, chg[a], lr ? attrs_get(&lr->attrs, chg[a]->name) : NULL);
-			if (!lr || !lr->enable || n)
-				add_write(p, obj, rdir, &en, lr ? "0" : NULL);
-		}
+		for (size_t k = 0; k < dp->nrefs; k++)
+			add_referral(pl, obj, dir, &dp->refs[k], lp ? port_referral(lp, dp->refs[k].name) : NULL);
 	}
-	/* links last: hosts into subsystems, subsystems into ports (which makes ports listen) */
-	for (size_t i = 0; i < d->nsubsys; i++) {
-		const struct nv_subsys *ds = &d->subsys[i];
-		const struct nv_subsys *ls = model_subsys(l, ds->nqn);
-		_cleanup_free_ char *obj = subsys_obj(ds->nqn);
+}
 
-		for (size_t k = 0; k < ds->nhosts; k++)
-			if (!ls || !model_list_has(l, ls->hosts, ls->nhosts, ds->hosts[k])) {
-				struct op *o = add(p, OP_LINK, obj, "subsystems/%s/allowed_hosts/%s", ds->nqn, ds->hosts[k]);
-				o->value = xasprintf("hosts/%s", ds->hosts[k]);
-			}
+/* ---- links last ---- */
+
+/* Hosts into subsystems, then subsystems into ports (which is what makes a port listen). */
+static void add_links(struct planner *pl)
+{
+	for (size_t i = 0; i < pl->d->nsubsys; i++) {
+		const struct nv_subsys *ds = &pl->d->subsys[i];
+		const struct nv_subsys *ls = model_subsys(pl->l, ds->nqn);
+		_cleanup_free_ char *obj = subsys_obj(ds->nqn), *dir = xasprintf("subsystems/%s/allowed_hosts", ds->nqn);
+
+		diff_links(pl->p, OP_LINK, obj, dir, "hosts", ds->hosts, ds->nhosts, pl->l, ls ? ls->hosts : NULL,
+			   ls ? ls->nhosts : 0, !ls, false);
 	}
+	for (size_t i = 0; i < pl->d->nports; i++) {
+		const struct nv_port *dp = &pl->d->ports[i], *lp = pl->lport_of[i];
+		_cleanup_free_ char *obj = port_obj(pl->ids[i]), *dir = xasprintf("ports/%u/subsystems", pl->ids[i]);
+
+		diff_links(pl->p, OP_LINK, obj, dir, "subsystems", dp->subsys, dp->nsubsys, pl->l, lp ? lp->subsys : NULL,
+			   lp ? lp->nsubsys : 0, !lp || pl->cycle[i], true);
+	}
+}
+
+/*
+ * The order configfs needs:
+ *   removals, most dependent first — port links (and all links of a port whose addr_/param_ must
+ *   change: the kernel takes those only while the port is disabled, i.e. unlinked), allowed_hosts
+ *   links, referrals, ports, namespaces, subsystems, hosts;
+ *   then additions and changes in dependency order — the discovery NQN (the kernel compares it
+ *   with the subsystems that exist when it is set), hosts, subsystems and their namespaces (a
+ *   device_* change disables, writes, enables), ports with their ANA state and referrals;
+ *   links last — hosts into subsystems, subsystems into ports, so a port starts listening only
+ *   when everything it serves exists.
+ */
+int plan_build(const struct nv_model *d, const struct nv_model *l, struct plan *p, unsigned **ports)
+{
+	long *match = xcalloc(d->nports + 1, sizeof(long));
+	struct planner pl = {
+		.d = d, .l = l, .p = p,
+		.ids = xcalloc(d->nports + 1, sizeof(unsigned)),
+		.lport_of = xcalloc(d->nports + 1, sizeof(*pl.lport_of)),
+		.dport_of = xcalloc(l->nports + 1, sizeof(long)),
+		.cycle = xcalloc(d->nports + 1, sizeof(bool)),
+	};
+
+	memset(p, 0, sizeof(*p));
+	match_ports(d, l, match, pl.ids);
+	for (size_t j = 0; j < l->nports; j++)
+		pl.dport_of[j] = -1;
 	for (size_t i = 0; i < d->nports; i++) {
-		const struct nv_port *dp = &d->ports[i];
-		const struct nv_port *lp = lport_of[i];
-		_cleanup_free_ char *obj = xasprintf("port %u", ids[i]);
-
-		for (size_t k = 0; k < dp->nsubsys; k++)
-			if (!lp || cycle[i] || !model_list_has(l, lp->subsys, lp->nsubsys, dp->subsys[k])) {
-				struct op *o = add(p, OP_LINK, obj, "ports/%u/subsystems/%s", ids[i], dp->subsys[k]);
-				o->value = xasprintf("subsystems/%s", dp->subsys[k]);
-				o->port_link = true;
-			}
+		pl.lport_of[i] = match[i] >= 0 ? &l->ports[match[i]] : NULL;
+		if (match[i] >= 0)
+			pl.dport_of[match[i]] = i;
 	}
+
+	remove_port_links(&pl);
+	remove_host_links(&pl);
+	remove_referrals_and_ports(&pl);
+	remove_objects(&pl);
+
+	if (d->discovery_nqn && !streq_ptr(d->discovery_nqn, l->discovery_nqn)) {
+		struct nv_attr a = { .name = "discovery_nqn", .value = d->discovery_nqn, .why = "[Discovery] NQN" };
+		add_write(p, "discovery service", ".", &a, l->discovery_nqn);
+		free(p->ops[p->n - 1].path);
+		p->ops[p->n - 1].path = xstrdup("discovery_nqn");
+	}
+	add_hosts(&pl);
+	add_subsystems(&pl);
+	add_ports(&pl);
+	add_links(&pl);
+
 	free(match);
 	if (ports)
-		*ports = ids;
+		*ports = pl.ids;
 	else
-		free(ids);
-	free(cycle);
-	free(lport_of);
-	free(chg);
+		free(pl.ids);
+	free(pl.lport_of);
+	free(pl.dport_of);
+	free(pl.cycle);
+	free(pl.chg);
 	return 0;
 }
 
