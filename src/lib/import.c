@@ -310,27 +310,303 @@ static bool num_in(json_object *o, const char *key, long long min, long long max
 	return true;
 }
 
-static void free_ss(struct spdk_ss *ss, size_t n)
+/* What an SPDK JSON config says, collected by method before anything is written. */
+struct spdk_conf {
+	json_object **transports, **nvme, **aio, **mallocs, **keys, **refs;
+	size_t ntr, nnvme, naio, nmalloc, nkeys, nrefs;
+	json_object *auth_cfg;	/* nvmf_set_config: dhchap_digests, dhchap_dhgroups */
+	struct spdk_ss *ss;
+	size_t nss;
+};
+
+static void spdk_conf_free(struct spdk_conf *sc)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(ss[i].listen);
-		free(ss[i].ns);
-		free(ss[i].hosts);
+	free(sc->transports);
+	free(sc->nvme);
+	free(sc->aio);
+	free(sc->mallocs);
+	free(sc->keys);
+	free(sc->refs);
+	for (size_t i = 0; i < sc->nss; i++) {
+		free(sc->ss[i].listen);
+		free(sc->ss[i].ns);
+		free(sc->ss[i].hosts);
 	}
-	free(ss);
+	free(sc->ss);
+}
+
+/* Sort the calls of every "config" array by method (what is not imported becomes a comment). */
+static void spdk_collect(struct conf_writer *w, json_object *subsystems, struct spdk_conf *sc)
+{
+	for (size_t i = 0; i < json_object_array_length(subsystems); i++) {
+		json_object *sub = json_object_array_get_idx(subsystems, i), *cfg = arr(sub, "config");
+		for (size_t j = 0; cfg && j < json_object_array_length(cfg); j++) {
+			json_object *call = json_object_array_get_idx(cfg, j), *params = obj(call, "params");
+			const char *method = str(call, "method");
+			const char *nqn = params ? str(params, "nqn") : NULL;
+			struct spdk_ss *s = NULL;
+
+			if (!method || !params)
+				continue;
+			if (nqn) {
+				for (size_t k = 0; k < sc->nss; k++)
+					if (streq(sc->ss[k].nqn, nqn))
+						s = &sc->ss[k];
+				if (!s && !strncmp(method, "nvmf_", 5) && strcmp(method, "nvmf_create_transport")) {
+					s = array_push(&sc->ss, &sc->nss, sizeof(*s));
+					s->nqn = nqn;
+				}
+			}
+			if (streq(method, "nvmf_create_transport"))
+				push_obj(&sc->transports, &sc->ntr, params);
+			else if (streq(method, "bdev_nvme_attach_controller"))
+				push_obj(&sc->nvme, &sc->nnvme, params);
+			else if (streq(method, "bdev_aio_create"))
+				push_obj(&sc->aio, &sc->naio, params);
+			else if (streq(method, "bdev_malloc_create"))
+				push_obj(&sc->mallocs, &sc->nmalloc, params);
+			else if (streq(method, "keyring_file_add_key"))
+				push_obj(&sc->keys, &sc->nkeys, params);
+			else if (streq(method, "nvmf_discovery_add_referral"))
+				push_obj(&sc->refs, &sc->nrefs, params);
+			else if (streq(method, "nvmf_set_config"))
+				sc->auth_cfg = params;
+			else if (streq(method, "bdev_nvme_set_options") && !sc->auth_cfg && arr(params, "dhchap_digests"))
+				sc->auth_cfg = params;
+			else if (streq(method, "nvmf_create_subsystem") && s)
+				s->create = params;
+			else if ((streq(method, "nvmf_subsystem_add_listener") ||
+				  streq(method, "nvmf_subsystem_listener_set_ana_state")) && s)
+				push_obj(&s->listen, &s->nlisten, params);
+			else if (streq(method, "nvmf_subsystem_add_ns") && s)
+				push_obj(&s->ns, &s->nns, params);
+			else if (streq(method, "nvmf_subsystem_add_host") && s)
+				push_obj(&s->hosts, &s->nhosts, params);
+			else if (!strncmp(method, "nvmf_", 5) || !strncmp(method, "bdev_nvme_attach", 16) ||
+				 !strncmp(method, "bdev_aio", 8) || !strncmp(method, "bdev_malloc", 11))
+				cw_comment(w, "not imported: %s", method);
+		}
+	}
+}
+
+/* [TransportN]: queue depth, queues, in-capsule data. */
+static void emit_transports(struct conf_writer *w, const struct spdk_conf *sc)
+{
+	char buf[32];
+
+	for (size_t i = 0; i < sc->ntr; i++) {
+		long long v;
+		const char *t = conf_trtype(str(sc->transports[i], "trtype"));
+		if (!t) {
+			cw_comment(w, "not imported: transport %s", str(sc->transports[i], "trtype") ?: "?");
+			continue;
+		}
+		cw_section(w, "Transport%zu", i + 1);
+		cw_kv(w, "Type", t);
+		if (num_in(sc->transports[i], "max_queue_depth", 1, 65535, &v))
+			snprintf(buf, sizeof(buf), "%lld", v), cw_kv(w, "MaxQueueDepth", buf);
+		if (num_in(sc->transports[i], "max_io_qpairs_per_ctrlr", 0, 65534, &v))
+			snprintf(buf, sizeof(buf), "%lld", v + 1), cw_kv(w, "MaxQueuesPerSession", buf);
+		else if (num_in(sc->transports[i], "max_qpairs_per_ctrlr", 1, 65535, &v))
+			snprintf(buf, sizeof(buf), "%lld", v), cw_kv(w, "MaxQueuesPerSession", buf);
+		if (num_in(sc->transports[i], "in_capsule_data_size", 0, 1LL << 30, &v))
+			snprintf(buf, sizeof(buf), "%lld", v), cw_kv(w, "InCapsuleDataSize", buf);
+		cw_blank(w);
+	}
+}
+
+/* [Discovery]: nvmf_discovery_add_referral. */
+static void emit_discovery(struct conf_writer *w, const struct spdk_conf *sc)
+{
+	if (sc->nrefs) {
+		cw_section(w, "Discovery");
+		for (size_t i = 0; i < sc->nrefs; i++) {
+			const char *t;
+			_cleanup_free_ char *addr = NULL;
+			if (!spdk_address(w, obj(sc->refs[i], "address"), "referral", &t, &addr))
+				continue;
+			if (str(sc->refs[i], "subnqn")) {
+				/* the kernel's referrals point at discovery services only */
+				cw_comment(w, "not imported: a referral to subsystem %s (kernel referrals name discovery "
+					   "services, not subsystems)", str(sc->refs[i], "subnqn"));
+				continue;
+			}
+			cw_kv(w, "Referral", t, addr);
+		}
+		cw_blank(w);
+	}
+}
+
+/* [Nvme], [AIO], [Malloc]: the bdevs. */
+static void emit_bdevs(struct conf_writer *w, const struct spdk_conf *sc)
+{
+	char buf[32];
+
+	if (sc->nnvme) {
+		cw_section(w, "Nvme");
+		for (size_t i = 0; i < sc->nnvme; i++) {
+			const char *tr = str(sc->nvme[i], "trtype"), *addr = str(sc->nvme[i], "traddr"), *name = str(sc->nvme[i], "name");
+			_cleanup_free_ char *tid = NULL;
+			if (!tr || strcasecmp(tr, "pcie") || !addr || !name) {
+				cw_comment(w, "not imported: controller %s (only local PCIe SSDs can be exported)", name ?: "?");
+				continue;
+			}
+			tid = xasprintf("trtype:PCIe traddr:%s", addr);
+			cw_kv(w, "TransportID", tid, name);
+		}
+		cw_blank(w);
+	}
+	if (sc->naio) {
+		cw_section(w, "AIO");
+		for (size_t i = 0; i < sc->naio; i++) {
+			long long bs;
+			bool has_bs = num_in(sc->aio[i], "block_size", 1, 1 << 20, &bs);
+			snprintf(buf, sizeof(buf), "%lld", has_bs ? bs : 0);
+			cw_kv(w, "AIO", str(sc->aio[i], "filename") ?: "?", str(sc->aio[i], "name") ?: "?", has_bs ? buf : NULL);
+		}
+		cw_blank(w);
+	}
+	if (sc->nmalloc) {
+		/* SPDK names each malloc bdev; nvmf.conf's [Malloc] makes Malloc0..N-1 of one size */
+		long long nb = 0, bs = 512, mb;
+		num_in(sc->mallocs[0], "num_blocks", 0, 1LL << 40, &nb);
+		if (!num_in(sc->mallocs[0], "block_size", 512, 1 << 16, &bs))
+			bs = 512;
+		mb = (nb * bs + (1 << 20) - 1) >> 20; /* at most 2^56: no overflow */
+		cw_section(w, "Malloc");
+		snprintf(buf, sizeof(buf), "%zu", sc->nmalloc);
+		cw_kv(w, "NumberOfLuns", buf);
+		snprintf(buf, sizeof(buf), "%lld", mb);
+		cw_kv(w, "LunSizeInMB", buf);
+		snprintf(buf, sizeof(buf), "%lld", bs);
+		cw_kv(w, "BlockSize", buf);
+		cw_blank(w);
+		for (size_t i = 0; i < sc->nmalloc; i++) {
+			const char *name = str(sc->mallocs[i], "name");
+			_cleanup_free_ char *want = xasprintf("Malloc%zu", i);
+			if (name && strcmp(name, want))
+				cw_comment(w, "note: SPDK's malloc bdev %s is %s here", name, want);
+		}
+	}
+}
+
+/* [HostN]: DH-HMAC-CHAP keys from the keyring files. */
+static void emit_hosts(struct conf_writer *w, const struct spdk_conf *sc)
+{
+	/* DH-HMAC-CHAP: nvmf_subsystem_add_host's dhchap_key / dhchap_ctrlr_key name keyring sc->keys, whose
+	 * files become the [HostN] key files (the secrets are never read here) */
+	{
+		size_t nh = 0;
+		struct strmap seen = { 0 };
+		for (size_t i = 0; i < sc->nss; i++)
+			for (size_t k = 0; k < sc->ss[i].nhosts; k++) {
+				json_object *h = sc->ss[i].hosts[k];
+				const char *host = str(h, "host"), *kn = str(h, "dhchap_key"), *cn = str(h, "dhchap_ctrlr_key");
+				const char *kf = NULL, *cf = NULL;
+				json_object *dig = sc->auth_cfg ? arr(sc->auth_cfg, "dhchap_digests") : NULL;
+				json_object *grp = sc->auth_cfg ? arr(sc->auth_cfg, "dhchap_dhgroups") : NULL;
+				if (!host || !kn || !strmap_add(&seen, host, 0, NULL))
+					continue;
+				for (size_t j = 0; j < sc->nkeys; j++) {
+					if (streq_ptr(str(sc->keys[j], "name"), kn))
+						kf = str(sc->keys[j], "path");
+					if (cn && streq_ptr(str(sc->keys[j], "name"), cn))
+						cf = str(sc->keys[j], "path");
+				}
+				if (!kf) {
+					cw_comment(w, "not imported: host %s's key %s (no keyring_file_add_key names it)", host, kn);
+					continue;
+				}
+				cw_section(w, "Host%zu", ++nh);
+				cw_kv(w, "NQN", host);
+				cw_kv(w, "DhchapKey", kf);
+				if (cf)
+					cw_kv(w, "DhchapCtrlKey", cf);
+				/* SPDK allows a list; the kernel one hash and one group per host: the first */
+				if (dig && json_object_array_length(dig) &&
+				    json_object_is_type(json_object_array_get_idx(dig, 0), json_type_string)) {
+					_cleanup_free_ char *h2 = xasprintf("hmac(%s)", json_object_get_string(json_object_array_get_idx(dig, 0)));
+					cw_kv(w, "DhchapHash", h2);
+				}
+				if (grp && json_object_array_length(grp) &&
+				    json_object_is_type(json_object_array_get_idx(grp, 0), json_type_string))
+					cw_kv(w, "DhchapDHGroup", json_object_get_string(json_object_array_get_idx(grp, 0)));
+				cw_blank(w);
+			}
+		strmap_free(&seen);
+	}
+}
+
+/* [SubsystemN] */
+static void emit_subsystems(struct conf_writer *w, const struct spdk_conf *sc)
+{
+	char buf2[32];
+
+	for (size_t i = 0; i < sc->nss; i++) {
+		struct spdk_ss *s = &sc->ss[i];
+		json_object *c = s->create;
+		json_object *b;
+		const char *v;
+
+		if (strstr(s->nqn, "discovery"))
+			continue; /* listeners of the discovery subsystem: the kernel's ports serve discovery anyway */
+		cw_section(w, "Subsystem%zu", i + 1);
+		cw_kv(w, "NQN", s->nqn);
+		for (size_t k = 0; k < s->nlisten; k++) {
+			const char *ana, *t;
+			json_object *la = obj(s->listen[k], "listen_address");
+			const char *a = la ? str(la, "traddr") : NULL, *p = la ? str(la, "trsvcid") : NULL;
+			_cleanup_free_ char *addr = NULL;
+			if (!spdk_address(w, la, "listener", &t, &addr))
+				continue;
+			/* nvmf_subsystem_listener_set_ana_state (or a listener's ana_state): the state after the address */
+			ana = str(s->listen[k], "ana_state") ? ana_state_name(str(s->listen[k], "ana_state")) : NULL;
+			if (str(s->listen[k], "ana_state") && !ana)
+				cw_comment(w, "not imported: ANA state '%s' of %s", str(s->listen[k], "ana_state"), addr);
+			if (ana && streq(ana, "optimized"))
+				ana = NULL;
+			/* a set_ana_state after the add_listener of the same address: one Listen line */
+			for (size_t j = k + 1; j < s->nlisten; j++) {
+				json_object *lb = obj(s->listen[j], "listen_address");
+				if (lb && streq_ptr(str(lb, "traddr"), a) && streq_ptr(str(lb, "trsvcid"), p) &&
+				    conf_trtype(str(lb, "trtype")) && streq(conf_trtype(str(lb, "trtype")), t))
+					goto next_listener;
+			}
+			cw_kv(w, "Listen", t, addr, ana);
+		next_listener:;
+		}
+		cw_kv(w, "AllowAnyHost",
+		      c && json_object_object_get_ex(c, "allow_any_host", &b) && json_object_get_boolean(b) ? "Yes" : "No");
+		for (size_t k = 0; k < s->nhosts; k++)
+			if ((v = str(s->hosts[k], "host")))
+				cw_kv(w, "Host", v);
+		if (c && (v = str(c, "serial_number")))
+			cw_kv(w, "SN", v);
+		if (c && (v = str(c, "model_number")))
+			cw_kv(w, "MN", v);
+		for (size_t k = 0; k < s->nns; k++) {
+			json_object *ns = obj(s->ns[k], "namespace");
+			long long nsid = 0;
+			const char *bdev = ns ? str(ns, "bdev_name") : NULL, *uuid = ns ? str(ns, "uuid") : NULL;
+			if (!bdev)
+				continue;
+			if (!num_in(ns, "nsid", 1, 0xfffffffeLL, &nsid)) {
+				cw_kv(w, "Namespace", bdev);
+				continue;
+			}
+			snprintf(buf2, sizeof(buf2), "%lld", nsid);
+			cw_kv(w, "Namespace", bdev, buf2, uuid);
+		}
+		cw_blank(w);
+	}
 }
 
 int import_spdk_json(const char *text, char **conf, char **err)
 {
 	_cleanup_(json_object_putp) json_object *root = parse(text, err);
-	json_object *subsystems;
-	_cleanup_free_ json_object **transports = NULL, **nvme = NULL, **aio = NULL, **mallocs = NULL, **keys = NULL,
-		**refs = NULL;
-	size_t ntr = 0, nnvme = 0, naio = 0, nmalloc = 0, nss = 0, nkeys = 0, nrefs = 0;
-	json_object *auth_cfg = NULL;	/* nvmf_set_config: dhchap_digests, dhchap_dhgroups */
-	struct spdk_ss *ss = NULL;
+	struct spdk_conf sc = { 0 };
 	struct conf_writer w;
-	char buf[32], buf2[32];
+	json_object *subsystems;
 	int r;
 
 	if (!root)
@@ -345,236 +621,12 @@ int import_spdk_json(const char *text, char **conf, char **err)
 		return r;
 	cw_comment(&w, "nvmf.conf imported by nvmetcfg from an SPDK JSON config");
 	cw_blank(&w);
-	for (size_t i = 0; i < json_object_array_length(subsystems); i++) {
-		json_object *sub = json_object_array_get_idx(subsystems, i), *cfg = arr(sub, "config");
-		for (size_t j = 0; cfg && j < json_object_array_length(cfg); j++) {
-			json_object *call = json_object_array_get_idx(cfg, j), *params = obj(call, "params");
-			const char *method = str(call, "method");
-			const char *nqn = params ? str(params, "nqn") : NULL;
-			struct spdk_ss *s = NULL;
-
-			if (!method || !params)
-				continue;
-			if (nqn) {
-				for (size_t k = 0; k < nss; k++)
-					if (streq(ss[k].nqn, nqn))
-						s = &ss[k];
-				if (!s && !strncmp(method, "nvmf_", 5) && strcmp(method, "nvmf_create_transport")) {
-					s = array_push(&ss, &nss, sizeof(*s));
-					s->nqn = nqn;
-				}
-			}
-			if (streq(method, "nvmf_create_transport"))
-				push_obj(&transports, &ntr, params);
-			else if (streq(method, "bdev_nvme_attach_controller"))
-				push_obj(&nvme, &nnvme, params);
-			else if (streq(method, "bdev_aio_create"))
-				push_obj(&aio, &naio, params);
-			else if (streq(method, "bdev_malloc_create"))
-				push_obj(&mallocs, &nmalloc, params);
-			else if (streq(method, "keyring_file_add_key"))
-				push_obj(&keys, &nkeys, params);
-			else if (streq(method, "nvmf_discovery_add_referral"))
-				push_obj(&refs, &nrefs, params);
-			else if (streq(method, "nvmf_set_config"))
-				auth_cfg = params;
-			else if (streq(method, "bdev_nvme_set_options") && !auth_cfg && arr(params, "dhchap_digests"))
-				auth_cfg = params;
-			else if (streq(method, "nvmf_create_subsystem") && s)
-				s->create = params;
-			else if ((streq(method, "nvmf_subsystem_add_listener") ||
-				  streq(method, "nvmf_subsystem_listener_set_ana_state")) && s)
-				push_obj(&s->listen, &s->nlisten, params);
-			else if (streq(method, "nvmf_subsystem_add_ns") && s)
-				push_obj(&s->ns, &s->nns, params);
-			else if (streq(method, "nvmf_subsystem_add_host") && s)
-				push_obj(&s->hosts, &s->nhosts, params);
-			else if (!strncmp(method, "nvmf_", 5) || !strncmp(method, "bdev_nvme_attach", 16) ||
-				 !strncmp(method, "bdev_aio", 8) || !strncmp(method, "bdev_malloc", 11))
-				cw_comment(&w, "not imported: %s", method);
-		}
-	}
-	for (size_t i = 0; i < ntr; i++) {
-		long long v;
-		const char *t = conf_trtype(str(transports[i], "trtype"));
-		if (!t) {
-			cw_comment(&w, "not imported: transport %s", str(transports[i], "trtype") ?: "?");
-			continue;
-		}
-		cw_section(&w, "Transport%zu", i + 1);
-		cw_kv(&w, "Type", t);
-		if (num_in(transports[i], "max_queue_depth", 1, 65535, &v))
-			snprintf(buf, sizeof(buf), "%lld", v), cw_kv(&w, "MaxQueueDepth", buf);
-		if (num_in(transports[i], "max_io_qpairs_per_ctrlr", 0, 65534, &v))
-			snprintf(buf, sizeof(buf), "%lld", v + 1), cw_kv(&w, "MaxQueuesPerSession", buf);
-		else if (num_in(transports[i], "max_qpairs_per_ctrlr", 1, 65535, &v))
-			snprintf(buf, sizeof(buf), "%lld", v), cw_kv(&w, "MaxQueuesPerSession", buf);
-		if (num_in(transports[i], "in_capsule_data_size", 0, 1LL << 30, &v))
-			snprintf(buf, sizeof(buf), "%lld", v), cw_kv(&w, "InCapsuleDataSize", buf);
-		cw_blank(&w);
-	}
-	if (nrefs) {
-		cw_section(&w, "Discovery");
-		for (size_t i = 0; i < nrefs; i++) {
-			const char *t;
-			_cleanup_free_ char *addr = NULL;
-			if (!spdk_address(&w, obj(refs[i], "address"), "referral", &t, &addr))
-				continue;
-			if (str(refs[i], "subnqn")) {
-				/* the kernel's referrals point at discovery services only */
-				cw_comment(&w, "not imported: a referral to subsystem %s (kernel referrals name discovery "
-					   "services, not subsystems)", str(refs[i], "subnqn"));
-				continue;
-			}
-			cw_kv(&w, "Referral", t, addr);
-		}
-		cw_blank(&w);
-	}
-	if (nnvme) {
-		cw_section(&w, "Nvme");
-		for (size_t i = 0; i < nnvme; i++) {
-			const char *tr = str(nvme[i], "trtype"), *addr = str(nvme[i], "traddr"), *name = str(nvme[i], "name");
-			_cleanup_free_ char *tid = NULL;
-			if (!tr || strcasecmp(tr, "pcie") || !addr || !name) {
-				cw_comment(&w, "not imported: controller %s (only local PCIe SSDs can be exported)", name ?: "?");
-				continue;
-			}
-			tid = xasprintf("trtype:PCIe traddr:%s", addr);
-			cw_kv(&w, "TransportID", tid, name);
-		}
-		cw_blank(&w);
-	}
-	if (naio) {
-		cw_section(&w, "AIO");
-		for (size_t i = 0; i < naio; i++) {
-			long long bs;
-			bool has_bs = num_in(aio[i], "block_size", 1, 1 << 20, &bs);
-			snprintf(buf, sizeof(buf), "%lld", has_bs ? bs : 0);
-			cw_kv(&w, "AIO", str(aio[i], "filename") ?: "?", str(aio[i], "name") ?: "?", has_bs ? buf : NULL);
-		}
-		cw_blank(&w);
-	}
-	if (nmalloc) {
-		/* SPDK names each malloc bdev; nvmf.conf's [Malloc] makes Malloc0..N-1 of one size */
-		long long nb = 0, bs = 512, mb;
-		num_in(mallocs[0], "num_blocks", 0, 1LL << 40, &nb);
-		if (!num_in(mallocs[0], "block_size", 512, 1 << 16, &bs))
-			bs = 512;
-		mb = (nb * bs + (1 << 20) - 1) >> 20; /* at most 2^56: no overflow */
-		cw_section(&w, "Malloc");
-		snprintf(buf, sizeof(buf), "%zu", nmalloc);
-		cw_kv(&w, "NumberOfLuns", buf);
-		snprintf(buf, sizeof(buf), "%lld", mb);
-		cw_kv(&w, "LunSizeInMB", buf);
-		snprintf(buf, sizeof(buf), "%lld", bs);
-		cw_kv(&w, "BlockSize", buf);
-		cw_blank(&w);
-		for (size_t i = 0; i < nmalloc; i++) {
-			const char *name = str(mallocs[i], "name");
-			_cleanup_free_ char *want = xasprintf("Malloc%zu", i);
-			if (name && strcmp(name, want))
-				cw_comment(&w, "note: SPDK's malloc bdev %s is %s here", name, want);
-		}
-	}
-	/* DH-HMAC-CHAP: nvmf_subsystem_add_host's dhchap_key / dhchap_ctrlr_key name keyring keys, whose
-	 * files become the [HostN] key files (the secrets are never read here) */
-	{
-		size_t nh = 0;
-		struct strmap seen = { 0 };
-		for (size_t i = 0; i < nss; i++)
-			for (size_t k = 0; k < ss[i].nhosts; k++) {
-				json_object *h = ss[i].hosts[k];
-				const char *host = str(h, "host"), *kn = str(h, "dhchap_key"), *cn = str(h, "dhchap_ctrlr_key");
-				const char *kf = NULL, *cf = NULL;
-				json_object *dig = auth_cfg ? arr(auth_cfg, "dhchap_digests") : NULL;
-				json_object *grp = auth_cfg ? arr(auth_cfg, "dhchap_dhgroups") : NULL;
-				if (!host || !kn || !strmap_add(&seen, host, 0, NULL))
-					continue;
-				for (size_t j = 0; j < nkeys; j++) {
-					if (streq_ptr(str(keys[j], "name"), kn))
-						kf = str(keys[j], "path");
-					if (cn && streq_ptr(str(keys[j], "name"), cn))
-						cf = str(keys[j], "path");
-				}
-				if (!kf) {
-					cw_comment(&w, "not imported: host %s's key %s (no keyring_file_add_key names it)", host, kn);
-					continue;
-				}
-				cw_section(&w, "Host%zu", ++nh);
-				cw_kv(&w, "NQN", host);
-				cw_kv(&w, "DhchapKey", kf);
-				if (cf)
-					cw_kv(&w, "DhchapCtrlKey", cf);
-				/* SPDK allows a list; the kernel one hash and one group per host: the first */
-				if (dig && json_object_array_length(dig) &&
-				    json_object_is_type(json_object_array_get_idx(dig, 0), json_type_string)) {
-					_cleanup_free_ char *h2 = xasprintf("hmac(%s)", json_object_get_string(json_object_array_get_idx(dig, 0)));
-					cw_kv(&w, "DhchapHash", h2);
-				}
-				if (grp && json_object_array_length(grp) &&
-				    json_object_is_type(json_object_array_get_idx(grp, 0), json_type_string))
-					cw_kv(&w, "DhchapDHGroup", json_object_get_string(json_object_array_get_idx(grp, 0)));
-				cw_blank(&w);
-			}
-		strmap_free(&seen);
-	}
-	for (size_t i = 0; i < nss; i++) {
-		struct spdk_ss *s = &ss[i];
-		json_object *c = s->create;
-		json_object *b;
-		const char *v;
-
-		if (strstr(s->nqn, "discovery"))
-			continue; /* listeners of the discovery subsystem: the kernel's ports serve discovery anyway */
-		cw_section(&w, "Subsystem%zu", i + 1);
-		cw_kv(&w, "NQN", s->nqn);
-		for (size_t k = 0; k < s->nlisten; k++) {
-			const char *ana, *t;
-			json_object *la = obj(s->listen[k], "listen_address");
-			const char *a = la ? str(la, "traddr") : NULL, *p = la ? str(la, "trsvcid") : NULL;
-			_cleanup_free_ char *addr = NULL;
-			if (!spdk_address(&w, la, "listener", &t, &addr))
-				continue;
-			/* nvmf_subsystem_listener_set_ana_state (or a listener's ana_state): the state after the address */
-			ana = str(s->listen[k], "ana_state") ? ana_state_name(str(s->listen[k], "ana_state")) : NULL;
-			if (str(s->listen[k], "ana_state") && !ana)
-				cw_comment(&w, "not imported: ANA state '%s' of %s", str(s->listen[k], "ana_state"), addr);
-			if (ana && streq(ana, "optimized"))
-				ana = NULL;
-			/* a set_ana_state after the add_listener of the same address: one Listen line */
-			for (size_t j = k + 1; j < s->nlisten; j++) {
-				json_object *lb = obj(s->listen[j], "listen_address");
-				if (lb && streq_ptr(str(lb, "traddr"), a) && streq_ptr(str(lb, "trsvcid"), p) &&
-				    conf_trtype(str(lb, "trtype")) && streq(conf_trtype(str(lb, "trtype")), t))
-					goto next_listener;
-			}
-			cw_kv(&w, "Listen", t, addr, ana);
-		next_listener:;
-		}
-		cw_kv(&w, "AllowAnyHost",
-		      c && json_object_object_get_ex(c, "allow_any_host", &b) && json_object_get_boolean(b) ? "Yes" : "No");
-		for (size_t k = 0; k < s->nhosts; k++)
-			if ((v = str(s->hosts[k], "host")))
-				cw_kv(&w, "Host", v);
-		if (c && (v = str(c, "serial_number")))
-			cw_kv(&w, "SN", v);
-		if (c && (v = str(c, "model_number")))
-			cw_kv(&w, "MN", v);
-		for (size_t k = 0; k < s->nns; k++) {
-			json_object *ns = obj(s->ns[k], "namespace");
-			long long nsid = 0;
-			const char *bdev = ns ? str(ns, "bdev_name") : NULL, *uuid = ns ? str(ns, "uuid") : NULL;
-			if (!bdev)
-				continue;
-			if (!num_in(ns, "nsid", 1, 0xfffffffeLL, &nsid)) {
-				cw_kv(&w, "Namespace", bdev);
-				continue;
-			}
-			snprintf(buf2, sizeof(buf2), "%lld", nsid);
-			cw_kv(&w, "Namespace", bdev, buf2, uuid);
-		}
-		cw_blank(&w);
-	}
-	free_ss(ss, nss);
+	spdk_collect(&w, subsystems, &sc);
+	emit_transports(&w, &sc);
+	emit_discovery(&w, &sc);
+	emit_bdevs(&w, &sc);
+	emit_hosts(&w, &sc);
+	emit_subsystems(&w, &sc);
+	spdk_conf_free(&sc);
 	return cw_close(&w, conf, err);
 }
