@@ -16,7 +16,9 @@ int ctx_new(struct nv_ctx **out)
 	const char *cfs = getenv("NVMET_CONFIGFS_ROOT");
 	const char *sys = getenv("NVMET_SYSFS_ROOT");
 
-	c->fake = (cfs && *cfs) || (sys && *sys);
+	/* roots redirected for tests: no udev, no modules, no mounts, the lock and the run directory
+	 * inside the test root — chosen here, once, not tested for anywhere else */
+	bool test_roots = (cfs && *cfs) || (sys && *sys);
 	c->configfs = xstrdup(cfs && *cfs ? cfs : "/sys/kernel/config");
 	c->sysfs = xstrdup(sys && *sys ? sys : "/sys");
 	{
@@ -27,11 +29,17 @@ int ctx_new(struct nv_ctx **out)
 	{
 		/* NVMET_RUN_DIR for tests; with a fake configfs root, beside it */
 		const char *run = getenv("NVMET_RUN_DIR");
-		c->rundir = run && *run ? xstrdup(run) : c->fake ? path_join(c->configfs, ".run") : xstrdup("/run/nvmet");
+		c->rundir = run && *run ? xstrdup(run) : test_roots ? path_join(c->configfs, ".run") : xstrdup("/run/nvmet");
 	}
 	c->lock_fd = -1;
 	c->ops = &cfs_real;
-	if (!c->fake) {
+	c->sys = test_roots ? &sys_none : &sys_real;
+	{
+		const char *lock = getenv("NVMET_LOCK_FILE");
+		c->lock_path = lock && *lock ? xstrdup(lock) :
+			       test_roots ? path_join(c->configfs, ".nvmetcfg.lock") : xstrdup(NVMET_LOCK_FILE);
+	}
+	if (!test_roots) {
 		c->udev = udev_new();
 		if (!c->udev) {
 			int r = -errno;
@@ -54,6 +62,7 @@ void ctx_free(struct nv_ctx *c)
 	free(c->configfs);
 	free(c->sysfs);
 	free(c->procfs);
+	free(c->lock_path);
 	free(c->rundir);
 	free(c->nvmet);
 	free(c);
@@ -69,23 +78,14 @@ void ctx_unlock(struct nv_ctx *c)
 
 int ctx_lock(struct nv_ctx *c)
 {
-	const char *path = getenv("NVMET_LOCK_FILE");
+	_cleanup_free_ char *dir = xstrdup(c->lock_path);
+	char *slash = strrchr(dir, '/');
 
-	if (!path || !*path)
-		path = c->fake ? NULL : NVMET_LOCK_FILE;
-	if (!path) {
-		/* tests: lock inside the fake tree */
-		_cleanup_free_ char *p = path_join(c->configfs, ".nvmetcfg.lock");
-		c->lock_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	} else {
-		_cleanup_free_ char *dir = xstrdup(path);
-		char *slash = strrchr(dir, '/');
-		if (slash && slash != dir) {
-			*slash = '\0';
-			(void)mkdir(dir, 0755);
-		}
-		c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (slash && slash != dir) {
+		*slash = '\0';
+		(void)mkdir(dir, 0755);
 	}
+	c->lock_fd = open(c->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (c->lock_fd < 0)
 		return -errno;
 	if (flock(c->lock_fd, LOCK_EX | LOCK_NB) < 0) {

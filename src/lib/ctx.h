@@ -14,6 +14,15 @@
 struct udev;
 struct cfs_ops;
 
+/* What the library asks of the system besides configfs: loading modules and mounting configfs. The
+ * real calls, or — with the roots redirected under a test directory, as kmod's testsuite does —
+ * none: a test root has no modules to load and nothing to mount. */
+struct sys_ops {
+	int (*load_module)(const char *name, const char *options);	/* 0 or -errno */
+	int (*mount_configfs)(const char *where);			/* 0 or -errno */
+};
+extern const struct sys_ops sys_real, sys_none;
+
 struct nv_ctx {
 	char *configfs;		/* configfs mount point; the nvmet tree is <configfs>/nvmet */
 	char *nvmet;		/* <configfs>/nvmet */
@@ -22,10 +31,11 @@ struct nv_ctx {
 	char *rundir;		/* operational state that must not survive a reboot (drains): /run/nvmet, not
 				 * the unit's RuntimeDirectory, which systemd empties when nvmetd stops: a
 				 * drain outlives an nvmetd restart */
-	bool fake;		/* roots overridden by the environment: no modules, no udev, no mounts */
-	struct udev *udev;
+	struct udev *udev;	/* NULL under test roots: SSDs cannot be looked up */
 	int lock_fd;
+	char *lock_path;	/* the apply lock: /run/nvmetd/apply.lock, or inside the test root */
 	const struct cfs_ops *ops;	/* configfs calls: real, or a test double */
+	const struct sys_ops *sys;	/* modules and mounts: real, or none under test roots */
 };
 
 /* Roots come from NVMET_CONFIGFS_ROOT / NVMET_SYSFS_ROOT / NVMET_PROCFS_ROOT when set (tests), else

@@ -158,8 +158,7 @@ int engine_apply(struct nv_ctx *c, struct nv_model *desired, const struct apply_
 	report_print_problems(&res->plan.notes, stderr);
 	r = plan_execute(c->ops, c->nvmet, &res->plan, &eo, &res->exec);
 	/* RAM disks no namespace uses any more (or made for an apply that was rolled back) */
-	if (!c->fake)
-		(void)ramdisk_gc(c, r < 0 ? live : desired);
+	(void)ramdisk_gc(c, r < 0 ? live : desired);
 	if (r < 0) {
 		log_error("%s", res->exec.errmsg);
 		if (res->exec.rollback_failed)

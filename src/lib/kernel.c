@@ -40,11 +40,6 @@ static int kmod_open(void)
 static void kmod_unrefp(struct kmod_ctx **k) { if (*k) kmod_fn.unref(*k); }
 static void kmod_list_freep(struct kmod_list **l) { if (*l) kmod_fn.unref_list(*l); }
 
-int kmod_load(const char *name)
-{
-	return kmod_load_opts(name, NULL);
-}
-
 /* /sys/module/NAME exists once a module is loaded or built in ('-' reads as '_' there). */
 static bool module_present(const char *name)
 {
@@ -104,26 +99,33 @@ int configfs_mount(struct nv_ctx *c)
 	_cleanup_free_ char *probe = path_join(c->configfs, "..");
 	struct stat a, b;
 
-	if (c->fake)
-		return 0;
+	int r;
+
 	if (stat(c->configfs, &a) == 0 && stat(probe, &b) == 0 && a.st_dev != b.st_dev)
 		return 0; /* already a mount point */
-	if (mount("configfs", c->configfs, "configfs", 0, NULL) < 0 && errno != EBUSY) {
-		int r = -errno;
+	r = c->sys->mount_configfs(c->configfs);
+	if (r < 0)
 		log_error("cannot mount configfs on %s: %s", c->configfs, strerror(-r));
-		return r;
-	}
-	return 0;
+	return r;
 }
+
+static int real_mount_configfs(const char *where)
+{
+	return mount("configfs", where, "configfs", 0, NULL) < 0 && errno != EBUSY ? -errno : 0;
+}
+
+static int no_load(const char *name, const char *options) { return 0; }
+static int no_mount(const char *where) { return 0; }
+
+const struct sys_ops sys_real = { .load_module = kmod_load_opts, .mount_configfs = real_mount_configfs };
+const struct sys_ops sys_none = { .load_module = no_load, .mount_configfs = no_mount };
 
 int kernel_prepare(struct nv_ctx *c, bool need_rdma, bool need_tcp)
 {
 	int r;
 
-	if (c->fake)
-		return is_dir(c->nvmet) ? 0 : -ENOENT;
 	if (!is_dir(c->nvmet)) {
-		r = kmod_load("nvmet");
+		r = c->sys->load_module("nvmet", NULL);
 		if (r < 0 && r != -EEXIST) {
 			log_error("cannot load the nvmet module: %s — is the kernel built with CONFIG_NVME_TARGET?",
 				  strerror(-r));
@@ -137,14 +139,14 @@ int kernel_prepare(struct nv_ctx *c, bool need_rdma, bool need_tcp)
 		}
 	}
 	if (need_rdma) {
-		r = kmod_load("nvmet-rdma");
+		r = c->sys->load_module("nvmet-rdma", NULL);
 		if (r < 0)
 			log_warn("cannot load nvmet-rdma: %s", strerror(-r));
 		/* ib_uverbs lets nvmetd inspect RDMA devices (GIDs) through libibverbs */
-		(void)kmod_load("ib_uverbs");
+		(void)c->sys->load_module("ib_uverbs", NULL);
 	}
 	if (need_tcp) {
-		r = kmod_load("nvmet-tcp");
+		r = c->sys->load_module("nvmet-tcp", NULL);
 		if (r < 0)
 			log_warn("cannot load nvmet-tcp: %s", strerror(-r));
 	}

@@ -12,7 +12,6 @@ int kernel_prepare(struct nv_ctx *c, bool need_rdma, bool need_tcp);
 /* Mount configfs at the context's configfs root unless something did. */
 int configfs_mount(struct nv_ctx *c);
 /* Load one module by name or alias (with module options, or NULL); 0 or -errno. */
-int kmod_load(const char *name);
 int kmod_load_opts(const char *name, const char *options);
 
 #endif

@@ -69,7 +69,7 @@ int ramdisk_resolve(struct nv_ctx *c, const char *name, unsigned long long size_
 	}
 	if (stat(root, &st) < 0) {
 		/* nr_devices=0: no default nullb0 */
-		r = c->fake ? -ENOENT : kmod_load_opts("null_blk", "nr_devices=0");
+		r = c->sys->load_module("null_blk", "nr_devices=0");
 		if (r == 0 && stat(root, &st) < 0)
 			r = configfs_mount(c);
 		if (r < 0 || stat(root, &st) < 0) {

@@ -160,7 +160,7 @@ int resolve_namespaces(struct nv_ctx *c, struct nv_config *cfg, unsigned flags, 
 				dev = xstrdup(b.path);
 				break;
 			case BDEV_NVME:
-				if (c->fake || !c->udev) {
+				if (!c->udev) {
 					report_add(rep, sev, cfg->path, ns->line, NULL,
 						   "subsystem %s: namespace %u: %s needs udev to find the SSD at %s "
 						   "(not available with a fake sysfs root)", s->nqn, ns->nsid, ns->bdev, b.bdf);

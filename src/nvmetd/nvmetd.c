@@ -175,7 +175,7 @@ static void pin_irqs(struct daemon *d)
 	char *summary = NULL;
 	size_t len = 0;
 
-	if (!d->set.irq_affinity || !d->cfg || d->ctx->fake)
+	if (!d->set.irq_affinity || !d->cfg)
 		return;
 	for (size_t i = 0; i < d->cfg->nctrls; i++) {
 		bdfs = xrealloc(bdfs, (n + 1) * sizeof(char *));
