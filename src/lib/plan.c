@@ -217,15 +217,19 @@ static void remove_port_links(struct planner *pl)
 	}
 }
 
-static void remove_host_links(struct planner *pl)
+/* allowed_hosts links: t = OP_UNLINK for those of live that desired lacks, OP_LINK for those of
+ * desired that live lacks. */
+static void host_links(struct planner *pl, enum op_type t)
 {
-	for (size_t j = 0; j < pl->l->nsubsys; j++) {
-		const struct nv_subsys *ls = &pl->l->subsys[j];
-		const struct nv_subsys *ds = model_subsys(pl->d, ls->nqn);
-		_cleanup_free_ char *obj = subsys_obj(ls->nqn), *dir = xasprintf("subsystems/%s/allowed_hosts", ls->nqn);
+	const struct nv_model *from = t == OP_LINK ? pl->d : pl->l, *other = t == OP_LINK ? pl->l : pl->d;
 
-		diff_links(pl->p, OP_UNLINK, obj, dir, "hosts", ls->hosts, ls->nhosts, pl->d, ds ? ds->hosts : NULL,
-			   ds ? ds->nhosts : 0, !ds, false);
+	for (size_t j = 0; j < from->nsubsys; j++) {
+		const struct nv_subsys *fs = &from->subsys[j];
+		const struct nv_subsys *os = model_subsys(other, fs->nqn);
+		_cleanup_free_ char *obj = subsys_obj(fs->nqn), *dir = xasprintf("subsystems/%s/allowed_hosts", fs->nqn);
+
+		diff_links(pl->p, t, obj, dir, "hosts", fs->hosts, fs->nhosts, other, os ? os->hosts : NULL,
+			   os ? os->nhosts : 0, !os, false);
 	}
 }
 
@@ -409,14 +413,7 @@ static void add_ports(struct planner *pl)
 /* Hosts into subsystems, then subsystems into ports (which is what makes a port listen). */
 static void add_links(struct planner *pl)
 {
-	for (size_t i = 0; i < pl->d->nsubsys; i++) {
-		const struct nv_subsys *ds = &pl->d->subsys[i];
-		const struct nv_subsys *ls = model_subsys(pl->l, ds->nqn);
-		_cleanup_free_ char *obj = subsys_obj(ds->nqn), *dir = xasprintf("subsystems/%s/allowed_hosts", ds->nqn);
-
-		diff_links(pl->p, OP_LINK, obj, dir, "hosts", ds->hosts, ds->nhosts, pl->l, ls ? ls->hosts : NULL,
-			   ls ? ls->nhosts : 0, !ls, false);
-	}
+	host_links(pl, OP_LINK);
 	for (size_t i = 0; i < pl->d->nports; i++) {
 		const struct nv_port *dp = &pl->d->ports[i], *lp = pl->lport_of[i];
 		_cleanup_free_ char *obj = port_obj(pl->ids[i]), *dir = xasprintf("ports/%u/subsystems", pl->ids[i]);
@@ -459,7 +456,7 @@ int plan_build(const struct nv_model *d, const struct nv_model *l, struct plan *
 	}
 
 	remove_port_links(&pl);
-	remove_host_links(&pl);
+	host_links(&pl, OP_UNLINK);
 	remove_referrals_and_ports(&pl);
 	remove_objects(&pl);
 
