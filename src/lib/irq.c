@@ -68,7 +68,7 @@ static char *format_cpulist(const bool *set)
 
 static bool irqbalance_running(const char *procfs)
 {
-	char **names = NULL;
+	_cleanup_strv_ char **names = NULL;
 	int n = list_dir(procfs, &names);
 	bool found = false;
 
@@ -78,7 +78,6 @@ static bool irqbalance_running(const char *procfs)
 		if (names[i][0] >= '1' && names[i][0] <= '9' && read_attr(p, &comm) == 0)
 			found = streq(comm, "irqbalance");
 	}
-	strv_free(names, n > 0 ? n : 0);
 	return found;
 }
 

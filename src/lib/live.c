@@ -47,7 +47,7 @@ static int read_subsys(const char *root, const char *nqn, struct nv_subsys *s)
 	_cleanup_free_ char *dir = path_join(root, nqn);
 	_cleanup_free_ char *hdir = path_join(dir, "allowed_hosts");
 	_cleanup_free_ char *nsdir = path_join(dir, "namespaces");
-	char **nss = NULL;
+	_cleanup_strv_ char **nss = NULL;
 	int r, n;
 
 	s->nqn = xstrdup(nqn);
@@ -70,14 +70,13 @@ static int read_subsys(const char *root, const char *nqn, struct nv_subsys *s)
 		read_attrs(d, ns_attrs, ARRAY_SIZE(ns_attrs), &ns->attrs);
 		ns->enable = read_enable(d);
 	}
-	strv_free(nss, n);
 	return 0;
 }
 
 static int read_referrals(const char *portdir, struct nv_port *p)
 {
 	_cleanup_free_ char *rdir = path_join(portdir, "referrals");
-	char **names = NULL;
+	_cleanup_strv_ char **names = NULL;
 	int n = list_dir(rdir, &names);
 
 	if (n < 0)
@@ -90,7 +89,6 @@ static int read_referrals(const char *portdir, struct nv_port *p)
 		read_attrs(d, referral_attrs, ARRAY_SIZE(referral_attrs), &r->attrs);
 		r->enable = read_enable(d);
 	}
-	strv_free(names, n);
 	return 0;
 }
 
@@ -100,10 +98,10 @@ int live_read(struct nv_ctx *c, struct nv_model **out)
 	_cleanup_free_ char *hroot = path_join(c->nvmet, "hosts");
 	_cleanup_free_ char *sroot = path_join(c->nvmet, "subsystems");
 	_cleanup_free_ char *proot = path_join(c->nvmet, "ports");
-	char **names = NULL;
+	_cleanup_strv_ char **hosts = NULL, **subsystems = NULL, **ports = NULL;
 	int n, r = 0;
 
-	n = list_dir(hroot, &names);
+	n = list_dir(hroot, &hosts);
 	if (n == -ENOENT)
 		goto done; /* nvmet not loaded: nothing is configured */
 	if (n < 0)
@@ -114,33 +112,31 @@ int live_read(struct nv_ctx *c, struct nv_model **out)
 			m->discovery_nqn = NULL;	/* this kernel has no unique discovery NQN */
 	}
 	for (int i = 0; i < n; i++) {
-		_cleanup_free_ char *d = path_join(hroot, names[i]);
+		_cleanup_free_ char *d = path_join(hroot, hosts[i]);
 		struct nv_host *h = array_push(&m->hosts, &m->nhosts, sizeof(*h));
-		h->nqn = xstrdup(names[i]);
+		h->nqn = xstrdup(hosts[i]);
 		read_attrs(d, host_attrs, ARRAY_SIZE(host_attrs), &h->attrs);
 		read_attrs(d, host_secret_attrs, ARRAY_SIZE(host_secret_attrs), &h->attrs);
 	}
-	strv_free(names, n);
 
-	n = list_dir(sroot, &names);
+	n = list_dir(sroot, &subsystems);
 	if (n < 0)
 		return n;
 	for (int i = 0; i < n && r == 0; i++)
-		r = read_subsys(sroot, names[i], array_push(&m->subsys, &m->nsubsys, sizeof(struct nv_subsys)));
-	strv_free(names, n);
+		r = read_subsys(sroot, subsystems[i], array_push(&m->subsys, &m->nsubsys, sizeof(struct nv_subsys)));
 	if (r < 0)
 		return r;
 
-	n = list_dir(proot, &names);
+	n = list_dir(proot, &ports);
 	if (n < 0)
 		return n;
 	for (int i = 0; i < n && r == 0; i++) {
-		_cleanup_free_ char *d = path_join(proot, names[i]);
+		_cleanup_free_ char *d = path_join(proot, ports[i]);
 		_cleanup_free_ char *sd = path_join(d, "subsystems");
 		unsigned long long id;
 		struct nv_port *p;
 
-		if (parse_u64(names[i], &id) < 0 || id > USHRT_MAX)
+		if (parse_u64(ports[i], &id) < 0 || id > USHRT_MAX)
 			continue;
 		p = array_push(&m->ports, &m->nports, sizeof(*p));
 		p->id = id;
@@ -154,7 +150,6 @@ int live_read(struct nv_ctx *c, struct nv_model **out)
 				p->ana_state = NULL;
 		}
 	}
-	strv_free(names, n);
 	if (r < 0)
 		return r;
 done:

@@ -106,7 +106,7 @@ int ramdisk_resolve(struct nv_ctx *c, const char *name, unsigned long long size_
 int ramdisk_gc(struct nv_ctx *c, const struct nv_model *keep)
 {
 	_cleanup_free_ char *root = path_join(c->configfs, "nullb");
-	char **names = NULL;
+	_cleanup_strv_ char **names = NULL;
 	int n = list_dir(root, &names), ret = 0;
 
 	for (int i = 0; i < n; i++) {
@@ -129,6 +129,5 @@ int ramdisk_gc(struct nv_ctx *c, const struct nv_model *keep)
 		else
 			log_info("removed RAM disk %s", names[i] + strlen(PREFIX));
 	}
-	strv_free(names, n > 0 ? n : 0);
 	return ret;
 }

@@ -224,14 +224,13 @@ int resolve_nvme_path(struct nv_ctx *c, const char *devpath, char **bdf, unsigne
 	if (!ctrl) {
 		/* multipath head: take the controller of its first path */
 		_cleanup_free_ char *mp = path_join(udev_device_get_syspath(d), "multipath");
-		char **names = NULL;
+		_cleanup_strv_ char **names = NULL;
 		int k = list_dir(mp, &names);
 		_cleanup_udev_device_ struct udev_device *path = NULL;
 
 		if (k <= 0)
 			return -ENOENT;
 		path = udev_device_new_from_subsystem_sysname(c->udev, "block", names[0]);
-		strv_free(names, k);
 		if (!path)
 			return -ENOENT;
 		ctrl = udev_device_get_parent_with_subsystem_devtype(path, "nvme", NULL);

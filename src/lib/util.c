@@ -291,8 +291,18 @@ int list_dir(const char *path, char ***names)
 	}
 	if (n)
 		qsort(v, n, sizeof(char *), cmp_str);
+	/* NULL-terminated too, so a _cleanup_strv_ list frees itself without its count */
+	v = xrealloc(v, (n + 1) * sizeof(char *));
+	v[n] = NULL;
 	*names = v;
 	return (int)n;
+}
+
+void strv_free_null(char **v)
+{
+	for (char **p = v; p && *p; p++)
+		free(*p);
+	free(v);
 }
 
 void strv_free(char **v, size_t n)

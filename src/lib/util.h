@@ -76,9 +76,14 @@ const char *read_input_strerror(int err);
  * (or uses mode when it is new). Returns 0 or -errno. */
 int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);
 
-/* Sorted list of directory entries (without . and ..). Returns count or -errno. */
+/* Sorted list of directory entries (without . and ..), NULL-terminated. Returns count or -errno
+ * (then *names is untouched). */
 int list_dir(const char *path, char ***names);
+/* A string list with its count; a NULL-terminated one (list_dir's) needs none. */
 void strv_free(char **v, size_t n);
+void strv_free_null(char **v);
+static inline void strv_freep(char ***v) { strv_free_null(*v); }
+#define _cleanup_strv_ _cleanup_(strv_freep)
 /* A string list (array + count): whether it holds s; add s unless it does. */
 bool strv_contains(char *const *v, size_t n, const char *s);
 void strv_add_unique(char ***v, size_t *n, const char *s);

@@ -368,13 +368,11 @@ static int cmd_status(struct nv_ctx *c, struct opts *o)
 	{
 		/* drains are read where they are recorded: current even before nvmetd's next reconcile */
 		_cleanup_free_ char *dir = path_join(c->rundir, "drained");
-		char **names = NULL;
+		_cleanup_strv_ char **names = NULL;
 		int n = list_dir(dir, &names);
 		json_object *dr = json_object_new_array();
-		for (int i = 0; i < n; i++) {
+		for (int i = 0; i < n; i++)
 			json_object_array_add(dr, json_object_new_string(names[i]));
-		}
-		strv_free(names, n > 0 ? n : 0);
 		json_object_object_add(root, "drained", dr);
 	}
 	if (o->json) {

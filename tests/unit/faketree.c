@@ -44,10 +44,8 @@ static char *read_str(const char *dir, const char *name)
 static bool dir_empty(const char *dir, const char *name)
 {
 	_cleanup_free_ char *p = path_join(dir, name);
-	char **v = NULL;
-	int n = list_dir(p, &v);
-	strv_free(v, n > 0 ? n : 0);
-	return n <= 0;
+	_cleanup_strv_ char **v = NULL;
+	return list_dir(p, &v) <= 0;
 }
 
 /* What kind of configfs object a path is. */
@@ -228,12 +226,11 @@ static int f_write(void *ud, const char *path, const char *value)
 		if (streq(name, "discovery_nqn")) {
 			/* the kernel refuses a discovery NQN that begins a subsystem's NQN */
 			_cleanup_free_ char *sd = path_join(dir, "subsystems");
-			char **names = NULL;
+			_cleanup_strv_ char **names = NULL;
 			int n = list_dir(sd, &names);
 			bool clash = false;
 			for (int i = 0; i < n; i++)
 				clash |= !strncmp(names[i], value, strlen(value));
-			strv_free(names, n > 0 ? n : 0);
 			if (clash || !*value)
 				return -EINVAL;
 		}
