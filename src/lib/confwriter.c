@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "confwriter.h"
+#include "ini.h"
 #include "util.h"
 
 const char *conf_value_problem(const char *v)
@@ -53,6 +54,9 @@ void cw_comment(struct conf_writer *w, const char *fmt, ...)
 	if (vasprintf(&text, fmt, ap) < 0)
 		abort();
 	va_end(ap);
+	/* a comment may quote an input's strings: one line, of bounded length */
+	if (strlen(text) > 1000)
+		strcpy(text + 997, "...");
 	fputs("# ", w->f);
 	put_sanitized(w->f, text);
 	fputc('\n', w->f);
@@ -71,26 +75,43 @@ void cw_section(struct conf_writer *w, const char *fmt, ...)
 
 void cw_blank(struct conf_writer *w) { fputc('\n', w->f); }
 
+/* Refuse a value: the line is not written, and cw_close fails naming the first one refused
+ * (without reproducing what would break lines). */
+static void refuse(struct conf_writer *w, const char *key, const char *value, const char *why)
+{
+	char *shown = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (w->err)
+		return;
+	f = open_memstream(&shown, &len);
+	put_sanitized(f, value);
+	fclose(f);
+	w->err = xasprintf("%s value \"%.80s\"%s %s", key, shown, strlen(value) > 80 ? "..." : "", why);
+	free(shown);
+}
+
 void cw_key(struct conf_writer *w, const char *key, const char *const *vals, size_t n)
 {
+	size_t line = 2 + strlen(key);
+	const char *longest = NULL;
+
 	for (size_t i = 0; i < n && vals[i]; i++) {
 		const char *why = conf_value_problem(vals[i]);
 		if (why) {
-			if (!w->err) {
-				w->err = xasprintf("%s value \"", key);
-				/* name it without reproducing what breaks lines */
-				char *shown = NULL;
-				size_t len = 0;
-				FILE *f = open_memstream(&shown, &len);
-				put_sanitized(f, vals[i]);
-				fclose(f);
-				char *m = xasprintf("%s%.80s\" %s, which nvmf.conf cannot hold", w->err, shown, why);
-				free(shown);
-				free(w->err);
-				w->err = m;
-			}
+			_cleanup_free_ char *m = xasprintf("%s, which nvmf.conf cannot hold", why);
+			refuse(w, key, vals[i], m);
 			return;
 		}
+		line += 3 + strlen(vals[i]);	/* a blank, perhaps two quotes */
+		if (!longest || strlen(vals[i]) > strlen(longest))
+			longest = vals[i];
+	}
+	/* what the reader would refuse as a line is refused here (whatever is written reads back) */
+	if (line >= INI_LINE_MAX) {
+		refuse(w, key, longest ? longest : "", "is too long: nvmf.conf's lines hold at most 64 KiB");
+		return;
 	}
 	fprintf(w->f, "  %s", key);
 	for (size_t i = 0; i < n && vals[i]; i++)

@@ -388,9 +388,35 @@ static void test_many_listen_addresses(void **state)
 	free(buf);
 }
 
+/* Whatever an importer writes reads back: a value too long for one nvmf.conf line (64 KiB) is
+ * refused, not written (found by the SPDK import fuzzer). */
+static void test_import_line_too_long(void **state)
+{
+	_cleanup_free_ char *big = xmalloc(70001), *json = NULL, *conf = NULL, *err = NULL;
+	_cleanup_free_ char *comment_json = NULL, *conf2 = NULL, *err2 = NULL;
+
+	(void)state;
+	memset(big, '1', 70000);
+	big[70000] = '\0';
+	json = xasprintf("{\"subsystems\": [{\"subsystem\": \"nvmf\", \"config\": ["
+			 "{\"method\": \"nvmf_discovery_add_referral\", \"params\": {\"address\": {\"trtype\": \"TCP\", "
+			 "\"adrfam\": \"IPv4\", \"traddr\": \"%s\", \"trsvcid\": \"4420\"}}}]}]}", big);
+	assert_int_equal(import_spdk_json(json, &conf, &err), -EINVAL);
+	assert_null(conf);
+	assert_non_null(strstr(err, "Referral value \"1111"));
+	assert_non_null(strstr(err, "64 KiB"));
+	assert_true(strlen(err) < 300);
+	/* a huge method name only ever reaches a comment, which is cut to one bounded line */
+	comment_json = xasprintf("{\"subsystems\": [{\"subsystem\": \"nvmf\", \"config\": ["
+				 "{\"method\": \"nvmf_%s\", \"params\": {}}]}]}", big);
+	assert_int_equal(import_spdk_json(comment_json, &conf2, &err2), 0);
+	assert_true(strlen(conf2) < 2000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_import_line_too_long),
 		cmocka_unit_test(test_key_in_wrong_section),
 		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_long_lines_and_crlf),
