@@ -43,7 +43,17 @@ run() {
 		findings=$(ls "$work" | grep -cE '^(crash|leak|timeout|oom)-' || true)
 		if ((rc != 0)); then
 			findings=$((findings > 0 ? findings : 1))
-			echo "$out" | grep -E -A25 'ERROR|SUMMARY|abort|deadly' | head -n 60
+			# the target's own diagnosis (what it printed before aborting), the sanitizer's report,
+			# and the input itself, so a CI log alone reproduces the finding
+			echo "$out" | grep -v -E '^(#[0-9]+|INFO:|MS:|stat::|Done |NOTE:|      Combine)' |
+				grep -E -B30 -A25 'ERROR|SUMMARY' | head -n 80
+			mkdir -p "$dir/findings"
+			for f in "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*; do
+				[[ -e $f ]] || continue
+				cp "$f" "$dir/findings/$t-${f##*/}"
+				echo "fuzz $t: input kept in $dir/findings/$t-${f##*/}; base64:"
+				head -c 4096 "$f" | base64 -w 100
+			done
 		fi
 		echo "fuzz $t: ${execs:-0} executions in ${secs} s, $findings findings"
 		((findings == 0)) || fail=1

@@ -54,11 +54,20 @@ void cw_comment(struct conf_writer *w, const char *fmt, ...)
 	if (vasprintf(&text, fmt, ap) < 0)
 		abort();
 	va_end(ap);
+	size_t n;
+
 	/* a comment may quote an input's strings: one line, of bounded length */
 	if (strlen(text) > 1000)
 		strcpy(text + 997, "...");
 	fputs("# ", w->f);
 	put_sanitized(w->f, text);
+	/* the reader joins a line ending in a backslash (before blanks) with the next, comments too:
+	 * a comment quoting such a string would swallow the line after it */
+	n = strlen(text);
+	while (n && (text[n - 1] == ' ' || text[n - 1] == '\t'))
+		n--;
+	if (n && text[n - 1] == '\\')
+		fputs(" (sic)", w->f);
 	fputc('\n', w->f);
 }
 

@@ -14,7 +14,9 @@
 
 #include "confwriter.h"
 #include "faketree.h"
+#include "ini.h"
 #include "irq.h"
+#include "report.h"
 #include "strmap.h"
 #include "util.h"
 
@@ -204,7 +206,21 @@ static void test_writer_quoting(void **state)
 	cw_kv(&w, "Trailing", "ends\\");
 	cw_kv(&w, "Plain", "nqn.2016-06.io.spdk:cnode1");
 	cw_comment(&w, "control\x01" "chars\nstay on one line");
+	cw_comment(&w, "not imported: bdev_aio_cr\\\\ ");
+	cw_kv(&w, "After", "comment");
 	assert_int_equal(cw_close(&w, &out, &err), 0);
+	/* a comment ending in a backslash would join the next line: it is closed, and the line after
+	 * it still reads back */
+	assert_non_null(strstr(out, "# not imported: bdev_aio_cr\\\\  (sic)\n  After comment\n"));
+	{
+		struct ini_file *f = NULL;
+		struct nv_report rep = { 0 };
+		assert_int_equal(ini_parse("w.conf", out, &f, &rep), 0);
+		assert_int_equal(f->n, 1);
+		assert_string_equal(f->s[0].e[f->s[0].n - 1].key, "After");
+		ini_free(f);
+		report_free(&rep);
+	}
 	assert_non_null(strstr(out, "[Subsystem1]\n"));
 	assert_non_null(strstr(out, "  MN \"Model With Spaces\"\n"));
 	assert_non_null(strstr(out, "  SN \"hash#inside\"\n"));
