@@ -13,6 +13,7 @@
 
 struct udev;
 struct cfs_ops;
+struct exec_runner;
 
 /* What the library asks of the system besides configfs: loading modules and mounting configfs. The
  * real calls, or — with the roots redirected under a test directory, as kmod's testsuite does —
@@ -36,6 +37,8 @@ struct nv_ctx {
 	char *lock_path;	/* the apply lock: /run/nvmetd/apply.lock, or inside the test root */
 	const struct cfs_ops *ops;	/* configfs calls: real, or a test double */
 	const struct sys_ops *sys;	/* modules and mounts: real, or none under test roots */
+	unsigned jobs;		/* configfs operations in flight at most (0: the executor's default) */
+	const struct exec_runner *runner;	/* how they run: NULL = a pool of threads; tests: their own */
 };
 
 /* Roots come from NVMET_CONFIGFS_ROOT / NVMET_SYSFS_ROOT / NVMET_PROCFS_ROOT when set (tests), else

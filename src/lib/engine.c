@@ -97,7 +97,8 @@ static bool needs_transport(const struct nv_model *m, const char *t)
 
 int engine_apply(struct nv_ctx *c, struct nv_model *desired, const struct apply_opts *o, struct apply_result *res)
 {
-	struct exec_opts eo = { .verbose = o->verbose, .keep_going = o->keep_going, .held = o->held, .nheld = o->nheld };
+	struct exec_opts eo = { .verbose = o->verbose, .keep_going = o->keep_going, .held = o->held, .nheld = o->nheld,
+				.jobs = c->jobs, .runner = c->runner };
 	bool dry_run = o->dry_run;
 	_cleanup_(model_freep) struct nv_model *live = NULL;
 	struct nv_model empty = { 0 };
@@ -208,7 +209,7 @@ int engine_relink_port(struct nv_ctx *c, unsigned id, struct exec_result *res)
 			o->value = xasprintf("subsystems/%s", lp->subsys[k]);
 			o->port_link = pass == 1;
 		}
-	r = plan_execute(c->ops, c->nvmet, &p, NULL, res);
+	r = plan_execute(c->ops, c->nvmet, &p, &(struct exec_opts){ .jobs = c->jobs, .runner = c->runner }, res);
 	plan_free(&p);
 	return r;
 }
@@ -260,7 +261,8 @@ int engine_drain(struct nv_ctx *c, const char *key, bool drain, const struct nv_
 		plan_free(&p);
 		return r;
 	}
-	r = plan_execute(c->ops, c->nvmet, &p, &(struct exec_opts){ .verbose = verbose }, res);
+	r = plan_execute(c->ops, c->nvmet, &p,
+			 &(struct exec_opts){ .verbose = verbose, .jobs = c->jobs, .runner = c->runner }, res);
 	if (r < 0 && drain)
 		(void)drain_set(c, key, false);	/* rolled back: not drained */
 	plan_free(&p);

@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "exec.h"
+#include "opdeps.h"
 #include "util.h"
 
 static int real_mkdir(void *ud, const char *p) { return mkdir(p, 0755) < 0 ? -errno : 0; }
@@ -204,75 +205,245 @@ static void undo(const struct cfs_ops *ops, const char *root, const struct plan 
 	}
 }
 
+/* ---- the dispatcher ----
+ * One thread (the caller's) owns the journal: it starts operations whose predecessors have finished
+ * (opdeps.h) and whose phase is open, lowest plan index first, at most jobs in flight, and handles
+ * each result as it is reported. Only the runner's workers make configfs calls besides it. */
+
+enum op_state { ST_PENDING, ST_RUNNING, ST_DONE, ST_ABSENT, ST_WAIT, ST_HELD, ST_FAILED };
+
+/* a min-heap of operation indices: ready operations start in plan order */
+struct heap {
+	size_t *v, n;
+};
+
+static void heap_push(struct heap *h, size_t x)
+{
+	size_t k = h->n++;
+
+	while (k && h->v[(k - 1) / 2] > x) {
+		h->v[k] = h->v[(k - 1) / 2];
+		k = (k - 1) / 2;
+	}
+	h->v[k] = x;
+}
+
+static size_t heap_pop(struct heap *h)
+{
+	size_t top = h->v[0], x = h->v[--h->n], k = 0;
+
+	for (;;) {
+		size_t c = 2 * k + 1;
+		if (c >= h->n)
+			break;
+		if (c + 1 < h->n && h->v[c + 1] < h->v[c])
+			c++;
+		if (h->v[c] >= x)
+			break;
+		h->v[k] = h->v[c];
+		k = c;
+	}
+	if (h->n)
+		h->v[k] = x;
+	return top;
+}
+
+struct dispatch {
+	const struct cfs_ops *ops;
+	const char *root;
+	const struct plan *p;
+	const struct exec_opts *eo;
+	struct exec_result *res;
+	struct op_graph g;
+	enum op_state *st;
+	bool *done;			/* journal: done and not undone */
+	struct heap ready;
+	size_t *left;			/* per phase: operations not finished */
+	unsigned phase;			/* the open phase */
+	size_t nphases;
+	size_t cursor;			/* verbose: operations before it are printed */
+	size_t failed_at;		/* the first failure (without keep_going), or SIZE_MAX */
+	int err;
+};
+
+static int run_forward(void *arg, size_t i)
+{
+	struct dispatch *d = arg;
+	return run(d->ops, d->root, &d->p->ops[i], false);
+}
+
+/* Print, in plan order, what has finished since the last call (verbose). */
+static void print_progress(struct dispatch *d, bool all)
+{
+	for (; d->cursor < d->p->n; d->cursor++) {
+		const struct op *o = &d->p->ops[d->cursor];
+		enum op_state s = d->st[d->cursor];
+
+		if (s == ST_PENDING || s == ST_RUNNING) {
+			if (!all)
+				break;
+			continue;
+		}
+		if (s == ST_DONE)
+			plan_print(&(struct plan){ .ops = (struct op *)o, .n = 1 }, stdout);
+		else if (s == ST_WAIT)
+			printf("  wait   %s (address not available yet)\n", o->path);
+	}
+}
+
+/* Operation i is over (done, skipped, waiting, failed alone): its successors may become ready. */
+static void finish(struct dispatch *d, size_t i)
+{
+	const struct op *o = &d->p->ops[i];
+
+	d->left[o->phase]--;
+	while (d->phase < d->nphases && !d->left[d->phase])
+		d->phase++;
+	for (size_t k = d->g.off[i]; k < d->g.off[i + 1]; k++)
+		if (!--d->g.npred[d->g.succ[k]])
+			heap_push(&d->ready, d->g.succ[k]);
+}
+
+/* The result r of operation i. */
+static void handle(struct dispatch *d, size_t i, int r)
+{
+	const struct op *o = &d->p->ops[i];
+	struct exec_result *res = d->res;
+
+	if (r == -ENOENT && o->type == OP_WRITE && o->optional) {
+		log_warn("%s: this kernel has no %s; %s not applied", o->obj, strrchr(o->path, '/') + 1,
+			 o->why ? o->why : "");
+		d->st[i] = ST_ABSENT;
+	} else if (r == -EADDRNOTAVAIL && o->type == OP_LINK && o->port_link) {
+		unsigned id = strtoul(o->path + 6, NULL, 10);
+		if (!port_waiting(res, id)) {
+			struct waiting_port *w = array_push(&res->waiting, &res->nwaiting, sizeof(*w));
+			w->id = id;
+		}
+		d->st[i] = ST_WAIT;
+	} else if (r < 0 && d->eo->keep_going) {
+		/* this object alone goes back to how it was; the plan goes on without it (what depends
+		 * on it has not started: it waits for this operation) */
+		struct exec_failure *f = array_push(&res->failed, &res->nfailed, sizeof(*f));
+		f->unit = op_unit(o->path);
+		f->obj = xstrdup(o->obj);
+		f->err = r;
+		f->msg = describe(o, r);
+		/* made by this plan: after the undo it does not exist, and nothing may link to it */
+		for (size_t k = 0; k < d->p->n && !f->gone; k++)
+			f->gone = d->p->ops[k].type == OP_MKDIR && streq(d->p->ops[k].path, f->unit);
+		log_error("%s", f->msg);
+		undo(d->ops, d->root, d->p, i, d->done, f->unit, res);
+		if (!res->errmsg)
+			res->errmsg = xstrdup(f->msg);
+		d->st[i] = ST_FAILED;
+	} else if (r < 0) {
+		d->st[i] = ST_FAILED;
+		if (d->failed_at == SIZE_MAX) {
+			d->failed_at = i;
+			d->err = r;
+		} else {
+			/* in flight when the first one failed: said, and undone with the rest */
+			_cleanup_free_ char *m = describe(o, r);
+			log_error("%s", m);
+		}
+		return;	/* nothing more starts */
+	} else {
+		d->st[i] = ST_DONE;
+		d->done[i] = true;
+		res->writes++;
+	}
+	finish(d, i);
+}
+
 int plan_execute(const struct cfs_ops *ops, const char *root, const struct plan *p, const struct exec_opts *eo,
 		 struct exec_result *res)
 {
 	static const struct exec_opts none = { 0 };
-	_cleanup_free_ bool *done = xcalloc(p->n + 1, sizeof(bool));
-	size_t i;
-	int r = 0;
+	const struct exec_runner *rn;
+	unsigned jobs;
+	size_t inflight = 0;
+	void *pool;
 
 	if (!eo)
 		eo = &none;
+	rn = eo->runner ? eo->runner : &exec_threads;
+	jobs = eo->jobs ? eo->jobs : EXEC_JOBS_DEFAULT;
 	memset(res, 0, sizeof(*res));
-	for (i = 0; i < p->n; i++) {
-		const struct op *o = &p->ops[i];
 
-		if (held(eo, res, o)) {
-			res->held_ops++;
-			continue;
-		}
-		r = run(ops, root, o, false);
-		if (r == -ENOENT && o->type == OP_WRITE && o->optional) {
-			log_warn("%s: this kernel has no %s; %s not applied", o->obj, strrchr(o->path, '/') + 1,
-				 o->why ? o->why : "");
-			r = 0;
-			continue;
-		}
-		if (r == -EADDRNOTAVAIL && o->type == OP_LINK && o->port_link) {
-			unsigned id = strtoul(o->path + 6, NULL, 10);
-			if (!port_waiting(res, id)) {
-				struct waiting_port *w = array_push(&res->waiting, &res->nwaiting, sizeof(*w));
-				w->id = id;
+	struct dispatch d = {
+		.ops = ops, .root = root, .p = p, .eo = eo, .res = res,
+		.st = xcalloc(p->n + 1, sizeof(enum op_state)),
+		.done = xcalloc(p->n + 1, sizeof(bool)),
+		.ready.v = xcalloc(p->n + 1, sizeof(size_t)),
+		.failed_at = SIZE_MAX,
+	};
+	op_graph_build(p, &d.g);
+	for (size_t i = 0; i < p->n; i++)
+		d.nphases = p->ops[i].phase + 1 > d.nphases ? p->ops[i].phase + 1 : d.nphases;
+	d.left = xcalloc(d.nphases + 1, sizeof(size_t));
+	for (size_t i = 0; i < p->n; i++) {
+		d.left[p->ops[i].phase]++;
+		if (!d.g.npred[i])
+			heap_push(&d.ready, i);
+	}
+	while (d.phase < d.nphases && !d.left[d.phase])
+		d.phase++;
+
+	pool = rn->open(rn, jobs, run_forward, &d);
+	for (;;) {
+		/* start what may start: ready, in the open phase, a slot free, no failure yet */
+		while (d.failed_at == SIZE_MAX && d.ready.n && p->ops[d.ready.v[0]].phase <= d.phase &&
+		       inflight < jobs) {
+			size_t i = heap_pop(&d.ready);
+			const struct op *o = &p->ops[i];
+			int r;
+
+			if (held(eo, res, o)) {
+				res->held_ops++;
+				d.st[i] = ST_HELD;
+				finish(&d, i);
+				continue;
 			}
-			if (eo->verbose)
-				printf("  wait   %s (address not available yet)\n", o->path);
-			r = 0;
-			continue;
+			d.st[i] = ST_RUNNING;
+			if (rn->submit(pool, i, jobs > 1 && op_waits(o), &r))
+				handle(&d, i, r);
+			else
+				inflight++;
 		}
-		if (r < 0 && eo->keep_going) {
-			/* this object alone goes back to how it was; the plan goes on without it */
-			struct exec_failure *f = array_push(&res->failed, &res->nfailed, sizeof(*f));
-			f->unit = op_unit(o->path);
-			f->obj = xstrdup(o->obj);
-			f->err = r;
-			f->msg = describe(o, r);
-			/* made by this plan: after the undo it does not exist, and nothing may link to it */
-			for (size_t k = 0; k < p->n && !f->gone; k++)
-				f->gone = p->ops[k].type == OP_MKDIR && streq(p->ops[k].path, f->unit);
-			log_error("%s", f->msg);
-			undo(ops, root, p, i, done, f->unit, res);
-			if (!res->errmsg)
-				res->errmsg = xstrdup(f->msg);
-			r = 0;
-			continue;
-		}
-		if (r < 0)
+		if (eo->verbose)
+			print_progress(&d, false);
+		if (!inflight)
 			break;
-		done[i] = true;
-		res->writes++;
-		if (eo->verbose) {
-			struct plan one = { .ops = (struct op *)o, .n = 1 };
-			plan_print(&one, stdout);
+		{
+			int r;
+			size_t i = rn->wait(pool, &r);
+			inflight--;
+			handle(&d, i, r);
 		}
 	}
-	if (r == 0)
-		return 0;
+	rn->close(pool);
+	if (eo->verbose)
+		print_progress(&d, true);
 
-	res->errmsg = describe(&p->ops[i], r);
-	/* Undo in reverse what was done (skipped and waiting ops changed nothing). */
-	undo(ops, root, p, i, done, NULL, res);
-	res->writes = 0;
+	int r = 0;
+	if (d.failed_at != SIZE_MAX) {
+		r = d.err;
+		res->errmsg = describe(&p->ops[d.failed_at], r);
+		/* Undo in reverse plan order what was done (skipped and waiting ops changed nothing):
+		 * whatever an operation needed was done before it started, so is undone after it. */
+		undo(ops, root, p, p->n, d.done, NULL, res);
+		res->writes = 0;
+	} else if (d.ready.n || d.phase < d.nphases) {
+		/* cannot happen: every operation's predecessors come before it in the plan */
+		log_error("executor: %zu operations never became ready", d.ready.n);
+		r = -EDEADLK;
+	}
+	op_graph_free(&d.g);
+	free(d.st);
+	free(d.done);
+	free(d.ready.v);
+	free(d.left);
 	return r;
 }
 

@@ -423,6 +423,14 @@ static void add_links(struct planner *pl)
 	}
 }
 
+/* The operations added since *start belong to phase ph; the next phase starts after them. */
+static void end_phase(struct plan *p, size_t *start, unsigned ph)
+{
+	for (size_t i = *start; i < p->n; i++)
+		p->ops[i].phase = ph;
+	*start = p->n;
+}
+
 /*
  * The order configfs needs:
  *   removals, most dependent first — port links (and all links of a port whose addr_/param_ must
@@ -433,6 +441,8 @@ static void add_links(struct planner *pl)
  *   device_* change disables, writes, enables), ports with their ANA state and referrals;
  *   links last — hosts into subsystems, subsystems into ports, so a port starts listening only
  *   when everything it serves exists.
+ * Those four steps are the plan's phases; within a phase only operations on one object keep their
+ * order (opdeps.h), which is what lets the executor run independent ones side by side.
  */
 int plan_build(const struct nv_model *d, const struct nv_model *l, struct plan *p, unsigned **ports)
 {
@@ -444,6 +454,7 @@ int plan_build(const struct nv_model *d, const struct nv_model *l, struct plan *
 		.dport_of = xcalloc(l->nports + 1, sizeof(long)),
 		.cycle = xcalloc(d->nports + 1, sizeof(bool)),
 	};
+	size_t phase_start = 0;
 
 	memset(p, 0, sizeof(*p));
 	match_ports(d, l, match, pl.ids);
@@ -459,6 +470,7 @@ int plan_build(const struct nv_model *d, const struct nv_model *l, struct plan *
 	host_links(&pl, OP_UNLINK);
 	remove_referrals_and_ports(&pl);
 	remove_objects(&pl);
+	end_phase(p, &phase_start, PHASE_REMOVE);
 
 	if (d->discovery_nqn && !streq_ptr(d->discovery_nqn, l->discovery_nqn)) {
 		struct nv_attr a = { .name = "discovery_nqn", .value = d->discovery_nqn, .why = "[Discovery] NQN" };
@@ -466,10 +478,13 @@ int plan_build(const struct nv_model *d, const struct nv_model *l, struct plan *
 		free(p->ops[p->n - 1].path);
 		p->ops[p->n - 1].path = xstrdup("discovery_nqn");
 	}
+	end_phase(p, &phase_start, PHASE_DISCOVERY);
 	add_hosts(&pl);
 	add_subsystems(&pl);
 	add_ports(&pl);
+	end_phase(p, &phase_start, PHASE_ADD);
 	add_links(&pl);
+	end_phase(p, &phase_start, PHASE_LINK);
 
 	free(match);
 	if (ports)

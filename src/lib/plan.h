@@ -24,7 +24,13 @@ struct op {
 	char *obj;		/* "subsystem X: namespace 1" */
 	bool port_link;		/* LINK into ports/N/subsystems: may wait for its address */
 	char *device;		/* WRITE enable=1: the namespace's device_path, for messages */
+	unsigned phase;		/* PHASE_*: no operation starts before the earlier phases have finished */
 };
+
+/* The plan's phases. Within one, operations on different objects are independent (opdeps.h); between
+ * two, the kernel may compare across objects: a port made to listen on an address another port is
+ * giving up, a discovery NQN compared with the subsystems that exist. */
+enum { PHASE_REMOVE, PHASE_DISCOVERY, PHASE_ADD, PHASE_LINK };
 
 struct plan {
 	struct op *ops;

@@ -23,6 +23,7 @@
 
 struct opts {
 	bool verbose, json, strict, keep_going, with_secrets;
+	unsigned jobs;		/* --jobs: configfs operations in flight at most */
 	const char *keys_dir;	/* import: where inline DH-HMAC-CHAP keys are written */
 	const char *file;
 	const char *from;	/* import: nvmetcli | spdk */
@@ -583,6 +584,7 @@ static void usage(FILE *f)
 	fprintf(f, "\noptions:\n"
 		   "  -v, --verbose   list each configfs operation as it is done\n"
 		   "  -k, --keep-going  apply: an object the kernel refuses is rolled back alone, the rest is applied\n"
+		   "      --jobs N    configfs operations in flight at most (default %d; 1: one at a time)\n"
 		   "  -j, --json      show: JSON (nvmetcli's layout) instead of nvmf.conf\n"
 		   "      --format F  show: conf (default), json or nvmetcli\n"
 		   "      --from T    import: nvmetcli or spdk\n"
@@ -592,7 +594,7 @@ static void usage(FILE *f)
 		   "  -h, --help      this text\n"
 		   "\nexit status: 0 done; 1 a kernel operation failed and everything was rolled back;\n"
 		   "2 usage or config error, nothing changed; 3 applied, but a port waits for its address or RDMA device;\n"
-		   "4 (--keep-going) applied, except the objects named, which were rolled back alone\n");
+		   "4 (--keep-going) applied, except the objects named, which were rolled back alone\n", EXEC_JOBS_DEFAULT);
 }
 
 /* Options before and after the command word. Returns an exit code to stop with, or -1 to go on. */
@@ -602,7 +604,7 @@ static int parse_opts(int argc, char **argv, const char *optstring, struct opts 
 		{ "verbose", no_argument, NULL, 'v' }, { "json", no_argument, NULL, 'j' },
 		{ "strict", no_argument, NULL, 'S' }, { "help", no_argument, NULL, 'h' },
 		{ "keep-going", no_argument, NULL, 'k' }, { "with-secrets", no_argument, NULL, 'W' },
-		{ "keys-dir", required_argument, NULL, 'K' },
+		{ "keys-dir", required_argument, NULL, 'K' }, { "jobs", required_argument, NULL, 'J' },
 		{ "from", required_argument, NULL, 'F' }, { "format", required_argument, NULL, 'f' }, { NULL, 0, NULL, 0 },
 	};
 	int opt;
@@ -615,6 +617,16 @@ static int parse_opts(int argc, char **argv, const char *optstring, struct opts 
 		case 'k': o->keep_going = true; break;
 		case 'W': o->with_secrets = true; break;
 		case 'K': o->keys_dir = optarg; break;
+		case 'J': {
+			char *end;
+			unsigned long j = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || j < 1 || j > EXEC_JOBS_MAX) {
+				log_error("--jobs takes a number from 1 to %d", EXEC_JOBS_MAX);
+				return EXIT_CONFIG;
+			}
+			o->jobs = j;
+			break;
+		}
 		case 'F': o->from = optarg; break;
 		case 'f':
 			if (streq(optarg, "nvmetcli") || streq(optarg, "json"))
@@ -673,5 +685,6 @@ int main(int argc, char **argv)
 		log_error("cannot initialise: %s", strerror(-r));
 		return EXIT_FAILED;
 	}
+	c->jobs = o.jobs;
 	return cmd->fn(c, &o);
 }

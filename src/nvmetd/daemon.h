@@ -20,6 +20,7 @@ struct settings {
 	bool irq_affinity;	/* pin the SSD's and NIC's IRQs (ReactorMask ∩ NUMA node) */
 	bool clear_on_stop;	/* SIGTERM removes what nvmetd applied */
 	bool mdns;		/* advertise the listening ports over mDNS/DNS-SD (Avahi) */
+	unsigned jobs;		/* configfs operations in flight at most (0: the executor's default) */
 };
 
 struct daemon {

@@ -791,6 +791,7 @@ int main(int argc, char **argv)
 		log_error("cannot initialise: %s", strerror(-r));
 		return 1;
 	}
+	d.ctx->jobs = d.set.jobs;
 	sigemptyset(&ss);
 	sigaddset(&ss, SIGHUP);
 	sigaddset(&ss, SIGTERM);

@@ -6,12 +6,14 @@
  *     irq_affinity = true;
  *     on_stop = "clear";           # "clear": remove the target on stop; "keep": leave it serving
  *     mdns = false;                # advertise listening ports over mDNS/DNS-SD (TP8009) through Avahi
+ *     jobs = 16;                   # configfs operations in flight at most (1: one at a time)
  * A missing file means all defaults. */
 #include <errno.h>
 #include <libconfig.h>
 #include <sys/stat.h>
 
 #include "daemon.h"
+#include "exec.h"
 #include "log.h"
 #include "util.h"
 
@@ -63,6 +65,16 @@ int settings_load(const char *path, struct settings *s)
 		s->irq_affinity = b;
 	if (config_lookup_bool(&cfg, "mdns", &b))
 		s->mdns = b;
+	{
+		int j;
+		if (config_lookup_int(&cfg, "jobs", &j)) {
+			if (j < 1 || j > EXEC_JOBS_MAX) {
+				log_error("%s: jobs = %d is not between 1 and %d", path, j, EXEC_JOBS_MAX);
+				return -EINVAL;
+			}
+			s->jobs = j;
+		}
+	}
 	if (config_lookup_string(&cfg, "on_stop", &str)) {
 		if (streq(str, "clear"))
 			s->clear_on_stop = true;

@@ -73,10 +73,12 @@ static enum kind kind_of(struct faketree *t, const char *path, char *parent, siz
 	return K_OTHER;
 }
 
+/* Count the call (the executor's workers call side by side) and fail the fail_at-th. */
 static int step(struct faketree *t)
 {
-	t->calls++;
-	if (t->fail_at && t->calls == t->fail_at)
+	int n = __atomic_add_fetch(&t->calls, 1, __ATOMIC_SEQ_CST);
+
+	if (t->fail_at && n == t->fail_at)
 		return -t->fail_err;
 	return 0;
 }

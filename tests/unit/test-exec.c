@@ -1,0 +1,460 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The concurrent executor. A scripted runner (the exec_runner seam) keeps every operation the
+ * executor starts in flight and finishes them in an order the test chooses — first in first out,
+ * last in first out, the failing one last, seeded random orders — so each interleaving is forced,
+ * not hoped for. Against a fake configfs, for a clear, a change of every namespace's backing file
+ * and a fresh apply, with a failure injected at every operation under every order:
+ *   - no operation starts after the executor has seen the failure, at most jobs are in flight;
+ *   - no operation starts before the ones it must follow (an independent pairwise reference: same
+ *     object, an object and its namespaces, a link and what it points at, an earlier phase) have
+ *     finished;
+ *   - the tree is byte-identical to before (rollback), or with keep_going the failed object alone is
+ *     as before and everything else is applied;
+ *   - without a failure the tree is the one the sequential executor builds.
+ * Then the same with the real thread pool. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "exit.h"
+#include "faketree.h"
+#include "opdeps.h"
+#include "util.h"
+
+enum order { FIFO, LIFO, FAILING_LAST, RANDOM };
+
+/* The scripted runner: what it was asked to do, and in which order it finished things. */
+struct script {
+	enum order order;
+	unsigned seed;
+	unsigned jobs;
+	struct faketree *t;
+	int (*fn)(void *arg, size_t i);
+	void *arg;
+	size_t *inflight, ninflight;
+	size_t max_inflight;
+	size_t seq;			/* events so far */
+	size_t *started, *finished;	/* per plan operation: event number, 0 = never */
+	size_t cap;
+	bool failure_seen;		/* reported a failure to the executor */
+	size_t started_after_failure;
+};
+
+static void *s_open(const struct exec_runner *self, unsigned jobs, int (*fn)(void *arg, size_t i), void *arg)
+{
+	struct script *s = self->ud;
+
+	s->fn = fn;
+	s->arg = arg;
+	s->jobs = jobs;
+	return s;
+}
+
+static void grow(struct script *s, size_t i)
+{
+	if (i < s->cap)
+		return;
+	size_t cap = (i + 1) * 2;
+	s->started = xrealloc(s->started, cap * sizeof(size_t));
+	s->finished = xrealloc(s->finished, cap * sizeof(size_t));
+	memset(s->started + s->cap, 0, (cap - s->cap) * sizeof(size_t));
+	memset(s->finished + s->cap, 0, (cap - s->cap) * sizeof(size_t));
+	s->cap = cap;
+}
+
+/* Everything is left in flight, whatever the executor would run at once: more interleavings than
+ * the thread pool ever makes. */
+static int s_submit(void *p, size_t i, bool concurrent, int *r)
+{
+	struct script *s = p;
+
+	(void)concurrent;
+	grow(s, i);
+	s->started[i] = ++s->seq;
+	if (s->failure_seen)
+		s->started_after_failure++;
+	*(size_t *)array_push(&s->inflight, &s->ninflight, sizeof(size_t)) = i;
+	if (s->ninflight > s->max_inflight)
+		s->max_inflight = s->ninflight;
+	return 0;
+}
+
+static size_t s_wait(void *p, int *r)
+{
+	struct script *s = p;
+	size_t k = 0, i;
+
+	assert_true(s->ninflight > 0);
+	switch (s->order) {
+	case FIFO:
+		k = 0;
+		break;
+	case LIFO:
+		k = s->ninflight - 1;
+		break;
+	case FAILING_LAST:
+		/* in order, but the operation that is going to fail waits until it is alone */
+		k = 0;
+		if (s->ninflight > 1 && s->t->fail_at && s->t->calls + 1 == s->t->fail_at)
+			k = 1;
+		break;
+	case RANDOM:
+		s->seed = s->seed * 1103515245u + 12345u;
+		k = (s->seed >> 16) % s->ninflight;
+		break;
+	}
+	i = s->inflight[k];
+	memmove(s->inflight + k, s->inflight + k + 1, (s->ninflight - k - 1) * sizeof(size_t));
+	s->ninflight--;
+	*r = s->fn(s->arg, i);	/* the operation happens now, between the others' */
+	s->finished[i] = ++s->seq;
+	if (*r < 0)
+		s->failure_seen = true;
+	return i;
+}
+
+static void s_close(void *p) { assert_int_equal(((struct script *)p)->ninflight, 0); }
+
+struct env {
+	struct faketree *t;
+	struct nv_ctx *c;
+	char *dir;
+};
+
+static int setup(void **state)
+{
+	struct env *e = xcalloc(1, sizeof(*e));
+
+	e->t = faketree_new(true);
+	setenv("NVMET_CONFIGFS_ROOT", e->t->root, 1);
+	assert_int_equal(ctx_new(&e->c), 0);
+	e->c->ops = &e->t->ops;
+	e->dir = xstrdup(e->t->root);
+	for (int i = 0; i < 16; i++) {
+		_cleanup_free_ char *f = xasprintf("%s/d%d.img", e->dir, i);
+		faketree_put(f, "");
+	}
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	ctx_free(e->c);
+	faketree_free(e->t);
+	free(e->dir);
+	free(e);
+	return 0;
+}
+
+/* n subsystems with two namespaces each on files d<off+2i>, d<off+2i+1>; one with a host ACL; two
+ * ports. */
+static char *conf(struct env *e, int n, int off)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	fputs("[AIO]\n", f);
+	for (int i = 0; i < 2 * n; i++)
+		fprintf(f, "  AIO %s/d%d.img AIO%d\n", e->dir, (i + off) % 16, i);
+	for (int i = 0; i < n; i++) {
+		fprintf(f, "[Subsystem%d]\n  NQN nqn.x:s%d\n  Listen TCP 10.0.0.1:4420\n  Namespace AIO%d 1\n"
+			   "  Namespace AIO%d 2\n", i + 1, i, 2 * i, 2 * i + 1);
+		if (i == 1)
+			fputs("  Listen RDMA 10.0.0.2:4420\n  AllowAnyHost No\n  Host nqn.h:1\n", f);
+		else
+			fputs("  AllowAnyHost Yes\n", f);
+	}
+	fclose(f);
+	return out;
+}
+
+static struct nv_config *load(struct env *e, const char *text)
+{
+	struct nv_report rep = { 0 };
+	struct nv_config *cfg = NULL;
+
+	assert_int_equal(config_from_text("test.conf", text, &cfg, &rep), 0);
+	assert_int_equal(resolve_namespaces(e->c, cfg, 0, &rep), 0);
+	report_free(&rep);
+	return cfg;
+}
+
+/* Apply text (NULL: clear) with the given runner and jobs; the plan is kept in *plan if asked. */
+static int apply(struct env *e, const char *text, const struct exec_runner *rn, unsigned jobs, bool keep_going,
+		 struct apply_result *keep)
+{
+	struct nv_config *cfg = text ? load(e, text) : NULL;
+	struct apply_result res;
+	int r;
+
+	e->c->runner = rn;
+	e->c->jobs = jobs;
+	r = apply_exit(engine_apply(e->c, cfg ? cfg->model : NULL, &(struct apply_opts){ .keep_going = keep_going }, &res),
+		       &res);
+	e->c->runner = NULL;
+	e->c->jobs = 0;
+	if (keep)
+		*keep = res;
+	else
+		apply_result_free(&res);
+	config_free(cfg);
+	return r;
+}
+
+/* The reference: must b (later in the plan) wait for a? Same object, one inside the other, a link
+ * and what it points at, or an earlier phase. Pairwise, independent of opdeps.c. */
+static bool must_follow(const struct op *a, const struct op *b)
+{
+	char *ua[2], *ub[2];
+	size_t na, nb;
+	bool r = a->phase != b->phase;
+
+	na = op_touches(a, ua);
+	nb = op_touches(b, ub);
+	for (size_t i = 0; i < na; i++)
+		for (size_t j = 0; j < nb; j++)
+			r |= path_under(ua[i], ub[j]) || path_under(ub[j], ua[i]);
+	for (size_t i = 0; i < na; i++)
+		free(ua[i]);
+	for (size_t j = 0; j < nb; j++)
+		free(ub[j]);
+	return r;
+}
+
+static void check_order(const struct script *s, const struct plan *p, const char *what)
+{
+	for (size_t b = 0; b < p->n && b < s->cap; b++) {
+		if (!s->started[b])
+			continue;
+		for (size_t a = 0; a < b; a++)
+			if (a < s->cap && s->started[a] && must_follow(&p->ops[a], &p->ops[b]) &&
+			    !(s->finished[a] && s->finished[a] < s->started[b]))
+				fail_msg("%s: %s %s started before %s %s had finished", what, op_name(p->ops[b].type),
+					 p->ops[b].path, op_name(p->ops[a].type), p->ops[a].path);
+	}
+}
+
+/* The lines of a snapshot about one object. */
+static char *subtree(const char *snap, const char *unit)
+{
+	_cleanup_free_ char *dir = xasprintf("/nvmet/%s", unit);
+	char *out = NULL;
+	size_t len = 0, n = strlen(dir);
+	FILE *f = open_memstream(&out, &len);
+
+	for (const char *l = snap; *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t ll = nl ? (size_t)(nl - l) : strlen(l);
+		if (!strncmp(l, dir, n) && (l[n] == '/' || l[n] == ' '))
+			fprintf(f, "%.*s\n", (int)ll, l);
+		l += ll + (nl ? 1 : 0);
+	}
+	fclose(f);
+	return out;
+}
+
+static const char *order_name(enum order o)
+{
+	static const char *const n[] = { "fifo", "lifo", "failing-last", "random" };
+	return n[o];
+}
+
+/* One scenario: from the tree `base` builds, apply `next` (NULL: clear) failing the k-th call
+ * (0: none) under each order; check the rules above. */
+static void scenario(struct env *e, const char *base, const char *next, bool keep_going, const char *seq_snap)
+{
+	static const struct { enum order o; unsigned seed; } orders[] = {
+		{ FIFO, 0 }, { LIFO, 0 }, { FAILING_LAST, 0 }, { RANDOM, 1 }, { RANDOM, 2 },
+	};
+	size_t n;
+
+	{
+		struct apply_result res;
+		assert_int_equal(apply(e, base, NULL, 1, false, NULL), EXIT_OK);
+		struct nv_config *cfg = next ? load(e, next) : NULL;
+		assert_int_equal(engine_apply(e->c, cfg ? cfg->model : NULL, &(struct apply_opts){ .dry_run = true }, &res), 0);
+		n = res.plan.n;
+		apply_result_free(&res);
+		config_free(cfg);
+	}
+	assert_true(n > 10);
+	for (size_t oi = 0; oi < ARRAY_SIZE(orders); oi++)
+		for (size_t k = 0; k <= n; k++) {
+			struct script s = { .order = orders[oi].o, .seed = orders[oi].seed, .t = e->t };
+			const struct exec_runner rn = { s_open, s_submit, s_wait, s_close, &s };
+			_cleanup_free_ char *before = NULL, *after = NULL, *what = NULL;
+			struct apply_result res;
+			int r;
+
+			assert_int_equal(apply(e, base, NULL, 1, false, NULL), EXIT_OK);
+			before = faketree_snapshot(e->t);
+			what = xasprintf("%s, failure at call %zu of %zu", order_name(s.order), k, n);
+			e->t->calls = 0;
+			e->t->fail_at = k;
+			e->t->fail_err = EIO;
+			r = apply(e, next, &rn, 4, keep_going, &res);
+			e->t->fail_at = 0;
+			after = faketree_snapshot(e->t);
+			check_order(&s, &res.plan, what);
+			if (s.max_inflight > 4)
+				fail_msg("%s: %zu operations in flight, jobs is 4", what, s.max_inflight);
+			if (k == 0) {
+				assert_int_equal(r, EXIT_OK);
+				if (strcmp(after, seq_snap))
+					fail_msg("%s: not the tree the sequential executor builds:\n%s\nvs\n%s", what, after,
+						 seq_snap);
+			} else if (!keep_going) {
+				assert_int_equal(r, EXIT_FAILED);
+				assert_int_equal(res.exec.writes, 0);
+				if (s.started_after_failure)
+					fail_msg("%s: %zu operations started after the failure was seen", what,
+						 s.started_after_failure);
+				if (strcmp(before, after))
+					fail_msg("%s: the tree was not rolled back:\n%s\nvs\n%s", what, before, after);
+			} else {
+				assert_int_equal(r, EXIT_PARTIAL);
+				assert_int_equal(res.exec.nfailed, 1);
+				const char *unit = res.exec.failed[0].unit;
+				/* the failed object as before */
+				_cleanup_free_ char *b = subtree(before, unit), *a = subtree(after, unit);
+				if (strcmp(a, b))
+					fail_msg("%s: %s is not as before:\n%s\nvs\n%s", what, unit, b, a);
+				/* everything else applied: what is left to do concerns that object only */
+				struct nv_config *cfg = next ? load(e, next) : NULL;
+				struct apply_result again;
+				assert_int_equal(engine_apply(e->c, cfg ? cfg->model : NULL, &(struct apply_opts){ .dry_run = true },
+							      &again), 0);
+				for (size_t i = 0; i < again.plan.n; i++)
+					if (!op_affects(&again.plan.ops[i], unit))
+						fail_msg("%s (%s): %s %s was not applied", what, unit,
+							 op_name(again.plan.ops[i].type), again.plan.ops[i].path);
+				apply_result_free(&again);
+				config_free(cfg);
+			}
+			apply_result_free(&res);
+			free(s.inflight);
+			free(s.started);
+			free(s.finished);
+		}
+}
+
+/* The tree the sequential executor makes of base then next. */
+static char *sequential(struct env *e, const char *base, const char *next)
+{
+	assert_int_equal(apply(e, base, NULL, 1, false, NULL), EXIT_OK);
+	assert_int_equal(apply(e, next, NULL, 1, false, NULL), EXIT_OK);
+	return faketree_snapshot(e->t);
+}
+
+static void test_clear(void **state)
+{
+	struct env *e = *state;
+	_cleanup_free_ char *base = conf(e, 4, 0), *seq = sequential(e, base, NULL);
+
+	scenario(e, base, NULL, false, seq);
+}
+
+static void test_change_every_namespace(void **state)
+{
+	struct env *e = *state;
+	_cleanup_free_ char *base = conf(e, 4, 0), *next = conf(e, 4, 8), *seq = sequential(e, base, next);
+
+	scenario(e, base, next, false, seq);
+}
+
+static void test_fresh_apply(void **state)
+{
+	struct env *e = *state;
+	_cleanup_free_ char *next = conf(e, 3, 0), *seq = sequential(e, NULL, next);
+
+	scenario(e, NULL, next, false, seq);
+}
+
+static void test_keep_going(void **state)
+{
+	struct env *e = *state;
+	_cleanup_free_ char *base = conf(e, 3, 0), *next = conf(e, 4, 6), *seq = sequential(e, base, next);
+
+	scenario(e, base, next, true, seq);
+}
+
+/* The real pool (threads, timing-dependent interleavings): whatever the order, a failure at any
+ * call rolls the whole clear back and a clean run clears. */
+static void test_thread_pool(void **state)
+{
+	struct env *e = *state;
+	_cleanup_free_ char *base = conf(e, 4, 0), *before = NULL;
+	int calls;
+
+	assert_int_equal(apply(e, base, NULL, 1, false, NULL), EXIT_OK);
+	before = faketree_snapshot(e->t);
+	e->t->calls = 0;
+	assert_int_equal(apply(e, NULL, NULL, 8, false, NULL), EXIT_OK);
+	calls = e->t->calls;
+	assert_true(calls > 12);
+	for (int k = 1; k <= calls; k++) {
+		_cleanup_free_ char *now = NULL;
+
+		assert_int_equal(apply(e, base, NULL, 1, false, NULL), EXIT_OK);
+		e->t->calls = 0;
+		e->t->fail_at = k;
+		e->t->fail_err = EIO;
+		assert_int_equal(apply(e, NULL, NULL, 8, false, NULL), EXIT_FAILED);
+		e->t->fail_at = 0;
+		now = faketree_snapshot(e->t);
+		if (strcmp(before, now))
+			fail_msg("threads, failure at call %d: the tree was not rolled back:\n%s\nvs\n%s", k, before, now);
+	}
+}
+
+/* The dependency graph alone: each namespace's removal waits only for its subsystem's port links
+ * (so all of them may run side by side), and each subsystem's removal for its own namespaces. */
+static void test_graph(void **state)
+{
+	struct env *e = *state;
+	_cleanup_free_ char *base = conf(e, 3, 0);
+	struct apply_result res;
+	struct op_graph g;
+
+	(void)state;
+	assert_int_equal(apply(e, base, NULL, 1, false, NULL), EXIT_OK);
+	assert_int_equal(engine_apply(e->c, NULL, &(struct apply_opts){ .dry_run = true }, &res), 0);
+	op_graph_build(&res.plan, &g);
+	for (size_t i = 0; i < res.plan.n; i++) {
+		const struct op *o = &res.plan.ops[i];
+		size_t waits_for = g.npred[i];
+		if (o->type == OP_RMDIR && strstr(o->path, "/namespaces/")) {
+			assert_true(op_waits(o));
+			assert_int_equal(waits_for, 1);	/* the unlink from the port... or nothing */
+		}
+		/* the reference agrees with every edge */
+		for (size_t k = g.off[i]; k < g.off[i + 1]; k++)
+			assert_true(must_follow(o, &res.plan.ops[g.succ[k]]));
+	}
+	op_graph_free(&g);
+	apply_result_free(&res);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_graph, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clear, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_change_every_namespace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fresh_apply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keep_going, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_thread_pool, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("exec", tests, NULL, NULL);
+}
