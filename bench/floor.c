@@ -8,12 +8,21 @@
  *                                          host), namespace 1 = DIR/nsI.img, all on TCP port 1 ADDR:SVC
  *   nvmet-floor ROOT read                  read what nvmetcfg reads to know the live state
  *   nvmet-floor ROOT change NQN PATH       read, then point NQN's namespace 1 at PATH
+ *   nvmet-floor ROOT change-all DIR EXT    read, then point every benchI's namespace 1 at DIR/nsI.EXT
+ *                                          (disable, device_path, enable)
+ *   nvmet-floor ROOT replace-all DIR EXT   the same by replacing each namespace: rmdir, mkdir,
+ *                                          device_uuid (the old one), device_path, enable
  *   nvmet-floor ROOT clear                 list and remove everything
+ * With -j JOBS first (the parallel floor), the calls the kernel makes wait for — a namespace's rmdir,
+ * a namespace's change or replacement — run on JOBS threads, the rest as before: the same calls.
+ * (The kernel takes one global lock around every write to a namespace's "enable": change-all gains
+ * nothing from threads, replace-all does.)
  * ROOT is the nvmet configfs directory (/sys/kernel/config/nvmet). Exit 0, or 1 naming the failed call. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +36,60 @@
 #define NQN_PREFIX "nqn.2016-06.io.spdk:bench"
 
 static char root[PATH_MAX];
+static unsigned jobs = 1;
+
+/* ---- the parallel floor: a list of paths, each handed to fn by one of JOBS threads ---- */
+struct tasks {
+	char **paths;
+	size_t n, cap, next;
+	void (*fn)(const char *path);
+	pthread_mutex_t mu;
+};
+
+static void task_add(struct tasks *t, const char *path)
+{
+	if (t->n == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 64;
+		t->paths = realloc(t->paths, t->cap * sizeof(char *));
+		if (!t->paths)
+			abort();
+	}
+	t->paths[t->n] = strdup(path);
+	if (!t->paths[t->n++])
+		abort();
+}
+
+static void *task_worker(void *arg)
+{
+	struct tasks *t = arg;
+
+	for (;;) {
+		size_t i;
+		pthread_mutex_lock(&t->mu);
+		i = t->next++;
+		pthread_mutex_unlock(&t->mu);
+		if (i >= t->n)
+			return NULL;
+		t->fn(t->paths[i]);
+	}
+}
+
+static void task_run(struct tasks *t)
+{
+	pthread_t th[256];
+	unsigned k, n = jobs < t->n ? jobs : t->n;
+
+	pthread_mutex_init(&t->mu, NULL);
+	for (k = 0; k < n && k < 256; k++)
+		if (pthread_create(&th[k], NULL, task_worker, t))
+			abort();
+	while (k-- > 0)
+		pthread_join(th[k], NULL);
+	for (size_t i = 0; i < t->n; i++)
+		free(t->paths[i]);
+	free(t->paths);
+	*t = (struct tasks){ 0 };
+}
 
 static void fail(const char *call, const char *path)
 {
@@ -194,9 +257,48 @@ static void rm_subsys(const char *dir, const char *name)
 	rm_dir(dir, name);
 }
 
+static struct tasks ns_tasks;
+
+static void ns_task(const char *dir, const char *name)
+{
+	char p[PATH_MAX];
+	pf(p, "%s/%s", dir, name);
+	task_add(&ns_tasks, p);
+}
+
+/* parallel: the links and every namespace first (namespaces on the threads), then the subsystems */
+static void rm_subsys_links_ns(const char *dir, const char *name)
+{
+	char p[PATH_MAX];
+	pf(p, "%s/%s/allowed_hosts", dir, name);
+	each(p, rm_link);
+	pf(p, "%s/%s/namespaces", dir, name);
+	each(p, ns_task);
+}
+
+static void rmdir_path(const char *p)
+{
+	if (rmdir(p) < 0)
+		fail("rmdir", p);
+}
+
 static void clear_all(void)
 {
-	each_top(rm_port, rm_subsys, rm_dir);
+	char p[PATH_MAX];
+
+	if (jobs < 2) {
+		each_top(rm_port, rm_subsys, rm_dir);
+		return;
+	}
+	pf(p, "%s/ports", root);
+	each(p, rm_port);
+	pf(p, "%s/subsystems", root);
+	each(p, rm_subsys_links_ns);
+	ns_tasks.fn = rmdir_path;
+	task_run(&ns_tasks);
+	each(p, rm_dir);
+	pf(p, "%s/hosts", root);
+	each(p, rm_dir);
 }
 
 static void build(unsigned n, const char *dir, const char *addr, const char *svc)
@@ -250,8 +352,83 @@ static void change(const char *nqn, const char *path)
 	do_write(p, "1");
 }
 
+/* change-all: every benchI's namespace 1 to DIR/nsI.EXT, disabled and enabled around it */
+static const char *change_dir, *change_ext;
+
+static void change_ns(const char *ns)
+{
+	char p[PATH_MAX], v[PATH_MAX];
+	const char *nqn = strstr(ns, NQN_PREFIX);
+	unsigned i = nqn ? strtoul(nqn + strlen(NQN_PREFIX), NULL, 10) : 0;
+
+	pf(p, "%s/enable", ns);
+	do_write(p, "0");
+	pf(p, "%s/device_path", ns);
+	pf(v, "%s/ns%u.%s", change_dir, i, change_ext);
+	do_write(p, v);
+	pf(p, "%s/enable", ns);
+	do_write(p, "1");
+}
+
+static void replace_ns(const char *ns)
+{
+	char p[PATH_MAX], v[PATH_MAX], uuid[64] = "";
+	const char *nqn = strstr(ns, NQN_PREFIX);
+	unsigned i = nqn ? strtoul(nqn + strlen(NQN_PREFIX), NULL, 10) : 0;
+	ssize_t n;
+	int fd;
+
+	pf(p, "%s/device_uuid", ns);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fail("open", p);
+	n = read(fd, uuid, sizeof(uuid) - 1);
+	close(fd);
+	if (n <= 0)
+		fail("read", p);
+	uuid[n] = '\0';
+	if (rmdir(ns) < 0)
+		fail("rmdir", ns);
+	do_mkdir(ns);
+	do_write(p, uuid);
+	pf(p, "%s/device_path", ns);
+	pf(v, "%s/ns%u.%s", change_dir, i, change_ext);
+	do_write(p, v);
+	pf(p, "%s/enable", ns);
+	do_write(p, "1");
+}
+
+static void change_subsys(const char *dir, const char *name)
+{
+	char p[PATH_MAX];
+	pf(p, "%s/%s/namespaces/1", dir, name);
+	if (jobs < 2)
+		ns_tasks.fn(p);
+	else
+		task_add(&ns_tasks, p);
+}
+
+static void change_all(const char *dir, const char *ext, void (*fn)(const char *ns))
+{
+	char p[PATH_MAX];
+
+	read_all();
+	change_dir = dir;
+	change_ext = ext;
+	ns_tasks.fn = fn;
+	pf(p, "%s/subsystems", root);
+	each(p, change_subsys);
+	task_run(&ns_tasks);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 2 && !strcmp(argv[1], "-j")) {
+		jobs = strtoul(argv[2], NULL, 10);
+		jobs = jobs < 1 ? 1 : jobs > 256 ? 256 : jobs;
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 3)
 		goto usage;
 	pf(root, "%s", argv[1]);
@@ -261,12 +438,17 @@ int main(int argc, char **argv)
 		read_all();
 	else if (!strcmp(argv[2], "change") && argc == 5)
 		change(argv[3], argv[4]);
+	else if (!strcmp(argv[2], "change-all") && argc == 5)
+		change_all(argv[3], argv[4], change_ns);
+	else if (!strcmp(argv[2], "replace-all") && argc == 5)
+		change_all(argv[3], argv[4], replace_ns);
 	else if (!strcmp(argv[2], "clear") && argc == 3)
 		clear_all();
 	else
 		goto usage;
 	return 0;
 usage:
-	fprintf(stderr, "usage: nvmet-floor ROOT build N DIR ADDR SVC | read | change NQN PATH | clear\n");
+	fprintf(stderr, "usage: nvmet-floor [-j JOBS] ROOT build N DIR ADDR SVC | read | change NQN PATH | "
+			"change-all DIR EXT | replace-all DIR EXT | clear\n");
 	return 2;
 }

@@ -3,8 +3,11 @@
 # Usage: guest-bench.sh REPS IDLE-SECONDS N...   (inside the guest; bench/run.sh boots it)
 # For each N: N subsystems, each with one file-backed namespace, all on one TCP port. Times
 # nvmetcfg apply (empty target), apply again (no change), apply with one subsystem's namespace
-# changed, show and clear against nvmet-floor doing the same configfs calls and nothing else,
-# alternating tool and floor run by run; counts each one's configfs writes with strace. Then nvmetd
+# changed, show, clear and an apply that moves every namespace to another file against nvmet-floor
+# doing the same configfs calls and nothing else, alternating tool and floor run by run; counts each
+# one's configfs writes with strace. For the last two, whose time is the kernel disabling
+# namespaces, also against the parallel floor (the same calls on as many threads as nvmetcfg's
+# default --jobs) and nvmetcfg --jobs 1 (one operation at a time, as before the parallel executor). Then nvmetd
 # with the same N: recovery after the address and the RDMA device return, RSS and voluntary
 # context switches while idle. Prints "#data"/"#daemon" lines for run.sh and TAP lines for what
 # must hold whatever the timing (write counts, same resulting tree).
@@ -20,14 +23,19 @@ net_setup rdma
 modprobe -a nvmet nvmet-tcp nvmet-rdma
 "$NVMETCFG" clear >/dev/null || { nok "nvmetcfg clear (mounts configfs)"; finish; }
 mkdir -p $D
+# the parallel floor runs on as many threads as nvmetcfg's default --jobs
+JOBS=$("$NVMETCFG" --help | sed -n 's/.*--jobs N.*(default \([0-9]*\).*/\1/p')
+[[ -n $JOBS ]] || { nok "nvmetcfg --help names the default --jobs"; finish; }
+info "parallel floor: $JOBS threads (nvmetcfg's default --jobs)"
 
-# gen_conf N OUT [K]: the benchmark config; with K, subsystem K's namespace is D/alt.img
+# gen_conf N OUT [K [rdma [EXT]]]: the benchmark config; with K, subsystem K's namespace is D/alt.img;
+# with EXT, every namespace is D/nsI.EXT
 gen_conf() {
-	local n=$1 out=$2 k=${3:-0} i
+	local n=$1 out=$2 k=${3:-0} i ext=${5:-img}
 	{
 		echo "[AIO]"
 		for ((i = 1; i <= n; i++)); do
-			if ((i == k)); then echo "  AIO $D/alt.img AIO$i"; else echo "  AIO $D/ns$i.img AIO$i"; fi
+			if ((i == k)); then echo "  AIO $D/alt.img AIO$i"; else echo "  AIO $D/ns$i.$ext AIO$i"; fi
 		done
 		for ((i = 1; i <= n; i++)); do
 			printf '\n[Subsystem%d]\n  NQN %s%d\n  SN BENCH%d\n  Listen TCP %s:4420\n  AllowAnyHost Yes\n  Namespace AIO%d 1\n' \
@@ -74,17 +82,18 @@ poll_ms() {
 	done
 	echo $(($(now_ms) - t0))
 }
-# row N OP TOOL-MS... -- FLOOR-MS...; plus the write counts measured separately
-row() { echo -e "#data\t$1\t$2\t$3\t$4\t$5\t$6"; }
+# row N OP TOOL-MS TOOL-WRITES FLOOR-MS FLOOR-WRITES [PARALLEL-FLOOR-MS SEQUENTIAL-TOOL-MS]
+row() { echo -e "#data\t$1\t$2\t$3\t$4\t$5\t$6\t${7:--}\t${8:--}"; }
 
 for n in "$@"; do
 	info "N = $n: generating $n backing files and configs"
 	rm -f $D/*.img
-	for ((i = 1; i <= n; i++)); do truncate -s 1M $D/ns$i.img; done
+	for ((i = 1; i <= n; i++)); do truncate -s 1M $D/ns$i.img $D/ns$i.alt; done
 	truncate -s 1M $D/alt.img
 	k=$(((n + 1) / 2))
 	gen_conf "$n" $T/bench.conf
 	gen_conf "$n" $T/changed.conf "$k"
+	gen_conf "$n" $T/moved.conf 0 "" alt
 	floor_build() { "$FLOOR" $CFS build "$n" $D $TARGET_IP 4420; }
 	"$FLOOR" $CFS clear
 
@@ -143,12 +152,42 @@ for n in "$@"; do
 	check "N=$n: show lists every subsystem" test "$(grep -c '^\[Subsystem' $T/show.conf)" -eq "$n"
 	row "$n" show "$(median "${ta[@]}")" "$(writes "$NVMETCFG" show)" "$(median "${fa[@]}")" 0
 
-	# clear
-	ta=() fa=()
+	# every namespace to another file and back: nvmetcfg (which replaces them: rmdir, mkdir with the same
+	# identity, enable), the sequential floor (disable, device_path, enable one after the other), the
+	# parallel floor (nvmetcfg's calls on JOBS threads), nvmetcfg --jobs 1 (in place, one at a time),
+	# and once the in-place calls on JOBS threads: the kernel's global lock around "enable" writes
+	ta=() fa=() pa=() sa=() ia=()
+	for ((r = 0; r < reps; r++)); do
+		timed ta "$NVMETCFG" apply $T/moved.conf
+		timed fa "$FLOOR" $CFS change-all $D img
+		timed pa "$FLOOR" -j "$JOBS" $CFS replace-all $D alt
+		timed sa "$NVMETCFG" --jobs 1 apply $T/bench.conf
+	done
+	timed ia "$FLOOR" -j "$JOBS" $CFS change-all $D alt
+	"$FLOOR" $CFS change-all $D img
+	info "N=$n: every namespace moved in place on $JOBS threads: $(median "${ia[@]}") ms (the kernel serialises enable writes)"
+	uuids() { cat $CFS/subsystems/*/namespaces/1/device_uuid | md5sum; }
+	uuid_before=$(uuids)
+	wt=$(writes "$NVMETCFG" apply $T/moved.conf)
+	check "N=$n: every namespace moved" test "$(cat $CFS/subsystems/${PREFIX}1/namespaces/1/device_path)" = $D/ns1.alt
+	expect_eq "N=$n: ... each one kept its device_uuid" "$(uuids)" "$uuid_before"
+	wp=$(writes "$FLOOR" $CFS replace-all $D img)
+	expect_eq "N=$n: moving every namespace makes the parallel floor's configfs writes" "$wt" "$wp"
+	"$NVMETCFG" apply $T/moved.conf >/dev/null
+	wf=$(writes "$FLOOR" $CFS change-all $D img)
+	row "$n" moveall "$(median "${ta[@]}")" "$wt" "$(median "${fa[@]}")" "$wf" "$(median "${pa[@]}")" "$(median "${sa[@]}")"
+	"$NVMETCFG" apply $T/bench.conf >/dev/null
+
+	# clear: nvmetcfg, the floor, the parallel floor, nvmetcfg --jobs 1
+	ta=() fa=() pa=() sa=()
 	for ((r = 0; r < reps; r++)); do
 		timed ta "$NVMETCFG" clear
 		floor_build
 		timed fa "$FLOOR" $CFS clear
+		floor_build
+		timed pa "$FLOOR" -j "$JOBS" $CFS clear
+		floor_build
+		timed sa "$NVMETCFG" --jobs 1 clear
 		"$NVMETCFG" apply $T/bench.conf >/dev/null
 	done
 	wt=$(writes "$NVMETCFG" clear)
@@ -156,7 +195,10 @@ for n in "$@"; do
 	floor_build
 	wf=$(writes "$FLOOR" $CFS clear)
 	expect_eq "N=$n: clear makes the floor's configfs writes" "$wt" "$wf"
-	row "$n" clear "$(median "${ta[@]}")" "$wt" "$(median "${fa[@]}")" "$wf"
+	floor_build
+	wp=$(writes "$FLOOR" -j "$JOBS" $CFS clear)
+	expect_eq "N=$n: the parallel floor makes the same configfs writes" "$wp" "$wf"
+	row "$n" clear "$(median "${ta[@]}")" "$wt" "$(median "${fa[@]}")" "$wf" "$(median "${pa[@]}")" "$(median "${sa[@]}")"
 
 	# nvmetd with N subsystems on a TCP and an RDMA port, started before the address exists
 	gen_conf "$n" $T/daemon.conf 0 rdma

@@ -6,16 +6,18 @@
 #
 #   bench/run.sh             N = 1 100 1000, 3 runs each (median), 60 s idle
 #   bench/run.sh --smoke     N = 10, 1 run, 5 s idle: what CI runs (no assertion on time)
+#   bench/run.sh --jobs-sweep [N]  the pool-size sweep behind nvmetcfg's default --jobs (N = 1000)
 #   bench/run.sh [--reps R] [--idle S] [--out DIR] N...
 # Exit status: 1 when a count check failed in the guest (writes of a re-apply, of a one-subsystem
 # change, tree built differently from the floor...) — never because of a time.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-reps=3 idle=60 out=$top/bench/out
+reps=3 idle=60 out=$top/bench/out sweep=0
 ns=()
 while (($#)); do
 	case $1 in
 	--smoke) reps=1 idle=5 ns=(10) ;;
+	--jobs-sweep) sweep=1 ;;
 	--reps) reps=$2; shift ;;
 	--idle) idle=$2; shift ;;
 	--out) out=$2; shift ;;
@@ -37,6 +39,18 @@ export NVMETCFG=$top/build/src/nvmetcfg/nvmetcfg NVMETD=$top/build/src/nvmetd/nv
 # cores and every process start costs several times more, with much more noise, for both sides.
 export NVMETD_VM_SMP=${NVMETD_VM_SMP:-2}
 guest_rc=0
+if ((sweep)); then
+	# clear and move-every-namespace at N for each pool size, floor and nvmetcfg side by side
+	NVMETD_VM_TIMEOUT=${NVMETD_VM_TIMEOUT:-5400} "$top/tests/vm/vm.sh" run 6.12 "$top/bench/guest-jobs.sh" \
+		"${ns[0]:-1000}" 1 4 8 16 32 64 >"$out/jobs.log" 2>&1 || guest_rc=$?
+	grep -v '^#jobs' "$out/jobs.log" >&2
+	{
+		echo "| jobs | clear: floor ms | clear: nvmetcfg ms | every namespace moved: floor ms | every namespace moved: nvmetcfg ms |"
+		echo "|---:|---:|---:|---:|---:|"
+		grep -P '^#jobs\t' "$out/jobs.log" | awk -F'\t' '{ printf "| %s | %s | %s | %s | %s |\n", $3, $4, $5, $6, $7 }'
+	} | tee "$out/jobs.md"
+	exit "$guest_rc"
+fi
 NVMETD_VM_TIMEOUT=${NVMETD_VM_TIMEOUT:-5400} "$top/tests/vm/vm.sh" run 6.12 "$top/bench/guest-bench.sh" \
 	"$reps" "$idle" "${ns[@]}" >"$out/guest.log" 2>&1 || guest_rc=$?
 grep -v -e '^#data' -e '^#daemon' "$out/guest.log" >&2
@@ -57,10 +71,12 @@ BEGIN {
 	for (i in lines) { split(lines[i], f, " "); cli_cold[f[1]] = f[2]; cli_again[f[1]] = f[3] }
 	name["cold"] = "apply, empty target"; name["reapply"] = "apply again, no change"
 	name["change"] = "apply, 1 namespace changed"; name["show"] = "show"; name["clear"] = "clear"
-	nops = split("cold reapply change show clear", ops, " ")
+	name["moveall"] = "apply, every namespace to another file"
+	nops = split("cold reapply change show moveall clear", ops, " ")
 }
 {
 	n = $1; op = $2; ms[n, op] = $3; w[n, op] = $4; fms[n, op] = $5; fw[n, op] = $6
+	pms[n, op] = $7; sms[n, op] = $8
 	if (!(n in seen)) { seen[n] = 1; order[++nn] = n }
 }
 function verdict(n, op,    r, lim) {
@@ -75,19 +91,32 @@ function verdict(n, op,    r, lim) {
 			fms[n, op] > lim ? sprintf("; the floor alone takes %.0f ms here", fms[n, op]) : "")
 	}
 	if (op == "change") return w[n, op] == fw[n, op] ? "met (only that subsystem: " w[n, op] " writes)" : "**missed**"
+	if (op == "clear" || op == "moveall") {
+		# the parallel executor: a quarter of the sequential floor at N = 1000, and never slower
+		# than one operation at a time (--jobs 1, measured alongside)
+		s = sprintf("%.2f× of --jobs 1", ms[n, op] / (sms[n, op] > 0 ? sms[n, op] : 1))
+		if (n < 1000) return s
+		return r <= 0.25 ? "met (≤ ¼ of the sequential floor; " s ")" : sprintf("**missed** (%.2f× > ¼ of the sequential floor; %s)", r, s)
+	}
 	return ""
 }
+function num(v, fmt) { return v == "-" || v == "" ? "–" : sprintf(fmt, v) }
 END {
-	printf "Measured %s; median of %d run(s) each, nvmetcfg and floor alternating in one guest boot.\n\n", machine, reps
-	print "| N | operation | nvmetcfg ms | configfs writes | floor ms | floor writes | ratio to floor | target |"
-	print "|---:|---|---:|---:|---:|---:|---:|---|"
+	printf "Measured %s; median of %d run(s) each, nvmetcfg and floor alternating in one guest boot.\n", machine, reps
+	print "\"floor\" is the sequential floor: the same configfs calls one after the other; \"parallel floor\" makes"
+	print "the same calls with the kernel-waiting ones (namespace disables) on as many threads as nvmetcfg'"'"'s"
+	print "default --jobs. \"ratio to floor\" is always to the sequential floor.\n"
+	print "| N | operation | nvmetcfg ms | configfs writes | floor ms | floor writes | ratio to floor | parallel floor ms | ratio to parallel floor | nvmetcfg --jobs 1 ms | target |"
+	print "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 	for (i = 1; i <= nn; i++) {
 		n = order[i]
 		for (j = 1; j <= nops; j++) {
 			op = ops[j]
 			if (!((n, op) in ms)) continue
-			printf "| %s | %s | %.1f | %d | %.1f | %d | %.2f× | %s |\n", n, name[op], ms[n, op], w[n, op],
-				fms[n, op], fw[n, op], ms[n, op] / (fms[n, op] > 0 ? fms[n, op] : 1), verdict(n, op)
+			pr = pms[n, op] == "-" || pms[n, op] == "" ? "–" : sprintf("%.2f×", ms[n, op] / (pms[n, op] > 0 ? pms[n, op] : 1))
+			printf "| %s | %s | %.1f | %d | %.1f | %d | %.2f× | %s | %s | %s | %s |\n", n, name[op], ms[n, op], w[n, op],
+				fms[n, op], fw[n, op], ms[n, op] / (fms[n, op] > 0 ? fms[n, op] : 1), num(pms[n, op], "%.1f"), pr,
+				num(sms[n, op], "%.1f"), verdict(n, op)
 		}
 	}
 	# linearity: time per subsystem between the two largest N

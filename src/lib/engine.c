@@ -150,7 +150,7 @@ int engine_apply(struct nv_ctx *c, struct nv_model *desired, const struct apply_
 	{
 		/* the desired model learns the ids its ports get (nvmetd names them by id, status shows them) */
 		_cleanup_free_ unsigned *ids = NULL;
-		plan_build(desired, live, &res->plan, &ids);
+		plan_build(desired, live, &(struct plan_opts){ .replace_moves = c->jobs != 1 }, &res->plan, &ids);
 		for (size_t i = 0; i < desired->nports; i++)
 			desired->ports[i].id = ids[i];
 	}

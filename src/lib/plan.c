@@ -178,6 +178,7 @@ struct planner {
 	bool *cycle;			/* desired port i: every link removed and made again (see below) */
 	const struct nv_attr **chg;	/* attrs_diff's buffer */
 	size_t chgcap;
+	bool replace;			/* enabled namespaces whose device changes are replaced (see plan_opts) */
 };
 
 /* The mirrored link loops: for each name in names that other lacks (each one when all), an
@@ -310,6 +311,38 @@ static void add_hosts(struct planner *pl)
 	}
 }
 
+/* What a namespace's attribute reads right after mkdir (device_uuid: random, so none). */
+static bool ns_fresh_default(const char *name, const char *value)
+{
+	return (streq(name, "device_nguid") && streq(value, "00000000-0000-0000-0000-000000000000")) ||
+	       (streq(name, "ana_grpid") && streq(value, "1")) || (streq(name, "buffered_io") && streq(value, "0"));
+}
+
+/* An enabled namespace whose device_* must change, replaced rather than disabled in place: removed
+ * (the kernel's reference drain and grace period, side by side with the others'), made again with
+ * the live one's identity and settings (device_uuid, device_nguid, ana_grpid, buffered_io: what the
+ * hosts see stays the same, as with an in-place change) and the desired ones, enabled. Undone, the
+ * removal puts the old namespace back as it was. */
+static void replace_namespace(struct planner *pl, const char *nobj, const char *ndir, const struct nv_ns *dn,
+			      const struct nv_ns *ln)
+{
+	struct op *o = add(pl->p, OP_RMDIR, nobj, "%s", ndir);
+
+	restore_from(&o->restore, &ln->attrs);
+	attrs_set(&o->restore, "enable", "1");
+	add(pl->p, OP_MKDIR, nobj, "%s", ndir);
+	for (size_t k = 0; k < ln->attrs.n; k++) {
+		const struct nv_attr *a = &ln->attrs.v[k];
+		if (!attrs_get(&dn->attrs, a->name) && !ns_fresh_default(a->name, a->value))
+			add_write(pl->p, nobj, ndir, &(struct nv_attr){ .name = a->name, .value = a->value,
+									.why = "kept from the namespace it replaces" }, NULL);
+	}
+	for (size_t k = 0; k < dn->attrs.n; k++)
+		add_write(pl->p, nobj, ndir, &dn->attrs.v[k], NULL);
+	add_write(pl->p, nobj, ndir, &(struct nv_attr){ .name = "enable", .value = "1" }, NULL);
+	pl->p->ops[pl->p->n - 1].device = xstrdup(attrs_get(&dn->attrs, "device_path"));
+}
+
 static void add_namespace(struct planner *pl, const char *obj, const char *dir, const struct nv_ns *dn,
 			  const struct nv_ns *ln)
 {
@@ -326,6 +359,10 @@ static void add_namespace(struct planner *pl, const char *obj, const char *dir, 
 	if (!ln)
 		add(pl->p, OP_MKDIR, nobj, "%s", ndir);
 	n = attrs_diff(&dn->attrs, ln ? &ln->attrs : &none, nobj, pl->p, &pl->chg, &pl->chgcap);
+	if (n && ln && ln->enable && dn->enable && pl->replace) {
+		replace_namespace(pl, nobj, ndir, dn, ln);
+		return;
+	}
 	/* device_* cannot change while enabled: disable, change, enable */
 	if (ln && ln->enable && (n || !dn->enable))
 		add_write(pl->p, nobj, ndir, &dis, "1");
@@ -444,7 +481,25 @@ static void end_phase(struct plan *p, size_t *start, unsigned ph)
  * Those four steps are the plan's phases; within a phase only operations on one object keep their
  * order (opdeps.h), which is what lets the executor run independent ones side by side.
  */
-int plan_build(const struct nv_model *d, const struct nv_model *l, struct plan *p, unsigned **ports)
+/* How many enabled namespaces must be disabled for a device_* change. */
+static size_t count_moves(struct planner *pl)
+{
+	size_t moves = 0;
+
+	for (size_t i = 0; i < pl->d->nsubsys; i++) {
+		const struct nv_subsys *ds = &pl->d->subsys[i], *ls = model_subsys(pl->l, ds->nqn);
+		for (size_t k = 0; ls && k < ds->nns; k++) {
+			const struct nv_ns *dn = &ds->ns[k], *ln = subsys_ns(ls, dn->nsid);
+			if (ln && ln->enable && dn->enable &&
+			    attrs_diff(&dn->attrs, &ln->attrs, NULL, NULL, &pl->chg, &pl->chgcap))
+				moves++;
+		}
+	}
+	return moves;
+}
+
+int plan_build(const struct nv_model *d, const struct nv_model *l, const struct plan_opts *po, struct plan *p,
+	       unsigned **ports)
 {
 	long *match = xcalloc(d->nports + 1, sizeof(long));
 	struct planner pl = {
@@ -479,6 +534,7 @@ int plan_build(const struct nv_model *d, const struct nv_model *l, struct plan *
 		p->ops[p->n - 1].path = xstrdup("discovery_nqn");
 	}
 	end_phase(p, &phase_start, PHASE_DISCOVERY);
+	pl.replace = po && po->replace_moves && count_moves(&pl) >= 2;
 	add_hosts(&pl);
 	add_subsystems(&pl);
 	add_ports(&pl);

@@ -38,10 +38,21 @@ struct plan {
 	struct nv_report notes;	/* e.g. "attribute not supported by this kernel" */
 };
 
+struct plan_opts {
+	/* When two or more enabled namespaces must change device_* (a new backing file, say), replace
+	 * each one (rmdir, mkdir with the same identity, enable) instead of disabling it in place: the
+	 * kernel serialises in-place disables on one global lock (nvmet_config_sem, taken by every
+	 * write to a namespace's "enable") but not removals, so replacements can run side by side.
+	 * One alone is changed in place (3 writes rather than 5). Set when the executor runs
+	 * operations side by side (jobs > 1). */
+	bool replace_moves;
+};
+
 /* The operations that bring live to desired. A desired port is matched to a live one by address (or
  * takes over one that goes away); ports[i] is the id desired->ports[i] gets (allocated, may be NULL
  * when the caller does not need them). */
-int plan_build(const struct nv_model *desired, const struct nv_model *live, struct plan *out, unsigned **ports);
+int plan_build(const struct nv_model *desired, const struct nv_model *live, const struct plan_opts *po,
+	       struct plan *out, unsigned **ports);
 void plan_free(struct plan *p);
 void plan_print(const struct plan *p, FILE *f);
 const char *op_name(enum op_type t);

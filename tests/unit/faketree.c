@@ -117,7 +117,14 @@ static int f_mkdir(void *ud, const char *path)
 		break;
 	case K_NS:
 		put_in(path, "device_path", "\n");
-		put_in(path, "device_uuid", "3f1c2a4b-0000-4000-8000-0123456789ab\n");
+		if (t->random_uuid) {
+			/* as 6.12: every new namespace gets its own */
+			unsigned n = __atomic_add_fetch(&t->uuids, 1, __ATOMIC_SEQ_CST);
+			_cleanup_free_ char *u = xasprintf("3f1c2a4b-0000-4000-8000-%012x\n", n);
+			put_in(path, "device_uuid", u);
+		} else {
+			put_in(path, "device_uuid", "3f1c2a4b-0000-4000-8000-0123456789ab\n");
+		}
 		put_in(path, "device_nguid", "00000000-0000-0000-0000-000000000000\n");
 		put_in(path, "enable", "0\n");
 		put_in(path, "ana_grpid", "1\n");

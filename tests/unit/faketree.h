@@ -17,6 +17,8 @@ struct faketree {
 	int fail_at;		/* fail the Nth operation (1-based), 0 = never */
 	int fail_err;
 	char *no_addr;		/* ports with this traddr refuse links with EADDRNOTAVAIL */
+	bool random_uuid;	/* each new namespace gets a device_uuid of its own (else all the same) */
+	unsigned uuids;
 	struct cfs_ops ops;
 };
 

@@ -246,6 +246,77 @@ static void test_namespace_device_change(void **state)
 	assert_attr(e, "subsystems/nqn.2016-06.io.spdk:cnode1/namespaces/1/device_path", e->disk1);
 }
 
+/* Two namespaces swap backing files: with the parallel executor each is replaced (rmdir, mkdir,
+ * enable) with the identity and settings the hosts knew — device_uuid, device_nguid, buffered_io —
+ * and a failure at any operation puts both back; one at a time (--jobs 1) they change in place. */
+static void test_namespaces_replaced_keep_identity(void **state)
+{
+	struct env *e = *state;
+	_cleanup_free_ char *a = conf_text(e, "TCP 10.0.0.1:4420", "AIO0", "  AllowAnyHost Yes\n  Namespace AIO1 2\n");
+	_cleanup_free_ char *b = conf_text(e, "TCP 10.0.0.1:4420", "AIO1", "  AllowAnyHost Yes\n  Namespace AIO0 2\n");
+	const char *ns1 = "subsystems/nqn.2016-06.io.spdk:cnode1/namespaces/1";
+	const char *ns2 = "subsystems/nqn.2016-06.io.spdk:cnode1/namespaces/2";
+	_cleanup_free_ char *u1 = NULL, *u2 = NULL, *p1 = NULL, *p2 = NULL;
+	struct nv_config *cfg;
+	struct apply_result res;
+	size_t rmdirs = 0, disables = 0;
+
+	e->t->random_uuid = true;
+	assert_int_equal(apply(e, a, NULL), EXIT_OK);
+	/* settings the config does not name, as an administrator may have made them */
+	p1 = xasprintf("%s/%s/device_nguid", e->t->nvmet, ns1);
+	p2 = xasprintf("%s/%s/buffered_io", e->t->nvmet, ns2);
+	faketree_put(p1, "11111111-2222-3333-4444-555555555555\n");
+	faketree_put(p2, "1\n");
+	{
+		_cleanup_free_ char *r1 = xasprintf("%s/device_uuid", ns1), *r2 = xasprintf("%s/device_uuid", ns2);
+		u1 = fread_rel(e, r1);
+		u2 = fread_rel(e, r2);
+		assert_string_not_equal(u1, u2);
+	}
+
+	cfg = load(e, b);
+	assert_int_equal(apply_exit(engine_apply(e->c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res), &res), EXIT_OK);
+	for (size_t i = 0; i < res.plan.n; i++) {
+		rmdirs += res.plan.ops[i].type == OP_RMDIR;
+		disables += res.plan.ops[i].type == OP_WRITE && streq(res.plan.ops[i].value, "0");
+	}
+	assert_int_equal(rmdirs, 2);
+	assert_int_equal(disables, 0);
+	apply_result_free(&res);
+	/* one at a time: in place */
+	e->c->jobs = 1;
+	assert_int_equal(apply_exit(engine_apply(e->c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res), &res), EXIT_OK);
+	rmdirs = disables = 0;
+	for (size_t i = 0; i < res.plan.n; i++) {
+		rmdirs += res.plan.ops[i].type == OP_RMDIR;
+		disables += res.plan.ops[i].type == OP_WRITE && streq(res.plan.ops[i].value, "0");
+	}
+	assert_int_equal(rmdirs, 0);
+	assert_int_equal(disables, 2);
+	e->c->jobs = 0;
+	apply_result_free(&res);
+	config_free(cfg);
+
+	assert_rollback_every_step(e, a, b, 10);
+	assert_int_equal(apply(e, b, NULL), EXIT_OK);
+	{
+		_cleanup_free_ char *r1 = xasprintf("%s/device_uuid", ns1), *r2 = xasprintf("%s/device_uuid", ns2);
+		_cleanup_free_ char *g1 = xasprintf("%s/device_nguid", ns1), *b2 = xasprintf("%s/buffered_io", ns2);
+		_cleanup_free_ char *d1 = xasprintf("%s/device_path", ns1), *d2 = xasprintf("%s/device_path", ns2);
+		_cleanup_free_ char *e1 = xasprintf("%s/enable", ns1), *e2 = xasprintf("%s/enable", ns2);
+		assert_attr(e, r1, u1);
+		assert_attr(e, r2, u2);
+		assert_attr(e, g1, "11111111-2222-3333-4444-555555555555");
+		assert_attr(e, b2, "1");
+		assert_attr(e, d1, e->disk1);
+		assert_attr(e, d2, e->disk0);
+		assert_attr(e, e1, "1");
+		assert_attr(e, e2, "1");
+	}
+	assert_int_equal(plan_len(e, b), 0);
+}
+
 static void test_port_address_change_keeps_id(void **state)
 {
 	struct env *e = *state;
@@ -661,6 +732,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_show_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_every_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_namespace_device_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_namespaces_replaced_keep_identity, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_port_address_change_keeps_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_waiting_port_does_not_roll_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_acl_switch_order, setup, teardown),

@@ -378,7 +378,7 @@ static void test_many_listen_addresses(void **state)
 	assert_int_equal(config_from_text("many.conf", buf, &cfg, &rep), 0);
 	assert_int_equal(cfg->model->nports, n);
 	unsigned *ids = NULL;
-	assert_int_equal(plan_build(cfg->model, &empty, &p, &ids), 0);
+	assert_int_equal(plan_build(cfg->model, &empty, NULL, &p, &ids), 0);
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(ids[i], i + 1);
 	free(ids);
