@@ -71,6 +71,16 @@ expect "save's output passes check" 0 "0 errors" check $T/saved.conf
 out=$(timeout 20 "$NVMETCFG" plan $T/saved.conf 2>&1)
 grep -q "no changes" <<<"$out" && ok "save's output re-plans to zero operations" || nok "re-plan: $out"
 
+# --jobs out of range, and nvmetd.conf's jobs
+expect "--jobs 0" 2 "--jobs takes a number from 1 to 256" --jobs 0 plan $T/saved.conf
+expect "--jobs 1x" 2 "--jobs takes a number from 1 to 256" --jobs 1x plan $T/saved.conf
+expect "--jobs 100000" 2 "--jobs takes a number from 1 to 256" --jobs 100000 plan $T/saved.conf
+NVMETD=${NVMETD:-$(dirname "$NVMETCFG")/../nvmetd/nvmetd}
+printf 'jobs = 0;\n' >$T/jobs.conf
+out=$(timeout 20 "$NVMETD" --foreground --config $T/jobs.conf 2>&1); rc=$?
+[[ $rc == 2 ]] && grep -q "jobs = 0 is not between 1 and 256" <<<"$out" && ok "nvmetd.conf jobs = 0: exit 2" ||
+	nok "nvmetd.conf jobs = 0: exit $rc: $out"
+
 # 20,000 Listen addresses: parse and plan stay linear (bounded by the timeout, not asserted in time)
 { printf '[Subsystem1]\n  NQN nqn.a:2\n  AllowAnyHost Yes\n'; for ((i = 0; i < 20000; i++)); do
 	printf '  Listen TCP 10.%d.%d.%d:4420\n' $((i >> 16)) $(((i >> 8) & 255)) $((i & 255)); done; } >$T/many.conf

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Re-applying changed configs to a live target with a connected initiator: host access control,
-# adding a namespace, adding a second subsystem on the same port, moving a port to another address.
+# adding a namespace, adding a second subsystem on the same port, moving a port to another address,
+# removing, moving namespaces to other devices (replaced side by side, rolled back on a refusal).
 # Usage: t-reapply.sh [tcp|rdma]
 . "$(dirname "$0")/guest-lib.sh"
 tr=${1:-tcp}
@@ -119,5 +120,57 @@ ip netns exec $NS nvme disconnect-all >/dev/null 2>&1
 apply_ok "back to the first config" $T/c1.conf
 expect_eq "cnode2 removed" "$(ls $CFS/subsystems)" nqn.2016-06.io.spdk:cnode1
 expect_eq "namespace 2 removed" "$(ls $S/namespaces)" 1
+
+# 6. several namespaces moved to other devices while a host is connected: each is replaced (rmdir,
+#    mkdir, the identity the host knows written back, enable) so the kernel's waits overlap, and the
+#    host reads the new data under the same identity; a kernel refusal in the middle (a file on a
+#    read-only mount) rolls all of it back
+mark() { printf '%-512s' "$2" | dd of="$1" bs=512 count=1 conv=notrunc oflag=direct status=none; }
+mark $AIO0 NVTEST-AIO0
+mark $AIO1 NVTEST-AIO1
+reads() { dd if="$1" bs=512 count=1 iflag=direct status=none 2>/dev/null | tr -d ' '; }
+# the host's view: the namespace's device (rescanned after the change) reads $3 and has wwid $4
+host_sees() { # nsid description marker wwid
+	local d i
+	for i in $(seq 1 50); do
+		d=$(fabric_dev nqn.2016-06.io.spdk:cnode1 "$1") && [[ $(reads "$d") == "$3" && $(cat /sys/block/${d#/dev/}/wwid) == "$4" ]] &&
+			{ ok "$2 ($d reads $3)"; return; }
+		sleep 0.2
+	done
+	nok "$2: ${d:-no device} reads '$(reads "${d:-/dev/null}")', wwid $(cat /sys/block/${d#/dev/}/wwid 2>/dev/null)"
+}
+base $TARGET_IP "  Namespace AIO0 2
+  Namespace AIO1 3" >$T/m1.conf
+base $TARGET_IP "  Namespace AIO1 2
+  Namespace AIO0 3" >$T/m2.conf
+mkdir -p $T/rofs /mnt/nvt-ro
+truncate -s 64M $T/rofs.img && mkfs.ext4 -q -F $T/rofs.img && mount -o loop $T/rofs.img $T/rofs
+truncate -s 8M $T/rofs/ro.img && mount --bind -o ro $T/rofs /mnt/nvt-ro
+sed "s|  AIO $AIO1 AIO1|  AIO /mnt/nvt-ro/ro.img AIO1|" $T/m1.conf >$T/m3.conf
+apply_ok "two more namespaces" $T/m1.conf
+check "the listed host connects" connect $TARGET_IP nqn.2016-06.io.spdk:cnode1 $HOST
+d2=$(fabric_dev nqn.2016-06.io.spdk:cnode1 2) && d3=$(fabric_dev nqn.2016-06.io.spdk:cnode1 3)
+w2=$(cat /sys/block/${d2#/dev/}/wwid 2>/dev/null) w3=$(cat /sys/block/${d3#/dev/}/wwid 2>/dev/null)
+info "host: namespace 2 $d2 ($w2), namespace 3 $d3 ($w3)"
+host_sees 2 "before: namespace 2 is AIO0" NVTEST-AIO0 "$w2"
+u2=$(cat $S/namespaces/2/device_uuid) u3=$(cat $S/namespaces/3/device_uuid)
+out=$("$NVMETCFG" -v apply $T/m2.conf 2>&1); rc=$?
+echo "$out" | sed 's/^/#   /'
+expect_eq "swap the two namespaces' devices" "$rc" 0
+check "... by replacing them (rmdir, mkdir), not disabling in place" bash -c "grep -q 'rmdir  subsystems/nqn.2016-06.io.spdk:cnode1/namespaces/2' <<<'$out' &&
+	grep -q 'rmdir  subsystems/nqn.2016-06.io.spdk:cnode1/namespaces/3' <<<'$out' && ! grep -q 'enable = 0' <<<'$out'"
+expect_eq "the target's namespaces kept their device_uuid" "$(cat $S/namespaces/2/device_uuid) $(cat $S/namespaces/3/device_uuid)" "$u2 $u3"
+expect_eq "... and moved" "$(cat $S/namespaces/2/device_path) $(cat $S/namespaces/3/device_path)" "$AIO1 $AIO0"
+host_sees 2 "the host reads namespace 2's new data under the same identity" NVTEST-AIO1 "$w2"
+host_sees 3 "... and namespace 3's" NVTEST-AIO0 "$w3"
+before=$(cd $S && grep -r '' namespaces | sort)
+out=$("$NVMETCFG" apply $T/m3.conf 2>&1); rc=$?
+echo "$out" | sed 's/^/#   /'
+expect_eq "a namespace on a read-only mount among the moves: exit 1" "$rc" 1
+check "... the kernel's reason named" grep -q "Read-only file system" <<<"$out"
+expect_eq "... every namespace back as it was (path, identity, enabled)" "$(cd $S && grep -r '' namespaces | sort)" "$before"
+host_sees 2 "... the host reads namespace 2 as before the failed apply" NVTEST-AIO1 "$w2"
+ip netns exec $NS nvme disconnect-all >/dev/null 2>&1
 check "nvmetcfg clear" "$NVMETCFG" clear
+umount /mnt/nvt-ro $T/rofs
 finish
