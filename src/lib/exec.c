@@ -363,12 +363,14 @@ int plan_execute(const struct cfs_ops *ops, const char *root, const struct plan 
 	const struct exec_runner *rn;
 	unsigned jobs;
 	size_t inflight = 0;
+	bool concurrent_ok;
 	void *pool;
 
 	if (!eo)
 		eo = &none;
 	rn = eo->runner ? eo->runner : &exec_threads;
 	jobs = eo->jobs ? eo->jobs : EXEC_JOBS_DEFAULT;
+	concurrent_ok = jobs > 1;
 	memset(res, 0, sizeof(*res));
 
 	struct dispatch d = {
@@ -390,6 +392,14 @@ int plan_execute(const struct cfs_ops *ops, const char *root, const struct plan 
 	while (d.phase < d.nphases && !d.left[d.phase])
 		d.phase++;
 
+	/* a thread pays only when two waits can overlap: a plan with fewer runs all on this thread */
+	{
+		size_t waits = 0;
+		for (size_t i = 0; i < p->n && waits < 2; i++)
+			waits += op_waits(&p->ops[i]);
+		if (waits < 2)
+			concurrent_ok = false;
+	}
 	pool = rn->open(rn, jobs, run_forward, &d);
 	for (;;) {
 		/* start what may start: ready, in the open phase, a slot free, no failure yet */
@@ -406,7 +416,7 @@ int plan_execute(const struct cfs_ops *ops, const char *root, const struct plan 
 				continue;
 			}
 			d.st[i] = ST_RUNNING;
-			if (rn->submit(pool, i, jobs > 1 && op_waits(o), &r))
+			if (rn->submit(pool, i, concurrent_ok && op_waits(o), &r))
 				handle(&d, i, r);
 			else
 				inflight++;
