@@ -378,3 +378,22 @@ void faketree_free(struct faketree *t)
 	free(t->no_addr);
 	free(t);
 }
+
+/* The lines of a snapshot about one object (a configfs path relative to nvmet, as op_unit gives). */
+char *faketree_subtree(const char *snap, const char *unit)
+{
+	_cleanup_free_ char *dir = xasprintf("/nvmet/%s", unit);
+	char *out = NULL;
+	size_t len = 0, n = strlen(dir);
+	FILE *f = open_memstream(&out, &len);
+
+	for (const char *l = snap; *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t ll = nl ? (size_t)(nl - l) : strlen(l);
+		if (!strncmp(l, dir, n) && (l[n] == '/' || l[n] == ' '))
+			fprintf(f, "%.*s\n", (int)ll, l);
+		l += ll + (nl ? 1 : 0);
+	}
+	fclose(f);
+	return out;
+}

@@ -26,6 +26,8 @@ struct faketree *faketree_new(bool v612);
 void faketree_free(struct faketree *t);
 /* Every file, its content and every link target, sorted: equal snapshots = byte-for-byte equal trees. */
 char *faketree_snapshot(struct faketree *t);
+/* The lines of a snapshot about one object ("subsystems/X", "ports/1"...). Allocated. */
+char *faketree_subtree(const char *snap, const char *unit);
 /* Write a file (creating it) under root, for test fixtures. */
 void faketree_put(const char *path, const char *content);
 

@@ -585,25 +585,6 @@ static void test_ana_and_drain(void **state)
 	assert_int_equal(drain_parse("fe80::1:4420", &key), -EINVAL);
 }
 
-/* The lines of a snapshot that belong to one object (its configfs subtree). */
-static char *subtree(const char *snap, const char *unit)
-{
-	_cleanup_free_ char *dir = xasprintf("/nvmet/%s", unit);
-	char *out = NULL;
-	size_t len = 0, n = strlen(dir);
-	FILE *f = open_memstream(&out, &len);
-
-	for (const char *l = snap; *l;) {
-		const char *nl = strchr(l, '\n');
-		size_t ll = nl ? (size_t)(nl - l) : strlen(l);
-		if (!strncmp(l, dir, n) && (l[n] == '/' || l[n] == ' '))
-			fprintf(f, "%.*s\n", (int)ll, l);
-		l += ll + (nl ? 1 : 0);
-	}
-	fclose(f);
-	return out;
-}
-
 static int apply_keep_going(struct env *e, const char *text, struct apply_result *res)
 {
 	struct nv_config *cfg = load(e, text);
@@ -710,8 +691,8 @@ static void test_keep_going_every_step(void **state)
 		unit = xstrdup(res.exec.failed[0].unit);
 		apply_result_free(&res);
 		after = faketree_snapshot(e->t);
-		b = subtree(before, unit);
-		a = subtree(after, unit);
+		b = faketree_subtree(before, unit);
+		a = faketree_subtree(after, unit);
 		if (strcmp(a, b))
 			fail_msg("failing operation %zu (%s): the object is not as before:\n%s\nvs\n%s", k, unit, b, a);
 		cfg = load(e, next);

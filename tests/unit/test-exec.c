@@ -245,24 +245,6 @@ static void check_order(const struct script *s, const struct plan *p, const char
 	}
 }
 
-/* The lines of a snapshot about one object. */
-static char *subtree(const char *snap, const char *unit)
-{
-	_cleanup_free_ char *dir = xasprintf("/nvmet/%s", unit);
-	char *out = NULL;
-	size_t len = 0, n = strlen(dir);
-	FILE *f = open_memstream(&out, &len);
-
-	for (const char *l = snap; *l;) {
-		const char *nl = strchr(l, '\n');
-		size_t ll = nl ? (size_t)(nl - l) : strlen(l);
-		if (!strncmp(l, dir, n) && (l[n] == '/' || l[n] == ' '))
-			fprintf(f, "%.*s\n", (int)ll, l);
-		l += ll + (nl ? 1 : 0);
-	}
-	fclose(f);
-	return out;
-}
 
 static const char *order_name(enum order o)
 {
@@ -327,7 +309,7 @@ static void scenario(struct env *e, const char *base, const char *next, bool kee
 				assert_int_equal(res.exec.nfailed, 1);
 				const char *unit = res.exec.failed[0].unit;
 				/* the failed object as before */
-				_cleanup_free_ char *b = subtree(before, unit), *a = subtree(after, unit);
+				_cleanup_free_ char *b = faketree_subtree(before, unit), *a = faketree_subtree(after, unit);
 				if (strcmp(a, b))
 					fail_msg("%s: %s is not as before:\n%s\nvs\n%s", what, unit, b, a);
 				/* everything else applied: what is left to do concerns that object only */
