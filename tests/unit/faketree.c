@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "faketree.h"
+#include "resolve.h"
+#include "spdkconf.h"
 #include "util.h"
 
 void faketree_put(const char *path, const char *content)
@@ -396,4 +398,30 @@ char *faketree_subtree(const char *snap, const char *unit)
 	}
 	fclose(f);
 	return out;
+}
+
+struct nv_ctx *faketree_ctx(struct faketree *t)
+{
+	struct nv_ctx *c = NULL;
+
+	setenv("NVMET_CONFIGFS_ROOT", t->root, 1);
+	if (ctx_new(&c) < 0)
+		abort();
+	c->ops = &t->ops;
+	return c;
+}
+
+struct nv_config *faketree_load(struct nv_ctx *c, const char *text)
+{
+	struct nv_report rep = { 0 };
+	struct nv_config *cfg = NULL;
+
+	if (config_from_text("test.conf", text, &cfg, &rep) < 0 || resolve_namespaces(c, cfg, 0, &rep) < 0) {
+		for (size_t i = 0; i < rep.n; i++)
+			fprintf(stderr, "test.conf:%u: %s\n", rep.d[i].line, rep.d[i].msg);
+		config_free(cfg);
+		cfg = NULL;
+	}
+	report_free(&rep);
+	return cfg;
 }

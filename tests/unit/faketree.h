@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "ctx.h"
 #include "exec.h"
 
 struct faketree {
@@ -23,6 +24,10 @@ struct faketree {
 };
 
 struct faketree *faketree_new(bool v612);
+/* A library context whose configfs calls go to t (its root in NVMET_CONFIGFS_ROOT). */
+struct nv_ctx *faketree_ctx(struct faketree *t);
+/* An nvmf.conf text parsed and its devices resolved, or NULL (the reasons on stderr). */
+struct nv_config *faketree_load(struct nv_ctx *c, const char *text);
 void faketree_free(struct faketree *t);
 /* Every file, its content and every link target, sorted: equal snapshots = byte-for-byte equal trees. */
 char *faketree_snapshot(struct faketree *t);

@@ -43,9 +43,7 @@ static int setup(void **state)
 	struct env *e = xcalloc(1, sizeof(*e));
 
 	e->t = faketree_new(true);
-	setenv("NVMET_CONFIGFS_ROOT", e->t->root, 1);
-	assert_int_equal(ctx_new(&e->c), 0);
-	e->c->ops = &e->t->ops;
+	e->c = faketree_ctx(e->t);
 	e->disk = path_join(e->t->root, "disk.img");
 	e->key = path_join(e->t->root, "host1.key");
 	e->ctrl = path_join(e->t->root, "host1.ctrl");

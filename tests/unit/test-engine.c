@@ -30,9 +30,7 @@ static int setup(void **state)
 	struct env *e = xcalloc(1, sizeof(*e));
 
 	e->t = faketree_new(true);
-	setenv("NVMET_CONFIGFS_ROOT", e->t->root, 1);
-	assert_int_equal(ctx_new(&e->c), 0);
-	e->c->ops = &e->t->ops;
+	e->c = faketree_ctx(e->t);
 	e->disk0 = path_join(e->t->root, "disk0.img");
 	e->disk1 = path_join(e->t->root, "disk1.img");
 	faketree_put(e->disk0, "");
@@ -65,12 +63,9 @@ static char *conf_text(struct env *e, const char *listen, const char *aio, const
 
 static struct nv_config *load(struct env *e, const char *text)
 {
-	struct nv_report rep = { 0 };
-	struct nv_config *cfg = NULL;
+	struct nv_config *cfg = faketree_load(e->c, text);
 
-	assert_int_equal(config_from_text("test.conf", text, &cfg, &rep), 0);
-	assert_int_equal(resolve_namespaces(e->c, cfg, 0, &rep), 0);
-	report_free(&rep);
+	assert_non_null(cfg);
 	return cfg;
 }
 

@@ -133,9 +133,7 @@ static int setup(void **state)
 	struct env *e = xcalloc(1, sizeof(*e));
 
 	e->t = faketree_new(true);
-	setenv("NVMET_CONFIGFS_ROOT", e->t->root, 1);
-	assert_int_equal(ctx_new(&e->c), 0);
-	e->c->ops = &e->t->ops;
+	e->c = faketree_ctx(e->t);
 	e->dir = xstrdup(e->t->root);
 	for (int i = 0; i < 16; i++) {
 		_cleanup_free_ char *f = xasprintf("%s/d%d.img", e->dir, i);
@@ -181,12 +179,9 @@ static char *conf(struct env *e, int n, int off)
 
 static struct nv_config *load(struct env *e, const char *text)
 {
-	struct nv_report rep = { 0 };
-	struct nv_config *cfg = NULL;
+	struct nv_config *cfg = faketree_load(e->c, text);
 
-	assert_int_equal(config_from_text("test.conf", text, &cfg, &rep), 0);
-	assert_int_equal(resolve_namespaces(e->c, cfg, 0, &rep), 0);
-	report_free(&rep);
+	assert_non_null(cfg);
 	return cfg;
 }
 
