@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine.h"
 #include "exit.h"
@@ -395,6 +396,49 @@ static void test_thread_pool(void **state)
 	}
 }
 
+/* -v under a last-in-first-out finish order: the operations are listed in plan order all the same
+ * (what plan prints, line for line). */
+static void test_verbose_in_plan_order(void **state)
+{
+	struct env *e = *state;
+	_cleanup_free_ char *base = conf(e, 4, 0), *printed = NULL, *planned = NULL;
+	struct script s = { .order = LIFO, .t = e->t };
+	const struct exec_runner rn = { s_open, s_submit, s_wait, s_close, &s };
+	char tmpl[] = "/tmp/nvmet-verbose.XXXXXX";
+	struct apply_result res;
+	size_t len = 0;
+	FILE *f;
+	int fd = mkstemp(tmpl), saved;
+
+	assert_true(fd >= 0);
+	assert_int_equal(apply(e, base, NULL, 1, false, NULL), EXIT_OK);
+	assert_int_equal(engine_apply(e->c, NULL, &(struct apply_opts){ .dry_run = true }, &res), 0);
+	f = open_memstream(&planned, &len);
+	plan_print(&res.plan, f);
+	fclose(f);
+	apply_result_free(&res);
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	e->c->runner = &rn;
+	e->c->jobs = 4;
+	assert_int_equal(engine_apply(e->c, NULL, &(struct apply_opts){ .verbose = true }, &res), 0);
+	e->c->runner = NULL;
+	e->c->jobs = 0;
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	apply_result_free(&res);
+	assert_true(s.max_inflight > 1);	/* finished out of order indeed */
+	assert_int_equal(read_file(tmpl, &printed, NULL), 0);
+	unlink(tmpl);
+	close(fd);
+	assert_string_equal(printed, planned);
+	free(s.inflight);
+	free(s.started);
+	free(s.finished);
+}
+
 /* The dependency graph alone: each namespace's removal waits only for its subsystem's port links
  * (so all of them may run side by side), and each subsystem's removal for its own namespaces. */
 static void test_graph(void **state)
@@ -432,6 +476,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fresh_apply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keep_going, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_thread_pool, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_verbose_in_plan_order, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("exec", tests, NULL, NULL);
 }
