@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text[size] = '\0';
 	if (config_from_buf("fuzz.conf", text, size, &c, &rep) == 0) {
 		paths(c);
-		plan_build(c->model, &empty, &p, NULL);
+		plan_build(c->model, &empty, NULL, &p, NULL);
 		plan_free(&p);
 		if (print_conf(&ctx, c->model, c, &one) == 0) {
 			report_free(&rep);
