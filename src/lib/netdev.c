@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <ifaddrs.h>
 #include <infiniband/verbs.h>
 #include <net/if.h>
@@ -13,29 +14,40 @@
 #include "netdev.h"
 #include "util.h"
 
+const struct ifaddrs *netdev_find_addr(const struct ifaddrs *list, const char *adrfam, const char *traddr)
+{
+	int fam = streq_ptr(adrfam, "ipv6") ? AF_INET6 : AF_INET;
+	unsigned char want[16];
+
+	if (!traddr || inet_pton(fam, traddr, want) != 1)
+		return NULL;
+	for (const struct ifaddrs *i = list; i; i = i->ifa_next) {
+		const void *have;
+		if (!i->ifa_addr || i->ifa_addr->sa_family != fam)
+			continue;
+		have = fam == AF_INET ? (const void *)&((const struct sockaddr_in *)i->ifa_addr)->sin_addr
+				      : (const void *)&((const struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+		if (!memcmp(want, have, fam == AF_INET ? 4 : 16))
+			return i;
+	}
+	return NULL;
+}
+
 static int find_ifindex(const char *adrfam, const char *traddr, char *ifname, size_t len)
 {
 	_cleanup_(freeifaddrsp) struct ifaddrs *ifa = NULL;
-	int fam = streq(adrfam, "ipv6") ? AF_INET6 : AF_INET;
-	unsigned char want[16], have[16];
+	const struct ifaddrs *i;
+	unsigned char want[16];
 
-	if (inet_pton(fam, traddr, want) != 1)
+	if (inet_pton(streq(adrfam, "ipv6") ? AF_INET6 : AF_INET, traddr, want) != 1)
 		return -EINVAL;
 	if (getifaddrs(&ifa) < 0)
 		return -errno;
-	for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
-		if (!i->ifa_addr || i->ifa_addr->sa_family != fam)
-			continue;
-		if (fam == AF_INET)
-			memcpy(have, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
-		else
-			memcpy(have, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
-		if (memcmp(want, have, fam == AF_INET ? 4 : 16) == 0) {
-			snprintf(ifname, len, "%s", i->ifa_name);
-			return (int)if_nametoindex(i->ifa_name);
-		}
-	}
-	return 0;
+	i = netdev_find_addr(ifa, adrfam, traddr);
+	if (!i)
+		return 0;
+	snprintf(ifname, len, "%s", i->ifa_name);
+	return (int)if_nametoindex(i->ifa_name);
 }
 
 /* libibverbs, opened on first use (dl.h). The GID table is read with _ibv_query_gid_table, the

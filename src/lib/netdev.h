@@ -23,6 +23,9 @@ struct addr_info {
 	char rdma_dev[64];
 };
 
+/* The entry of list (getifaddrs) that holds traddr (adrfam "ipv4" or "ipv6"), or NULL. */
+const struct ifaddrs *netdev_find_addr(const struct ifaddrs *list, const char *adrfam, const char *traddr);
+
 /* family: "ipv4" or "ipv6"; trtype: "rdma" or "tcp". Returns 0 or -errno. */
 int addr_check(const char *trtype, const char *adrfam, const char *traddr, struct addr_info *out);
 

@@ -12,28 +12,14 @@
 #include "nvlimits.h"
 #include "util.h"
 
-
 /* The interface that holds addr, if it is up and has carrier: its index, else 0. */
 static int live_ifindex(const struct ifaddrs *ifa, const char *adrfam, const char *addr)
 {
-	int fam = streq_ptr(adrfam, "ipv6") ? AF_INET6 : AF_INET;
-	unsigned char want[16];
+	const struct ifaddrs *i = netdev_find_addr(ifa, adrfam, addr);
 
-	if (!addr || inet_pton(fam, addr, want) != 1)
+	if (!i || (i->ifa_flags & (IFF_UP | IFF_RUNNING)) != (IFF_UP | IFF_RUNNING))
 		return 0;
-	for (const struct ifaddrs *i = ifa; i; i = i->ifa_next) {
-		const void *have;
-		if (!i->ifa_addr || i->ifa_addr->sa_family != fam)
-			continue;
-		have = fam == AF_INET ? (const void *)&((const struct sockaddr_in *)i->ifa_addr)->sin_addr
-				      : (const void *)&((const struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
-		if (memcmp(want, have, fam == AF_INET ? 4 : 16))
-			continue;
-		if ((i->ifa_flags & (IFF_UP | IFF_RUNNING)) != (IFF_UP | IFF_RUNNING))
-			return 0;
-		return (int)if_nametoindex(i->ifa_name);
-	}
-	return 0;
+	return (int)if_nametoindex(i->ifa_name);
 }
 
 /* TP8009's p= for an RDMA device: iWARP (an RNIC), RoCE (an Ethernet link layer), else InfiniBand. */
