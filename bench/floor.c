@@ -355,14 +355,13 @@ static void change(const char *nqn, const char *path)
 /* change-all: every benchI's namespace 1 to DIR/nsI.EXT, disabled and enabled around it */
 static const char *change_dir, *change_ext;
 
-static void change_ns(const char *ns)
+/* Point namespace ns (disabled or new) at DIR/nsI.EXT, I from its NQN, and enable it. */
+static void point_ns(const char *ns)
 {
 	char p[PATH_MAX], v[PATH_MAX];
 	const char *nqn = strstr(ns, NQN_PREFIX);
 	unsigned i = nqn ? strtoul(nqn + strlen(NQN_PREFIX), NULL, 10) : 0;
 
-	pf(p, "%s/enable", ns);
-	do_write(p, "0");
 	pf(p, "%s/device_path", ns);
 	pf(v, "%s/ns%u.%s", change_dir, i, change_ext);
 	do_write(p, v);
@@ -370,11 +369,18 @@ static void change_ns(const char *ns)
 	do_write(p, "1");
 }
 
+static void change_ns(const char *ns)
+{
+	char p[PATH_MAX];
+
+	pf(p, "%s/enable", ns);
+	do_write(p, "0");
+	point_ns(ns);
+}
+
 static void replace_ns(const char *ns)
 {
-	char p[PATH_MAX], v[PATH_MAX], uuid[64] = "";
-	const char *nqn = strstr(ns, NQN_PREFIX);
-	unsigned i = nqn ? strtoul(nqn + strlen(NQN_PREFIX), NULL, 10) : 0;
+	char p[PATH_MAX], uuid[64] = "";
 	ssize_t n;
 	int fd;
 
@@ -387,15 +393,10 @@ static void replace_ns(const char *ns)
 	if (n <= 0)
 		fail("read", p);
 	uuid[n] = '\0';
-	if (rmdir(ns) < 0)
-		fail("rmdir", ns);
+	rmdir_path(ns);
 	do_mkdir(ns);
 	do_write(p, uuid);
-	pf(p, "%s/device_path", ns);
-	pf(v, "%s/ns%u.%s", change_dir, i, change_ext);
-	do_write(p, v);
-	pf(p, "%s/enable", ns);
-	do_write(p, "1");
+	point_ns(ns);
 }
 
 static void change_subsys(const char *dir, const char *name)
