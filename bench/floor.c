@@ -247,13 +247,19 @@ static void rm_port(const char *dir, const char *name)
 	rm_dir(dir, name);
 }
 
-static void rm_subsys(const char *dir, const char *name)
+/* A subsystem's allowed_hosts links, then each namespace handed to ns_fn. */
+static void rm_links_then_ns(const char *dir, const char *name, void (*ns_fn)(const char *dir, const char *name))
 {
 	char p[PATH_MAX];
 	pf(p, "%s/%s/allowed_hosts", dir, name);
 	each(p, rm_link);
 	pf(p, "%s/%s/namespaces", dir, name);
-	each(p, rm_dir);
+	each(p, ns_fn);
+}
+
+static void rm_subsys(const char *dir, const char *name)
+{
+	rm_links_then_ns(dir, name, rm_dir);
 	rm_dir(dir, name);
 }
 
@@ -269,11 +275,7 @@ static void ns_task(const char *dir, const char *name)
 /* parallel: the links and every namespace first (namespaces on the threads), then the subsystems */
 static void rm_subsys_links_ns(const char *dir, const char *name)
 {
-	char p[PATH_MAX];
-	pf(p, "%s/%s/allowed_hosts", dir, name);
-	each(p, rm_link);
-	pf(p, "%s/%s/namespaces", dir, name);
-	each(p, ns_task);
+	rm_links_then_ns(dir, name, ns_task);
 }
 
 static void rmdir_path(const char *p)
