@@ -28,7 +28,7 @@ struct apply_opts {
 	bool verbose;		/* print each operation as it is done */
 	bool keep_going;	/* a failing object is rolled back alone and the rest applied (nvmetd's way);
 				 * without it the first failure rolls back everything (a human's transaction) */
-	char *const *held;	/* objects not to touch this time (configfs paths, see op_unit) */
+	char *const *held;	/* objects not to touch this time (configfs paths, see unit.h) */
 	size_t nheld;
 };
 

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "exec.h"
 #include "opdeps.h"
+#include "unit.h"
 #include "util.h"
 
 static int real_mkdir(void *ud, const char *p) { return mkdir(p, 0755) < 0 ? -errno : 0; }
@@ -132,24 +133,6 @@ static bool port_waiting(const struct exec_result *r, unsigned id)
 		if (r->waiting[i].id == id)
 			return true;
 	return false;
-}
-
-char *op_unit(const char *path)
-{
-	/* components: hosts/H, subsystems/X[/namespaces/N], ports/N */
-	const char *c1 = strchr(path, '/'), *c2, *c3, *c4;
-	size_t len = strlen(path);
-
-	if (c1) {
-		c2 = strchr(c1 + 1, '/');
-		len = c2 ? (size_t)(c2 - path) : len;
-		if (c2 && !strncmp(path, "subsystems/", 11) && !strncmp(c2 + 1, "namespaces/", 11)) {
-			c3 = c2 + 11;
-			c4 = strchr(c3 + 1, '/');
-			len = c4 ? (size_t)(c4 - path) : strlen(path);
-		}
-	}
-	return xstrndup(path, len);
 }
 
 bool op_affects(const struct op *o, const char *unit)
@@ -325,7 +308,7 @@ static void handle(struct dispatch *d, size_t i, int r)
 		/* this object alone goes back to how it was; the plan goes on without it (what depends
 		 * on it has not started: it waits for this operation) */
 		struct exec_failure *f = array_push(&res->failed, &res->nfailed, sizeof(*f));
-		f->unit = op_unit(o->path);
+		f->unit = unit_of_path(o->path);
 		f->obj = xstrdup(o->obj);
 		f->err = r;
 		f->msg = describe(o, r);

@@ -88,10 +88,7 @@ extern const struct cfs_ops cfs_real;
 int plan_execute(const struct cfs_ops *ops, const char *nvmet_root, const struct plan *p,
 		 const struct exec_opts *o, struct exec_result *res);
 
-/* The object an operation belongs to, as a configfs path relative to the nvmet root: "hosts/H",
- * "subsystems/X", "subsystems/X/namespaces/N" or "ports/N". Allocated. */
-char *op_unit(const char *path);
-/* Whether operation o touches object unit (a path from op_unit): it lies under it, links to it, or
+/* Whether operation o touches object unit (unit.h): it lies under it, links to it, or
  * removes a directory that contains it. */
 bool op_affects(const struct op *o, const char *unit);
 void exec_result_free(struct exec_result *r);

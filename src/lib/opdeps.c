@@ -1,25 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <string.h>
 
-#include "exec.h"
 #include "opdeps.h"
+#include "unit.h"
 #include "strmap.h"
 #include "util.h"
-
-char *unit_parent(const char *unit)
-{
-	const char *ns = strstr(unit, "/namespaces/");
-
-	return !strncmp(unit, "subsystems/", 11) && ns ? xstrndup(unit, ns - unit) : NULL;
-}
 
 size_t op_touches(const struct op *o, char *u[2])
 {
 	size_t n = 0;
 
-	u[n++] = op_unit(o->path);
+	u[n++] = unit_of_path(o->path);
 	if ((o->type == OP_LINK || o->type == OP_UNLINK) && o->value) {
-		char *t = op_unit(o->value);
+		char *t = unit_of_path(o->value);
 		if (streq(t, u[0]))
 			free(t);
 		else
@@ -35,7 +28,7 @@ bool op_waits(const struct op *o)
 
 	if (strncmp(o->path, "subsystems/", 11) || !strstr(o->path, "/namespaces/"))
 		return false;
-	unit = op_unit(o->path);
+	unit = unit_of_path(o->path);
 	if (o->type == OP_RMDIR)
 		return streq(unit, o->path);
 	return o->type == OP_WRITE && base && streq(base + 1, "enable") && streq_ptr(o->value, "0");

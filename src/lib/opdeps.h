@@ -21,7 +21,7 @@ struct op_graph {
 
 /*
  * The rule: two operations are ordered as in the plan when they touch one object, where an
- * operation touches the object its path lies in (op_unit) and, for a link, the object it points at.
+ * operation touches the object its path lies in (unit_of_path, unit.h) and, for a link, the object it points at.
  * Objects nest one level: a namespace lies in its subsystem, so an operation on subsystem X waits
  * for every earlier operation on X's namespaces, and each of them waits for the earlier operations
  * on X itself. Operations on different namespaces, subsystems, ports or hosts are independent.
@@ -30,10 +30,8 @@ struct op_graph {
 void op_graph_build(const struct plan *p, struct op_graph *g);
 void op_graph_free(struct op_graph *g);
 
-/* The objects o touches (op_unit of its path, and of its link target): 1 or 2, allocated into u[]. */
+/* The objects o touches (unit_of_path of its path, and of its link target): 1 or 2, allocated into u[]. */
 size_t op_touches(const struct op *o, char *u[2]);
-/* The object a namespace lies in ("subsystems/X" for "subsystems/X/namespaces/N"), else NULL. Allocated. */
-char *unit_parent(const char *unit);
 /* Whether the kernel makes the caller wait for it (disabling a namespace: a reference drain and an
  * RCU grace period, ~20 ms under TCG) rather than for the CPU: the operations worth running side by
  * side. */

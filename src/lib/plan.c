@@ -5,6 +5,7 @@
 
 #include "plan.h"
 #include "strmap.h"
+#include "unit.h"
 #include "util.h"
 
 const char *op_name(enum op_type t)
@@ -99,12 +100,6 @@ static void restore_from(struct nv_attrs *dst, const struct nv_attrs *src)
 {
 	for (size_t i = 0; i < src->n; i++)
 		attrs_set(dst, src->v[i].name, src->v[i].value);
-}
-
-static char *port_key(const struct nv_port *p)
-{
-	return xasprintf("%s %s %s", attrs_get(&p->attrs, "addr_trtype") ?: "", attrs_get(&p->attrs, "addr_traddr") ?: "",
-			 attrs_get(&p->attrs, "addr_trsvcid") ?: "");
 }
 
 /* match[i] = index of the live port desired port i becomes, or -1 for a new port. Linear in the
@@ -208,7 +203,7 @@ static void remove_port_links(struct planner *pl)
 	for (size_t j = 0; j < pl->l->nports; j++) {
 		const struct nv_port *lp = &pl->l->ports[j];
 		const struct nv_port *dp = pl->dport_of[j] >= 0 ? &pl->d->ports[pl->dport_of[j]] : NULL;
-		_cleanup_free_ char *obj = port_obj(lp->id), *dir = xasprintf("ports/%u/subsystems", lp->id);
+		_cleanup_free_ char *obj = port_obj(lp->id), *pu = unit_port(lp->id), *dir = path_join(pu, "subsystems");
 		bool *cycle = dp ? &pl->cycle[pl->dport_of[j]] : NULL;
 
 		if (dp && lp->nsubsys && attrs_diff(&dp->attrs, &lp->attrs, obj, NULL, &pl->chg, &pl->chgcap))
@@ -227,7 +222,7 @@ static void host_links(struct planner *pl, enum op_type t)
 	for (size_t j = 0; j < from->nsubsys; j++) {
 		const struct nv_subsys *fs = &from->subsys[j];
 		const struct nv_subsys *os = model_subsys(other, fs->nqn);
-		_cleanup_free_ char *obj = subsys_obj(fs->nqn), *dir = xasprintf("subsystems/%s/allowed_hosts", fs->nqn);
+		_cleanup_free_ char *obj = subsys_obj(fs->nqn), *su = unit_subsys(fs->nqn), *dir = path_join(su, "allowed_hosts");
 
 		diff_links(pl->p, t, obj, dir, "hosts", fs->hosts, fs->nhosts, other, os ? os->hosts : NULL,
 			   os ? os->nhosts : 0, !os, false);
@@ -246,15 +241,16 @@ static void remove_referrals_and_ports(struct planner *pl)
 			const struct nv_referral *lr = &lp->refs[k];
 			if (dp && port_referral(dp, lr->name))
 				continue;
-			struct op *o = add(pl->p, OP_RMDIR, obj, "ports/%u/referrals/%s", lp->id, lr->name);
+			_cleanup_free_ char *pu = unit_port(lp->id);
+			struct op *o = add(pl->p, OP_RMDIR, obj, "%s/referrals/%s", pu, lr->name);
 			restore_from(&o->restore, &lr->attrs);
 			attrs_set(&o->restore, "enable", lr->enable ? "1" : "0");
 		}
 	}
 	for (size_t j = 0; j < pl->l->nports; j++)
 		if (pl->dport_of[j] < 0) {
-			_cleanup_free_ char *obj = port_obj(pl->l->ports[j].id);
-			struct op *o = add(pl->p, OP_RMDIR, obj, "ports/%u", pl->l->ports[j].id);
+			_cleanup_free_ char *obj = port_obj(pl->l->ports[j].id), *pu = unit_port(pl->l->ports[j].id);
+			struct op *o = add(pl->p, OP_RMDIR, obj, "%s", pu);
 			restore_from(&o->restore, &pl->l->ports[j].attrs);
 		}
 }
@@ -274,19 +270,21 @@ static void remove_objects(struct planner *pl)
 			if (ds && subsys_ns(ds, ns->nsid))
 				continue;
 			_cleanup_free_ char *nobj = xasprintf("%s: namespace %u", obj, ns->nsid);
-			struct op *o = add(pl->p, OP_RMDIR, nobj, "subsystems/%s/namespaces/%u", ls->nqn, ns->nsid);
+			_cleanup_free_ char *nu = unit_ns(ls->nqn, ns->nsid);
+			struct op *o = add(pl->p, OP_RMDIR, nobj, "%s", nu);
 			restore_from(&o->restore, &ns->attrs);
 			attrs_set(&o->restore, "enable", ns->enable ? "1" : "0");
 		}
 		if (!ds) {
-			struct op *o = add(pl->p, OP_RMDIR, obj, "subsystems/%s", ls->nqn);
+			_cleanup_free_ char *su = unit_subsys(ls->nqn);
+			struct op *o = add(pl->p, OP_RMDIR, obj, "%s", su);
 			restore_from(&o->restore, &ls->attrs);
 		}
 	}
 	for (size_t j = 0; j < l->nhosts; j++)
 		if (!model_host(d, l->hosts[j].nqn)) {
-			_cleanup_free_ char *obj = xasprintf("host %s", l->hosts[j].nqn);
-			add(pl->p, OP_RMDIR, obj, "hosts/%s", l->hosts[j].nqn);
+			_cleanup_free_ char *obj = xasprintf("host %s", l->hosts[j].nqn), *hu = unit_host(l->hosts[j].nqn);
+			add(pl->p, OP_RMDIR, obj, "%s", hu);
 		}
 }
 
@@ -298,7 +296,7 @@ static void add_hosts(struct planner *pl)
 		const struct nv_host *dh = &pl->d->hosts[i];
 		const struct nv_host *lh = model_host(pl->l, dh->nqn);
 		_cleanup_free_ char *obj = xasprintf("host %s", dh->nqn);
-		_cleanup_free_ char *dir = xasprintf("hosts/%s", dh->nqn);
+		_cleanup_free_ char *dir = unit_host(dh->nqn);
 		struct nv_attrs none = { 0 };
 		size_t n;
 
@@ -343,11 +341,11 @@ static void replace_namespace(struct planner *pl, const char *nobj, const char *
 	pl->p->ops[pl->p->n - 1].device = xstrdup(attrs_get(&dn->attrs, "device_path"));
 }
 
-static void add_namespace(struct planner *pl, const char *obj, const char *dir, const struct nv_ns *dn,
+static void add_namespace(struct planner *pl, const char *obj, const char *nqn, const struct nv_ns *dn,
 			  const struct nv_ns *ln)
 {
 	_cleanup_free_ char *nobj = xasprintf("%s: namespace %u", obj, dn->nsid);
-	_cleanup_free_ char *ndir = xasprintf("%s/namespaces/%u", dir, dn->nsid);
+	_cleanup_free_ char *ndir = unit_ns(nqn, dn->nsid);
 	struct nv_attr en = { .name = "enable", .value = "1" }, dis = { .name = "enable", .value = "0" };
 	struct nv_attrs none = { 0 };
 	size_t n;
@@ -380,7 +378,7 @@ static void add_subsystems(struct planner *pl)
 		const struct nv_subsys *ds = &pl->d->subsys[i];
 		const struct nv_subsys *ls = model_subsys(pl->l, ds->nqn);
 		_cleanup_free_ char *obj = subsys_obj(ds->nqn);
-		_cleanup_free_ char *dir = xasprintf("subsystems/%s", ds->nqn);
+		_cleanup_free_ char *dir = unit_subsys(ds->nqn);
 		struct nv_attrs none = { 0 };
 		size_t n;
 
@@ -391,7 +389,7 @@ static void add_subsystems(struct planner *pl)
 			if (ls || !fresh_default(pl->chg[k]))
 				add_write(pl->p, obj, dir, pl->chg[k], ls ? attrs_get(&ls->attrs, pl->chg[k]->name) : NULL);
 		for (size_t k = 0; k < ds->nns; k++)
-			add_namespace(pl, obj, dir, &ds->ns[k], ls ? subsys_ns(ls, ds->ns[k].nsid) : NULL);
+			add_namespace(pl, obj, ds->nqn, &ds->ns[k], ls ? subsys_ns(ls, ds->ns[k].nsid) : NULL);
 	}
 }
 
@@ -420,7 +418,7 @@ static void add_ports(struct planner *pl)
 	for (size_t i = 0; i < pl->d->nports; i++) {
 		const struct nv_port *dp = &pl->d->ports[i];
 		const struct nv_port *lp = pl->lport_of[i];
-		_cleanup_free_ char *obj = port_obj(pl->ids[i]), *dir = xasprintf("ports/%u", pl->ids[i]);
+		_cleanup_free_ char *obj = port_obj(pl->ids[i]), *dir = unit_port(pl->ids[i]);
 		struct nv_attrs none = { 0 };
 		const char *want = port_ana_target(dp), *have = lp ? lp->ana_state : "optimized";
 		size_t n;
@@ -453,7 +451,7 @@ static void add_links(struct planner *pl)
 	host_links(pl, OP_LINK);
 	for (size_t i = 0; i < pl->d->nports; i++) {
 		const struct nv_port *dp = &pl->d->ports[i], *lp = pl->lport_of[i];
-		_cleanup_free_ char *obj = port_obj(pl->ids[i]), *dir = xasprintf("ports/%u/subsystems", pl->ids[i]);
+		_cleanup_free_ char *obj = port_obj(pl->ids[i]), *pu = unit_port(pl->ids[i]), *dir = path_join(pu, "subsystems");
 
 		diff_links(pl->p, OP_LINK, obj, dir, "subsystems", dp->subsys, dp->nsubsys, pl->l, lp ? lp->subsys : NULL,
 			   lp ? lp->nsubsys : 0, !lp || pl->cycle[i], true);

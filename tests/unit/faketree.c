@@ -381,7 +381,7 @@ void faketree_free(struct faketree *t)
 	free(t);
 }
 
-/* The lines of a snapshot about one object (a configfs path relative to nvmet, as op_unit gives). */
+/* The lines of a snapshot about one object (a configfs path relative to nvmet, as unit_of_path gives). */
 char *faketree_subtree(const char *snap, const char *unit)
 {
 	_cleanup_free_ char *dir = xasprintf("/nvmet/%s", unit);
