@@ -172,3 +172,8 @@ char *netdev_pci_bdf(const char *sysfs, const char *ifname)
 		return NULL;
 	return xstrdup(base + 1);
 }
+
+bool netdev_addr_any(const char *traddr)
+{
+	return streq_ptr(traddr, "0.0.0.0") || streq_ptr(traddr, "::");
+}

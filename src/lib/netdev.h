@@ -5,6 +5,7 @@
 #define NVMET_NETDEV_H
 
 #include <ifaddrs.h>
+#include <stdbool.h>
 
 #include "util.h"
 
@@ -28,6 +29,9 @@ const struct ifaddrs *netdev_find_addr(const struct ifaddrs *list, const char *a
 
 /* family: "ipv4" or "ipv6"; trtype: "rdma" or "tcp". Returns 0 or -errno. */
 int addr_check(const char *trtype, const char *adrfam, const char *traddr, struct addr_info *out);
+
+/* Whether traddr is a wildcard (0.0.0.0, ::): the port listens on every interface. */
+bool netdev_addr_any(const char *traddr);
 
 /* The PCI device behind a network interface, or NULL (veth, bridges, ...). */
 char *netdev_pci_bdf(const char *sysfs, const char *ifname);

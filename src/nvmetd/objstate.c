@@ -16,10 +16,16 @@ const char *obj_state_str(enum obj_state s)
 
 struct obj *objtab_find(const struct objtab *t, const char *key)
 {
+	size_t i;
+
+	return key && strmap_get(&t->index, key, &i) && i < t->n ? &t->v[i] : NULL;
+}
+
+static void reindex(struct objtab *t)
+{
+	strmap_free(&t->index);
 	for (size_t i = 0; i < t->n; i++)
-		if (streq(t->v[i].key, key))
-			return &t->v[i];
-	return NULL;
+		strmap_add(&t->index, t->v[i].key, i, NULL);
 }
 
 static void obj_clear(struct obj *o)
@@ -81,6 +87,7 @@ void objtab_config(struct objtab *t, const struct obj_desc *d, size_t n, uint64_
 		} else if (!o) {
 			o = array_push(&t->v, &t->n, sizeof(*o));
 			o->key = xstrdup(d[i].key);
+			strmap_add(&t->index, o->key, t->n - 1, NULL);
 			o->state = OBJ_OK;
 			o->since = now;
 			o->since_wall = wall;
@@ -94,6 +101,7 @@ void objtab_config(struct objtab *t, const struct obj_desc *d, size_t n, uint64_
 			o->due = true;
 			o->attempts = 0;
 			o->next_retry = 0;
+			o->retry = RETRY_BACKOFF;
 		}
 	}
 	/* objects no longer configured are forgotten (a removed waiting port sends no more events) */
@@ -105,6 +113,7 @@ void objtab_config(struct objtab *t, const struct obj_desc *d, size_t n, uint64_
 		t->v[k++] = t->v[i];
 	}
 	t->n = k;
+	reindex(t);
 	free(seen);
 }
 
@@ -138,7 +147,11 @@ void objtab_applied(struct objtab *t, const struct obj_outcome *oc, size_t n, ui
 			set_str(&o->path, oc[i].path);
 			set_str(&o->fingerprint, oc[i].fingerprint);
 			o->attempts++;
-			o->next_retry = now + backoff(OBJ_RETRY_MIN_US, OBJ_RETRY_MAX_US, o->attempts);
+			o->tried = now;
+			/* a missing device makes no kernel call: events and the clock may look again */
+			o->retry = oc[i].state == OBJ_FAILED ? oc[i].retry : RETRY_BACKOFF;
+			o->next_retry = o->retry == RETRY_BACKOFF ? now + backoff(OBJ_RETRY_MIN_US, OBJ_RETRY_MAX_US, o->attempts)
+								  : 0;
 			break;
 		}
 		transition(t, o, oc[i].state, oc[i].reason, now, wall);
@@ -174,10 +187,14 @@ bool objtab_event(struct objtab *t, const struct obj_event *ev, uint64_t now, in
 			fixable = o->kind == OBJ_PORT && o->state != OBJ_OK;
 			break;
 		case OEV_DEVICES_CHANGED:
-			fixable = o->kind == OBJ_NS && (o->state == OBJ_FAILED || o->state == OBJ_MISSING);
+			/* a failed namespace only as often as its back-off's first step: each attempt may
+			 * cost a kernel log line, and devices come and go in bursts (boot, udev triggers) */
+			fixable = o->kind == OBJ_NS &&
+				  (o->state == OBJ_MISSING || (o->state == OBJ_FAILED && o->retry == RETRY_BACKOFF &&
+							       now >= o->tried + OBJ_RETRY_MIN_US));
 			break;
 		case OEV_OVERRUN:
-			fixable = o->state != OBJ_OK;
+			fixable = o->state != OBJ_OK && (o->state != OBJ_FAILED || o->retry != RETRY_CONFIG);
 			reconcile = true;
 			break;
 		case OEV_TIMER:
@@ -196,7 +213,7 @@ bool objtab_mark_due(struct objtab *t, const char *key)
 {
 	struct obj *o = objtab_find(t, key);
 
-	if (!o || o->state == OBJ_OK || o->due)
+	if (!o || o->state == OBJ_OK || o->due || (o->state == OBJ_FAILED && o->retry == RETRY_CONFIG))
 		return false;
 	o->due = true;
 	return true;
@@ -209,7 +226,8 @@ size_t objtab_held(const struct objtab *t, uint64_t now, const char ***units)
 	*units = NULL;
 	for (size_t i = 0; i < t->n; i++) {
 		const struct obj *o = &t->v[i];
-		if (o->kind != OBJ_PORT && o->state == OBJ_FAILED && !o->due && o->next_retry > now && o->unit)
+		if (o->kind != OBJ_PORT && o->state == OBJ_FAILED && !o->due && (!o->next_retry || o->next_retry > now) &&
+		    o->unit)
 			*(const char **)array_push(units, &n, sizeof(char *)) = o->unit;
 	}
 	return n;
@@ -243,4 +261,5 @@ void objtab_free(struct objtab *t)
 	free(t->v);
 	t->v = NULL;
 	t->n = 0;
+	strmap_free(&t->index);
 }

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "strmap.h"
+
 enum obj_kind { OBJ_HOST, OBJ_SUBSYS, OBJ_NS, OBJ_PORT };
 
 enum obj_state {
@@ -19,12 +21,21 @@ enum obj_state {
 	OBJ_FAILED,	/* the kernel refused it: rolled back alone, retried with back-off */
 };
 
-/* Back-off, in microseconds: a failed object from 1 s doubling to 5 min; a port that waits although
- * its address is present (nothing sends an event when the kernel would accept it) 100 ms to 5 s. */
-#define OBJ_RETRY_MIN_US (1000ULL * 1000)
+/* Back-off, in microseconds: a failed object from 12 s doubling to 5 min — every attempt may make the
+ * kernel log a line, so a failed object is tried at most 5 times a minute, events included; a port
+ * that waits although its address is present (nothing sends an event when the kernel would accept
+ * it) 100 ms to 5 s. */
+#define OBJ_RETRY_MIN_US (12ULL * 1000 * 1000)
 #define OBJ_RETRY_MAX_US (300ULL * 1000 * 1000)
 #define PORT_RETRY_MIN_US (100ULL * 1000)
 #define PORT_RETRY_MAX_US (5ULL * 1000 * 1000)
+
+/* What can fix a failed object, so it is tried again on that and nothing else. */
+enum obj_retry {
+	RETRY_BACKOFF,	/* anything: events that could fix it, and the clock (back-off) */
+	RETRY_MOUNT,	/* only a change of the filesystem under its path (read-only mount) */
+	RETRY_CONFIG,	/* only a change of the configuration (the kernel will never accept it) */
+};
 
 struct obj {
 	char *key;		/* identity across reloads: configfs path; ports by address */
@@ -41,6 +52,8 @@ struct obj {
 	unsigned attempts;	/* consecutive failed attempts */
 	uint64_t next_retry;	/* when to try again (0: on events only) */
 	bool due;		/* an event that could fix it happened: try at the next reconcile */
+	enum obj_retry retry;	/* failed: what can fix it */
+	uint64_t tried;		/* failed: when it was last tried */
 	char *path;		/* namespace not OK: its backing file or device, when known */
 	char *fingerprint;	/* ...and what its filesystem looked like then (device, read-only): a
 				 * mount-table change retries it only when this changes */
@@ -49,6 +62,7 @@ struct obj {
 struct objtab {
 	struct obj *v;
 	size_t n;
+	struct strmap index;	/* key -> index in v */
 	/* told of every state change (for the log); may be NULL */
 	void (*changed)(void *ud, const struct obj *o, enum obj_state from);
 	void *ud;
@@ -70,6 +84,7 @@ struct obj_outcome {
 	const char *rdma_dev;	/* OK RDMA port: its device, if known */
 	bool addr_present;	/* WAITING port */
 	const char *path, *fingerprint;	/* MISSING or FAILED namespace, when known */
+	enum obj_retry retry;	/* FAILED: what can fix it */
 };
 
 enum obj_event_type {
@@ -104,7 +119,7 @@ bool objtab_mark_due(struct objtab *t, const char *key);
 size_t objtab_held(const struct objtab *t, uint64_t now, const char ***units);
 /* The earliest next_retry of an object waiting for the clock, or 0 if none is (idle: no timer). */
 uint64_t objtab_next_deadline(const struct objtab *t);
-/* Whether any object of kind is in state (kind < 0: any kind). */
+/* How many objects of kind are in state (kind < 0: any kind). */
 size_t objtab_count(const struct objtab *t, int kind, enum obj_state state);
 struct obj *objtab_find(const struct objtab *t, const char *key);
 void objtab_free(struct objtab *t);

@@ -12,7 +12,7 @@
 #include <libconfig.h>
 #include <sys/stat.h>
 
-#include "daemon.h"
+#include "settings.h"
 #include "exec.h"
 #include "log.h"
 #include "util.h"

@@ -130,9 +130,13 @@ static void test_failure_then_fix(void **state)
 	assert_false(held(&t, now, NS1));
 	objtab_applied(&t, &fail, 1, now, 1010);
 	assert_true(held(&t, now, NS1));
-	/* a block device event makes it due at once */
-	assert_true(objtab_event(&t, &dev, now + 1, 1010));
-	assert_false(held(&t, now + 1, NS1));
+	/* a block device event right after an attempt does not (devices come in bursts); one after the
+	 * back-off's first step makes it due at once */
+	assert_false(objtab_event(&t, &dev, now + 1, 1010));
+	assert_true(held(&t, now + 1, NS1));
+	assert_true(objtab_event(&t, &dev, now + OBJ_RETRY_MIN_US, 1010));
+	assert_false(held(&t, now + OBJ_RETRY_MIN_US, NS1));
+	now += OBJ_RETRY_MIN_US;
 	objtab_applied(&t, &fixed, 1, now + 2, 1020);
 	assert_int_equal(o->state, OBJ_OK);
 	assert_null(o->reason);
@@ -142,6 +146,75 @@ static void test_failure_then_fix(void **state)
 	/* with nothing failed, no event asks for a reconcile */
 	assert_false(objtab_event(&t, &dev, now + 3, 1020));
 	assert_false(objtab_event(&t, &timer, now + S(1000), 1020));
+	objtab_free(&t);
+}
+
+/* A namespace on a read-only mount: only its filesystem changing retries it — not the clock, not
+ * device events, not an overrun of unrelated events... but a reload does. A refusal only a new
+ * configuration can fix is retried on a reload alone. */
+static void test_retry_classes(void **state)
+{
+	struct objtab t;
+	struct log l;
+	struct obj_outcome ro = { .key = NS1, .state = OBJ_FAILED, .reason = "/mnt/ro/c.img: Read-only file system",
+				  .path = "/mnt/ro/c.img", .fingerprint = "2049:0:1", .retry = RETRY_MOUNT };
+	struct obj_outcome frozen = { .key = "hosts/h1", .state = OBJ_FAILED, .reason = "attr_serial is frozen",
+				      .retry = RETRY_CONFIG };
+	struct obj_event dev = { .type = OEV_DEVICES_CHANGED }, timer = { .type = OEV_TIMER };
+	uint64_t now = S(10);
+
+	(void)state;
+	setup_tab(&t, &l);
+	all_ok(&t, S(1));
+	objtab_applied(&t, &ro, 1, now, 1010);
+	objtab_applied(&t, &frozen, 1, now, 1010);
+	assert_int_equal(objtab_next_deadline(&t), 0);	/* no timer for either */
+	assert_true(held(&t, now, NS1));
+	assert_true(held(&t, now, "hosts/h1"));
+	for (uint64_t x = now; x < now + S(600); x += S(7)) {
+		assert_false(objtab_event(&t, &dev, x, 1010));
+		assert_false(objtab_event(&t, &timer, x, 1010));
+	}
+	assert_true(objtab_event(&t, &(struct obj_event){ .type = OEV_OVERRUN }, now + S(601), 1010));
+	assert_false(objtab_find(&t, "hosts/h1")->due);	/* a resync cannot fix a frozen attribute */
+	assert_false(objtab_mark_due(&t, "hosts/h1"));
+	assert_true(objtab_find(&t, NS1)->due);		/* an overrun may hide its mount change */
+	objtab_applied(&t, &ro, 1, now + S(602), 1010);
+	assert_true(objtab_mark_due(&t, NS1));		/* its filesystem changed */
+	objtab_applied(&t, &ro, 1, now + S(603), 1010);
+	/* a reload retries both at once */
+	objtab_config(&t, cfg, ARRAY_SIZE(cfg), now + S(604), 1010);
+	assert_true(objtab_find(&t, NS1)->due);
+	assert_true(objtab_find(&t, "hosts/h1")->due);
+	assert_false(held(&t, now + S(604), "hosts/h1"));
+	objtab_free(&t);
+}
+
+/* A failed namespace under a storm of device events and its own back-off is tried at most 5 times a
+ * minute (each attempt may cost a kernel log line). */
+static void test_retry_rate(void **state)
+{
+	struct objtab t;
+	struct log l;
+	struct obj_outcome fail = { .key = NS1, .state = OBJ_FAILED, .reason = "Device or resource busy" };
+	struct obj_event dev = { .type = OEV_DEVICES_CHANGED }, timer = { .type = OEV_TIMER };
+	unsigned attempts[10] = { 0 };
+
+	(void)state;
+	setup_tab(&t, &l);
+	all_ok(&t, 0);
+	objtab_applied(&t, &fail, 1, 0, 1000);
+	attempts[0]++;
+	for (uint64_t x = S(0); x < S(600); x += 250 * 1000) {	/* an event every 250 ms for 10 min */
+		bool r = objtab_event(&t, &dev, x, 1000);
+		r |= objtab_event(&t, &timer, x, 1000);
+		if (r && objtab_find(&t, NS1)->due) {
+			objtab_applied(&t, &fail, 1, x, 1000);
+			attempts[x / S(60)]++;
+		}
+	}
+	for (int m = 0; m < 10; m++)
+		assert_true(attempts[m] >= 1 && attempts[m] <= 5);
 	objtab_free(&t);
 }
 
@@ -290,6 +363,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_failure_then_fix),
 		cmocka_unit_test(test_missing_device),
+		cmocka_unit_test(test_retry_classes),
+		cmocka_unit_test(test_retry_rate),
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_reload_prunes),
 		cmocka_unit_test(test_overrun),

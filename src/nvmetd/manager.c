@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The unit of failure is the object, not the file: each reconcile applies what it can (keep-going),
+ * an object the kernel refuses is rolled back alone and tried again when an event could have fixed
+ * it or when its back-off timer fires (objstate.c decides). READY=1 comes after the first reconcile
+ * whatever failed; STATUS= says what is served and what is not. SIGHUP re-reads the config (a broken
+ * one is logged and the running state stays). SIGTERM removes the target unless on_stop = "keep".
+ * Idle means idle: the timer is armed only while some object waits for the clock, and bursts of
+ * events coalesce into one reconcile and one port-health pass (deferred sources). */
+#include <errno.h>
+#include <signal.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "advertise.h"
+#include "engine.h"
+#include "events.h"
+#include "irqpin.h"
+#include "log.h"
+#include "manager.h"
+#include "mdns.h"
+#include "porthealth.h"
+#include "reconcile.h"
+#include "state.h"
+#include "util.h"
+
+static void schedule(struct daemon *d, const char *why);
+
+uint64_t daemon_now(const struct daemon *d)
+{
+	uint64_t t = 0;
+
+	(void)sd_event_now(d->ev, CLOCK_MONOTONIC, &t);
+	return t;
+}
+
+static const char *plural(size_t n) { return n == 1 ? "" : "s"; }
+
+static size_t count_kind(const struct daemon *d, enum obj_kind k)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->objs.n; i++)
+		n += d->objs.v[i].kind == k;
+	return n;
+}
+
+static size_t ports_serving(const struct daemon *d)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->nports; i++)
+		n += d->ports[i].health == PORT_SERVING;
+	return n;
+}
+
+/* STATUS=serving 5 of 6 subsystems, ...; subsystem X: namespace 1: /mnt/ro/c.img: Read-only file system */
+static void set_status(struct daemon *d)
+{
+	size_t nsub = count_kind(d, OBJ_SUBSYS), nns = count_kind(d, OBJ_NS), nport = count_kind(d, OBJ_PORT);
+	size_t okns = objtab_count(&d->objs, OBJ_NS, OBJ_OK), okport = ports_serving(d);
+	size_t oksub = nsub - objtab_count(&d->objs, OBJ_SUBSYS, OBJ_FAILED);
+	size_t problems = 0;
+	const struct obj *first = NULL;
+
+	if (d->target_error) {
+		sd_notifyf(0, "STATUS=not serving: %s (retrying)", d->target_error);
+		return;
+	}
+	for (size_t i = 0; i < d->objs.n; i++)
+		if (d->objs.v[i].state != OBJ_OK) {
+			first = first ? first : &d->objs.v[i];
+			problems++;
+		}
+	sd_notifyf(0, "STATUS=serving %zu of %zu subsystem%s, %zu of %zu namespace%s, %zu of %zu port%s%s%s%s%s%s",
+		   oksub, nsub, plural(nsub), okns, nns, plural(nns), okport, nport, plural(nport),
+		   first ? "; " : "", first ? first->name : "", first ? ": " : "",
+		   first ? (first->reason ? first->reason : obj_state_str(first->state)) : "",
+		   problems > 1 ? " (and more: nvmetcfg status)" : "");
+}
+
+/* objstate's observer: one line per change a person would want to know of. */
+static void on_obj_changed(void *ud, const struct obj *o, enum obj_state from)
+{
+	(void)ud;
+	(void)from;
+	if (o->state == OBJ_OK)
+		log_notice("%s: %s again", o->name, o->kind == OBJ_PORT ? "listening" : "serving");
+	else if (o->state == OBJ_WAITING || o->state == OBJ_MISSING)
+		log_warn("%s: %s: %s", o->name, obj_state_str(o->state), o->reason ? o->reason : "");
+	else
+		log_error("%s: %s: %s%s", o->name, obj_state_str(o->state), o->reason ? o->reason : "",
+			  o->retry == RETRY_CONFIG ? " (not retried until the configuration changes)" :
+			  o->retry == RETRY_MOUNT ? " (tried again when its filesystem changes)" : "");
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *ud);
+
+/* The timer runs only while something waits for the clock: a failed object's back-off, a port that
+ * waits with its address present, or the target itself being unusable. */
+static void arm_timer(struct daemon *d)
+{
+	uint64_t when = objtab_next_deadline(&d->objs);
+	int r;
+
+	if (d->target_retry && (!when || d->target_retry < when))
+		when = d->target_retry;
+	if (!when) {
+		if (d->timer)
+			(void)sd_event_source_set_enabled(d->timer, SD_EVENT_OFF);
+		return;
+	}
+	if (!d->timer) {
+		r = sd_event_add_time(d->ev, &d->timer, CLOCK_MONOTONIC, when, 10 * 1000, on_timer, d);
+		if (r >= 0)
+			r = sd_event_source_set_description(d->timer, "retry");
+	} else {
+		r = sd_event_source_set_time(d->timer, when);
+		if (r >= 0)
+			r = sd_event_source_set_enabled(d->timer, SD_EVENT_ONESHOT);
+	}
+	if (r < 0)
+		log_error("cannot arm the retry timer: %s", strerror(-r));
+}
+
+/* Port health, then everything that reads it: ANA (through a reconcile), mDNS, status. */
+static void health_pass(struct daemon *d)
+{
+	port_health_refresh(d, NULL);
+	advertise(d);
+	if (d->cfg && !d->target_error && port_health_ana_changed(d))
+		schedule(d, "port health changed");
+	set_status(d);
+	(void)state_publish(d);
+}
+
+static void run_reconcile(struct daemon *d, const char *why)
+{
+	int r = reconcile(d, why);
+
+	if (r >= 0)
+		irqpin_apply(d);
+	arm_timer(d);
+	health_pass(d);
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *ud)
+{
+	struct daemon *d = ud;
+	struct obj_event ev = { .type = OEV_TIMER };
+	bool target = d->target_retry && d->target_retry <= usec;
+
+	(void)s;
+	if (objtab_event(&d->objs, &ev, usec, time(NULL)) || target) {
+		/* a namespace whose file or device was missing: look again */
+		for (size_t i = 0; i < d->objs.n; i++)
+			d->resolve_due |= d->objs.v[i].kind == OBJ_NS && d->objs.v[i].due &&
+					  d->objs.v[i].state == OBJ_MISSING;
+		run_reconcile(d, "retry");
+	} else {
+		arm_timer(d);
+	}
+	return 0;
+}
+
+static int on_defer(sd_event_source *s, void *ud)
+{
+	struct daemon *d = ud;
+
+	(void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
+	run_reconcile(d, d->sched_why ? d->sched_why : "event");
+	d->sched_why = NULL;
+	return 0;
+}
+
+static int on_health(sd_event_source *s, void *ud)
+{
+	(void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
+	health_pass(ud);
+	return 0;
+}
+
+/* A deferred source runs once after the events pending now: a burst costs one pass. */
+static int enable_defer(struct daemon *d, sd_event_source **src, sd_event_handler_t fn, const char *name)
+{
+	int r = 0;
+
+	if (!*src) {
+		r = sd_event_add_defer(d->ev, src, fn, d);
+		if (r >= 0)
+			r = sd_event_source_set_description(*src, name);
+	}
+	return r < 0 ? r : sd_event_source_set_enabled(*src, SD_EVENT_ONESHOT);
+}
+
+static void schedule(struct daemon *d, const char *why)
+{
+	int r;
+
+	log_debug("event: %s", why);
+	d->sched_why = d->sched_why ? d->sched_why : why;
+	r = enable_defer(d, &d->defer, on_defer, "reconcile");
+	if (r < 0) {
+		log_error("cannot schedule a reconcile: %s; doing it now", strerror(-r));
+		run_reconcile(d, why);
+	}
+}
+
+static void on_event(void *ud, const struct mon_event *me)
+{
+	struct daemon *d = ud;
+	const char *why = NULL;
+	unsigned act = daemon_event(d, me, &why);
+
+	if (act & EV_RECONCILE)
+		schedule(d, why);
+	if ((act & (EV_HEALTH | EV_PUBLISH)) && enable_defer(d, &d->health, on_health, "port health") < 0)
+		health_pass(d);
+}
+
+static void on_mdns_changed(void *ud)
+{
+	(void)state_publish(ud);
+}
+
+/* Load (or reload) nvmf.conf. A broken file keeps the running config. */
+static int load_config(struct daemon *d)
+{
+	struct nv_report rep = { 0 };
+	struct nv_config *cfg = NULL;
+	int r;
+
+	/* devices are looked up by the reconcile, under the apply lock */
+	r = engine_load(d->ctx, d->set.nvmf_conf, RESOLVE_NONE, &cfg, &rep);
+	report_print_problems(&rep, stderr);
+	report_free(&rep);
+	if (r < 0) {
+		log_error("%s has errors%s", d->set.nvmf_conf, d->cfg ? "; keeping the running configuration" : "");
+		return r;
+	}
+	d->hotplug = cfg->hotplug;
+	config_free(d->cfg);
+	d->cfg = cfg;
+	d->resolve_due = true;
+	port_views_free(d);
+	reconcile_describe(d);
+	return 0;
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *ud)
+{
+	struct daemon *d = ud;
+
+	(void)s;
+	(void)si;
+	(void)sd_notify(0, "RELOADING=1");
+	log_notice("reloading %s", d->set.nvmf_conf);
+	if (load_config(d) == 0)
+		run_reconcile(d, "reload");
+	(void)sd_notify(0, "READY=1");
+	set_status(d);
+	return 0;
+}
+
+static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *ud)
+{
+	(void)si;
+	(void)ud;
+	(void)sd_notify(0, "STOPPING=1");
+	return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+/* Signals arrive through signalfd (blocked here, before any thread exists: pool threads inherit the
+ * mask); WatchdogSec= in the unit kills a loop that hangs (in the parser, in the kernel). */
+static int setup_loop(struct daemon *d)
+{
+	sigset_t ss;
+	int r;
+
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGHUP);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigprocmask(SIG_BLOCK, &ss, NULL);
+	r = sd_event_default(&d->ev);
+	if (r >= 0)
+		r = sd_event_add_signal(d->ev, NULL, SIGHUP, on_sighup, d);
+	if (r >= 0)
+		r = sd_event_add_signal(d->ev, NULL, SIGTERM, on_sigterm, d);
+	if (r >= 0)
+		r = sd_event_add_signal(d->ev, NULL, SIGINT, on_sigterm, d);
+	if (r >= 0)
+		r = sd_event_set_watchdog(d->ev, true);
+	return r;
+}
+
+int manager_start(struct daemon *d)
+{
+	int r = ctx_new(&d->ctx);
+
+	if (r < 0) {
+		log_error("cannot initialise: %s", strerror(-r));
+		return 1;
+	}
+	d->ctx->jobs = d->set.jobs;
+	d->net = d->net ? d->net : &net_real;
+	d->objs.changed = on_obj_changed;
+	d->objs.ud = d;
+	r = setup_loop(d);
+	if (r < 0) {
+		log_error("sd_event: %s", strerror(-r));
+		return 1;
+	}
+	/* the one case with nothing to serve; exit status 2 is not restarted (RestartPreventExitStatus) */
+	if (load_config(d) < 0) {
+		sd_notifyf(0, "STATUS=%s has errors: nothing to serve; fix it and start nvmetd again", d->set.nvmf_conf);
+		return 2;
+	}
+	/* a keep-serving flag from an upgrade that never restarted us would keep the target at the next
+	 * stop: it is only for the stop right after it is written */
+	(void)unlink(NVMETD_KEEP_SERVING_FLAG);
+	/* watch first, then apply: nothing that happens in between is missed */
+	r = monitor_start(&d->mon, d->ev, d->ctx->udev, on_event, d);
+	if (r < 0) {
+		log_error("cannot watch devices, addresses and mounts: %s", strerror(-r));
+		return 1;
+	}
+	if (d->set.mdns)
+		(void)mdns_start(d->ev, on_mdns_changed, d, &d->mdns);
+	run_reconcile(d, "start");
+	/* ready whatever failed: what can serve does, the rest is retried (see status) */
+	(void)sd_notify(0, "READY=1");
+	set_status(d);
+	log_notice("started: %s", d->last_result);
+	return 0;
+}
+
+int manager_run(struct daemon *d)
+{
+	return sd_event_loop(d->ev);
+}
+
+void manager_stop(struct daemon *d)
+{
+	struct apply_result res = { 0 };
+	int r;
+
+	monitor_stop(&d->mon);
+	/* withdraw the advertisement before the ports go */
+	mdns_stop(d->mdns);
+	d->mdns = NULL;
+	/* a package upgrade restarts nvmetd: its prerm leaves the flag, and the target keeps serving
+	 * (connected hosts stay connected); the new nvmetd takes it over with a re-apply that writes
+	 * nothing */
+	if (unlink(NVMETD_KEEP_SERVING_FLAG) == 0) {
+		log_notice("stopped: target left serving for the restart after an upgrade (%s)", NVMETD_KEEP_SERVING_FLAG);
+	} else if (!d->set.clear_on_stop) {
+		log_notice("stopped: target left serving (on_stop = \"keep\")");
+	} else if ((r = ctx_lock(d->ctx)) < 0) {
+		log_error("stopped: target left serving: cannot take the apply lock: %s", strerror(-r));
+	} else {
+		r = engine_apply(d->ctx, NULL, &(struct apply_opts){ 0 }, &res);
+		ctx_unlock(d->ctx);
+		if (r < 0)
+			log_error("stopped: removing the target failed: %s", res.exec.errmsg ? res.exec.errmsg : strerror(-r));
+		else
+			log_notice("stopped: target removed (%zu changes)", res.exec.writes);
+		apply_result_free(&res);
+	}
+	(void)unlink(d->set.state_file);
+}
+
+void manager_free(struct daemon *d)
+{
+	sd_event_source_disable_unref(d->timer);
+	sd_event_source_disable_unref(d->defer);
+	sd_event_source_disable_unref(d->health);
+	sd_event_unref(d->ev);
+	config_free(d->cfg);
+	objtab_free(&d->objs);
+	port_views_free(d);
+	irq_result_free(&d->irqs);
+	free(d->irq_summary);
+	free(d->last_result);
+	free(d->target_error);
+	ctx_free(d->ctx);
+	settings_free(&d->set);
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* nvmetd's lifecycle, as systemd's small daemons have it: new (settings, context, signals, the
+ * first reconcile, READY=1), run (the event loop), stop (withdraw, clear or keep the target), free. */
+#ifndef NVMETD_MANAGER_H
+#define NVMETD_MANAGER_H
+
+#include "daemon.h"
+
+/* Returns 0, or an exit status for main: 2 (nothing to serve: the config has errors), 1. */
+int manager_start(struct daemon *d);
+/* The loop, until SIGTERM/SIGINT. Returns 0 or -errno. */
+int manager_run(struct daemon *d);
+/* After the loop: withdraw the advertisement, then remove the target or leave it serving. */
+void manager_stop(struct daemon *d);
+void manager_free(struct daemon *d);
+
+#endif

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Bringing the kernel to the configuration as far as it goes, and recording object by object what
+ * serves and what does not (objstate). */
+#ifndef NVMETD_RECONCILE_H
+#define NVMETD_RECONCILE_H
+
+#include "daemon.h"
+
+/* Tell objstate which objects the (newly loaded) configuration has. */
+void reconcile_describe(struct daemon *d);
+/* One reconcile, under the apply lock: relink RDMA ports whose device returned, give each port's
+ * ANA group the state its health asks for, apply with keep-going (held objects untouched), record
+ * the outcomes. Returns 0, or -EIO when the kernel target could not be used at all (d->target_error
+ * says why; the caller retries on d->target_retry). */
+int reconcile(struct daemon *d, const char *why);
+
+#endif
