@@ -7,7 +7,7 @@
 # Baseline: a cable pull under fio stalls I/O for seconds. With `nvmetcfg drain` first: no I/O error
 # and a worst completion latency well under a second; the host sees the path inaccessible; a re-apply
 # and an nvmetd reload leave the drain in place; resume makes it optimized again. nvmetd makes a port
-# whose address is gone inaccessible and restores it when the address returns.
+# whose address is gone, or whose carrier is lost, inaccessible and restores it when it serves again.
 . "$(dirname "$0")/guest-lib.sh"
 NVMETD=${NVMETD:-$(dirname "$NVMETCFG")/../nvmetd/nvmetd}
 info "kernel $(uname -r)"
@@ -138,6 +138,18 @@ check "nvmetd makes the port whose address went away inaccessible" wait_for 15 b
 expect_eq "... the other port stays optimized" "$(ana $P1)" optimized
 ip addr add $A2/24 dev t2
 check "... and optimized again when the address returns" wait_for 15 bash -c "[[ \$(cat $CFS/ports/$P2/ana_groups/1/ana_state) == optimized ]]"
+
+# ---- health: the target's cable pulled — carrier lost, the address stays ----
+ip -n $SW link set s2t down
+check "carrier lost on t2, address kept: nvmetd makes its port inaccessible" wait_for 15 bash -c "[[ \$(cat $CFS/ports/$P2/ana_groups/1/ana_state) == inaccessible ]]"
+check "... t2 still holds its address" bash -c "ip -4 addr show dev t2 | grep -q $A2"
+expect_eq "... the other port stays optimized" "$(ana $P1)" optimized
+"$NVMETCFG" status >$T/status 2>&1
+check "... status shows the port's link down" grep -qE "^port .*$A2.* link down" $T/status
+grep -E "$A2" $T/status | sed 's/^/#   status: /'
+ip -n $SW link set s2t up
+check "... optimized again when carrier returns" wait_for 15 bash -c "[[ \$(cat $CFS/ports/$P2/ana_groups/1/ana_state) == optimized ]]"
+check "... and status says listening" wait_for 5 bash -c "'$NVMETCFG' status | grep -qE '^port .*$A2.* listening'"
 
 kill $pid; wait $pid
 grep -E 'ANA|drain|health|inaccessible' $T/nvmetd.log | sed 's/^/#   nvmetd: /' | head -10
