@@ -372,6 +372,26 @@ static void add_namespace(struct planner *pl, const char *obj, const char *nqn, 
 	}
 }
 
+bool attr_frozen(const char *name)
+{
+	return streq(name, "attr_serial") || streq(name, "attr_model");
+}
+
+/* Identity hosts have seen is not changed in place: the kernel refuses it once a host identified the
+ * subsystem, and a host would see another disk under the same name. */
+static void refuse_frozen(struct planner *pl, const char *unit, const char *nqn, const struct nv_attr *a,
+			  const char *old)
+{
+	struct plan_refusal *r = array_push(&pl->p->refused, &pl->p->nrefused, sizeof(*r));
+
+	r->unit = xstrdup(unit);
+	r->msg = xasprintf("subsystem %s: %s %s -> %s: the kernel does not change a subsystem's %s once a host has "
+			   "identified it — remove the subsystem and add it again (apply the configuration without it, "
+			   "then with it; connected hosts reconnect)", nqn,
+			   streq(a->name, "attr_serial") ? "serial number" : "model", old, a->value,
+			   streq(a->name, "attr_serial") ? "serial number" : "model");
+}
+
 static void add_subsystems(struct planner *pl)
 {
 	for (size_t i = 0; i < pl->d->nsubsys; i++) {
@@ -385,9 +405,13 @@ static void add_subsystems(struct planner *pl)
 		if (!ls)
 			add(pl->p, OP_MKDIR, obj, "%s", dir);
 		n = attrs_diff(&ds->attrs, ls ? &ls->attrs : &none, obj, pl->p, &pl->chg, &pl->chgcap);
-		for (size_t k = 0; k < n; k++)
-			if (ls || !fresh_default(pl->chg[k]))
-				add_write(pl->p, obj, dir, pl->chg[k], ls ? attrs_get(&ls->attrs, pl->chg[k]->name) : NULL);
+		for (size_t k = 0; k < n; k++) {
+			const char *old = ls ? attrs_get(&ls->attrs, pl->chg[k]->name) : NULL;
+			if (old && attr_frozen(pl->chg[k]->name))
+				refuse_frozen(pl, dir, ds->nqn, pl->chg[k], old);
+			else if (ls || !fresh_default(pl->chg[k]))
+				add_write(pl->p, obj, dir, pl->chg[k], old);
+		}
 		for (size_t k = 0; k < ds->nns; k++)
 			add_namespace(pl, obj, ds->nqn, &ds->ns[k], ls ? subsys_ns(ls, ds->ns[k].nsid) : NULL);
 	}
@@ -565,6 +589,11 @@ void plan_free(struct plan *p)
 		attrs_free(&o->restore);
 	}
 	free(p->ops);
+	for (size_t i = 0; i < p->nrefused; i++) {
+		free(p->refused[i].unit);
+		free(p->refused[i].msg);
+	}
+	free(p->refused);
 	report_free(&p->notes);
 	memset(p, 0, sizeof(*p));
 }

@@ -32,11 +32,24 @@ struct op {
  * giving up, a discovery NQN compared with the subsystems that exist. */
 enum { PHASE_REMOVE, PHASE_DISCOVERY, PHASE_ADD, PHASE_LINK };
 
+/* A change the kernel will not make to an object that exists: once a host has identified a
+ * subsystem, nvmet refuses a new serial number or model ("Can't set serial number ... is already
+ * assigned"). The plan leaves such an object's frozen attribute as it is and says why here. */
+struct plan_refusal {
+	char *unit;		/* "subsystems/X" */
+	char *msg;		/* "subsystem X: serial number A -> B: ... — remove the subsystem and add it again" */
+};
+
 struct plan {
 	struct op *ops;
 	size_t n;
 	struct nv_report notes;	/* e.g. "attribute not supported by this kernel" */
+	struct plan_refusal *refused;
+	size_t nrefused;
 };
+
+/* Whether an existing subsystem's attribute is one the kernel freezes once a host identified it. */
+bool attr_frozen(const char *name);
 
 struct plan_opts {
 	/* When two or more enabled namespaces must change device_* (a new backing file, say), replace

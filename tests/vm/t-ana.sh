@@ -4,8 +4,9 @@
 # bridge (the "switch", in its own namespace, so pulling a target NIC's cable leaves the initiator's
 # carrier up); one subsystem reached over both with native NVMe multipath (round-robin) and two TCP
 # paths (nvme-tcp's sockets live in the initiator's namespace; soft-RoCE's would take the loopback).
-# Baseline: a cable pull under fio stalls I/O for seconds. With `nvmetcfg drain` first: no I/O error
-# and a worst completion latency well under a second; the host sees the path inaccessible; a re-apply
+# Baseline: the fabric breaking beyond the target under fio stalls I/O for seconds. With `nvmetcfg
+# drain` first: no I/O error and a worst completion latency well under a second. The target's own
+# cable pulled without a drain: nvmetd sees the link go and makes the port inaccessible, no stall; the host sees the path inaccessible; a re-apply
 # and an nvmetd reload leave the drain in place; resume makes it optimized again. nvmetd makes a port
 # whose address is gone, or whose carrier is lost, inaccessible and restores it when it serves again.
 . "$(dirname "$0")/guest-lib.sh"
@@ -78,16 +79,30 @@ import json, sys
 j = json.load(open(sys.argv[1]))["jobs"][0]
 print(j["error"], round(j["read"]["clat_ns"]["max"] / 1e6), j["read"]["io_bytes"] >> 20)' "$1"; }
 
-# ---- baseline: pull the cable with I/O running on both paths ----
+# ---- baseline: the fabric breaks beyond the target (the switch's port to the host), I/O on both paths:
+# the target sees nothing, the host stalls until it notices itself ----
 check "initiator connects over both paths (native multipath, round-robin)" connect_paths
 [[ -n ${dev:-} ]] || finish
 info "multipath device $dev; paths: $(nvme list-subsys $dev 2>/dev/null | grep -o 'traddr=[^ ]*' | tr '\n' ' ')"
 fio_start 16 base; sleep 3
-ip link set t1 down; sleep 10; ip link set t1 up
+ip -n $SW link set s1i down; sleep 10; ip -n $SW link set s1i up
 wait $fio_pid
 read -r berr bworst bmib <<<"$(fio_result $T/fio-base.json)"
-info "undrained cable pull: fio errors $berr, worst completion $bworst ms, $bmib MiB read"
+info "undrained break beyond the target: fio errors $berr, worst completion $bworst ms, $bmib MiB read"
 check "the rig reproduces the stall (undrained worst completion > 2 s)" test "$bworst" -gt 2000
+disconnect_paths
+
+# ---- the target's own cable pulled, no drain: nvmetd sees its link go and makes the port inaccessible
+# at once, so hosts move their I/O to the other path ----
+check "paths connected afresh" connect_paths
+fio_start 16 pull; sleep 3
+ip link set t1 down; sleep 10; ip link set t1 up
+wait $fio_pid
+read -r perr pworst pmib <<<"$(fio_result $T/fio-pull.json)"
+info "undrained pull of the target's cable, nvmetd running: fio errors $perr, worst completion $pworst ms, $pmib MiB read"
+expect_eq "target cable pulled without a drain: no I/O error" "$perr" 0
+check "... worst completion well under a second (nvmetd made the path inaccessible)" test "$pworst" -lt 1000
+check "... nvmetd logged the port's link going" grep -q "cannot serve (link down)" $T/nvmetd.log
 disconnect_paths
 
 # ---- drained: the same pull, no stall ----
@@ -105,11 +120,11 @@ check "re-applying nvmf.conf" "$NVMETCFG" apply $T/nvmf.conf
 expect_eq "... leaves the drain in place" "$(ana $P1)" inaccessible
 kill -HUP $pid; sleep 2
 expect_eq "an nvmetd reload leaves it in place" "$(ana $P1)" inaccessible
-ip link set t1 down; sleep 5; ip link set t1 up
+ip -n $SW link set s1i down; sleep 5; ip -n $SW link set s1i up
 wait $fio_pid
 read -r derr dworst dmib <<<"$(fio_result $T/fio-drain.json)"
-info "drained cable pull: fio errors $derr, worst completion $dworst ms, $dmib MiB read (undrained: $bworst ms)"
-expect_eq "drained cable pull: no I/O error" "$derr" 0
+info "drained break beyond the target: fio errors $derr, worst completion $dworst ms, $dmib MiB read (undrained: $bworst ms)"
+expect_eq "drained break: no I/O error" "$derr" 0
 check "... worst completion well under a second" test "$dworst" -lt 1000
 check "... I/O went on (more than 1 MiB read)" test "$dmib" -gt 1
 disconnect_paths

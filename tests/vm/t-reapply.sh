@@ -1,7 +1,8 @@
 #!/bin/bash
 # Re-applying changed configs to a live target with a connected initiator: host access control,
 # adding a namespace, adding a second subsystem on the same port, moving a port to another address,
-# removing, moving namespaces to other devices (replaced side by side, rolled back on a refusal).
+# removing, moving namespaces to other devices (replaced side by side, rolled back on a refusal); a
+# frozen serial number refused up front; SIGTERM mid-apply rolls back; the apply lock outlives /run/nvmetd.
 # Usage: t-reapply.sh [tcp|rdma]
 . "$(dirname "$0")/guest-lib.sh"
 tr=${1:-tcp}
@@ -173,4 +174,59 @@ host_sees 2 "... the host reads namespace 2 as before the failed apply" NVTEST-A
 ip netns exec $NS nvme disconnect-all >/dev/null 2>&1
 check "nvmetcfg clear" "$NVMETCFG" clear
 umount /mnt/nvt-ro $T/rofs
+
+# 7. identity the kernel freezes: a host has identified the subsystem, its serial number cannot change
+ident() { # serial
+	cat <<EOC
+[AIO]
+  AIO $AIO0 AIO0
+[Subsystem1]
+  NQN nqn.2016-06.io.spdk:frozen
+  Listen $TR $TARGET_IP:4420
+  AllowAnyHost Yes
+  SN $1
+  Namespace AIO0 1
+EOC
+}
+ident FROZEN1 >$T/f1.conf; ident FROZEN2 >$T/f2.conf
+apply_ok "a subsystem with serial FROZEN1" $T/f1.conf
+connect $TARGET_IP nqn.2016-06.io.spdk:frozen $HOST >/dev/null
+fabric_dev nqn.2016-06.io.spdk:frozen >/dev/null
+ip netns exec $NS nvme disconnect-all >/dev/null 2>&1
+out=$("$NVMETCFG" apply $T/f2.conf 2>&1); rc=$?
+echo "$out" | sed 's/^/#   /'
+expect_eq "a new serial number for a subsystem a host identified: refused up front (exit 2)" "$rc" 2
+check "... naming the subsystem and the way out" bash -c "grep -q 'subsystem nqn.2016-06.io.spdk:frozen: serial number FROZEN1 -> FROZEN2' <<<'$out' && grep -q 'remove the subsystem and add it again' <<<'$out'"
+expect_eq "... nothing changed" "$(cat $CFS/subsystems/nqn.2016-06.io.spdk:frozen/attr_serial)" FROZEN1
+check "... and the kernel was not asked (no 'Can't set serial number' in its log)" bash -c "! dmesg | grep -q \"Can't set serial number\""
+check "nvmetcfg clear" "$NVMETCFG" clear
+
+# 8. an apply interrupted by SIGTERM rolls back: 1000 subsystems, killed half-way
+{
+	echo "[Subsystem0]"; echo "  NQN nqn.2016-06.io.spdk:sig0"; echo "  Listen $TR $TARGET_IP:4420"; echo "  AllowAnyHost Yes"; echo "  SN SIG0"
+	for i in $(seq 1 999); do printf '[Subsystem%d]\n  NQN nqn.2016-06.io.spdk:sig%d\n  Listen %s %s:4420\n  AllowAnyHost Yes\n  SN SIG%d\n' $i $i $TR $TARGET_IP $i; done
+} >$T/big.conf
+before=$(cfs_snapshot)
+"$NVMETCFG" -v apply $T/big.conf >$T/sig.out 2>&1 & apid=$!
+for i in $(seq 100); do [[ $(ls $CFS/subsystems | wc -l) -ge 50 ]] && break; sleep 0.05; done
+made=$(ls $CFS/subsystems | wc -l)
+kill -TERM $apid; wait $apid; rc=$?
+tail -n 3 $T/sig.out | sed 's/^/#   /'
+info "SIGTERM after $made subsystems were made: exit $rc"
+check "SIGTERM mid-apply: the apply was under way ($made subsystems) and did not finish" test "$made" -ge 1 -a "$rc" -ne 0
+check "... it says it was interrupted and rolled back" grep -qi "interrupted.*rolled back" $T/sig.out
+expect_eq "... the tree is exactly as before" "$(cfs_snapshot)" "$before"
+
+# 9. the apply lock outlives nvmetd's runtime directory (systemd deletes /run/nvmetd at every stop)
+mkdir -p /run/nvmetd
+flock /run/nvmet/apply.lock sleep 4 & holder=$!
+sleep 0.5
+rm -rf /run/nvmetd
+t0=$(date +%s%N)
+out=$("$NVMETCFG" apply $T/f1.conf 2>&1); rc=$?
+waited=$(( ($(date +%s%N) - t0) / 1000000 ))
+wait $holder
+info "apply with the lock held and /run/nvmetd wiped: exit $rc after $waited ms"
+check "an apply started while /run/nvmetd is wiped waits for the lock holder (${waited} ms)" test "$waited" -ge 2500 -a "$rc" -eq 0
+check "nvmetcfg clear" "$NVMETCFG" clear
 finish
