@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "dhchap.h"
+#include "keyfiles.h"
 #include "spdkconf.h"
 #include "nvlimits.h"
 #include "util.h"
@@ -37,6 +38,7 @@ struct pstate {
 	size_t ntp;
 	long long *ss_max_queues; /* per subsystem, -1 = not set */
 	struct strmap nqns;	/* subsystem NQN -> its section's line */
+	struct keyfile_cache keys;	/* [HostN] key files: each read once */
 	struct {
 		bool any_host;
 		bool any_host_set;
@@ -691,16 +693,15 @@ static int k_host_nqn(struct kctx *k)
 	return 0;
 }
 
+/* The file is read and checked here, once: build_host_creds takes the secret from ps->keys. */
 static int key_file(struct kctx *k, char **dst)
 {
-	_cleanup_free_ char *why = NULL;
-	char *secret = NULL;
+	const char *secret, *why;
 
 	if (*dst)
 		return kerr(k, "given twice");
-	if (dhchap_read_key_file(val(k, 0), &secret, &why) < 0)
+	if (keyfile_load(&k->ps->keys, val(k, 0), &secret, &why) < 0)
 		return kerr(k, "%s %s", val(k, 0), why);
-	secret_free(secret);
 	*dst = xstrdup(val(k, 0));
 	kinfo(k, NV_APPLIED, "hosts/<NQN>/%s = (secret from %s)", dst == &k->cred->key_file ? "dhchap_key" : "dhchap_ctrl_key",
 	      val(k, 0));
@@ -747,8 +748,8 @@ static const struct nv_hostcred *cred_of(const struct nv_config *c, const char *
 	return NULL;
 }
 
-/* The credentials become the host's attributes in the desired model: the secrets are read from their
- * files here (the value is secret; `why` names the file, which is all any message shows). */
+/* The credentials become the host's attributes in the desired model, with the secrets key_file read
+ * (the value is secret; `why` names the file, which is all any message shows). */
 static int build_host_creds(struct pstate *ps)
 {
 	struct nv_model *m = ps->c->model;
@@ -766,17 +767,14 @@ static int build_host_creds(struct pstate *ps)
 			h->nqn = xstrdup(cr->nqn);
 		}
 		for (int k = 0; k < 2; k++) {
-			_cleanup_free_ char *why = NULL;
-			char *secret = NULL;
+			const char *secret, *why;
 			if (!files[k])
 				continue;
-			/* read again: the file may have changed since it was checked (it is re-checked) */
-			if (dhchap_read_key_file(files[k], &secret, &why) < 0) {
+			if (keyfile_load(&ps->keys, files[k], &secret, &why) < 0) {
 				report_add(ps->rep, NV_ERROR, ps->file, cr->line, NULL, "%s %s", files[k], why);
 				return -EINVAL;
 			}
 			attrs_set(&h->attrs, names[k], secret)->why = xstrdup(files[k]);
-			secret_free(secret);
 		}
 		if (cr->hash)
 			attrs_set(&h->attrs, "dhchap_hash", cr->hash)->why = xstrdup("DhchapHash");
@@ -1050,6 +1048,7 @@ static void pstate_free(struct pstate *ps)
 			free(ps->acl[i].host_lines);
 		}
 	free(ps->acl);
+	keyfile_cache_free(&ps->keys);
 }
 
 static int interpret(struct ini_file *ini, struct nv_config *c, struct nv_report *rep)
