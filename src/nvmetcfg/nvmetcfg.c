@@ -206,14 +206,19 @@ static int live_text(struct nv_ctx *c, bool json, bool with_secrets, const struc
 		     char **out)
 {
 	_cleanup_(model_freep) struct nv_model *live = NULL;
+	_cleanup_free_ char *why = NULL;
 	int r = live_read(c, &live);
 
 	if (r < 0) {
 		log_error("cannot read %s: %s", c->nvmet, strerror(-r));
 		return r;
 	}
-	return json ? print_json(live, with_secrets, out)
-		    : print_conf_opts(c, live, &(struct print_opts){ .keep = keep, .keys_dir = keys_dir }, out);
+	if (json)
+		return print_json(live, with_secrets, out);
+	r = print_conf_opts(c, live, &(struct print_opts){ .keep = keep, .keys_dir = keys_dir, .why = &why }, out);
+	if (r < 0 && why)
+		log_error("the live target cannot be written as nvmf.conf: %s", why);
+	return r;
 }
 
 static int cmd_show(struct nv_ctx *c, struct opts *o)
@@ -484,7 +489,7 @@ static int cmd_import(struct nv_ctx *c, struct opts *o)
 				r = -EINVAL;
 			}
 		if (r == 0)
-			r = print_conf_opts(c, m, &(struct print_opts){ .keys_dir = o->keys_dir }, &conf);
+			r = print_conf_opts(c, m, &(struct print_opts){ .keys_dir = o->keys_dir, .why = &err }, &conf);
 	} else if (streq(o->from, "spdk")) {
 		r = import_spdk_json(text, &conf, &err);
 	} else {
