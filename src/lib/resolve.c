@@ -151,7 +151,7 @@ static int bdev_device(struct nv_ctx *c, const struct nv_ns *ns, const struct nv
 		r = nvme_ns_devnode(c, b->bdf, b->nsid, dev, &inner);
 		break;
 	case BDEV_MALLOC:
-		nm = xasprintf("Malloc%u", b->nsid);
+		nm = xasprintf("Malloc%u", b->malloc_lun);
 		r = ramdisk_resolve(c, nm, b->size_mb, b->block_size, create, dev, &inner);
 		break;
 	default:

@@ -1357,7 +1357,7 @@ int config_find_bdev(const struct nv_config *c, const char *name, struct nv_bdev
 		if (parse_u64(name + 6, &idx) == 0 && idx < c->malloc_luns) {
 			b->name = (char *)name;
 			b->kind = BDEV_MALLOC;
-			b->nsid = idx;
+			b->malloc_lun = idx;
 			b->size_mb = c->malloc_size_mb;
 			b->block_size = c->malloc_block_size;
 			b->line = c->malloc_line;

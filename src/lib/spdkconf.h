@@ -20,6 +20,7 @@ struct nv_bdev {
 	enum bdev_kind kind;
 	char *bdf;		/* NVMe: PCI address of the controller */
 	uint32_t nsid;		/* NVMe: namespace id */
+	unsigned malloc_lun;	/* Malloc: the LUN index N of "MallocN" */
 	char *path;		/* AIO: file or block device; resolved device for all kinds */
 	unsigned long long size_mb; /* Malloc */
 	unsigned block_size;	/* Malloc / AIO (0 = detect) */

@@ -24,7 +24,7 @@ static void paths(struct nv_config *c)
 				continue;
 			p = b.kind == BDEV_AIO ? xstrdup(b.path) :
 			    b.kind == BDEV_NVME ? xasprintf("/dev/disk/by-path/pci-%s-nvme-%u", b.bdf, b.nsid) :
-						  xasprintf("/dev/fuzz-malloc-%u", b.nsid);
+						  xasprintf("/dev/fuzz-malloc-%u", b.malloc_lun);
 			attrs_set(&ns->attrs, "device_path", p);
 			free(p);
 		}
