@@ -179,7 +179,7 @@ int resolve_namespaces(struct nv_ctx *c, struct nv_config *cfg, unsigned flags, 
 
 			free(ns->missing);
 			ns->missing = NULL;
-			if (config_find_bdev(cfg, ns->bdev, &b) < 0)
+			if (spdkconf_find_bdev(cfg, ns->bdev, &b) < 0)
 				continue; /* reported by the parser */
 			r = bdev_device(c, ns, &b, flags & RESOLVE_F_CREATE, &dev, &why, &detail);
 			if (r == 0) {

@@ -466,7 +466,7 @@ static int k_namespace(struct kctx *k)
 			    NVMET_NSID_MAX - 1);
 	if (entry(k)->nvals >= 3 && !valid_uuid(val(k, 2)))
 		return kerr(k, "'%s' is not a UUID", val(k, 2));
-	if (config_find_bdev(k->ps->c, val(k, 0), &b) < 0)
+	if (spdkconf_find_bdev(k->ps->c, val(k, 0), &b) < 0)
 		return kerr(k, "bdev '%s' is not defined: name an [Nvme] controller's namespace (Nvme0n1), "
 			    "an [AIO] entry or a [Malloc] disk", val(k, 0));
 	if (nsid == 0) {
@@ -1259,7 +1259,7 @@ static int interpret(struct ini_file *ini, struct nv_config *c, struct nv_report
 	return ret;
 }
 
-int config_from_text(const char *path, const char *text, struct nv_config **out, struct nv_report *rep)
+int spdkconf_from_text(const char *path, const char *text, struct nv_config **out, struct nv_report *rep)
 {
 	_cleanup_(ini_freep) struct ini_file *ini = NULL;
 	struct nv_config *c;
@@ -1275,7 +1275,7 @@ int config_from_text(const char *path, const char *text, struct nv_config **out,
 	c->aio_index.nocase = true;
 	r = interpret(ini, c, rep);
 	if (r < 0 || report_count(rep, NV_ERROR)) {
-		config_free(c);
+		spdkconf_free(c);
 		return -EINVAL;
 	}
 	model_sort(c->model);
@@ -1286,7 +1286,7 @@ int config_from_text(const char *path, const char *text, struct nv_config **out,
 /* Longest logical line: SPDK's own parser reads lines into fixed buffers far shorter than this. */
 #define CONFIG_LINE_MAX (64u << 10)
 
-int config_from_buf(const char *path, const char *text, size_t len, struct nv_config **out, struct nv_report *rep)
+int spdkconf_from_buf(const char *path, const char *text, size_t len, struct nv_config **out, struct nv_report *rep)
 {
 	const char *nul = memchr(text, '\0', len);
 	unsigned line = 1;
@@ -1310,10 +1310,10 @@ int config_from_buf(const char *path, const char *text, size_t len, struct nv_co
 	}
 	if (ret < 0)
 		return ret;
-	return config_from_text(path, text, out, rep);
+	return spdkconf_from_text(path, text, out, rep);
 }
 
-int config_load(const char *path, struct nv_config **out, struct nv_report *rep)
+int spdkconf_load(const char *path, struct nv_config **out, struct nv_report *rep)
 {
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
@@ -1325,10 +1325,10 @@ int config_load(const char *path, struct nv_config **out, struct nv_report *rep)
 		report_add(rep, NV_ERROR, path, 0, NULL, "cannot read %s: %s", path, read_input_strerror(r));
 		return r;
 	}
-	return config_from_buf(path, text, len, out, rep);
+	return spdkconf_from_buf(path, text, len, out, rep);
 }
 
-int config_find_bdev(const struct nv_config *c, const char *name, struct nv_bdev *b)
+int spdkconf_find_bdev(const struct nv_config *c, const char *name, struct nv_bdev *b)
 {
 	size_t ai;
 
@@ -1367,7 +1367,7 @@ int config_find_bdev(const struct nv_config *c, const char *name, struct nv_bdev
 	return -ENOENT;
 }
 
-void config_free(struct nv_config *c)
+void spdkconf_free(struct nv_config *c)
 {
 	if (!c)
 		return;

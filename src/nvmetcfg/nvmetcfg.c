@@ -93,7 +93,7 @@ static bool same_file(const char *a, const char *b)
 
 static int cmd_apply(struct nv_ctx *c, struct opts *o)
 {
-	_cleanup_(config_freep) struct nv_config *cfg = NULL;
+	_cleanup_(spdkconf_freep) struct nv_config *cfg = NULL;
 	struct apply_result res;
 	int r;
 
@@ -137,7 +137,7 @@ static int cmd_apply(struct nv_ctx *c, struct opts *o)
 
 static int cmd_plan(struct nv_ctx *c, struct opts *o)
 {
-	_cleanup_(config_freep) struct nv_config *cfg = NULL;
+	_cleanup_(spdkconf_freep) struct nv_config *cfg = NULL;
 	struct apply_result res;
 	int r;
 
@@ -176,7 +176,7 @@ static int cmp_diag(const void *a, const void *b)
 
 static int cmd_check(struct nv_ctx *c, struct opts *o)
 {
-	_cleanup_(config_freep) struct nv_config *cfg = NULL;
+	_cleanup_(spdkconf_freep) struct nv_config *cfg = NULL;
 	struct nv_report rep = { .strict = o->strict, .explain = true };
 	int r;
 
@@ -245,12 +245,12 @@ static int cmd_save(struct nv_ctx *c, struct opts *o)
 {
 	_cleanup_free_ char *text = NULL, *keys_dir = NULL, *dir = xstrdup(file_or_default(o));
 	const char *path = file_or_default(o);
-	_cleanup_(config_freep) struct nv_config *old = NULL;
+	_cleanup_(spdkconf_freep) struct nv_config *old = NULL;
 	struct nv_report rep = { 0 };
 	int r;
 
 	/* keep what the file says beyond configfs (ReactorMask, HotplugEnable) */
-	if (access(path, F_OK) == 0 && config_load(path, &old, &rep) < 0)
+	if (access(path, F_OK) == 0 && spdkconf_load(path, &old, &rep) < 0)
 		log_warn("%s has errors; its ReactorMask and HotplugEnable are not carried over", path);
 	report_free(&rep);
 	keys_dir = xasprintf("%s/keys", dirname(dir));
@@ -511,7 +511,7 @@ static int cmd_import(struct nv_ctx *c, struct opts *o)
 static int drain_or_resume(struct nv_ctx *c, struct opts *o, bool drain)
 {
 	_cleanup_free_ char *key = NULL, *dconf = NULL;
-	_cleanup_(config_freep) struct nv_config *cfg = NULL;
+	_cleanup_(spdkconf_freep) struct nv_config *cfg = NULL;
 	struct exec_result res;
 	char **ports = NULL;
 	size_t nports = 0;
@@ -527,7 +527,7 @@ static int drain_or_resume(struct nv_ctx *c, struct opts *o, bool drain)
 		/* the state to go back to: the running nvmetd's file, else the default one */
 		const char *path = nvmetd_running(&dconf) && dconf ? dconf : NVMET_DEFAULT_CONFIG;
 		struct nv_report rep = { 0 };
-		if (access(path, F_OK) == 0 && config_load(path, &cfg, &rep) < 0)
+		if (access(path, F_OK) == 0 && spdkconf_load(path, &cfg, &rep) < 0)
 			log_warn("%s has errors: resuming to optimized", path);
 		report_free(&rep);
 	}

@@ -285,7 +285,7 @@ static const char *ns_path(const struct daemon *d, const struct nv_ns *ns)
 
 	if (dp && *dp)
 		return dp;
-	if (ns->bdev && config_find_bdev(d->cfg, ns->bdev, &b) == 0 && b.kind == BDEV_AIO)
+	if (ns->bdev && spdkconf_find_bdev(d->cfg, ns->bdev, &b) == 0 && b.kind == BDEV_AIO)
 		return b.path;
 	return NULL;
 }
@@ -714,7 +714,7 @@ static int load_config(struct daemon *d)
 		return r;
 	}
 	d->hotplug = cfg->hotplug;
-	config_free(d->cfg);
+	spdkconf_free(d->cfg);
 	d->cfg = cfg;
 	d->resolve_due = true;
 	describe_config(d);
@@ -866,7 +866,7 @@ int main(int argc, char **argv)
 	sd_event_source_disable_unref(d.timer);
 	sd_event_source_disable_unref(d.defer);
 	sd_event_unref(d.ev);
-	config_free(d.cfg);
+	spdkconf_free(d.cfg);
 	objtab_free(&d.objs);
 	irq_result_free(&d.irqs);
 	free(d.irq_summary);
