@@ -343,119 +343,173 @@ static void print_problem(json_object *x)
 	}
 }
 
+/* One line per element of each array section of nvmetd's state. */
+static void status_port(json_object *p)
+{
+	printf("port %lld  %-36s %s", jint(p, "portid"), jstr(p, "address"), jstr(p, "state"));
+	if (*jstr(p, "rdma_device"))
+		printf(" (RDMA %s)", jstr(p, "rdma_device"));
+	if (*jstr(p, "ana_state"))
+		printf(", ANA %s", jstr(p, "ana_state"));
+	print_problem(p);
+	putchar('\n');
+}
+
+static void status_subsystem(json_object *x)
+{
+	if (streq(jstr(x, "state"), "ok"))
+		return;
+	printf("subsystem %s  %s", jstr(x, "nqn"), jstr(x, "state"));
+	print_problem(x);
+	putchar('\n');
+}
+
+static void status_device(json_object *x)
+{
+	json_object *v;
+
+	printf("%s %s: NUMA node %lld, CPUs %s, IRQs pinned %s, kernel-managed %s\n", jstr(x, "device"),
+	       jstr(x, "pci"), jint(x, "numa_node"), jstr(x, "cpus"),
+	       json_object_object_get_ex(x, "irqs_pinned", &v) ? json_object_to_json_string(v) : "[]",
+	       json_object_object_get_ex(x, "irqs_kernel_managed", &v) ? json_object_to_json_string(v) : "[]");
+	if (*jstr(x, "warning"))
+		printf("  warning: %s\n", jstr(x, "warning"));
+}
+
+static void status_namespace(json_object *n)
+{
+	printf("namespace %s/%lld  %s %s  %s", jstr(n, "subsystem"), jint(n, "nsid"), jstr(n, "bdev"),
+	       jstr(n, "device"), jstr(n, "state"));
+	print_problem(n);
+	putchar('\n');
+}
+
+static void status_mdns_service(json_object *x)
+{
+	printf("mDNS %s \"%s\" %s:%lld on %s (p=%s, nqn=%s): %s\n", jstr(x, "type"), jstr(x, "name"),
+	       jstr(x, "address"), jint(x, "port"), jstr(x, "interface"), jstr(x, "p"), jstr(x, "nqn"), jstr(x, "state"));
+}
+
+static void status_each(json_object *o, const char *key, void (*row)(json_object *x))
+{
+	json_object *arr = jarr(o, key);
+
+	for (size_t i = 0; arr && i < json_object_array_length(arr); i++)
+		row(json_object_array_get_idx(arr, i));
+}
+
+static void status_mdns(json_object *root)
+{
+	json_object *md = NULL;
+
+	if (!json_object_object_get_ex(root, "mdns", &md) || !json_object_is_type(md, json_type_object))
+		return;
+	printf("mDNS: avahi %s\n", jstr(md, "avahi"));
+	status_each(md, "services", status_mdns_service);
+}
+
+static void status_problems(json_object *root)
+{
+	json_object *arr = jarr(root, "problems");
+	size_t n = arr ? json_object_array_length(arr) : 0;
+
+	if (n)
+		printf("%zu object%s not serving; nvmetd retries %s when an event could fix %s, and on a "
+		       "back-off timer (1 s doubling to 5 min); `systemctl reload nvmetd` retries now\n",
+		       n, n == 1 ? "" : "s", n == 1 ? "it" : "them", n == 1 ? "it" : "them");
+}
+
+static void status_drained(json_object *root)
+{
+	json_object *arr = jarr(root, "drained");
+
+	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+		const char *k = json_object_get_string(json_object_array_get_idx(arr, i));
+		printf("drained: %s (nvmetcfg resume %s ends it)\n", k, k);
+	}
+}
+
+/* What the state file says beyond the drains: only when there is one. */
+static void status_text(json_object *root)
+{
+	printf("last apply: %s\n", jstr(root, "last_apply"));
+	if (*jstr(root, "target_error"))
+		printf("not serving: %s\n", jstr(root, "target_error"));
+	status_each(root, "ports", status_port);
+	status_each(root, "subsystems", status_subsystem);
+	status_each(root, "devices", status_device);
+	status_each(root, "namespaces", status_namespace);
+	status_mdns(root);
+	status_problems(root);
+}
+
+/* nvmetd's state file: 0 and the object, -ENOENT and an empty object when there is none, or another
+ * -errno (reported) when it cannot be read or is not an object. */
+static int status_read(const char *path, json_object **root)
+{
+	_cleanup_free_ char *text = NULL;
+	int r = read_input(path, 16u << 20, &text, NULL);
+
+	*root = NULL;
+	if (r == -ENOENT) {
+		*root = json_object_new_object();
+		return r;
+	}
+	if (r < 0) {
+		log_error("%s: %s", path, read_input_strerror(r));
+		return r;
+	}
+	*root = json_tokener_parse(text);
+	if (!*root || !json_object_is_type(*root, json_type_object)) {
+		log_error("%s is not nvmetd's state (a JSON object)", path);
+		json_object_put(*root);
+		*root = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Drains are read where they are recorded: current even before nvmetd's next reconcile. */
+static void status_add_drained(struct nv_ctx *c, json_object *root)
+{
+	_cleanup_free_ char *dir = path_join(c->rundir, "drained");
+	_cleanup_strv_ char **names = NULL;
+	int n = list_dir(dir, &names);
+	json_object *dr = json_object_new_array();
+
+	for (int i = 0; i < n; i++)
+		json_object_array_add(dr, json_object_new_string(names[i]));
+	json_object_object_add(root, "drained", dr);
+}
+
 /* nvmetd publishes its state as JSON; status reads it (no privileges needed) and checks the pid. */
 static int cmd_status(struct nv_ctx *c, struct opts *o)
 {
 	const char *path = o->file ? o->file : state_path();
-	_cleanup_free_ char *text = NULL;
-	json_object *root, *arr;
-	bool running = false;
+	json_object *root;
+	bool running;
 	long long pid;
 	int r;
 
-	r = read_input(path, 16u << 20, &text, NULL);
-	if (r < 0 && r != -ENOENT) {
-		log_error("%s: %s", path, read_input_strerror(r));
+	r = status_read(path, &root);
+	if (!root)
 		return EXIT_FAILED;
-	}
-	if (r == 0) {
-		root = json_tokener_parse(text);
-		if (!root || !json_object_is_type(root, json_type_object)) {
-			log_error("%s is not nvmetd's state (a JSON object)", path);
-			json_object_put(root);
-			return EXIT_FAILED;
-		}
-	} else {
-		root = json_object_new_object();
-	}
 	pid = jint(root, "pid");
 	running = pid_is_nvmetd(pid);
 	json_object_object_add(root, "running", json_object_new_boolean(running));
-	{
-		/* drains are read where they are recorded: current even before nvmetd's next reconcile */
-		_cleanup_free_ char *dir = path_join(c->rundir, "drained");
-		_cleanup_strv_ char **names = NULL;
-		int n = list_dir(dir, &names);
-		json_object *dr = json_object_new_array();
-		for (int i = 0; i < n; i++)
-			json_object_array_add(dr, json_object_new_string(names[i]));
-		json_object_object_add(root, "drained", dr);
-	}
+	status_add_drained(c, root);
 	if (o->json) {
 		printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-	} else if (!running) {
-		printf("nvmetd: not running%s\n", r == 0 ? " (state below is from its last run)" : "");
 	} else {
-		printf("nvmetd: running (pid %lld), config %s\n", pid, jstr(root, "config"));
-	}
-	if (!o->json && (arr = jarr(root, "drained")))
-		for (size_t i = 0; i < json_object_array_length(arr); i++) {
-			const char *k = json_object_get_string(json_object_array_get_idx(arr, i));
-			printf("drained: %s (nvmetcfg resume %s ends it)\n", k, k);
-		}
-	if (!o->json && r == 0) {
-		printf("last apply: %s\n", jstr(root, "last_apply"));
-		if (*jstr(root, "target_error"))
-			printf("not serving: %s\n", jstr(root, "target_error"));
-		if ((arr = jarr(root, "ports")))
-			for (size_t i = 0; i < json_object_array_length(arr); i++) {
-				json_object *p = json_object_array_get_idx(arr, i);
-				printf("port %lld  %-36s %s", jint(p, "portid"), jstr(p, "address"), jstr(p, "state"));
-				if (*jstr(p, "rdma_device"))
-					printf(" (RDMA %s)", jstr(p, "rdma_device"));
-				if (*jstr(p, "ana_state"))
-					printf(", ANA %s", jstr(p, "ana_state"));
-				print_problem(p);
-				putchar('\n');
-			}
-		if ((arr = jarr(root, "subsystems")))
-			for (size_t i = 0; i < json_object_array_length(arr); i++) {
-				json_object *x = json_object_array_get_idx(arr, i);
-				if (streq(jstr(x, "state"), "ok"))
-					continue;
-				printf("subsystem %s  %s", jstr(x, "nqn"), jstr(x, "state"));
-				print_problem(x);
-				putchar('\n');
-			}
-		if ((arr = jarr(root, "devices")))
-			for (size_t i = 0; i < json_object_array_length(arr); i++) {
-				json_object *x = json_object_array_get_idx(arr, i), *v;
-				printf("%s %s: NUMA node %lld, CPUs %s, IRQs pinned %s, kernel-managed %s\n", jstr(x, "device"),
-				       jstr(x, "pci"), jint(x, "numa_node"), jstr(x, "cpus"),
-				       json_object_object_get_ex(x, "irqs_pinned", &v) ? json_object_to_json_string(v) : "[]",
-				       json_object_object_get_ex(x, "irqs_kernel_managed", &v) ? json_object_to_json_string(v) : "[]");
-				if (*jstr(x, "warning"))
-					printf("  warning: %s\n", jstr(x, "warning"));
-			}
-		if ((arr = jarr(root, "namespaces")))
-			for (size_t i = 0; i < json_object_array_length(arr); i++) {
-				json_object *n = json_object_array_get_idx(arr, i);
-				printf("namespace %s/%lld  %s %s  %s", jstr(n, "subsystem"), jint(n, "nsid"), jstr(n, "bdev"),
-				       jstr(n, "device"), jstr(n, "state"));
-				print_problem(n);
-				putchar('\n');
-			}
-		{
-			json_object *md = NULL;
-			if (json_object_object_get_ex(root, "mdns", &md) && json_object_is_type(md, json_type_object)) {
-				printf("mDNS: avahi %s\n", jstr(md, "avahi"));
-				if ((arr = jarr(md, "services")))
-					for (size_t i = 0; i < json_object_array_length(arr); i++) {
-						json_object *x = json_object_array_get_idx(arr, i);
-						printf("mDNS %s \"%s\" %s:%lld on %s (p=%s, nqn=%s): %s\n", jstr(x, "type"),
-						       jstr(x, "name"), jstr(x, "address"), jint(x, "port"), jstr(x, "interface"),
-						       jstr(x, "p"), jstr(x, "nqn"), jstr(x, "state"));
-					}
-			}
-		}
-		if ((arr = jarr(root, "problems")) && json_object_array_length(arr))
-			printf("%zu object%s not serving; nvmetd retries %s when an event could fix %s, and on a "
-			       "back-off timer (1 s doubling to 5 min); `systemctl reload nvmetd` retries now\n",
-			       json_object_array_length(arr), json_object_array_length(arr) == 1 ? "" : "s",
-			       json_object_array_length(arr) == 1 ? "it" : "them", json_object_array_length(arr) == 1 ? "it" : "them");
+		if (!running)
+			printf("nvmetd: not running%s\n", r == 0 ? " (state below is from its last run)" : "");
+		else
+			printf("nvmetd: running (pid %lld), config %s\n", pid, jstr(root, "config"));
+		status_drained(root);
+		if (r == 0)
+			status_text(root);
 	}
 	json_object_put(root);
-	(void)c;
 	return running ? EXIT_OK : EXIT_FAILED;
 }
 
