@@ -108,7 +108,8 @@ static int group_attrs(json_object *o, const char *group, const char *prefix, st
 }
 
 /* The strings of a JSON array (where.what[k]), each added once to v. */
-static int add_names(json_object *a, const char *where, const char *what, char ***v, size_t *n, char **err)
+static int add_names(json_object *a, const char *where, const char *what, char ***v, size_t *n,
+		     char **err)
 {
 	for (size_t k = 0; a && k < json_object_array_length(a); k++) {
 		const char *s = checked(json_object_array_get_idx(a, k), err, "%s.%s[%zu]", where, what, k);
@@ -152,8 +153,8 @@ static int import_host(struct nv_model *m, json_object *ho, size_t i, char **err
 }
 
 /* The namespaces of subsystems[i] (nqn). */
-static int import_namespaces(struct nv_subsys *s, json_object *nss, size_t i, const char *nqn, const char *where,
-			     char **err)
+static int import_namespaces(struct nv_subsys *s, json_object *nss, size_t i, const char *nqn,
+			     const char *where, char **err)
 {
 	for (size_t k = 0; nss && k < json_object_array_length(nss); k++) {
 		json_object *no = json_object_array_get_idx(nss, k);

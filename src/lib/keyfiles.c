@@ -37,7 +37,8 @@ void keyfile_cache_free(struct keyfile_cache *kc)
 }
 
 /* A file that holds exactly this secret, among keep's key files. */
-static const char *file_holding(const struct nv_config *keep, const char *nqn, bool ctrl, const char *secret)
+static const char *file_holding(const struct nv_config *keep, const char *nqn, bool ctrl,
+				const char *secret)
 {
 	for (size_t i = 0; keep && i < keep->ncreds; i++) {
 		const struct nv_hostcred *cr = &keep->creds[i];

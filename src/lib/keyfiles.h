@@ -21,15 +21,15 @@ struct keyfile_cache {
 	size_t n;
 };
 
-/* The secret a key file holds, read and checked (dhchap_read_key_file) the first time the parse asks
- * for it. Returns 0 with *secret, or -errno with *why; both borrowed from the cache. */
+/* The secret a key file holds, read and checked (dhchap_read_key_file) the first time the parse
+ * asks for it. Returns 0 with *secret, or -errno with *why; both borrowed from the cache. */
 int keyfile_load(struct keyfile_cache *kc, const char *path, const char **secret, const char **why);
 /* Wipes every secret and frees the cache. */
 void keyfile_cache_free(struct keyfile_cache *kc);
 
-/* The key file a live host's secret (ctrl: its controller key) can be named by: one of keep's files
- * for nqn that holds exactly this secret, else, with dir, a new 0600 file written in dir. Returns the
- * path (malloc'd), or NULL when there is neither. keep and dir may be NULL. */
+/* The key file a live host's secret (ctrl: its controller key) can be named by: one of keep's
+ * files for nqn that holds exactly this secret, else, with dir, a new 0600 file written in dir.
+ * Returns the path (malloc'd), or NULL when there is neither. keep and dir may be NULL. */
 char *keyfile_for_secret(const struct nv_config *keep, const char *dir, const char *nqn, bool ctrl,
 			 const char *secret);
 

@@ -264,7 +264,8 @@ static void bdev_names_free(const struct nv_model *m, struct bdev_names *bn)
 }
 
 /* [Nvme] (with keep's HotplugEnable) and [AIO]. */
-static void print_bdevs(struct conf_writer *w, const struct bdev_names *bn, const struct nv_config *keep)
+static void print_bdevs(struct conf_writer *w, const struct bdev_names *bn,
+			const struct nv_config *keep)
 {
 	if (bn->nbdfs || (keep && keep->hotplug)) {
 		cw_section(w, "Nvme");
@@ -288,8 +289,8 @@ static void print_bdevs(struct conf_writer *w, const struct bdev_names *bn, cons
 }
 
 /* [SubsystemN] for subsystem i; ns_bdev: its namespaces' bdev names. */
-static void print_subsystem(struct conf_writer *w, struct nv_ctx *c, const struct nv_model *m, const struct print_opts *o,
-			    size_t i, char *const *ns_bdev)
+static void print_subsystem(struct conf_writer *w, struct nv_ctx *c, const struct nv_model *m,
+			    const struct print_opts *o, size_t i, char *const *ns_bdev)
 {
 	const struct nv_subsys *s = &m->subsys[i];
 	const char *v;

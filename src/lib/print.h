@@ -9,9 +9,10 @@
 #include "model.h"
 #include "spdkconf.h"
 
-/* Returns 0 or -errno (-EINVAL: a live value nvmf.conf cannot carry). The text is malloc'd. keep (may be NULL): a config whose settings that live
- * outside configfs ([Global] ReactorMask, [Nvme] HotplugEnable) are carried over, so `save` over
- * an existing nvmf.conf loses nothing nvmetd uses. */
+/* Returns 0 or -errno (-EINVAL: a live value nvmf.conf cannot carry). The text is malloc'd.
+ * keep (may be NULL): a config whose settings that live outside configfs ([Global] ReactorMask,
+ * [Nvme] HotplugEnable) are carried over, so `save` over an existing nvmf.conf loses nothing nvmetd
+ * uses. */
 int print_conf(struct nv_ctx *c, const struct nv_model *m, const struct nv_config *keep, char **out);
 
 struct print_opts {

@@ -120,8 +120,8 @@ static int nvme_ns_devnode(struct nv_ctx *c, const char *bdf, uint32_t nsid, cha
 
 /* The device behind a namespace's bdev. Returns 0 with *dev, or -errno with *why, the problem as
  * nvmetd records it (the namespace's missing reason), and *detail when the report says more. */
-static int bdev_device(struct nv_ctx *c, const struct nv_ns *ns, const struct nv_bdev *b, bool create, char **dev,
-		       char **why, char **detail)
+static int bdev_device(struct nv_ctx *c, const struct nv_ns *ns, const struct nv_bdev *b, bool create,
+		       char **dev, char **why, char **detail)
 {
 	_cleanup_free_ char *inner = NULL, *nm = NULL;
 	struct stat st;
@@ -132,7 +132,8 @@ static int bdev_device(struct nv_ctx *c, const struct nv_ns *ns, const struct nv
 		if (stat(b->path, &st) < 0) {
 			int e = errno;	/* the allocations below may change errno */
 			*why = xasprintf("%s: %s — create it or fix the [AIO] line", b->path, strerror(e));
-			*detail = xasprintf("%s (%s): %s — create it or fix the [AIO] line", b->path, b->name, strerror(e));
+			*detail = xasprintf("%s (%s): %s — create it or fix the [AIO] line", b->path, b->name,
+					    strerror(e));
 			return -ENOENT;
 		}
 		if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode)) {

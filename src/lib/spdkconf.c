@@ -1036,7 +1036,8 @@ static int build_ports(struct pstate *ps)
 		/* a second Listen of this subsystem on the same port: model_sort drops the duplicate */
 		*(char **)array_push(&p->subsys, &p->nsubsys, sizeof(char *)) = xstrdup(s->nqn);
 		/* qid_max: the subsystem's own key, else its first transport's, else [Nvmf]'s */
-		set_qid_max(s, pick(ps->ss_max_queues[l->ss], pick(tp ? tp->max_queues : -1, ps->tp[0].max_queues)));
+		set_qid_max(s, pick(ps->ss_max_queues[l->ss],
+				    pick(tp ? tp->max_queues : -1, ps->tp[0].max_queues)));
 	}
 	add_referrals(ps);
 	/* Subsystems that listen nowhere still take [Nvmf]/own MaxQueuesPerSession. */
@@ -1163,12 +1164,13 @@ static int run_section(struct pstate *ps, struct ini_section *sec)
 
 	if (!d) {
 		enum nv_severity sev = ps->rep->strict ? NV_ERROR : NV_WARN;
-		report_add(ps->rep, sev, ps->file, sec->line, sec->name, "section [%s] is not supported by nvmetd%s",
-			   sec->name, sev == NV_WARN ? " (ignored)" : "");
+		report_add(ps->rep, sev, ps->file, sec->line, sec->name,
+			   "section [%s] is not supported by nvmetd%s", sec->name, sev == NV_WARN ? " (ignored)" : "");
 		return sev == NV_ERROR ? -EINVAL : 0;
 	}
 	if (d->na) {
-		report_add(ps->rep, NV_NOT_APPLICABLE, ps->file, sec->line, sec->name, "[%s]: %s", sec->name, d->na);
+		report_add(ps->rep, NV_NOT_APPLICABLE, ps->file, sec->line, sec->name, "[%s]: %s", sec->name,
+			   d->na);
 		return 0;
 	}
 	if (!d->keys)

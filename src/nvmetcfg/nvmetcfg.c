@@ -387,7 +387,8 @@ static void status_namespace(json_object *n)
 static void status_mdns_service(json_object *x)
 {
 	printf("mDNS %s \"%s\" %s:%lld on %s (p=%s, nqn=%s): %s\n", jstr(x, "type"), jstr(x, "name"),
-	       jstr(x, "address"), jint(x, "port"), jstr(x, "interface"), jstr(x, "p"), jstr(x, "nqn"), jstr(x, "state"));
+	       jstr(x, "address"), jint(x, "port"), jstr(x, "interface"), jstr(x, "p"), jstr(x, "nqn"),
+	       jstr(x, "state"));
 }
 
 static void status_each(json_object *o, const char *key, void (*row)(json_object *x))
