@@ -7,7 +7,8 @@
 
 #include <stdbool.h>
 
-#include "nvmet.h"
+#include "ctx.h"
+#include "model.h"
 
 /* "192.168.20.200:4420" or "[fe80::1]:4420" -> the normalised key, or -EINVAL. */
 int drain_parse(const char *arg, char **key);

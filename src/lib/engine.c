@@ -12,10 +12,10 @@
 int engine_load(struct nv_ctx *c, const char *path, enum resolve_mode resolve, struct nv_config **cfg,
 		struct nv_report *rep)
 {
-	_cleanup_(config_freep) struct nv_config *conf = NULL;
+	_cleanup_(spdkconf_freep) struct nv_config *conf = NULL;
 	int r;
 
-	r = config_load(path, &conf, rep);
+	r = spdkconf_load(path, &conf, rep);
 	if (r < 0)
 		return r;
 	if (resolve != RESOLVE_NONE) {

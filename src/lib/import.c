@@ -107,11 +107,186 @@ static int group_attrs(json_object *o, const char *group, const char *prefix, st
 	return 0;
 }
 
+/* The strings of a JSON array (where.what[k]), each added once to v. */
+static int add_names(json_object *a, const char *where, const char *what, char ***v, size_t *n,
+		     char **err)
+{
+	for (size_t k = 0; a && k < json_object_array_length(a); k++) {
+		const char *s = checked(json_object_array_get_idx(a, k), err, "%s.%s[%zu]", where, what, k);
+		if (!s)
+			return -EINVAL;
+		strv_add_unique(v, n, s);
+	}
+	return 0;
+}
+
+/* hosts[i]: its NQN and DH-HMAC-CHAP settings (keys checked, empty ones dropped). */
+static int import_host(struct nv_model *m, json_object *ho, size_t i, char **err)
+{
+	_cleanup_free_ char *where = xasprintf("hosts[%zu]", i);
+	json_object *v = NULL;
+	struct nv_host *h;
+	const char *nqn;
+
+	if (!ho || !json_object_object_get_ex(ho, "nqn", &v)) {
+		*err = xasprintf("%s: no nqn", where);
+		return -EINVAL;
+	}
+	if (!(nqn = checked(v, err, "%s.nqn", where)))
+		return -EINVAL;
+	h = array_push(&m->hosts, &m->nhosts, sizeof(struct nv_host));
+	h->nqn = xstrdup(nqn);
+	if (group_attrs(ho, "dhchap", "dhchap_", &h->attrs, err, where) < 0)
+		return -EINVAL;
+	for (size_t k = 0; k < h->attrs.n; k++) {
+		const char *val = h->attrs.v[k].value;
+		if (!*val) { /* nvmetcli writes empty keys for hosts without credentials */
+			attrs_del(&h->attrs, h->attrs.v[k--].name);
+			continue;
+		}
+		if (attr_is_secret(h->attrs.v[k].name) && dhchap_secret_problem(val)) {
+			*err = xasprintf("%s.dhchap.%s %s", where, h->attrs.v[k].name + 7, dhchap_secret_problem(val));
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* The namespaces of subsystems[i] (nqn). */
+static int import_namespaces(struct nv_subsys *s, json_object *nss, size_t i, const char *nqn,
+			     const char *where, char **err)
+{
+	for (size_t k = 0; nss && k < json_object_array_length(nss); k++) {
+		json_object *no = json_object_array_get_idx(nss, k);
+		struct nv_ns *ns;
+		long long id, en = 1;
+
+		if (!num(no, "nsid", &id) || id <= 0 || id >= 0xffffffffLL) {
+			*err = xasprintf("subsystems[%zu] (%s): namespaces[%zu]: no valid nsid", i, nqn, k);
+			return -EINVAL;
+		}
+		ns = array_push(&s->ns, &s->nns, sizeof(*ns));
+		ns->nsid = id;
+		num(no, "enable", &en);
+		ns->enable = en != 0;
+		if (group_attrs(no, "device", "device_", &ns->attrs, err, where) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* subsystems[i]: NQN, attributes, allowed hosts and namespaces. */
+static int import_subsystem(struct nv_model *m, json_object *so, size_t i, char **err)
+{
+	_cleanup_free_ char *where = xasprintf("subsystems[%zu]", i);
+	json_object *v = NULL;
+	struct nv_subsys *s;
+	const char *nqn;
+
+	if (!so || !json_object_object_get_ex(so, "nqn", &v)) {
+		*err = xasprintf("%s: no nqn", where);
+		return -EINVAL;
+	}
+	if (!(nqn = checked(v, err, "%s.nqn", where)))
+		return -EINVAL;
+	s = array_push(&m->subsys, &m->nsubsys, sizeof(*s));
+	s->nqn = xstrdup(nqn);
+	if (group_attrs(so, "attr", "attr_", &s->attrs, err, where) < 0 ||
+	    add_names(arr(so, "allowed_hosts"), where, "allowed_hosts", &s->hosts, &s->nhosts, err) < 0)
+		return -EINVAL;
+	return import_namespaces(s, arr(so, "namespaces"), i, nqn, where, err);
+}
+
+/* ports[i].ana_groups: nvmf.conf carries group 1, the one its namespaces are in. */
+static int import_ana(struct nv_port *p, json_object *groups, size_t i, char **err)
+{
+	for (size_t k = 0; groups && k < json_object_array_length(groups); k++) {
+		json_object *go = json_object_array_get_idx(groups, k), *ana = obj(go, "ana");
+		long long gid = 0;
+		const char *st = ana ? str(ana, "state") : NULL;
+		if (!num(go, "grpid", &gid) || gid != 1 || !st)
+			continue;
+		if (!ana_state_name(st)) {
+			*err = xasprintf("ports[%zu].ana_groups[%zu]: '%s' is not an ANA state", i, k, st);
+			return -EINVAL;
+		}
+		free(p->ana_state);
+		p->ana_state = xstrdup(ana_state_name(st));
+	}
+	return 0;
+}
+
+/* ports[i].referrals: each name once, and one configfs can hold. */
+static int import_referrals(struct nv_port *p, json_object *refs, size_t i, char **err)
+{
+	for (size_t k = 0; refs && k < json_object_array_length(refs); k++) {
+		json_object *ro = json_object_array_get_idx(refs, k), *v = NULL;
+		_cleanup_free_ char *rwhere = xasprintf("ports[%zu].referrals[%zu]", i, k);
+		struct nv_referral *r;
+		const char *name;
+		long long en = 1;
+
+		if (!ro || !json_object_object_get_ex(ro, "name", &v)) {
+			*err = xasprintf("%s: no name", rwhere);
+			return -EINVAL;
+		}
+		if (!(name = checked(v, err, "%s.name", rwhere)))
+			return -EINVAL;
+		if (!*name || strchr(name, '/') || streq(name, ".") || streq(name, "..")) {
+			*err = xasprintf("%s.name '%s' cannot name a configfs directory", rwhere, name);
+			return -EINVAL;
+		}
+		if (port_referral(p, name))
+			continue;
+		r = array_push(&p->refs, &p->nrefs, sizeof(*r));
+		r->name = xstrdup(name);
+		num(ro, "enable", &en);
+		r->enable = en != 0;
+		if (group_attrs(ro, "addr", "addr_", &r->attrs, err, rwhere) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* ports[i]: id, address and parameters, subsystems, ANA state and referrals. */
+static int import_port(struct nv_model *m, json_object *po, size_t i, char **err)
+{
+	_cleanup_free_ char *where = NULL;
+	struct nv_port *p;
+	long long id;
+
+	if (!num(po, "portid", &id) || id < 0 || id > 65535) {
+		*err = xasprintf("ports[%zu]: no valid portid", i);
+		return -EINVAL;
+	}
+	where = xasprintf("ports[%zu]", i);
+	p = array_push(&m->ports, &m->nports, sizeof(*p));
+	p->id = id;
+	if (group_attrs(po, "addr", "addr_", &p->attrs, err, where) < 0 ||
+	    group_attrs(po, "param", "param_", &p->attrs, err, where) < 0 ||
+	    add_names(arr(po, "subsystems"), where, "subsystems", &p->subsys, &p->nsubsys, err) < 0 ||
+	    import_ana(p, arr(po, "ana_groups"), i, err) < 0)
+		return -EINVAL;
+	return import_referrals(p, arr(po, "referrals"), i, err);
+}
+
+/* Each element of root's array key through fn. */
+static int import_each(struct nv_model *m, json_object *root, const char *key,
+		       int (*fn)(struct nv_model *m, json_object *o, size_t i, char **err), char **err)
+{
+	json_object *a = arr(root, key);
+
+	for (size_t i = 0; a && i < json_object_array_length(a); i++)
+		if (fn(m, json_object_array_get_idx(a, i), i, err) < 0)
+			return -EINVAL;
+	return 0;
+}
+
 int import_nvmetcli(const char *text, struct nv_model **out, char **err)
 {
 	_cleanup_(json_object_putp) json_object *root = parse(text, err);
 	_cleanup_(model_freep) struct nv_model *m = NULL;
-	json_object *a;
+	json_object *v = NULL;
 
 	if (!root)
 		return -EINVAL;
@@ -120,149 +295,15 @@ int import_nvmetcli(const char *text, struct nv_model **out, char **err)
 		return -EINVAL;
 	}
 	m = xcalloc(1, sizeof(*m));
-	if ((a = arr(root, "hosts")))
-		for (size_t i = 0; i < json_object_array_length(a); i++) {
-			json_object *ho = json_object_array_get_idx(a, i), *v = NULL;
-			const char *nqn;
-			if (!ho || !json_object_object_get_ex(ho, "nqn", &v)) {
-				*err = xasprintf("hosts[%zu]: no nqn", i);
-				return -EINVAL;
-			}
-			if (!(nqn = checked(v, err, "hosts[%zu].nqn", i)))
-				return -EINVAL;
-			struct nv_host *h = array_push(&m->hosts, &m->nhosts, sizeof(struct nv_host));
-			_cleanup_free_ char *where = xasprintf("hosts[%zu]", i);
-			h->nqn = xstrdup(nqn);
-			if (group_attrs(ho, "dhchap", "dhchap_", &h->attrs, err, where) < 0)
-				return -EINVAL;
-			for (size_t k = 0; k < h->attrs.n; k++) {
-				const char *val = h->attrs.v[k].value;
-				if (!*val) { /* nvmetcli writes empty keys for hosts without credentials */
-					attrs_del(&h->attrs, h->attrs.v[k--].name);
-					continue;
-				}
-				if (attr_is_secret(h->attrs.v[k].name) && dhchap_secret_problem(val)) {
-					*err = xasprintf("hosts[%zu].dhchap.%s %s", i, h->attrs.v[k].name + 7,
-							 dhchap_secret_problem(val));
-					return -EINVAL;
-				}
-			}
-		}
-	if ((a = arr(root, "subsystems")))
-		for (size_t i = 0; i < json_object_array_length(a); i++) {
-			json_object *so = json_object_array_get_idx(a, i), *h, *nss, *v = NULL;
-			const char *nqn;
-			struct nv_subsys *s;
-			_cleanup_free_ char *where = xasprintf("subsystems[%zu]", i);
-
-			if (!so || !json_object_object_get_ex(so, "nqn", &v)) {
-				*err = xasprintf("subsystems[%zu]: no nqn", i);
-				return -EINVAL;
-			}
-			if (!(nqn = checked(v, err, "subsystems[%zu].nqn", i)))
-				return -EINVAL;
-			s = array_push(&m->subsys, &m->nsubsys, sizeof(*s));
-			s->nqn = xstrdup(nqn);
-			if (group_attrs(so, "attr", "attr_", &s->attrs, err, where) < 0)
-				return -EINVAL;
-			if ((h = arr(so, "allowed_hosts")))
-				for (size_t k = 0; k < json_object_array_length(h); k++) {
-					const char *hn = checked(json_object_array_get_idx(h, k), err,
-								 "subsystems[%zu].allowed_hosts[%zu]", i, k);
-					if (!hn)
-						return -EINVAL;
-					strv_add_unique(&s->hosts, &s->nhosts, hn);
-				}
-			if ((nss = arr(so, "namespaces")))
-				for (size_t k = 0; k < json_object_array_length(nss); k++) {
-					json_object *no = json_object_array_get_idx(nss, k);
-					struct nv_ns *ns;
-					long long id, en = 1;
-
-					if (!num(no, "nsid", &id) || id <= 0 || id >= 0xffffffffLL) {
-						*err = xasprintf("subsystems[%zu] (%s): namespaces[%zu]: no valid nsid", i, nqn, k);
-						return -EINVAL;
-					}
-					ns = array_push(&s->ns, &s->nns, sizeof(*ns));
-					ns->nsid = id;
-					num(no, "enable", &en);
-					ns->enable = en != 0;
-					if (group_attrs(no, "device", "device_", &ns->attrs, err, where) < 0)
-						return -EINVAL;
-				}
-		}
-	if ((a = arr(root, "ports")))
-		for (size_t i = 0; i < json_object_array_length(a); i++) {
-			json_object *po = json_object_array_get_idx(a, i), *ss;
-			struct nv_port *p;
-			long long id;
-
-			if (!num(po, "portid", &id) || id < 0 || id > 65535) {
-				*err = xasprintf("ports[%zu]: no valid portid", i);
-				return -EINVAL;
-			}
-			_cleanup_free_ char *where = xasprintf("ports[%zu]", i);
-			p = array_push(&m->ports, &m->nports, sizeof(*p));
-			p->id = id;
-			if (group_attrs(po, "addr", "addr_", &p->attrs, err, where) < 0 ||
-			    group_attrs(po, "param", "param_", &p->attrs, err, where) < 0)
-				return -EINVAL;
-			if ((ss = arr(po, "subsystems")))
-				for (size_t k = 0; k < json_object_array_length(ss); k++) {
-					const char *sn = checked(json_object_array_get_idx(ss, k), err, "ports[%zu].subsystems[%zu]", i, k);
-					if (!sn)
-						return -EINVAL;
-					strv_add_unique(&p->subsys, &p->nsubsys, sn);
-				}
-			if ((ss = arr(po, "ana_groups")))
-				for (size_t k = 0; k < json_object_array_length(ss); k++) {
-					json_object *go = json_object_array_get_idx(ss, k), *ana = obj(go, "ana");
-					long long gid = 0;
-					const char *st = ana ? str(ana, "state") : NULL;
-					if (!num(go, "grpid", &gid) || gid != 1 || !st)
-						continue;	/* nvmf.conf carries group 1, the one its namespaces are in */
-					if (!ana_state_name(st)) {
-						*err = xasprintf("ports[%zu].ana_groups[%zu]: '%s' is not an ANA state", i, k, st);
-						return -EINVAL;
-					}
-					free(p->ana_state);
-					p->ana_state = xstrdup(ana_state_name(st));
-				}
-			if ((ss = arr(po, "referrals")))
-				for (size_t k = 0; k < json_object_array_length(ss); k++) {
-					json_object *ro = json_object_array_get_idx(ss, k), *v = NULL;
-					_cleanup_free_ char *rwhere = xasprintf("ports[%zu].referrals[%zu]", i, k);
-					const char *name;
-					long long en = 1;
-
-					if (!ro || !json_object_object_get_ex(ro, "name", &v)) {
-						*err = xasprintf("%s: no name", rwhere);
-						return -EINVAL;
-					}
-					if (!(name = checked(v, err, "%s.name", rwhere)))
-						return -EINVAL;
-					if (!*name || strchr(name, '/') || streq(name, ".") || streq(name, "..")) {
-						*err = xasprintf("%s.name '%s' cannot name a configfs directory", rwhere, name);
-						return -EINVAL;
-					}
-					if (port_referral(p, name))
-						continue;
-					struct nv_referral *r = array_push(&p->refs, &p->nrefs, sizeof(*r));
-					r->name = xstrdup(name);
-					num(ro, "enable", &en);
-					r->enable = en != 0;
-					if (group_attrs(ro, "addr", "addr_", &r->attrs, err, rwhere) < 0)
-						return -EINVAL;
-				}
-		}
-	{
-		json_object *v = NULL;
-		if (json_object_object_get_ex(root, "discovery_nqn", &v)) {
-			const char *dn = checked(v, err, "discovery_nqn");
-			if (!dn)
-				return -EINVAL;
-			m->discovery_nqn = xstrdup(dn);
-		}
+	if (import_each(m, root, "hosts", import_host, err) < 0 ||
+	    import_each(m, root, "subsystems", import_subsystem, err) < 0 ||
+	    import_each(m, root, "ports", import_port, err) < 0)
+		return -EINVAL;
+	if (json_object_object_get_ex(root, "discovery_nqn", &v)) {
+		const char *dn = checked(v, err, "discovery_nqn");
+		if (!dn)
+			return -EINVAL;
+		m->discovery_nqn = xstrdup(dn);
 	}
 	model_sort(m);
 	*out = TAKE_PTR(m);

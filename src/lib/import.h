@@ -4,7 +4,7 @@
 #ifndef NVMET_IMPORT_H
 #define NVMET_IMPORT_H
 
-#include "nvmet.h"
+#include "model.h"
 
 /* nvmetcli JSON -> model (the same shape `nvmetcfg show --json` prints). Errors name the JSON path. */
 int import_nvmetcli(const char *text, struct nv_model **out, char **err);

@@ -6,8 +6,6 @@
 #include "util.h"
 
 /* Split one logical line into tokens; quotes group whitespace, '#' outside quotes at a token
- * start ends the line. Returns 0 or -EINVAL with *err set. */
-/* Split one logical line into tokens; quotes group whitespace, '#' outside quotes at a token
  * start ends the line. Returns 0 or -EINVAL with *err set. Each token is measured first and copied
  * once: memory stays linear in the line. */
 static int tokenize(const char *s, char ***toks, size_t *ntoks, const char **err)
@@ -101,6 +99,65 @@ static void append(char **buf, size_t *len, size_t *cap, const char *s, size_t n
 	(*buf)[*len] = '\0';
 }
 
+/* Length of the first l bytes of s without trailing blanks and carriage returns. */
+static size_t rtrim_len(const char *s, size_t l)
+{
+	while (l && (s[l - 1] == '\r' || s[l - 1] == ' ' || s[l - 1] == '\t'))
+		l--;
+	return l;
+}
+
+/* Add a key line's tokens (toks[0] the key) to section s. */
+static void add_entry(struct ini_section *s, char **toks, size_t ntoks, unsigned line)
+{
+	struct ini_entry *e = array_push(&s->e, &s->n, sizeof(*e));
+
+	e->key = toks[0];
+	e->vals = NULL;
+	e->nvals = ntoks - 1;
+	e->line = line;
+	/* the key owns the token array; the values get an array of their own */
+	if (e->nvals) {
+		e->vals = xmalloc(e->nvals * sizeof(char *));
+		memcpy(e->vals, toks + 1, e->nvals * sizeof(char *));
+	}
+	free(toks);
+}
+
+/* One logical line, stripped, neither blank nor a comment: a [Section] header (which becomes *cur),
+ * or a key and its values for *cur. Returns 0, or -EINVAL with the problem in rep. */
+static int parse_logical(struct ini_file *f, struct ini_section **cur, char *line, unsigned line_no,
+			 struct nv_report *rep)
+{
+	char **toks = NULL, *name;
+	size_t ntoks = 0;
+	const char *err = NULL;
+
+	if (*line == '[') {
+		if (parse_section_header(line, &name, &err) < 0) {
+			report_add(rep, NV_ERROR, f->path, line_no, NULL, "%s", err);
+			*cur = NULL;
+			return -EINVAL;
+		}
+		*cur = array_push(&f->s, &f->n, sizeof(**cur));
+		(*cur)->name = name;
+		(*cur)->line = line_no;
+		return 0;
+	}
+	if (tokenize(line, &toks, &ntoks, &err) < 0) {
+		report_add(rep, NV_ERROR, f->path, line_no, NULL, "%s", err);
+		return -EINVAL;
+	}
+	if (!*cur) {
+		report_add(rep, NV_ERROR, f->path, line_no, NULL,
+			   "'%s' is outside any [Section] (or follows a broken header)", toks[0]);
+		strv_free(toks, ntoks);
+		return -EINVAL;
+	}
+	add_entry(*cur, toks, ntoks, line_no);
+	return 0;
+}
+
 int ini_parse(const char *path, const char *text, struct ini_file **out, struct nv_report *rep)
 {
 	struct ini_file *f = xcalloc(1, sizeof(*f));
@@ -117,9 +174,8 @@ int ini_parse(const char *path, const char *text, struct ini_file **out, struct 
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
 		_cleanup_free_ char *raw = xmalloc(len + 1);
-		char *line, **toks = NULL;
-		size_t ntoks = 0, ll;
-		const char *err = NULL;
+		char *line;
+		size_t ll;
 
 		memcpy(raw, p, len);
 		raw[len] = '\0';
@@ -130,19 +186,15 @@ int ini_parse(const char *path, const char *text, struct ini_file **out, struct 
 			ret = -EINVAL;
 			continue;
 		}
+		ll = rtrim_len(raw, len);
 		if (skip) {
-			size_t l = strlen(raw);
-			while (l && (raw[l - 1] == '\r' || raw[l - 1] == ' ' || raw[l - 1] == '\t'))
-				l--;
-			skip = l && raw[l - 1] == '\\';
+			skip = ll && raw[ll - 1] == '\\';
 			continue;
 		}
 		if (!logical)
 			start_line = lineno;
 		/* Continuation: a trailing backslash joins the next physical line. */
-		ll = strlen(raw);
-		while (ll && (raw[ll - 1] == '\r' || raw[ll - 1] == ' ' || raw[ll - 1] == '\t'))
-			raw[--ll] = '\0';
+		raw[ll] = '\0';
 		if (ll && raw[ll - 1] == '\\') {
 			raw[ll - 1] = ' ';
 			append(&logical, &loglen, &logcap, raw, ll);
@@ -164,47 +216,8 @@ int ini_parse(const char *path, const char *text, struct ini_file **out, struct 
 		}
 		loglen = logcap = 0;
 		line = strstrip(logical);
-		if (!*line || *line == '#') {
-			free(TAKE_PTR(logical));
-			continue;
-		}
-		if (*line == '[') {
-			char *name;
-
-			if (parse_section_header(line, &name, &err) < 0) {
-				report_add(rep, NV_ERROR, path, start_line, NULL, "%s", err);
-				ret = -EINVAL;
-				cur = NULL;
-			} else {
-				cur = array_push(&f->s, &f->n, sizeof(*cur));
-				cur->name = name;
-				cur->line = start_line;
-			}
-			free(TAKE_PTR(logical));
-			continue;
-		}
-		if (tokenize(line, &toks, &ntoks, &err) < 0) {
-			report_add(rep, NV_ERROR, path, start_line, NULL, "%s", err);
+		if (*line && *line != '#' && parse_logical(f, &cur, line, start_line, rep) < 0)
 			ret = -EINVAL;
-		} else if (!cur) {
-			report_add(rep, NV_ERROR, path, start_line, NULL,
-				   "'%s' is outside any [Section] (or follows a broken header)", toks[0]);
-			ret = -EINVAL;
-			strv_free(toks, ntoks);
-		} else {
-			struct ini_entry *e = array_push(&cur->e, &cur->n, sizeof(*e));
-
-			e->key = toks[0];
-			e->vals = ntoks > 1 ? toks + 1 : NULL;
-			e->nvals = ntoks - 1;
-			e->line = start_line;
-			/* keep the token array: vals points into it, key owns it */
-			if (e->nvals) {
-				e->vals = xmalloc(e->nvals * sizeof(char *));
-				memcpy(e->vals, toks + 1, e->nvals * sizeof(char *));
-			}
-			free(toks);
-		}
 		free(TAKE_PTR(logical));
 	}
 	*out = f;

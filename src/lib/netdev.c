@@ -50,8 +50,8 @@ static int find_ifindex(const char *adrfam, const char *traddr, char *ifname, si
 	return (int)if_nametoindex(i->ifa_name);
 }
 
-/* libibverbs, opened on first use (dl.h). The GID table is read with _ibv_query_gid_table, the
- * exported function behind verbs.h's inline ibv_query_gid_table(). */
+/* libibverbs, loaded on first use by verbs_load (dl.h). The GID table is read with
+ * _ibv_query_gid_table, the exported function behind verbs.h's inline ibv_query_gid_table(). */
 static void *ibv_handle;
 static struct {
 	__typeof__(ibv_get_device_list) *get_device_list;
@@ -62,7 +62,7 @@ static struct {
 	__typeof__(_ibv_query_gid_table) *query_gid_table;
 } verbs;
 
-static int ibv_open(void)
+static int verbs_load(void)
 {
 	static const struct dl_sym syms[] = {
 		DL_SYM(__typeof__(verbs), ibv_get_device_list, get_device_list),
@@ -99,7 +99,7 @@ static int rdma_gids_for(int ifindex, char *dev, size_t len)
 	struct ibv_device **list;
 	int n, best = 0;
 
-	if (ibv_open() < 0)
+	if (verbs_load() < 0)
 		return 0;
 	list = verbs.get_device_list(&n);
 	if (!list)

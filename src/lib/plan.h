@@ -8,7 +8,6 @@
 #include <stdio.h>
 
 #include "model.h"
-#include "ctx.h"
 #include "report.h"
 
 enum op_type { OP_MKDIR, OP_RMDIR, OP_WRITE, OP_LINK, OP_UNLINK };

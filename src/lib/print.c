@@ -4,11 +4,9 @@
 
 #include "confwriter.h"
 #include "drain.h"
-#include "log.h"
+#include "keyfiles.h"
 #include "print.h"
-#include "dhchap.h"
-#include <fcntl.h>
-#include <sys/stat.h>
+#include "resolve.h"
 #include "strmap.h"
 #include "nvlimits.h"
 #include "util.h"
@@ -128,57 +126,6 @@ static const char *listen_ana(struct nv_ctx *c, const struct nv_port *p, const s
 	return s && !streq(s, "optimized") ? s : NULL;
 }
 
-/* A file that holds exactly this secret, among keep's key files. */
-static const char *file_holding(const struct nv_config *keep, const char *nqn, bool ctrl, const char *secret)
-{
-	for (size_t i = 0; keep && i < keep->ncreds; i++) {
-		const struct nv_hostcred *cr = &keep->creds[i];
-		const char *f = ctrl ? cr->ctrl_key_file : cr->key_file;
-		_cleanup_free_ char *why = NULL;
-		char *s = NULL;
-		bool same;
-
-		if (!f || !streq_ptr(cr->nqn, nqn) || dhchap_read_key_file(f, &s, &why) < 0)
-			continue;
-		same = streq(s, secret);
-		secret_free(s);
-		if (same)
-			return f;
-	}
-	return NULL;
-}
-
-/* Write a live secret no file holds to a new 0600 file in dir; returns its path. */
-static char *new_key_file(const char *dir, const char *nqn, bool ctrl, const char *secret)
-{
-	_cleanup_free_ char *base = xstrdup(nqn);
-
-	for (char *c = base; *c; c++)
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '.' ||
-		      *c == '-' || *c == '_'))
-			*c = '_';
-	(void)mkdir(dir, 0700);
-	for (int n = 0; n < 1000; n++) {
-		char *path = n ? xasprintf("%s/%s-%d.%s", dir, base, n, ctrl ? "ctrl" : "key")
-			       : xasprintf("%s/%s.%s", dir, base, ctrl ? "ctrl" : "key");
-		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd >= 0) {
-			_cleanup_free_ char *line = xasprintf("%s\n", secret);
-			bool ok = write(fd, line, strlen(line)) == (ssize_t)strlen(line) && fsync(fd) == 0;
-			explicit_bzero(line, strlen(line));
-			if (close(fd) == 0 && ok)
-				return path;
-			unlink(path);
-			free(path);
-			return NULL;
-		}
-		free(path);
-		if (errno != EEXIST)
-			return NULL;
-	}
-	return NULL;
-}
-
 /* [HostN] for every live host with credentials: key files by path, never the secrets. */
 static void print_hosts(struct conf_writer *w, const struct nv_model *m, const struct print_opts *o)
 {
@@ -190,10 +137,8 @@ static void print_hosts(struct conf_writer *w, const struct nv_model *m, const s
 		const char *hash = attrs_get(&h->attrs, "dhchap_hash"), *grp = attrs_get(&h->attrs, "dhchap_dhgroup");
 		const char *secrets[2] = { key, ckey }, *keys[2] = { "DhchapKey", "DhchapCtrlKey" };
 		const struct nv_hostcred *cr = NULL;
-
-		_cleanup_free_ char *made0 = NULL, *made1 = NULL;	/* key files written here (save) */
-		char **made[2] = { &made0, &made1 };
-		const char *files[2] = { NULL, NULL };
+		_cleanup_free_ char *file0 = NULL, *file1 = NULL;
+		char **files[2] = { &file0, &file1 };
 
 		if (!key || !*key)
 			continue;
@@ -203,11 +148,9 @@ static void print_hosts(struct conf_writer *w, const struct nv_model *m, const s
 		for (int k = 0; k < 2; k++) {
 			if (!secrets[k] || !*secrets[k])
 				continue;
-			files[k] = file_holding(o->keep, h->nqn, k == 1, secrets[k]);
-			if (!files[k] && o->keys_dir && (*made[k] = new_key_file(o->keys_dir, h->nqn, k == 1, secrets[k])))
-				files[k] = *made[k];
+			*files[k] = keyfile_for_secret(o->keep, o->keys_dir, h->nqn, k == 1, secrets[k]);
 		}
-		if (!files[0] || (secrets[1] && *secrets[1] && !files[1])) {
+		if (!file0 || (secrets[1] && *secrets[1] && !file1)) {
 			/* a [HostN] that names no key file would not load: say so instead */
 			cw_comment(w, "host %s has DH-HMAC-CHAP keys that no key file holds%s", h->nqn,
 				   o->keys_dir ? " and none could be written" : "; `nvmetcfg save` writes them to files");
@@ -216,8 +159,8 @@ static void print_hosts(struct conf_writer *w, const struct nv_model *m, const s
 		cw_section(w, "Host%zu", ++n);
 		cw_kv(w, "NQN", h->nqn);
 		for (int k = 0; k < 2; k++)
-			if (files[k])
-				cw_kv(w, keys[k], files[k]);
+			if (*files[k])
+				cw_kv(w, keys[k], *files[k]);
 		if (hash && (!streq(hash, "hmac(sha256)") || (cr && cr->hash)))
 			cw_kv(w, "DhchapHash", hash);
 		if (grp && (!streq(grp, "null") || (cr && cr->dhgroup)))
@@ -231,148 +174,187 @@ int print_conf(struct nv_ctx *c, const struct nv_model *m, const struct nv_confi
 	return print_conf_opts(c, m, &(struct print_opts){ .keep = keep }, out);
 }
 
-int print_conf_opts(struct nv_ctx *c, const struct nv_model *m, const struct print_opts *o, char **out)
+/* Header comments and [Global] (keep's ReactorMask). */
+static void print_header(struct conf_writer *w, const struct nv_config *keep)
 {
-	const struct nv_config *keep = o->keep;
-	struct conf_writer w;
-	char **bdfs = NULL, **aios = NULL;
-	size_t nbdfs = 0, naios = 0;
-	struct strmap bdf_index = { 0 }, aio_index = { 0 }; /* name -> index in bdfs / aios */
-	char ***ns_bdev;
-	_cleanup_free_ char *err = NULL;
-	int r;
-
-	r = cw_open(&w);
-	if (r < 0)
-		return r;
-	cw_comment(&w, "nvmf.conf (SPDK legacy format) written by nvmetcfg from the live kernel target.");
-	cw_comment(&w, "Applying it with `nvmetcfg apply` reproduces the same configfs state.");
-	cw_blank(&w);
+	cw_comment(w, "nvmf.conf (SPDK legacy format) written by nvmetcfg from the live kernel target.");
+	cw_comment(w, "Applying it with `nvmetcfg apply` reproduces the same configfs state.");
+	cw_blank(w);
 	if (keep && keep->has_reactor_mask) {
-		cw_section(&w, "Global");
-		cw_kv(&w, "ReactorMask", keep->reactor_mask);
-		cw_blank(&w);
+		cw_section(w, "Global");
+		cw_kv(w, "ReactorMask", keep->reactor_mask);
+		cw_blank(w);
 	}
-	print_transports(&w, m);
-	print_discovery(&w, m);
-	/* what the live target has and nvmf.conf cannot say: apply leaves it alone, say so */
+}
+
+/* What the live target has and nvmf.conf cannot say: apply leaves it alone, say so. */
+static void print_port_extras(struct conf_writer *w, const struct nv_model *m)
+{
 	for (size_t i = 0; i < m->nports; i++) {
 		const struct nv_port *p = &m->ports[i];
 		const char *treq = attrs_get(&p->attrs, "addr_treq"), *tsas = attrs_get(&p->attrs, "addr_tsas");
 		_cleanup_free_ char *addr = port_address(p);
 		if (treq && !streq(treq, "not specified"))
-			cw_comment(&w, "port %u (%s): addr_treq = %s — nvmf.conf has no key for it; apply leaves it as it is",
+			cw_comment(w, "port %u (%s): addr_treq = %s — nvmf.conf has no key for it; apply leaves it as it is",
 				   p->id, addr, treq);
 		if (tsas && *tsas && !streq(tsas, "none") && !streq(tsas, "not required"))
-			cw_comment(&w, "port %u (%s): addr_tsas = %s — nvmf.conf has no key for it; apply leaves it as it is",
+			cw_comment(w, "port %u (%s): addr_tsas = %s — nvmf.conf has no key for it; apply leaves it as it is",
 				   p->id, addr, tsas);
 	}
+}
 
-	/* Name the backing devices: NVMe namespaces by their controller's PCI address, anything else as AIO. */
-	ns_bdev = xcalloc(m->nsubsys + 1, sizeof(char **));
+/* The bdev names the namespaces get: NVMe controllers (by PCI address) and AIO paths in order of
+ * first use, and each namespace's name (NULL: no device_path). */
+struct bdev_names {
+	char **bdfs, **aios;
+	size_t nbdfs, naios;
+	struct strmap bdf_index, aio_index;	/* name -> index in bdfs / aios */
+	char ***ns;				/* [subsystem][namespace] */
+	size_t nsubsys;
+};
+
+/* The index of name in v, added at the end if it is not there yet. */
+static size_t name_index(struct strmap *index, char ***v, size_t *n, const char *name)
+{
+	size_t k;
+
+	if (strmap_add(index, name, *n, &k)) {
+		k = *n;
+		*(char **)array_push(v, n, sizeof(char *)) = xstrdup(name);
+	}
+	return k;
+}
+
+/* Name the backing devices: NVMe namespaces by their controller's PCI address, anything else as AIO. */
+static void name_bdevs(struct nv_ctx *c, const struct nv_model *m, struct bdev_names *bn)
+{
+	*bn = (struct bdev_names){ .nsubsys = m->nsubsys };
+	bn->ns = xcalloc(m->nsubsys + 1, sizeof(char **));
 	for (size_t i = 0; i < m->nsubsys; i++) {
 		const struct nv_subsys *s = &m->subsys[i];
-		ns_bdev[i] = xcalloc(s->nns + 1, sizeof(char *));
+		bn->ns[i] = xcalloc(s->nns + 1, sizeof(char *));
 		for (size_t j = 0; j < s->nns; j++) {
 			const char *path = attrs_get(&s->ns[j].attrs, "device_path");
 			_cleanup_free_ char *bdf = NULL;
 			unsigned nsid;
-			size_t k;
 
 			if (!path || !*path)
 				continue;
-			if (resolve_nvme_path(c, path, &bdf, &nsid) == 0) {
-				if (strmap_add(&bdf_index, bdf, nbdfs, &k)) {
-					k = nbdfs;
-					*(char **)array_push(&bdfs, &nbdfs, sizeof(char *)) = xstrdup(bdf);
-				}
-				ns_bdev[i][j] = xasprintf("Nvme%zun%u", k, nsid);
-			} else {
-				if (strmap_add(&aio_index, path, naios, &k)) {
-					k = naios;
-					*(char **)array_push(&aios, &naios, sizeof(char *)) = xstrdup(path);
-				}
-				ns_bdev[i][j] = xasprintf("AIO%zu", k);
-			}
+			if (resolve_nvme_path(c, path, &bdf, &nsid) == 0)
+				bn->ns[i][j] = xasprintf("Nvme%zun%u", name_index(&bn->bdf_index, &bn->bdfs, &bn->nbdfs, bdf),
+							 nsid);
+			else
+				bn->ns[i][j] = xasprintf("AIO%zu", name_index(&bn->aio_index, &bn->aios, &bn->naios, path));
 		}
 	}
-	if (nbdfs || (keep && keep->hotplug)) {
-		cw_section(&w, "Nvme");
-		for (size_t k = 0; k < nbdfs; k++) {
-			_cleanup_free_ char *tid = xasprintf("trtype:PCIe traddr:%s", bdfs[k]);
+}
+
+static void bdev_names_free(const struct nv_model *m, struct bdev_names *bn)
+{
+	for (size_t i = 0; i < bn->nsubsys; i++) {
+		for (size_t j = 0; j < m->subsys[i].nns; j++)
+			free(bn->ns[i][j]);
+		free(bn->ns[i]);
+	}
+	free(bn->ns);
+	strv_freep2(&bn->bdfs, &bn->nbdfs);
+	strv_freep2(&bn->aios, &bn->naios);
+	strmap_free(&bn->bdf_index);
+	strmap_free(&bn->aio_index);
+}
+
+/* [Nvme] (with keep's HotplugEnable) and [AIO]. */
+static void print_bdevs(struct conf_writer *w, const struct bdev_names *bn,
+			const struct nv_config *keep)
+{
+	if (bn->nbdfs || (keep && keep->hotplug)) {
+		cw_section(w, "Nvme");
+		for (size_t k = 0; k < bn->nbdfs; k++) {
+			_cleanup_free_ char *tid = xasprintf("trtype:PCIe traddr:%s", bn->bdfs[k]);
 			_cleanup_free_ char *name = xasprintf("Nvme%zu", k);
-			cw_kv(&w, "TransportID", tid, name);
+			cw_kv(w, "TransportID", tid, name);
 		}
 		if (keep && keep->hotplug)
-			cw_kv(&w, "HotplugEnable", "Yes");
-		cw_blank(&w);
+			cw_kv(w, "HotplugEnable", "Yes");
+		cw_blank(w);
 	}
-	if (naios) {
-		cw_section(&w, "AIO");
-		for (size_t k = 0; k < naios; k++) {
+	if (bn->naios) {
+		cw_section(w, "AIO");
+		for (size_t k = 0; k < bn->naios; k++) {
 			_cleanup_free_ char *name = xasprintf("AIO%zu", k);
-			cw_kv(&w, "AIO", aios[k], name);
+			cw_kv(w, "AIO", bn->aios[k], name);
 		}
-		cw_blank(&w);
+		cw_blank(w);
 	}
-	print_hosts(&w, m, o);
-	for (size_t i = 0; i < m->nsubsys; i++) {
-		const struct nv_subsys *s = &m->subsys[i];
-		const char *v;
-		unsigned long long q;
+}
 
-		cw_section(&w, "Subsystem%zu", i + 1);
-		cw_kv(&w, "NQN", s->nqn);
-		for (size_t p = 0; p < m->nports; p++) {
-			const struct nv_port *port = &m->ports[p];
-			_cleanup_free_ char *addr = NULL;
-			if (!model_list_has(m, port->subsys, port->nsubsys, s->nqn))
-				continue;
-			addr = conf_listen_addr(attrs_get(&port->attrs, "addr_adrfam"), attrs_get(&port->attrs, "addr_traddr"),
-						attrs_get(&port->attrs, "addr_trsvcid"));
-			cw_kv(&w, "Listen", conf_trtype(attrs_get(&port->attrs, "addr_trtype")), addr, listen_ana(c, port, o));
-		}
-		v = attrs_get(&s->attrs, "attr_allow_any_host");
-		cw_kv(&w, "AllowAnyHost", streq_ptr(v, "1") ? "Yes" : "No");
-		for (size_t h = 0; h < s->nhosts; h++)
-			cw_kv(&w, "Host", s->hosts[h]);
-		if ((v = attrs_get(&s->attrs, "attr_serial")))
-			cw_kv(&w, "SN", v);
-		if ((v = attrs_get(&s->attrs, "attr_model")))
-			cw_kv(&w, "MN", v);
-		if ((v = attrs_get(&s->attrs, "attr_qid_max")) && parse_u64(v, &q) == 0) {
-			_cleanup_free_ char *n = xasprintf("%llu", q + 1);
-			cw_kv(&w, "MaxQueuesPerSession", n);
-		}
-		for (size_t j = 0; j < s->nns; j++) {
-			const struct nv_ns *ns = &s->ns[j];
-			const char *uuid = attrs_get(&ns->attrs, "device_uuid");
-			_cleanup_free_ char *nsid = xasprintf("%u", ns->nsid);
+/* [SubsystemN] for subsystem i; ns_bdev: its namespaces' bdev names. */
+static void print_subsystem(struct conf_writer *w, struct nv_ctx *c, const struct nv_model *m,
+			    const struct print_opts *o, size_t i, char *const *ns_bdev)
+{
+	const struct nv_subsys *s = &m->subsys[i];
+	const char *v;
+	unsigned long long q;
 
-			if (!ns_bdev[i][j]) {
-				cw_comment(&w, "namespace %u has no device_path and is not shown", ns->nsid);
-				continue;
-			}
-			if (!ns->enable)
-				cw_comment(&w, "namespace %u is disabled in the live target; applying enables it", ns->nsid);
-			cw_kv(&w, "Namespace", ns_bdev[i][j], nsid, uuid && *uuid ? uuid : NULL);
+	cw_section(w, "Subsystem%zu", i + 1);
+	cw_kv(w, "NQN", s->nqn);
+	for (size_t p = 0; p < m->nports; p++) {
+		const struct nv_port *port = &m->ports[p];
+		_cleanup_free_ char *addr = NULL;
+		if (!model_list_has(m, port->subsys, port->nsubsys, s->nqn))
+			continue;
+		addr = conf_listen_addr(attrs_get(&port->attrs, "addr_adrfam"), attrs_get(&port->attrs, "addr_traddr"),
+					attrs_get(&port->attrs, "addr_trsvcid"));
+		cw_kv(w, "Listen", conf_trtype(attrs_get(&port->attrs, "addr_trtype")), addr, listen_ana(c, port, o));
+	}
+	v = attrs_get(&s->attrs, "attr_allow_any_host");
+	cw_kv(w, "AllowAnyHost", streq_ptr(v, "1") ? "Yes" : "No");
+	for (size_t h = 0; h < s->nhosts; h++)
+		cw_kv(w, "Host", s->hosts[h]);
+	if ((v = attrs_get(&s->attrs, "attr_serial")))
+		cw_kv(w, "SN", v);
+	if ((v = attrs_get(&s->attrs, "attr_model")))
+		cw_kv(w, "MN", v);
+	if ((v = attrs_get(&s->attrs, "attr_qid_max")) && parse_u64(v, &q) == 0) {
+		_cleanup_free_ char *n = xasprintf("%llu", q + 1);
+		cw_kv(w, "MaxQueuesPerSession", n);
+	}
+	for (size_t j = 0; j < s->nns; j++) {
+		const struct nv_ns *ns = &s->ns[j];
+		const char *uuid = attrs_get(&ns->attrs, "device_uuid");
+		_cleanup_free_ char *nsid = xasprintf("%u", ns->nsid);
+
+		if (!ns_bdev[j]) {
+			cw_comment(w, "namespace %u has no device_path and is not shown", ns->nsid);
+			continue;
 		}
-		cw_blank(&w);
+		if (!ns->enable)
+			cw_comment(w, "namespace %u is disabled in the live target; applying enables it", ns->nsid);
+		cw_kv(w, "Namespace", ns_bdev[j], nsid, uuid && *uuid ? uuid : NULL);
 	}
-	for (size_t i = 0; i < m->nsubsys; i++) {
-		for (size_t j = 0; j < m->subsys[i].nns; j++)
-			free(ns_bdev[i][j]);
-		free(ns_bdev[i]);
-	}
-	free(ns_bdev);
-	strv_freep2(&bdfs, &nbdfs);
-	strv_freep2(&aios, &naios);
-	strmap_free(&bdf_index);
-	strmap_free(&aio_index);
-	r = cw_close(&w, out, &err);
+	cw_blank(w);
+}
+
+int print_conf_opts(struct nv_ctx *c, const struct nv_model *m, const struct print_opts *o, char **out)
+{
+	struct conf_writer w;
+	struct bdev_names bn;
+	int r;
+
+	r = cw_open(&w);
 	if (r < 0)
-		log_error("the live target cannot be written as nvmf.conf: %s", err);
-	return r;
+		return r;
+	print_header(&w, o->keep);
+	print_transports(&w, m);
+	print_discovery(&w, m);
+	print_port_extras(&w, m);
+	name_bdevs(c, m, &bn);
+	print_bdevs(&w, &bn, o->keep);
+	print_hosts(&w, m, o);
+	for (size_t i = 0; i < m->nsubsys; i++)
+		print_subsystem(&w, c, m, o, i, bn.ns[i]);
+	bdev_names_free(m, &bn);
+	return cw_close(&w, out, o->why);
 }
 
 /* Group "prefix_name" attributes into {"prefix": {"name": value}} like nvmetcli's dump(). */

@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "log.h"
 #include "ramdisk.h"
 #include "resolve.h"
 #include "util.h"
@@ -119,6 +118,51 @@ static int nvme_ns_devnode(struct nv_ctx *c, const char *bdf, uint32_t nsid, cha
 	return -ENOENT;
 }
 
+/* The device behind a namespace's bdev. Returns 0 with *dev, or -errno with *why, the problem as
+ * nvmetd records it (the namespace's missing reason), and *detail when the report says more. */
+static int bdev_device(struct nv_ctx *c, const struct nv_ns *ns, const struct nv_bdev *b, bool create,
+		       char **dev, char **why, char **detail)
+{
+	_cleanup_free_ char *inner = NULL, *nm = NULL;
+	struct stat st;
+	int r;
+
+	switch (b->kind) {
+	case BDEV_AIO:
+		if (stat(b->path, &st) < 0) {
+			int e = errno;	/* the allocations below may change errno */
+			*why = xasprintf("%s: %s — create it or fix the [AIO] line", b->path, strerror(e));
+			*detail = xasprintf("%s (%s): %s — create it or fix the [AIO] line", b->path, b->name,
+					    strerror(e));
+			return -ENOENT;
+		}
+		if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode)) {
+			*why = xasprintf("%s is neither a block device nor a file", b->path);
+			return -EINVAL;
+		}
+		*dev = xstrdup(b->path);
+		return 0;
+	case BDEV_NVME:
+		if (!c->udev) {
+			*why = xasprintf("%s: no udev to find the SSD at %s", ns->bdev, b->bdf);
+			*detail = xasprintf("%s needs udev to find the SSD at %s (not available with a fake sysfs root)",
+					    ns->bdev, b->bdf);
+			return -ENODEV;
+		}
+		r = nvme_ns_devnode(c, b->bdf, b->nsid, dev, &inner);
+		break;
+	case BDEV_MALLOC:
+		nm = xasprintf("Malloc%u", b->malloc_lun);
+		r = ramdisk_resolve(c, nm, b->size_mb, b->block_size, create, dev, &inner);
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (r < 0)
+		*why = xasprintf("%s: %s", ns->bdev, inner);
+	return r;
+}
+
 int resolve_namespaces(struct nv_ctx *c, struct nv_config *cfg, unsigned flags, struct nv_report *rep)
 {
 	bool tolerant = flags & RESOLVE_F_TOLERANT;
@@ -130,73 +174,22 @@ int resolve_namespaces(struct nv_ctx *c, struct nv_config *cfg, unsigned flags, 
 
 		for (size_t j = 0; j < s->nns; j++) {
 			struct nv_ns *ns = &s->ns[j];
-			_cleanup_free_ char *dev = NULL, *why = NULL;
+			_cleanup_free_ char *dev = NULL, *why = NULL, *detail = NULL;
 			struct nv_bdev b;
-			struct stat st;
 			int r;
 
 			free(ns->missing);
 			ns->missing = NULL;
-			if (config_find_bdev(cfg, ns->bdev, &b) < 0)
+			if (spdkconf_find_bdev(cfg, ns->bdev, &b) < 0)
 				continue; /* reported by the parser */
-			switch (b.kind) {
-			case BDEV_AIO:
-				if (stat(b.path, &st) < 0) {
-					why = xasprintf("%s: %s — create it or fix the [AIO] line", b.path, strerror(errno));
-					report_add(rep, sev, cfg->path, b.line, NULL,
-						   "subsystem %s: namespace %u: %s (%s): %s — create it or fix the [AIO] line",
-						   s->nqn, ns->nsid, b.path, b.name, strerror(errno));
-					ret = -ENOENT;
-					goto missing;
-				}
-				if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode)) {
-					why = xasprintf("%s is neither a block device nor a file", b.path);
-					report_add(rep, sev, cfg->path, b.line, NULL,
-						   "subsystem %s: namespace %u: %s is neither a block device nor a file",
-						   s->nqn, ns->nsid, b.path);
-					ret = -EINVAL;
-					goto missing;
-				}
-				dev = xstrdup(b.path);
-				break;
-			case BDEV_NVME:
-				if (!c->udev) {
-					report_add(rep, sev, cfg->path, ns->line, NULL,
-						   "subsystem %s: namespace %u: %s needs udev to find the SSD at %s "
-						   "(not available with a fake sysfs root)", s->nqn, ns->nsid, ns->bdev, b.bdf);
-					why = xasprintf("%s: no udev to find the SSD at %s", ns->bdev, b.bdf);
-					ret = -ENODEV;
-					goto missing;
-				}
-				r = nvme_ns_devnode(c, b.bdf, b.nsid, &dev, &why);
-				if (r < 0) {
-					char *w = xasprintf("%s: %s", ns->bdev, why);
-					free(why);
-					why = w;
-					report_add(rep, sev, cfg->path, ns->line, NULL,
-						   "subsystem %s: namespace %u: %s", s->nqn, ns->nsid, why);
-					ret = r;
-					goto missing;
-				}
-				break;
-			case BDEV_MALLOC: {
-				_cleanup_free_ char *nm = xasprintf("Malloc%u", b.nsid);
-				r = ramdisk_resolve(c, nm, b.size_mb, b.block_size, flags & RESOLVE_F_CREATE, &dev, &why);
-				if (r < 0) {
-					char *w = xasprintf("%s: %s", ns->bdev, why);
-					free(why);
-					why = w;
-					report_add(rep, sev, cfg->path, ns->line, NULL, "subsystem %s: namespace %u: %s",
-						   s->nqn, ns->nsid, why);
-					ret = r;
-					goto missing;
-				}
-				break;
+			r = bdev_device(c, ns, &b, flags & RESOLVE_F_CREATE, &dev, &why, &detail);
+			if (r == 0) {
+				attrs_set(&ns->attrs, "device_path", dev)->why = xstrdup("Namespace");
+				continue;
 			}
-			}
-			attrs_set(&ns->attrs, "device_path", dev)->why = xstrdup("Namespace");
-			continue;
-missing:
+			report_add(rep, sev, cfg->path, b.kind == BDEV_AIO ? b.line : ns->line, NULL,
+				   "subsystem %s: namespace %u: %s", s->nqn, ns->nsid, detail ? detail : why);
+			ret = r;
 			/* nvmetd: keep the namespace, disabled, until its device appears */
 			ns->enable = false;
 			ns->missing = TAKE_PTR(why);

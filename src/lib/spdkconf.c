@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "dhchap.h"
+#include "keyfiles.h"
 #include "spdkconf.h"
 #include "nvlimits.h"
 #include "util.h"
@@ -37,6 +38,7 @@ struct pstate {
 	size_t ntp;
 	long long *ss_max_queues; /* per subsystem, -1 = not set */
 	struct strmap nqns;	/* subsystem NQN -> its section's line */
+	struct keyfile_cache keys;	/* [HostN] key files: each read once */
 	struct {
 		bool any_host;
 		bool any_host_set;
@@ -464,7 +466,7 @@ static int k_namespace(struct kctx *k)
 			    NVMET_NSID_MAX - 1);
 	if (entry(k)->nvals >= 3 && !valid_uuid(val(k, 2)))
 		return kerr(k, "'%s' is not a UUID", val(k, 2));
-	if (config_find_bdev(k->ps->c, val(k, 0), &b) < 0)
+	if (spdkconf_find_bdev(k->ps->c, val(k, 0), &b) < 0)
 		return kerr(k, "bdev '%s' is not defined: name an [Nvme] controller's namespace (Nvme0n1), "
 			    "an [AIO] entry or a [Malloc] disk", val(k, 0));
 	if (nsid == 0) {
@@ -691,16 +693,15 @@ static int k_host_nqn(struct kctx *k)
 	return 0;
 }
 
+/* The file is read and checked here, once: build_host_creds takes the secret from ps->keys. */
 static int key_file(struct kctx *k, char **dst)
 {
-	_cleanup_free_ char *why = NULL;
-	char *secret = NULL;
+	const char *secret, *why;
 
 	if (*dst)
 		return kerr(k, "given twice");
-	if (dhchap_read_key_file(val(k, 0), &secret, &why) < 0)
+	if (keyfile_load(&k->ps->keys, val(k, 0), &secret, &why) < 0)
 		return kerr(k, "%s %s", val(k, 0), why);
-	secret_free(secret);
 	*dst = xstrdup(val(k, 0));
 	kinfo(k, NV_APPLIED, "hosts/<NQN>/%s = (secret from %s)", dst == &k->cred->key_file ? "dhchap_key" : "dhchap_ctrl_key",
 	      val(k, 0));
@@ -747,8 +748,8 @@ static const struct nv_hostcred *cred_of(const struct nv_config *c, const char *
 	return NULL;
 }
 
-/* The credentials become the host's attributes in the desired model: the secrets are read from their
- * files here (the value is secret; `why` names the file, which is all any message shows). */
+/* The credentials become the host's attributes in the desired model, with the secrets key_file read
+ * (the value is secret; `why` names the file, which is all any message shows). */
 static int build_host_creds(struct pstate *ps)
 {
 	struct nv_model *m = ps->c->model;
@@ -766,17 +767,14 @@ static int build_host_creds(struct pstate *ps)
 			h->nqn = xstrdup(cr->nqn);
 		}
 		for (int k = 0; k < 2; k++) {
-			_cleanup_free_ char *why = NULL;
-			char *secret = NULL;
+			const char *secret, *why;
 			if (!files[k])
 				continue;
-			/* read again: the file may have changed since it was checked (it is re-checked) */
-			if (dhchap_read_key_file(files[k], &secret, &why) < 0) {
+			if (keyfile_load(&ps->keys, files[k], &secret, &why) < 0) {
 				report_add(ps->rep, NV_ERROR, ps->file, cr->line, NULL, "%s %s", files[k], why);
 				return -EINVAL;
 			}
 			attrs_set(&h->attrs, names[k], secret)->why = xstrdup(files[k]);
-			secret_free(secret);
 		}
 		if (cr->hash)
 			attrs_set(&h->attrs, "dhchap_hash", cr->hash)->why = xstrdup("DhchapHash");
@@ -915,7 +913,7 @@ static int finish_subsystem(struct pstate *ps, struct ini_section *sec, size_t s
 	return 0;
 }
 
-static struct tparams *tparams_for(struct pstate *ps, const char *trtype)
+static const struct tparams *tparams_for(const struct pstate *ps, const char *trtype)
 {
 	for (size_t i = 1; i < ps->ntp; i++)
 		if (ps->tp[i].trtype && streq(ps->tp[i].trtype, trtype))
@@ -928,79 +926,78 @@ static long long pick(long long specific, long long global)
 	return specific >= 0 ? specific : global;
 }
 
-static int build_ports(struct pstate *ps)
+/* qid_max from a MaxQueuesPerSession that applies (mq > 0), unless the subsystem has one already. */
+static void set_qid_max(struct nv_subsys *s, long long mq)
+{
+	char buf[32];
+
+	if (attrs_get(&s->attrs, "attr_qid_max") || mq <= 0)
+		return;
+	snprintf(buf, sizeof(buf), "%lld", mq - 1);
+	attrs_set(&s->attrs, "attr_qid_max", buf)->why = xstrdup("MaxQueuesPerSession");
+}
+
+/* A new port for a Listen address, with its transport's (else [Nvmf]'s) queue and in-capsule sizes. */
+static struct nv_port *new_port(struct pstate *ps, const struct listen *l, const struct tparams *tp)
 {
 	struct nv_model *m = ps->c->model;
-	int ret = 0;
+	struct nv_port *p = array_push(&m->ports, &m->nports, sizeof(*p));
+	long long qd, is;
+	char buf[32];
 
-	struct strmap index = { 0 };	/* "trtype traddr trsvcid" -> port: linear in the Listen lines */
-
-	for (size_t i = 0; i < ps->nls; i++) {
-		struct listen *l = &ps->ls[i];
-		struct nv_port *p = NULL;
-		struct tparams *tp = tparams_for(ps, l->trtype);
-		struct nv_subsys *s = &m->subsys[l->ss];
-		_cleanup_free_ char *key = xasprintf("%s %s %s", l->trtype, l->traddr, l->trsvcid);
-		size_t known;
-		long long qd, is;
-		char buf[32];
-
-		if (!strmap_add(&index, key, m->nports, &known))
-			p = &m->ports[known];
-		if (!p) {
-			p = array_push(&m->ports, &m->nports, sizeof(*p));
-			p->line = l->line;
-			attrs_set(&p->attrs, "addr_trtype", l->trtype);
-			attrs_set(&p->attrs, "addr_adrfam", l->adrfam);
-			attrs_set(&p->attrs, "addr_traddr", l->traddr);
-			attrs_set(&p->attrs, "addr_trsvcid", l->trsvcid);
-			/* addr_treq / addr_tsas are not written: nvmf.conf has no key for them, and an
-			 * administrator's TLS requirement on the port must survive every apply */
-			qd = pick(tp ? tp->queue_depth : -1, ps->tp[0].queue_depth);
-			if (qd >= 0) {
-				if (streq(l->trtype, "rdma") && qd > NVMET_RDMA_MAX_QUEUE_SIZE)
-					qd = NVMET_RDMA_MAX_QUEUE_SIZE;
-				snprintf(buf, sizeof(buf), "%lld", qd);
-				struct nv_attr *at = attrs_set(&p->attrs, "param_max_queue_size", buf);
-				at->optional = true;
-				at->why = xstrdup("MaxQueueDepth");
-			}
-			is = pick(tp ? tp->inline_size : -1, ps->tp[0].inline_size);
-			if (is >= 0) {
-				if (streq(l->trtype, "rdma") && is > NVMET_RDMA_MAX_INLINE)
-					is = NVMET_RDMA_MAX_INLINE;
-				snprintf(buf, sizeof(buf), "%lld", is);
-				attrs_set(&p->attrs, "param_inline_data_size", buf)->why = xstrdup("InCapsuleDataSize");
-			}
-		}
-		/* ANA: one state per address (the port's group 1, which every namespace is in) */
-		if (l->ana) {
-			if (p->ana_state && !streq(p->ana_state, l->ana) && p->ana_line) {
-				report_add(ps->rep, NV_ERROR, ps->file, l->line, "Listen",
-					   "Listen %s %s:%s %s, but line %u wants %s on the same address: the ANA state is per "
-					   "address (its port's ANA group); give the subsystems different addresses",
-					   conf_trtype_upper(l->trtype), l->traddr, l->trsvcid, l->ana, p->ana_line, p->ana_state);
-				ret = -EINVAL;
-			} else if (!p->ana_line) {
-				free(p->ana_state);
-				p->ana_state = xstrdup(l->ana);
-				p->ana_line = l->line;
-			}
-		} else if (!p->ana_state) {
-			p->ana_state = xstrdup("optimized");
-		}
-		/* a second Listen of this subsystem on the same port: model_sort drops the duplicate */
-		*(char **)array_push(&p->subsys, &p->nsubsys, sizeof(char *)) = xstrdup(s->nqn);
-		/* qid_max: the subsystem's own key, else its first transport's, else [Nvmf]'s */
-		if (!attrs_get(&s->attrs, "attr_qid_max")) {
-			long long mq = pick(ps->ss_max_queues[l->ss], pick(tp ? tp->max_queues : -1, ps->tp[0].max_queues));
-			if (mq > 0) {
-				snprintf(buf, sizeof(buf), "%lld", mq - 1);
-				attrs_set(&s->attrs, "attr_qid_max", buf)->why = xstrdup("MaxQueuesPerSession");
-			}
-		}
+	p->line = l->line;
+	attrs_set(&p->attrs, "addr_trtype", l->trtype);
+	attrs_set(&p->attrs, "addr_adrfam", l->adrfam);
+	attrs_set(&p->attrs, "addr_traddr", l->traddr);
+	attrs_set(&p->attrs, "addr_trsvcid", l->trsvcid);
+	/* addr_treq / addr_tsas are not written: nvmf.conf has no key for them, and an
+	 * administrator's TLS requirement on the port must survive every apply */
+	qd = pick(tp ? tp->queue_depth : -1, ps->tp[0].queue_depth);
+	if (qd >= 0) {
+		if (streq(l->trtype, "rdma") && qd > NVMET_RDMA_MAX_QUEUE_SIZE)
+			qd = NVMET_RDMA_MAX_QUEUE_SIZE;
+		snprintf(buf, sizeof(buf), "%lld", qd);
+		struct nv_attr *at = attrs_set(&p->attrs, "param_max_queue_size", buf);
+		at->optional = true;
+		at->why = xstrdup("MaxQueueDepth");
 	}
-	/* every port's discovery controller reports the [Discovery] referrals */
+	is = pick(tp ? tp->inline_size : -1, ps->tp[0].inline_size);
+	if (is >= 0) {
+		if (streq(l->trtype, "rdma") && is > NVMET_RDMA_MAX_INLINE)
+			is = NVMET_RDMA_MAX_INLINE;
+		snprintf(buf, sizeof(buf), "%lld", is);
+		attrs_set(&p->attrs, "param_inline_data_size", buf)->why = xstrdup("InCapsuleDataSize");
+	}
+	return p;
+}
+
+/* ANA: one state per address (the port's group 1, which every namespace is in). */
+static int set_port_ana(struct pstate *ps, struct nv_port *p, const struct listen *l)
+{
+	if (l->ana) {
+		if (p->ana_state && !streq(p->ana_state, l->ana) && p->ana_line) {
+			report_add(ps->rep, NV_ERROR, ps->file, l->line, "Listen",
+				   "Listen %s %s:%s %s, but line %u wants %s on the same address: the ANA state is per "
+				   "address (its port's ANA group); give the subsystems different addresses",
+				   conf_trtype_upper(l->trtype), l->traddr, l->trsvcid, l->ana, p->ana_line, p->ana_state);
+			return -EINVAL;
+		}
+		if (!p->ana_line) {
+			free(p->ana_state);
+			p->ana_state = xstrdup(l->ana);
+			p->ana_line = l->line;
+		}
+	} else if (!p->ana_state) {
+		p->ana_state = xstrdup("optimized");
+	}
+	return 0;
+}
+
+/* Every port's discovery controller reports the [Discovery] referrals. */
+static void add_referrals(struct pstate *ps)
+{
+	struct nv_model *m = ps->c->model;
+
 	for (size_t i = 0; i < m->nports; i++)
 		for (size_t r = 0; r < ps->nrefs; r++) {
 			const struct listen *l = &ps->refs[r];
@@ -1016,17 +1013,37 @@ static int build_ports(struct pstate *ps)
 	if (ps->nrefs && !m->nports)
 		report_add(ps->rep, NV_WARN, ps->file, ps->refs[0].line, NULL,
 			   "[Discovery] Referral has no effect: referrals are served by the ports, and no subsystem Listens");
-	/* Subsystems that listen nowhere still take [Nvmf]/own MaxQueuesPerSession. */
-	for (size_t i = 0; i < m->nsubsys; i++) {
-		struct nv_subsys *s = &m->subsys[i];
-		long long mq = pick(ps->ss_max_queues[i], ps->tp[0].max_queues);
-		char buf[32];
+}
 
-		if (s->nqn && !attrs_get(&s->attrs, "attr_qid_max") && mq > 0) {
-			snprintf(buf, sizeof(buf), "%lld", mq - 1);
-			attrs_set(&s->attrs, "attr_qid_max", buf)->why = xstrdup("MaxQueuesPerSession");
-		}
+/* One port per Listen address (the subsystems listening there linked to it), then the referrals. */
+static int build_ports(struct pstate *ps)
+{
+	struct nv_model *m = ps->c->model;
+	struct strmap index = { 0 };	/* "trtype traddr trsvcid" -> port: linear in the Listen lines */
+	int ret = 0;
+
+	for (size_t i = 0; i < ps->nls; i++) {
+		const struct listen *l = &ps->ls[i];
+		const struct tparams *tp = tparams_for(ps, l->trtype);
+		struct nv_subsys *s = &m->subsys[l->ss];
+		_cleanup_free_ char *key = xasprintf("%s %s %s", l->trtype, l->traddr, l->trsvcid);
+		struct nv_port *p;
+		size_t known;
+
+		p = strmap_add(&index, key, m->nports, &known) ? new_port(ps, l, tp) : &m->ports[known];
+		if (set_port_ana(ps, p, l) < 0)
+			ret = -EINVAL;
+		/* a second Listen of this subsystem on the same port: model_sort drops the duplicate */
+		*(char **)array_push(&p->subsys, &p->nsubsys, sizeof(char *)) = xstrdup(s->nqn);
+		/* qid_max: the subsystem's own key, else its first transport's, else [Nvmf]'s */
+		set_qid_max(s, pick(ps->ss_max_queues[l->ss],
+				    pick(tp ? tp->max_queues : -1, ps->tp[0].max_queues)));
 	}
+	add_referrals(ps);
+	/* Subsystems that listen nowhere still take [Nvmf]/own MaxQueuesPerSession. */
+	for (size_t i = 0; i < m->nsubsys; i++)
+		if (m->subsys[i].nqn)
+			set_qid_max(&m->subsys[i], pick(ps->ss_max_queues[i], ps->tp[0].max_queues));
 	strmap_free(&index);
 	return ret;
 }
@@ -1050,6 +1067,163 @@ static void pstate_free(struct pstate *ps)
 			free(ps->acl[i].host_lines);
 		}
 	free(ps->acl);
+	keyfile_cache_free(&ps->keys);
+}
+
+static int begin_nvmf(struct kctx *k)
+{
+	k->tp = &k->ps->tp[0];
+	return 0;
+}
+
+static int begin_transport(struct kctx *k)
+{
+	struct pstate *ps = k->ps;
+
+	ps->tp = xrealloc(ps->tp, (ps->ntp + 1) * sizeof(*ps->tp));
+	memset(&ps->tp[ps->ntp], 0, sizeof(*ps->tp));
+	k->tp = &ps->tp[ps->ntp++];
+	k->tp->max_queues = k->tp->queue_depth = k->tp->inline_size = -1;
+	return 0;
+}
+
+static int end_transport(struct kctx *k)
+{
+	if (k->tp->trtype)
+		return 0;
+	report_add(k->ps->rep, NV_ERROR, k->ps->file, k->sec->line, NULL, "[%s] has no Type", k->sec->name);
+	return -EINVAL;
+}
+
+static int begin_host(struct kctx *k)
+{
+	k->cred = array_push(&k->ps->c->creds, &k->ps->c->ncreds, sizeof(*k->cred));
+	k->cred->line = k->sec->line;
+	return 0;
+}
+
+static int end_host(struct kctx *k)
+{
+	if (!k->cred->nqn) {
+		report_add(k->ps->rep, NV_ERROR, k->ps->file, k->sec->line, NULL, "[%s] has no NQN", k->sec->name);
+		return -EINVAL;
+	}
+	if (!k->cred->key_file) {
+		report_add(k->ps->rep, NV_ERROR, k->ps->file, k->sec->line, NULL,
+			   "[%s] has no DhchapKey (a controller key alone authenticates nobody)", k->sec->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A kind of section: its name (numbered: any suffix, as SPDK matches), the keys it takes, and what
+ * is set up before and checked after them. keys NULL: na says why the section does not apply, or
+ * (na NULL) it is interpreted in pass 2. */
+struct section_def {
+	const char *name;
+	bool numbered;
+	const struct key_def *keys;
+	int (*begin)(struct kctx *k);
+	int (*end)(struct kctx *k);
+	const char *na;
+};
+
+#define BDEV_TUNING "SPDK bdev-layer tuning; the kernel block layer needs none"
+
+/* Pass 1's sections: devices, transport settings and hosts, which subsystem sections refer to. */
+static const struct section_def sections[] = {
+	{ "Global", false, global_keys, NULL, NULL, NULL },
+	{ "Nvmf", false, nvmf_keys, begin_nvmf, NULL, NULL },
+	{ "Transport", true, transport_keys, begin_transport, end_transport, NULL },
+	{ "Nvme", false, nvme_keys, NULL, NULL, NULL },
+	{ "AIO", false, aio_keys, NULL, NULL, NULL },
+	{ "Malloc", false, malloc_keys, NULL, NULL, NULL },
+	{ "Subsystem", true, NULL, NULL, NULL, NULL },
+	{ "Host", true, host_keys, begin_host, end_host, NULL },
+	{ "Discovery", false, discovery_keys, NULL, NULL, NULL },
+	{ "Bdev", false, NULL, NULL, NULL, BDEV_TUNING },
+	{ "QoS", false, NULL, NULL, NULL, BDEV_TUNING },
+	{ "Ioat", false, NULL, NULL, NULL, BDEV_TUNING },
+	{ 0 },
+};
+
+static const struct section_def *find_section(const char *name)
+{
+	for (const struct section_def *d = sections; d->name; d++)
+		if (section_is(name, d->name, d->numbered))
+			return d;
+	return NULL;
+}
+
+/* Pass 1 for one section. Returns 0 or -EINVAL. */
+static int run_section(struct pstate *ps, struct ini_section *sec)
+{
+	const struct section_def *d = find_section(sec->name);
+	struct kctx k = { .ps = ps, .sec = sec };
+	int ret;
+
+	if (!d) {
+		enum nv_severity sev = ps->rep->strict ? NV_ERROR : NV_WARN;
+		report_add(ps->rep, sev, ps->file, sec->line, sec->name,
+			   "section [%s] is not supported by nvmetd%s", sec->name, sev == NV_WARN ? " (ignored)" : "");
+		return sev == NV_ERROR ? -EINVAL : 0;
+	}
+	if (d->na) {
+		report_add(ps->rep, NV_NOT_APPLICABLE, ps->file, sec->line, sec->name, "[%s]: %s", sec->name,
+			   d->na);
+		return 0;
+	}
+	if (!d->keys)
+		return 0;
+	ret = d->begin ? d->begin(&k) : 0;
+	if (run_keys(&k, d->keys) < 0)
+		ret = -EINVAL;
+	if (d->end && d->end(&k) < 0)
+		ret = -EINVAL;
+	return ret;
+}
+
+/* Pass 2: subsystems. */
+static int run_subsystems(struct pstate *ps, struct ini_file *ini)
+{
+	struct nv_model *m = ps->c->model;
+	int ret = 0;
+
+	for (size_t i = 0; i < ini->n; i++) {
+		struct kctx k = { .ps = ps, .sec = &ini->s[i] };
+		struct nv_subsys *s;
+
+		if (!section_is(ini->s[i].name, "Subsystem", true))
+			continue;
+		k.ss = m->nsubsys;
+		s = array_push(&m->subsys, &m->nsubsys, sizeof(*s));
+		s->line = ini->s[i].line;
+		ps->ss_max_queues[k.ss] = -1;
+		if (run_keys(&k, subsys_keys) < 0)
+			ret = -EINVAL;
+		if (finish_subsystem(ps, &ini->s[i], k.ss) < 0)
+			ret = -EINVAL;
+	}
+	return ret;
+}
+
+/* The kernel refuses a discovery NQN that begins any subsystem's NQN. */
+static int check_discovery_nqn(struct pstate *ps)
+{
+	const struct nv_model *m = ps->c->model;
+	int ret = 0;
+
+	for (size_t i = 0; m->discovery_nqn && i < m->nsubsys; i++) {
+		const struct nv_subsys *ss = &m->subsys[i];
+		if (ss->nqn && !strncmp(ss->nqn, m->discovery_nqn, strlen(m->discovery_nqn))) {
+			report_add(ps->rep, NV_ERROR, ps->file, m->discovery_line, "[Discovery] NQN",
+				   "[Discovery] NQN %s %s the NQN of the subsystem on line %u; the kernel refuses a "
+				   "discovery NQN that is (the start of) a subsystem's — choose another",
+				   m->discovery_nqn, streq(ss->nqn, m->discovery_nqn) ? "is" : "begins", ss->line);
+			ret = -EINVAL;
+		}
+	}
+	return ret;
 }
 
 static int interpret(struct ini_file *ini, struct nv_config *c, struct nv_report *rep)
@@ -1066,104 +1240,28 @@ static int interpret(struct ini_file *ini, struct nv_config *c, struct nv_report
 	ps.ntp = 1;
 	ps.tp[0].max_queues = ps.tp[0].queue_depth = ps.tp[0].inline_size = -1;
 
-	/* Pass 1: devices and transport settings, which subsystem sections refer to. */
-	for (size_t i = 0; i < ini->n; i++) {
-		struct kctx k = { .ps = &ps, .sec = &ini->s[i] };
-		const char *n = ini->s[i].name;
-
-		if (section_is(n, "Global", false))
-			ret |= run_keys(&k, global_keys);
-		else if (section_is(n, "Nvmf", false)) {
-			k.tp = &ps.tp[0];
-			ret |= run_keys(&k, nvmf_keys);
-		} else if (section_is(n, "Transport", true)) {
-			ps.tp = xrealloc(ps.tp, (ps.ntp + 1) * sizeof(*ps.tp));
-			memset(&ps.tp[ps.ntp], 0, sizeof(*ps.tp));
-			k.tp = &ps.tp[ps.ntp++];
-			k.tp->max_queues = k.tp->queue_depth = k.tp->inline_size = -1;
-			ret |= run_keys(&k, transport_keys);
-			if (!k.tp->trtype) {
-				report_add(rep, NV_ERROR, ini->path, ini->s[i].line, NULL, "[%s] has no Type", n);
-				ret = -EINVAL;
-			}
-		} else if (section_is(n, "Nvme", false))
-			ret |= run_keys(&k, nvme_keys);
-		else if (section_is(n, "AIO", false))
-			ret |= run_keys(&k, aio_keys);
-		else if (section_is(n, "Malloc", false))
-			ret |= run_keys(&k, malloc_keys);
-		else if (section_is(n, "Subsystem", true))
-			continue;
-		else if (section_is(n, "Host", true)) {
-			k.cred = array_push(&c->creds, &c->ncreds, sizeof(*k.cred));
-			k.cred->line = ini->s[i].line;
-			ret |= run_keys(&k, host_keys);
-			if (!k.cred->nqn) {
-				report_add(rep, NV_ERROR, ini->path, ini->s[i].line, NULL, "[%s] has no NQN", n);
-				ret = -EINVAL;
-			} else if (!k.cred->key_file) {
-				report_add(rep, NV_ERROR, ini->path, ini->s[i].line, NULL,
-					   "[%s] has no DhchapKey (a controller key alone authenticates nobody)", n);
-				ret = -EINVAL;
-			}
-		} else if (section_is(n, "Discovery", false))
-			ret |= run_keys(&k, discovery_keys);
-		else if (section_is(n, "Bdev", false) || section_is(n, "QoS", false) || section_is(n, "Ioat", false))
-			report_add(rep, NV_NOT_APPLICABLE, ini->path, ini->s[i].line, n,
-				   "[%s]: SPDK bdev-layer tuning; the kernel block layer needs none", n);
-		else {
-			enum nv_severity sev = rep->strict ? NV_ERROR : NV_WARN;
-			report_add(rep, sev, ini->path, ini->s[i].line, n,
-				   "section [%s] is not supported by nvmetd%s", n, sev == NV_WARN ? " (ignored)" : "");
-			if (sev == NV_ERROR)
-				ret = -EINVAL;
-		}
-	}
+	for (size_t i = 0; i < ini->n; i++)
+		if (run_section(&ps, &ini->s[i]) < 0)
+			ret = -EINVAL;
 	if (c->malloc_line && !c->malloc_size_mb) {
 		report_add(rep, NV_ERROR, ini->path, c->malloc_line, NULL, "[Malloc] needs LunSizeInMB");
 		ret = -EINVAL;
 	}
 	if (!c->malloc_block_size)
 		c->malloc_block_size = 512;
-
-	/* Pass 2: subsystems. */
-	for (size_t i = 0; i < ini->n; i++) {
-		const char *n = ini->s[i].name;
-		struct kctx k = { .ps = &ps, .sec = &ini->s[i] };
-
-		if (!section_is(n, "Subsystem", true))
-			continue;
-		k.ss = c->model->nsubsys;
-		struct nv_subsys *s = array_push(&c->model->subsys, &c->model->nsubsys, sizeof(*s));
-		s->line = ini->s[i].line;
-		ps.ss_max_queues[k.ss] = -1;
-		if (run_keys(&k, subsys_keys) < 0)
-			ret = -EINVAL;
-		if (finish_subsystem(&ps, &ini->s[i], k.ss) < 0)
-			ret = -EINVAL;
-	}
-	if (c->model->discovery_nqn)
-		for (size_t i = 0; i < c->model->nsubsys; i++) {
-			const struct nv_subsys *ss = &c->model->subsys[i];
-			/* the kernel refuses a discovery NQN that begins any subsystem's NQN */
-			if (ss->nqn && !strncmp(ss->nqn, c->model->discovery_nqn, strlen(c->model->discovery_nqn))) {
-				report_add(rep, NV_ERROR, ini->path, c->model->discovery_line, "[Discovery] NQN",
-					   "[Discovery] NQN %s %s the NQN of the subsystem on line %u; the kernel refuses a "
-					   "discovery NQN that is (the start of) a subsystem's — choose another",
-					   c->model->discovery_nqn, streq(ss->nqn, c->model->discovery_nqn) ? "is" : "begins",
-					   ss->line);
-				ret = -EINVAL;
-			}
-		}
+	if (run_subsystems(&ps, ini) < 0)
+		ret = -EINVAL;
+	if (check_discovery_nqn(&ps) < 0)
+		ret = -EINVAL;
 	if (ret == 0 && build_ports(&ps) < 0)
 		ret = -EINVAL;
 	if (ret == 0 && build_host_creds(&ps) < 0)
 		ret = -EINVAL;
 	pstate_free(&ps);
-	return ret ? -EINVAL : 0;
+	return ret;
 }
 
-int config_from_text(const char *path, const char *text, struct nv_config **out, struct nv_report *rep)
+int spdkconf_from_text(const char *path, const char *text, struct nv_config **out, struct nv_report *rep)
 {
 	_cleanup_(ini_freep) struct ini_file *ini = NULL;
 	struct nv_config *c;
@@ -1179,7 +1277,7 @@ int config_from_text(const char *path, const char *text, struct nv_config **out,
 	c->aio_index.nocase = true;
 	r = interpret(ini, c, rep);
 	if (r < 0 || report_count(rep, NV_ERROR)) {
-		config_free(c);
+		spdkconf_free(c);
 		return -EINVAL;
 	}
 	model_sort(c->model);
@@ -1190,7 +1288,7 @@ int config_from_text(const char *path, const char *text, struct nv_config **out,
 /* Longest logical line: SPDK's own parser reads lines into fixed buffers far shorter than this. */
 #define CONFIG_LINE_MAX (64u << 10)
 
-int config_from_buf(const char *path, const char *text, size_t len, struct nv_config **out, struct nv_report *rep)
+int spdkconf_from_buf(const char *path, const char *text, size_t len, struct nv_config **out, struct nv_report *rep)
 {
 	const char *nul = memchr(text, '\0', len);
 	unsigned line = 1;
@@ -1214,10 +1312,10 @@ int config_from_buf(const char *path, const char *text, size_t len, struct nv_co
 	}
 	if (ret < 0)
 		return ret;
-	return config_from_text(path, text, out, rep);
+	return spdkconf_from_text(path, text, out, rep);
 }
 
-int config_load(const char *path, struct nv_config **out, struct nv_report *rep)
+int spdkconf_load(const char *path, struct nv_config **out, struct nv_report *rep)
 {
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
@@ -1229,10 +1327,10 @@ int config_load(const char *path, struct nv_config **out, struct nv_report *rep)
 		report_add(rep, NV_ERROR, path, 0, NULL, "cannot read %s: %s", path, read_input_strerror(r));
 		return r;
 	}
-	return config_from_buf(path, text, len, out, rep);
+	return spdkconf_from_buf(path, text, len, out, rep);
 }
 
-int config_find_bdev(const struct nv_config *c, const char *name, struct nv_bdev *b)
+int spdkconf_find_bdev(const struct nv_config *c, const char *name, struct nv_bdev *b)
 {
 	size_t ai;
 
@@ -1261,7 +1359,7 @@ int config_find_bdev(const struct nv_config *c, const char *name, struct nv_bdev
 		if (parse_u64(name + 6, &idx) == 0 && idx < c->malloc_luns) {
 			b->name = (char *)name;
 			b->kind = BDEV_MALLOC;
-			b->nsid = idx;
+			b->malloc_lun = idx;
 			b->size_mb = c->malloc_size_mb;
 			b->block_size = c->malloc_block_size;
 			b->line = c->malloc_line;
@@ -1271,7 +1369,7 @@ int config_find_bdev(const struct nv_config *c, const char *name, struct nv_bdev
 	return -ENOENT;
 }
 
-void config_free(struct nv_config *c)
+void spdkconf_free(struct nv_config *c)
 {
 	if (!c)
 		return;

@@ -20,6 +20,7 @@ struct nv_bdev {
 	enum bdev_kind kind;
 	char *bdf;		/* NVMe: PCI address of the controller */
 	uint32_t nsid;		/* NVMe: namespace id */
+	unsigned malloc_lun;	/* Malloc: the LUN index N of "MallocN" */
 	char *path;		/* AIO: file or block device; resolved device for all kinds */
 	unsigned long long size_mb; /* Malloc */
 	unsigned block_size;	/* Malloc / AIO (0 = detect) */
@@ -59,16 +60,16 @@ struct nv_config {
 
 /* Parse and interpret; problems and the per-key explanations go to rep.
  * Returns 0, or -EINVAL when rep holds errors. */
-int config_load(const char *path, struct nv_config **out, struct nv_report *rep);
-int config_from_text(const char *path, const char *text, struct nv_config **out, struct nv_report *rep);
+int spdkconf_load(const char *path, struct nv_config **out, struct nv_report *rep);
+int spdkconf_from_text(const char *path, const char *text, struct nv_config **out, struct nv_report *rep);
 /* The same for len bytes read from a file: a NUL byte or an over-long line is an error (file:line). */
-int config_from_buf(const char *path, const char *text, size_t len, struct nv_config **out, struct nv_report *rep);
-void config_free(struct nv_config *c);
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct nv_config *, config_free)
+int spdkconf_from_buf(const char *path, const char *text, size_t len, struct nv_config **out, struct nv_report *rep);
+void spdkconf_free(struct nv_config *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct nv_config *, spdkconf_free)
 
 /* Look up a bdev name used by a Namespace line. Fills b (borrowed strings, b->path NULL for NVMe
  * until resolved). Returns 0 or -ENOENT. */
-int config_find_bdev(const struct nv_config *c, const char *name, struct nv_bdev *b);
+int spdkconf_find_bdev(const struct nv_config *c, const char *name, struct nv_bdev *b);
 
 /* SPDK booleans: Yes/Y/True/No/N/False, case-insensitive. Returns 1, 0 or -EINVAL. */
 int spdk_bool(const char *s);

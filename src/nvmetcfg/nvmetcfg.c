@@ -93,7 +93,7 @@ static bool same_file(const char *a, const char *b)
 
 static int cmd_apply(struct nv_ctx *c, struct opts *o)
 {
-	_cleanup_(config_freep) struct nv_config *cfg = NULL;
+	_cleanup_(spdkconf_freep) struct nv_config *cfg = NULL;
 	struct apply_result res;
 	int r;
 
@@ -137,7 +137,7 @@ static int cmd_apply(struct nv_ctx *c, struct opts *o)
 
 static int cmd_plan(struct nv_ctx *c, struct opts *o)
 {
-	_cleanup_(config_freep) struct nv_config *cfg = NULL;
+	_cleanup_(spdkconf_freep) struct nv_config *cfg = NULL;
 	struct apply_result res;
 	int r;
 
@@ -176,7 +176,7 @@ static int cmp_diag(const void *a, const void *b)
 
 static int cmd_check(struct nv_ctx *c, struct opts *o)
 {
-	_cleanup_(config_freep) struct nv_config *cfg = NULL;
+	_cleanup_(spdkconf_freep) struct nv_config *cfg = NULL;
 	struct nv_report rep = { .strict = o->strict, .explain = true };
 	int r;
 
@@ -206,14 +206,19 @@ static int live_text(struct nv_ctx *c, bool json, bool with_secrets, const struc
 		     char **out)
 {
 	_cleanup_(model_freep) struct nv_model *live = NULL;
+	_cleanup_free_ char *why = NULL;
 	int r = live_read(c, &live);
 
 	if (r < 0) {
 		log_error("cannot read %s: %s", c->nvmet, strerror(-r));
 		return r;
 	}
-	return json ? print_json(live, with_secrets, out)
-		    : print_conf_opts(c, live, &(struct print_opts){ .keep = keep, .keys_dir = keys_dir }, out);
+	if (json)
+		return print_json(live, with_secrets, out);
+	r = print_conf_opts(c, live, &(struct print_opts){ .keep = keep, .keys_dir = keys_dir, .why = &why }, out);
+	if (r < 0 && why)
+		log_error("the live target cannot be written as nvmf.conf: %s", why);
+	return r;
 }
 
 static int cmd_show(struct nv_ctx *c, struct opts *o)
@@ -240,12 +245,12 @@ static int cmd_save(struct nv_ctx *c, struct opts *o)
 {
 	_cleanup_free_ char *text = NULL, *keys_dir = NULL, *dir = xstrdup(file_or_default(o));
 	const char *path = file_or_default(o);
-	_cleanup_(config_freep) struct nv_config *old = NULL;
+	_cleanup_(spdkconf_freep) struct nv_config *old = NULL;
 	struct nv_report rep = { 0 };
 	int r;
 
 	/* keep what the file says beyond configfs (ReactorMask, HotplugEnable) */
-	if (access(path, F_OK) == 0 && config_load(path, &old, &rep) < 0)
+	if (access(path, F_OK) == 0 && spdkconf_load(path, &old, &rep) < 0)
 		log_warn("%s has errors; its ReactorMask and HotplugEnable are not carried over", path);
 	report_free(&rep);
 	keys_dir = xasprintf("%s/keys", dirname(dir));
@@ -338,119 +343,174 @@ static void print_problem(json_object *x)
 	}
 }
 
+/* One line per element of each array section of nvmetd's state. */
+static void status_port(json_object *p)
+{
+	printf("port %lld  %-36s %s", jint(p, "portid"), jstr(p, "address"), jstr(p, "state"));
+	if (*jstr(p, "rdma_device"))
+		printf(" (RDMA %s)", jstr(p, "rdma_device"));
+	if (*jstr(p, "ana_state"))
+		printf(", ANA %s", jstr(p, "ana_state"));
+	print_problem(p);
+	putchar('\n');
+}
+
+static void status_subsystem(json_object *x)
+{
+	if (streq(jstr(x, "state"), "ok"))
+		return;
+	printf("subsystem %s  %s", jstr(x, "nqn"), jstr(x, "state"));
+	print_problem(x);
+	putchar('\n');
+}
+
+static void status_device(json_object *x)
+{
+	json_object *v;
+
+	printf("%s %s: NUMA node %lld, CPUs %s, IRQs pinned %s, kernel-managed %s\n", jstr(x, "device"),
+	       jstr(x, "pci"), jint(x, "numa_node"), jstr(x, "cpus"),
+	       json_object_object_get_ex(x, "irqs_pinned", &v) ? json_object_to_json_string(v) : "[]",
+	       json_object_object_get_ex(x, "irqs_kernel_managed", &v) ? json_object_to_json_string(v) : "[]");
+	if (*jstr(x, "warning"))
+		printf("  warning: %s\n", jstr(x, "warning"));
+}
+
+static void status_namespace(json_object *n)
+{
+	printf("namespace %s/%lld  %s %s  %s", jstr(n, "subsystem"), jint(n, "nsid"), jstr(n, "bdev"),
+	       jstr(n, "device"), jstr(n, "state"));
+	print_problem(n);
+	putchar('\n');
+}
+
+static void status_mdns_service(json_object *x)
+{
+	printf("mDNS %s \"%s\" %s:%lld on %s (p=%s, nqn=%s): %s\n", jstr(x, "type"), jstr(x, "name"),
+	       jstr(x, "address"), jint(x, "port"), jstr(x, "interface"), jstr(x, "p"), jstr(x, "nqn"),
+	       jstr(x, "state"));
+}
+
+static void status_each(json_object *o, const char *key, void (*row)(json_object *x))
+{
+	json_object *arr = jarr(o, key);
+
+	for (size_t i = 0; arr && i < json_object_array_length(arr); i++)
+		row(json_object_array_get_idx(arr, i));
+}
+
+static void status_mdns(json_object *root)
+{
+	json_object *md = NULL;
+
+	if (!json_object_object_get_ex(root, "mdns", &md) || !json_object_is_type(md, json_type_object))
+		return;
+	printf("mDNS: avahi %s\n", jstr(md, "avahi"));
+	status_each(md, "services", status_mdns_service);
+}
+
+static void status_problems(json_object *root)
+{
+	json_object *arr = jarr(root, "problems");
+	size_t n = arr ? json_object_array_length(arr) : 0;
+
+	if (n)
+		printf("%zu object%s not serving; nvmetd retries %s when an event could fix %s, and on a "
+		       "back-off timer (1 s doubling to 5 min); `systemctl reload nvmetd` retries now\n",
+		       n, n == 1 ? "" : "s", n == 1 ? "it" : "them", n == 1 ? "it" : "them");
+}
+
+static void status_drained(json_object *root)
+{
+	json_object *arr = jarr(root, "drained");
+
+	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+		const char *k = json_object_get_string(json_object_array_get_idx(arr, i));
+		printf("drained: %s (nvmetcfg resume %s ends it)\n", k, k);
+	}
+}
+
+/* What the state file says beyond the drains: only when there is one. */
+static void status_text(json_object *root)
+{
+	printf("last apply: %s\n", jstr(root, "last_apply"));
+	if (*jstr(root, "target_error"))
+		printf("not serving: %s\n", jstr(root, "target_error"));
+	status_each(root, "ports", status_port);
+	status_each(root, "subsystems", status_subsystem);
+	status_each(root, "devices", status_device);
+	status_each(root, "namespaces", status_namespace);
+	status_mdns(root);
+	status_problems(root);
+}
+
+/* nvmetd's state file: 0 and the object, -ENOENT and an empty object when there is none, or another
+ * -errno (reported) when it cannot be read or is not an object. */
+static int status_read(const char *path, json_object **root)
+{
+	_cleanup_free_ char *text = NULL;
+	int r = read_input(path, 16u << 20, &text, NULL);
+
+	*root = NULL;
+	if (r == -ENOENT) {
+		*root = json_object_new_object();
+		return r;
+	}
+	if (r < 0) {
+		log_error("%s: %s", path, read_input_strerror(r));
+		return r;
+	}
+	*root = json_tokener_parse(text);
+	if (!*root || !json_object_is_type(*root, json_type_object)) {
+		log_error("%s is not nvmetd's state (a JSON object)", path);
+		json_object_put(*root);
+		*root = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Drains are read where they are recorded: current even before nvmetd's next reconcile. */
+static void status_add_drained(struct nv_ctx *c, json_object *root)
+{
+	_cleanup_free_ char *dir = path_join(c->rundir, "drained");
+	_cleanup_strv_ char **names = NULL;
+	int n = list_dir(dir, &names);
+	json_object *dr = json_object_new_array();
+
+	for (int i = 0; i < n; i++)
+		json_object_array_add(dr, json_object_new_string(names[i]));
+	json_object_object_add(root, "drained", dr);
+}
+
 /* nvmetd publishes its state as JSON; status reads it (no privileges needed) and checks the pid. */
 static int cmd_status(struct nv_ctx *c, struct opts *o)
 {
 	const char *path = o->file ? o->file : state_path();
-	_cleanup_free_ char *text = NULL;
-	json_object *root, *arr;
-	bool running = false;
+	json_object *root;
+	bool running;
 	long long pid;
 	int r;
 
-	r = read_input(path, 16u << 20, &text, NULL);
-	if (r < 0 && r != -ENOENT) {
-		log_error("%s: %s", path, read_input_strerror(r));
+	r = status_read(path, &root);
+	if (!root)
 		return EXIT_FAILED;
-	}
-	if (r == 0) {
-		root = json_tokener_parse(text);
-		if (!root || !json_object_is_type(root, json_type_object)) {
-			log_error("%s is not nvmetd's state (a JSON object)", path);
-			json_object_put(root);
-			return EXIT_FAILED;
-		}
-	} else {
-		root = json_object_new_object();
-	}
 	pid = jint(root, "pid");
 	running = pid_is_nvmetd(pid);
 	json_object_object_add(root, "running", json_object_new_boolean(running));
-	{
-		/* drains are read where they are recorded: current even before nvmetd's next reconcile */
-		_cleanup_free_ char *dir = path_join(c->rundir, "drained");
-		_cleanup_strv_ char **names = NULL;
-		int n = list_dir(dir, &names);
-		json_object *dr = json_object_new_array();
-		for (int i = 0; i < n; i++)
-			json_object_array_add(dr, json_object_new_string(names[i]));
-		json_object_object_add(root, "drained", dr);
-	}
+	status_add_drained(c, root);
 	if (o->json) {
 		printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-	} else if (!running) {
-		printf("nvmetd: not running%s\n", r == 0 ? " (state below is from its last run)" : "");
 	} else {
-		printf("nvmetd: running (pid %lld), config %s\n", pid, jstr(root, "config"));
-	}
-	if (!o->json && (arr = jarr(root, "drained")))
-		for (size_t i = 0; i < json_object_array_length(arr); i++) {
-			const char *k = json_object_get_string(json_object_array_get_idx(arr, i));
-			printf("drained: %s (nvmetcfg resume %s ends it)\n", k, k);
-		}
-	if (!o->json && r == 0) {
-		printf("last apply: %s\n", jstr(root, "last_apply"));
-		if (*jstr(root, "target_error"))
-			printf("not serving: %s\n", jstr(root, "target_error"));
-		if ((arr = jarr(root, "ports")))
-			for (size_t i = 0; i < json_object_array_length(arr); i++) {
-				json_object *p = json_object_array_get_idx(arr, i);
-				printf("port %lld  %-36s %s", jint(p, "portid"), jstr(p, "address"), jstr(p, "state"));
-				if (*jstr(p, "rdma_device"))
-					printf(" (RDMA %s)", jstr(p, "rdma_device"));
-				if (*jstr(p, "ana_state"))
-					printf(", ANA %s", jstr(p, "ana_state"));
-				print_problem(p);
-				putchar('\n');
-			}
-		if ((arr = jarr(root, "subsystems")))
-			for (size_t i = 0; i < json_object_array_length(arr); i++) {
-				json_object *x = json_object_array_get_idx(arr, i);
-				if (streq(jstr(x, "state"), "ok"))
-					continue;
-				printf("subsystem %s  %s", jstr(x, "nqn"), jstr(x, "state"));
-				print_problem(x);
-				putchar('\n');
-			}
-		if ((arr = jarr(root, "devices")))
-			for (size_t i = 0; i < json_object_array_length(arr); i++) {
-				json_object *x = json_object_array_get_idx(arr, i), *v;
-				printf("%s %s: NUMA node %lld, CPUs %s, IRQs pinned %s, kernel-managed %s\n", jstr(x, "device"),
-				       jstr(x, "pci"), jint(x, "numa_node"), jstr(x, "cpus"),
-				       json_object_object_get_ex(x, "irqs_pinned", &v) ? json_object_to_json_string(v) : "[]",
-				       json_object_object_get_ex(x, "irqs_kernel_managed", &v) ? json_object_to_json_string(v) : "[]");
-				if (*jstr(x, "warning"))
-					printf("  warning: %s\n", jstr(x, "warning"));
-			}
-		if ((arr = jarr(root, "namespaces")))
-			for (size_t i = 0; i < json_object_array_length(arr); i++) {
-				json_object *n = json_object_array_get_idx(arr, i);
-				printf("namespace %s/%lld  %s %s  %s", jstr(n, "subsystem"), jint(n, "nsid"), jstr(n, "bdev"),
-				       jstr(n, "device"), jstr(n, "state"));
-				print_problem(n);
-				putchar('\n');
-			}
-		{
-			json_object *md = NULL;
-			if (json_object_object_get_ex(root, "mdns", &md) && json_object_is_type(md, json_type_object)) {
-				printf("mDNS: avahi %s\n", jstr(md, "avahi"));
-				if ((arr = jarr(md, "services")))
-					for (size_t i = 0; i < json_object_array_length(arr); i++) {
-						json_object *x = json_object_array_get_idx(arr, i);
-						printf("mDNS %s \"%s\" %s:%lld on %s (p=%s, nqn=%s): %s\n", jstr(x, "type"),
-						       jstr(x, "name"), jstr(x, "address"), jint(x, "port"), jstr(x, "interface"),
-						       jstr(x, "p"), jstr(x, "nqn"), jstr(x, "state"));
-					}
-			}
-		}
-		if ((arr = jarr(root, "problems")) && json_object_array_length(arr))
-			printf("%zu object%s not serving; nvmetd retries %s when an event could fix %s, and on a "
-			       "back-off timer (1 s doubling to 5 min); `systemctl reload nvmetd` retries now\n",
-			       json_object_array_length(arr), json_object_array_length(arr) == 1 ? "" : "s",
-			       json_object_array_length(arr) == 1 ? "it" : "them", json_object_array_length(arr) == 1 ? "it" : "them");
+		if (!running)
+			printf("nvmetd: not running%s\n", r == 0 ? " (state below is from its last run)" : "");
+		else
+			printf("nvmetd: running (pid %lld), config %s\n", pid, jstr(root, "config"));
+		status_drained(root);
+		if (r == 0)
+			status_text(root);
 	}
 	json_object_put(root);
-	(void)c;
 	return running ? EXIT_OK : EXIT_FAILED;
 }
 
@@ -484,7 +544,7 @@ static int cmd_import(struct nv_ctx *c, struct opts *o)
 				r = -EINVAL;
 			}
 		if (r == 0)
-			r = print_conf_opts(c, m, &(struct print_opts){ .keys_dir = o->keys_dir }, &conf);
+			r = print_conf_opts(c, m, &(struct print_opts){ .keys_dir = o->keys_dir, .why = &err }, &conf);
 	} else if (streq(o->from, "spdk")) {
 		r = import_spdk_json(text, &conf, &err);
 	} else {
@@ -506,7 +566,7 @@ static int cmd_import(struct nv_ctx *c, struct opts *o)
 static int drain_or_resume(struct nv_ctx *c, struct opts *o, bool drain)
 {
 	_cleanup_free_ char *key = NULL, *dconf = NULL;
-	_cleanup_(config_freep) struct nv_config *cfg = NULL;
+	_cleanup_(spdkconf_freep) struct nv_config *cfg = NULL;
 	struct exec_result res;
 	char **ports = NULL;
 	size_t nports = 0;
@@ -522,7 +582,7 @@ static int drain_or_resume(struct nv_ctx *c, struct opts *o, bool drain)
 		/* the state to go back to: the running nvmetd's file, else the default one */
 		const char *path = nvmetd_running(&dconf) && dconf ? dconf : NVMET_DEFAULT_CONFIG;
 		struct nv_report rep = { 0 };
-		if (access(path, F_OK) == 0 && config_load(path, &cfg, &rep) < 0)
+		if (access(path, F_OK) == 0 && spdkconf_load(path, &cfg, &rep) < 0)
 			log_warn("%s has errors: resuming to optimized", path);
 		report_free(&rep);
 	}

@@ -238,7 +238,7 @@ static int load_config(struct daemon *d)
 		return r;
 	}
 	d->hotplug = cfg->hotplug;
-	config_free(d->cfg);
+	spdkconf_free(d->cfg);
 	d->cfg = cfg;
 	d->resolve_due = true;
 	port_views_free(d);
@@ -375,7 +375,7 @@ void manager_free(struct daemon *d)
 	sd_event_source_disable_unref(d->defer);
 	sd_event_source_disable_unref(d->health);
 	sd_event_unref(d->ev);
-	config_free(d->cfg);
+	spdkconf_free(d->cfg);
 	objtab_free(&d->objs);
 	port_views_free(d);
 	irq_result_free(&d->irqs);

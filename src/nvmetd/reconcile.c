@@ -111,7 +111,7 @@ static const char *ns_path(const struct daemon *d, const struct nv_ns *ns)
 
 	if (dp && *dp)
 		return dp;
-	if (ns->bdev && config_find_bdev(d->cfg, ns->bdev, &b) == 0 && b.kind == BDEV_AIO)
+	if (ns->bdev && spdkconf_find_bdev(d->cfg, ns->bdev, &b) == 0 && b.kind == BDEV_AIO)
 		return b.path;
 	return NULL;
 }

@@ -20,11 +20,11 @@ static void paths(struct nv_config *c)
 			struct nv_ns *ns = &c->model->subsys[i].ns[j];
 			struct nv_bdev b;
 			char *p;
-			if (!ns->bdev || config_find_bdev(c, ns->bdev, &b) < 0)
+			if (!ns->bdev || spdkconf_find_bdev(c, ns->bdev, &b) < 0)
 				continue;
 			p = b.kind == BDEV_AIO ? xstrdup(b.path) :
 			    b.kind == BDEV_NVME ? xasprintf("/dev/disk/by-path/pci-%s-nvme-%u", b.bdf, b.nsid) :
-						  xasprintf("/dev/fuzz-malloc-%u", b.nsid);
+						  xasprintf("/dev/fuzz-malloc-%u", b.malloc_lun);
 			attrs_set(&ns->attrs, "device_path", p);
 			free(p);
 		}
@@ -41,13 +41,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memcpy(text, data, size);
 	text[size] = '\0';
-	if (config_from_buf("fuzz.conf", text, size, &c, &rep) == 0) {
+	if (spdkconf_from_buf("fuzz.conf", text, size, &c, &rep) == 0) {
 		paths(c);
 		plan_build(c->model, &empty, NULL, &p, NULL);
 		plan_free(&p);
 		if (print_conf(&ctx, c->model, c, &one) == 0) {
 			report_free(&rep);
-			if (config_from_text("printed.conf", one, &c2, &rep) < 0) {
+			if (spdkconf_from_text("printed.conf", one, &c2, &rep) < 0) {
 				for (size_t i = 0; i < rep.n; i++)
 					fprintf(stderr, "printed.conf:%u: %s\n", rep.d[i].line, rep.d[i].msg);
 				fprintf(stderr, "--- printed:\n%s", one);
@@ -62,8 +62,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	free(one);
 	free(two);
-	config_free(c);
-	config_free(c2);
+	spdkconf_free(c);
+	spdkconf_free(c2);
 	report_free(&rep);
 	free(text);
 	return 0;

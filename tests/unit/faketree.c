@@ -416,10 +416,10 @@ struct nv_config *faketree_load(struct nv_ctx *c, const char *text)
 	struct nv_report rep = { 0 };
 	struct nv_config *cfg = NULL;
 
-	if (config_from_text("test.conf", text, &cfg, &rep) < 0 || resolve_namespaces(c, cfg, 0, &rep) < 0) {
+	if (spdkconf_from_text("test.conf", text, &cfg, &rep) < 0 || resolve_namespaces(c, cfg, 0, &rep) < 0) {
 		for (size_t i = 0; i < rep.n; i++)
 			fprintf(stderr, "test.conf:%u: %s\n", rep.d[i].line, rep.d[i].msg);
-		config_free(cfg);
+		spdkconf_free(cfg);
 		cfg = NULL;
 	}
 	report_free(&rep);

@@ -78,7 +78,7 @@ static char *conf(struct env *e, bool any, bool ctrl)
 
 static int load(struct env *e, const char *text, struct nv_config **cfg, struct nv_report *rep)
 {
-	int r = config_from_text("auth.conf", text, cfg, rep);
+	int r = spdkconf_from_text("auth.conf", text, cfg, rep);
 	if (r == 0)
 		assert_int_equal(resolve_namespaces(e->c, *cfg, 0, rep), 0);
 	return r;
@@ -104,7 +104,7 @@ static int apply(struct env *e, const char *text, bool dry, size_t *n, char **pr
 	if (n)
 		*n = dry ? res.plan.n : res.exec.writes;
 	apply_result_free(&res);
-	config_free(cfg);
+	spdkconf_free(cfg);
 	report_free(&rep);
 	return r;
 }
@@ -162,10 +162,10 @@ static void test_apply_idempotent_no_secret(void **state)
 	assert_int_equal(apply(e, text, true, &n, &out), EXIT_OK);
 	assert_int_equal(n, 0); /* re-apply writes nothing */
 	/* check's explanations */
-	assert_int_equal(config_from_text("auth.conf", text, &cfg, &rep), 0);
+	assert_int_equal(spdkconf_from_text("auth.conf", text, &cfg, &rep), 0);
 	for (size_t i = 0; i < rep.n; i++)
 		no_secret(rep.d[i].msg);
-	config_free(cfg);
+	spdkconf_free(cfg);
 	report_free(&rep);
 	/* show and show --json of the live target */
 	{
@@ -215,14 +215,14 @@ static void test_refusals(void **state)
 	bool found = false;
 
 	/* AllowAnyHost Yes with a keyed host: the kernel would skip authentication */
-	assert_int_equal(config_from_text("auth.conf", any, &cfg, &rep), -EINVAL);
+	assert_int_equal(spdkconf_from_text("auth.conf", any, &cfg, &rep), -EINVAL);
 	for (size_t i = 0; i < rep.n; i++)
 		found |= rep.d[i].sev == NV_ERROR && strstr(rep.d[i].msg, "skips authentication") != NULL;
 	assert_true(found);
 	report_free(&rep);
 	/* a key file others can read, like ssh */
 	assert_int_equal(chmod(e->key, 0644), 0);
-	assert_int_equal(config_from_text("auth.conf", ok, &cfg, &rep), -EINVAL);
+	assert_int_equal(spdkconf_from_text("auth.conf", ok, &cfg, &rep), -EINVAL);
 	found = false;
 	for (size_t i = 0; i < rep.n; i++) {
 		found |= strstr(rep.d[i].msg, "mode 0644") && strstr(rep.d[i].msg, e->key);
@@ -232,7 +232,7 @@ static void test_refusals(void **state)
 	report_free(&rep);
 	/* a file that is not a DHHC-1 secret */
 	put_mode(e->key, "hunter2\n", 0600);
-	assert_int_equal(config_from_text("auth.conf", ok, &cfg, &rep), -EINVAL);
+	assert_int_equal(spdkconf_from_text("auth.conf", ok, &cfg, &rep), -EINVAL);
 	report_free(&rep);
 }
 
@@ -261,7 +261,7 @@ static void test_save_names_files(void **state)
 	struct stat st;
 
 	assert_int_equal(apply(e, text, false, NULL, &out), EXIT_OK);
-	assert_int_equal(config_from_text("auth.conf", text, &keep, &rep), 0);
+	assert_int_equal(spdkconf_from_text("auth.conf", text, &keep, &rep), 0);
 	assert_int_equal(live_read(e->c, &live), 0);
 	assert_int_equal(print_conf_opts(e->c, live, &(struct print_opts){ .keep = keep, .keys_dir = keys }, &saved), 0);
 	no_secret(saved);
@@ -276,7 +276,7 @@ static void test_save_names_files(void **state)
 		assert_int_equal(res.plan.n, 0);
 		apply_result_free(&res);
 	}
-	config_free(back);
+	spdkconf_free(back);
 	/* without the config that names the files, save writes the keys to new 0600 files */
 	assert_int_equal(print_conf_opts(e->c, live, &(struct print_opts){ .keys_dir = keys }, &saved2), 0);
 	no_secret(saved2);
@@ -293,7 +293,7 @@ static void test_save_names_files(void **state)
 		assert_non_null(strstr(saved2, f));
 	}
 	model_free(live);
-	config_free(keep);
+	spdkconf_free(keep);
 	report_free(&rep);
 }
 
@@ -340,14 +340,14 @@ static void test_spdk_keys(void **state)
 
 	assert_int_equal(import_spdk_json(json, &conf, &err), 0);
 	no_secret(conf);
-	assert_int_equal(config_from_text("spdk.conf", conf, &cfg, &rep), 0);
+	assert_int_equal(spdkconf_from_text("spdk.conf", conf, &cfg, &rep), 0);
 	assert_int_equal(cfg->ncreds, 1);
 	assert_string_equal(cfg->creds[0].key_file, e->key);
 	assert_string_equal(cfg->creds[0].ctrl_key_file, e->ctrl);
 	assert_string_equal(cfg->creds[0].hash, "hmac(sha384)");
 	assert_string_equal(cfg->creds[0].dhgroup, "ffdhe4096");
 	assert_string_equal(attrs_get(&model_host(cfg->model, HOST)->attrs, "dhchap_key"), KEY_A);
-	config_free(cfg);
+	spdkconf_free(cfg);
 	report_free(&rep);
 	free(conf);
 }

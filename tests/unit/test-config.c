@@ -44,7 +44,7 @@ static void test_guide(void **state)
 	struct nv_port *p;
 	struct nv_bdev b;
 
-	assert_int_equal(config_from_text("nvmf.conf", guide, &c, &rep), 0);
+	assert_int_equal(spdkconf_from_text("nvmf.conf", guide, &c, &rep), 0);
 	assert_int_equal(report_count(&rep, NV_ERROR), 0);
 	assert_int_equal(c->model->nsubsys, 1);
 	s = &c->model->subsys[0];
@@ -59,7 +59,7 @@ static void test_guide(void **state)
 	assert_non_null(strstr(find_diag(&rep, 23, NV_WARN)->msg, "AllowAnyHost Yes"));
 	assert_int_equal(s->nns, 1);
 	assert_int_equal(s->ns[0].nsid, 1);
-	assert_int_equal(config_find_bdev(c, s->ns[0].bdev, &b), 0);
+	assert_int_equal(spdkconf_find_bdev(c, s->ns[0].bdev, &b), 0);
 	assert_int_equal(b.kind, BDEV_NVME);
 	assert_string_equal(b.bdf, "0000:04:00.0");
 	assert_int_equal(b.nsid, 1);
@@ -82,7 +82,7 @@ static void test_guide(void **state)
 	assert_non_null(find_diag(&rep, 4, NV_APPLIED));	 /* ReactorMask */
 	assert_non_null(find_diag(&rep, 17, NV_APPLIED));	 /* HotplugEnable */
 	report_free(&rep);
-	config_free(c);
+	spdkconf_free(c);
 }
 
 /* Each bad input gives an error on the right line that names the problem. */
@@ -92,7 +92,7 @@ static void expect_error(const char *text, unsigned line, const char *needle, bo
 	struct nv_config *c = NULL;
 	const struct nv_diag *d;
 
-	assert_int_equal(config_from_text("bad.conf", text, &c, &rep), -EINVAL);
+	assert_int_equal(spdkconf_from_text("bad.conf", text, &c, &rep), -EINVAL);
 	assert_null(c);
 	d = find_diag(&rep, line, NV_ERROR);
 	if (!d || !strstr(d->msg, needle)) {
@@ -173,7 +173,7 @@ static void test_many_subsystems(void **state)
 		fprintf(f, "[Subsystem%u]\n  NQN nqn.2016-06.io.spdk:t%u\n  SN S%u\n  Listen TCP 10.0.0.1:4420\n"
 			   "  Listen TCP 10.0.0.1:4420\n  AllowAnyHost Yes\n  Namespace disk%u 1\n", i, i, i, i);
 	fclose(f);
-	assert_int_equal(config_from_text("many.conf", text, &c, &rep), 0);
+	assert_int_equal(spdkconf_from_text("many.conf", text, &c, &rep), 0);
 	assert_int_equal(c->model->nsubsys, n);
 	assert_int_equal(c->model->nports, 1);
 	assert_int_equal(c->model->ports[0].nsubsys, n); /* the repeated Listen adds nothing */
@@ -186,12 +186,12 @@ static void test_many_subsystems(void **state)
 		assert_non_null(s);
 		assert_string_equal(s->nqn, nqn);
 		assert_true(model_list_has(c->model, c->model->ports[0].subsys, c->model->ports[0].nsubsys, nqn));
-		assert_int_equal(config_find_bdev(c, s->ns[0].bdev, &b), 0);
+		assert_int_equal(spdkconf_find_bdev(c, s->ns[0].bdev, &b), 0);
 		assert_string_equal(b.path, path);
 	}
 	assert_null(model_subsys(c->model, "nqn.2016-06.io.spdk:t0"));
 	assert_false(model_list_has(c->model, c->model->ports[0].subsys, c->model->ports[0].nsubsys, "nqn.x"));
-	config_free(c);
+	spdkconf_free(c);
 	report_free(&rep);
 	free(text);
 }
@@ -202,9 +202,9 @@ static void test_unknown_is_warning_without_strict(void **state)
 	struct nv_report rep = { 0 };
 	struct nv_config *c = NULL;
 
-	assert_int_equal(config_from_text("w.conf", "[Global]\n  Frobnicate 1\n[Weird]\n", &c, &rep), 0);
+	assert_int_equal(spdkconf_from_text("w.conf", "[Global]\n  Frobnicate 1\n[Weird]\n", &c, &rep), 0);
 	assert_int_equal(report_count(&rep, NV_WARN), 2);
-	config_free(c);
+	spdkconf_free(c);
 	report_free(&rep);
 }
 
@@ -221,7 +221,7 @@ static void test_transport_overrides_and_ipv6(void **state)
 			   "[Subsystem2]\n  NQN nqn.b\n  Listen TCP [fd00::1]:4420\n  MaxQueuesPerSession 2\n  AllowAnyHost Yes\n";
 	struct nv_subsys *a, *b;
 
-	assert_int_equal(config_from_text("t.conf", text, &c, &rep), 0);
+	assert_int_equal(spdkconf_from_text("t.conf", text, &c, &rep), 0);
 	assert_int_equal(c->model->nports, 2);
 	a = model_subsys(c->model, "nqn.a");
 	b = model_subsys(c->model, "nqn.b");
@@ -241,7 +241,7 @@ static void test_transport_overrides_and_ipv6(void **state)
 			assert_string_equal(attrs_get(&p->attrs, "param_inline_data_size"), "4096");
 		}
 	}
-	config_free(c);
+	spdkconf_free(c);
 	report_free(&rep);
 }
 
@@ -258,11 +258,11 @@ static void test_shipped_examples(void **state)
 		struct nv_config *c = NULL;
 
 		assert_int_equal(read_file(path, &text, NULL), 0);
-		if (config_from_text(path, text, &c, &rep) < 0) {
+		if (spdkconf_from_text(path, text, &c, &rep) < 0) {
 			report_print_problems(&rep, stderr);
 			fail_msg("%s does not parse", files[i]);
 		}
-		config_free(c);
+		spdkconf_free(c);
 		report_free(&rep);
 	}
 }

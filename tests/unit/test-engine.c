@@ -79,7 +79,7 @@ static int apply(struct env *e, const char *text, size_t *writes)
 	if (writes)
 		*writes = res.exec.writes;
 	apply_result_free(&res);
-	config_free(cfg);
+	spdkconf_free(cfg);
 	return r;
 }
 
@@ -92,7 +92,7 @@ static size_t plan_len(struct env *e, const char *text)
 	assert_int_equal(apply_exit(engine_apply(e->c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res), &res), EXIT_OK);
 	n = res.plan.n;
 	apply_result_free(&res);
-	config_free(cfg);
+	spdkconf_free(cfg);
 	return n;
 }
 
@@ -161,14 +161,14 @@ static void test_show_roundtrip(void **state)
 		struct nv_report rep = { 0 };
 		struct nv_config *keep = NULL;
 		_cleanup_free_ char *saved = NULL;
-		assert_int_equal(config_from_text("old.conf", "[Global]\n  ReactorMask 0x0F\n[Nvme]\n  HotplugEnable Yes\n",
+		assert_int_equal(spdkconf_from_text("old.conf", "[Global]\n  ReactorMask 0x0F\n[Nvme]\n  HotplugEnable Yes\n",
 						  &keep, &rep), 0);
 		assert_int_equal(live_read(e->c, &live), 0);
 		assert_int_equal(print_conf(e->c, live, keep, &saved), 0);
 		model_free(live);
 		assert_non_null(strstr(saved, "ReactorMask 0x0F"));
 		assert_non_null(strstr(saved, "HotplugEnable Yes"));
-		config_free(keep);
+		spdkconf_free(keep);
 		report_free(&rep);
 	}
 	before = faketree_snapshot(e->t);
@@ -236,7 +236,7 @@ static void test_namespace_device_change(void **state)
 	assert_string_equal(res.plan.ops[1].path, "subsystems/nqn.2016-06.io.spdk:cnode1/namespaces/1/device_path");
 	assert_string_equal(res.plan.ops[2].value, "1");
 	apply_result_free(&res);
-	config_free(cfg);
+	spdkconf_free(cfg);
 	assert_int_equal(apply(e, b, NULL), EXIT_OK);
 	assert_attr(e, "subsystems/nqn.2016-06.io.spdk:cnode1/namespaces/1/device_path", e->disk1);
 }
@@ -291,7 +291,7 @@ static void test_namespaces_replaced_keep_identity(void **state)
 	assert_int_equal(disables, 2);
 	e->c->jobs = 0;
 	apply_result_free(&res);
-	config_free(cfg);
+	spdkconf_free(cfg);
 
 	assert_rollback_every_step(e, a, b, 10);
 	assert_int_equal(apply(e, b, NULL), EXIT_OK);
@@ -328,7 +328,7 @@ static void test_port_address_change_keeps_id(void **state)
 	assert_string_equal(res.plan.ops[1].path, "ports/1/addr_traddr");
 	assert_int_equal(res.plan.ops[2].type, OP_LINK);
 	apply_result_free(&res);
-	config_free(cfg);
+	spdkconf_free(cfg);
 	assert_int_equal(apply(e, b, NULL), EXIT_OK);
 	assert_attr(e, "ports/1/addr_traddr", "192.168.20.201");
 }
@@ -546,7 +546,7 @@ static void test_ana_and_drain(void **state)
 	strv_free(ports, nports), ports = NULL, nports = 0;
 	assert_attr(e, "ports/2/ana_groups/1/ana_state", "optimized");
 	assert_false(drain_has(e->c, key));
-	config_free(cfg);
+	spdkconf_free(cfg);
 	/* resume of port 1 after a drain: its configured non-optimized */
 	free(key);
 	assert_int_equal(drain_parse("10.0.0.1:4420", &key), 0);
@@ -557,7 +557,7 @@ static void test_ana_and_drain(void **state)
 	assert_int_equal(engine_drain(e->c, key, false, cfg->model, false, &er, &ports, &nports), 0);
 	exec_result_free(&er);
 	strv_free(ports, nports), ports = NULL, nports = 0;
-	config_free(cfg);
+	spdkconf_free(cfg);
 	assert_attr(e, "ports/1/ana_groups/1/ana_state", "non-optimized");
 	/* an address no port has; a failed write leaves no drain behind */
 	free(key);
@@ -584,7 +584,7 @@ static int apply_keep_going(struct env *e, const char *text, struct apply_result
 {
 	struct nv_config *cfg = load(e, text);
 	int r = apply_exit(engine_apply(e->c, cfg->model, &(struct apply_opts){ .keep_going = true }, res), res);
-	config_free(cfg);
+	spdkconf_free(cfg);
 	return r;
 }
 
@@ -614,7 +614,7 @@ static void test_keep_going_isolates_namespace(void **state)
 	assert_non_null(strstr(res.exec.failed[0].msg, late));
 	assert_non_null(strstr(res.exec.failed[0].msg, "No such file or directory"));
 	apply_result_free(&res);
-	config_free(cfg);
+	spdkconf_free(cfg);
 	assert_null(fread_rel(e, "subsystems/nqn.x:one/namespaces/2/enable")); /* rolled back: rmdir'd */
 	assert_attr(e, "subsystems/nqn.x:one/namespaces/1/enable", "1");
 	assert_attr(e, "subsystems/nqn.x:two/namespaces/1/enable", "1");
@@ -650,7 +650,7 @@ static void test_keep_going_isolates_namespace(void **state)
 	assert_int_equal(apply_exit(engine_apply(e->c, cfg->model, &(struct apply_opts){ .keep_going = true }, &res), &res), EXIT_OK);
 	assert_int_equal(res.exec.nfailed, 0);
 	apply_result_free(&res);
-	config_free(cfg);
+	spdkconf_free(cfg);
 	assert_attr(e, "subsystems/nqn.x:one/namespaces/2/enable", "1");
 	assert_int_equal(plan_len(e, text), 0);
 }
@@ -697,7 +697,7 @@ static void test_keep_going_every_step(void **state)
 				fail_msg("failing operation %zu (%s): %s %s was not applied", k, unit,
 					 op_name(res.plan.ops[i].type), res.plan.ops[i].path);
 		apply_result_free(&res);
-		config_free(cfg);
+		spdkconf_free(cfg);
 	}
 }
 

@@ -204,7 +204,7 @@ static int apply(struct env *e, const char *text, const struct exec_runner *rn, 
 		*keep = res;
 	else
 		apply_result_free(&res);
-	config_free(cfg);
+	spdkconf_free(cfg);
 	return r;
 }
 
@@ -264,7 +264,7 @@ static void scenario(struct env *e, const char *base, const char *next, bool kee
 		assert_int_equal(engine_apply(e->c, cfg ? cfg->model : NULL, &(struct apply_opts){ .dry_run = true }, &res), 0);
 		n = res.plan.n;
 		apply_result_free(&res);
-		config_free(cfg);
+		spdkconf_free(cfg);
 	}
 	assert_true(n > 10);
 	for (size_t oi = 0; oi < ARRAY_SIZE(orders); oi++)
@@ -318,7 +318,7 @@ static void scenario(struct env *e, const char *base, const char *next, bool kee
 						fail_msg("%s (%s): %s %s was not applied", what, unit,
 							 op_name(again.plan.ops[i].type), again.plan.ops[i].path);
 				apply_result_free(&again);
-				config_free(cfg);
+				spdkconf_free(cfg);
 			}
 			apply_result_free(&res);
 			free(s.inflight);

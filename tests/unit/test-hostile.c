@@ -33,8 +33,8 @@ static bool has_diag(const struct nv_report *rep, enum nv_severity sev, unsigned
 static int parse(const char *text, size_t len, struct nv_report *rep)
 {
 	struct nv_config *c = NULL;
-	int r = config_from_buf("h.conf", text, len, &c, rep);
-	config_free(c);
+	int r = spdkconf_from_buf("h.conf", text, len, &c, rep);
+	spdkconf_free(c);
 	return r;
 }
 
@@ -85,18 +85,18 @@ static void test_long_lines_and_crlf(void **state)
 			memcpy(big + k, "f \\\n", 4);
 		strcpy(big + k, "f\n");
 		struct nv_config *c = NULL;
-		assert_int_equal(config_from_text("h.conf", big, &c, &rep), -EINVAL);
+		assert_int_equal(spdkconf_from_text("h.conf", big, &c, &rep), -EINVAL);
 		assert_true(has_diag(&rep, NV_ERROR, 2, "continued line longer than"));
-		config_free(c);
+		spdkconf_free(c);
 		report_free(&rep);
 	}
 	free(big);
 	{
 		static const char crlf[] = "[Subsystem1]\r\n  NQN nqn.a:1\r\n  SN S1\r\n  AllowAnyHost Yes\r\n";
 		struct nv_config *c = NULL;
-		assert_int_equal(config_from_buf("crlf.conf", crlf, strlen(crlf), &c, &rep), 0);
+		assert_int_equal(spdkconf_from_buf("crlf.conf", crlf, strlen(crlf), &c, &rep), 0);
 		assert_string_equal(attrs_get(&c->model->subsys[0].attrs, "attr_serial"), "S1");
-		config_free(c);
+		spdkconf_free(c);
 		report_free(&rep);
 	}
 }
@@ -122,9 +122,9 @@ static void test_validation(void **state)
 	{
 		static const char text[] = "[Subsystem1]\n  NQN nqn.a:1\n  SN ONE\n  SN TWO\n";
 		struct nv_config *c = NULL;
-		assert_int_equal(config_from_text("h.conf", text, &c, &rep), 0);
+		assert_int_equal(spdkconf_from_text("h.conf", text, &c, &rep), 0);
 		assert_string_equal(attrs_get(&c->model->subsys[0].attrs, "attr_serial"), "TWO");
-		config_free(c);
+		spdkconf_free(c);
 		report_free(&rep);
 	}
 }
@@ -157,7 +157,7 @@ static void test_input_files(void **state)
 	{
 		struct nv_report rep = { 0 };
 		struct nv_config *c = NULL;
-		assert_int_equal(config_load(fifo, &c, &rep), -EINVAL);
+		assert_int_equal(spdkconf_load(fifo, &c, &rep), -EINVAL);
 		assert_true(has_diag(&rep, NV_ERROR, 0, "not a regular file"));
 		report_free(&rep);
 	}
@@ -281,7 +281,7 @@ static void test_writer_roundtrip(void **state)
 		strv_add_unique(&p->subsys, &p->nsubsys, s->nqn);
 		model_sort(&m);
 		assert_int_equal(print_conf(c, &m, NULL, &one), 0);
-		if (config_from_text("rt.conf", one, &cfg, &rep) < 0) {
+		if (spdkconf_from_text("rt.conf", one, &cfg, &rep) < 0) {
 			for (size_t i = 0; i < rep.n; i++)
 				fprintf(stderr, "%u: %s\n", rep.d[i].line, rep.d[i].msg);
 			fail_msg("round %d: the writer's output does not load:\n%s", round, one);
@@ -293,14 +293,14 @@ static void test_writer_roundtrip(void **state)
 		{
 			struct nv_bdev b;
 			struct nv_subsys *ps = model_subsys(cfg->model, s->nqn);
-			assert_int_equal(config_find_bdev(cfg, ps->ns[0].bdev, &b), 0);
+			assert_int_equal(spdkconf_find_bdev(cfg, ps->ns[0].bdev, &b), 0);
 			assert_string_equal(b.path, path);
 			attrs_set(&ps->ns[0].attrs, "device_path", b.path);
 			cfg->model->ports[0].id = 1;
 		}
 		assert_int_equal(print_conf(c, cfg->model, NULL, &two), 0);
 		assert_string_equal(one, two);
-		config_free(cfg);
+		spdkconf_free(cfg);
 		report_free(&rep);
 		model_free_contents(&m);
 	}
@@ -338,7 +338,7 @@ static void test_unmanaged_port_attrs(void **state)
 	c->ops = &t->ops;
 	text = xasprintf("[AIO]\n  AIO %s D\n[Subsystem1]\n  NQN nqn.a:1\n  Listen TCP 10.0.0.1:4420\n"
 			 "  AllowAnyHost Yes\n  Namespace D 1\n", disk);
-	assert_int_equal(config_from_text("t.conf", text, &cfg, &rep), 0);
+	assert_int_equal(spdkconf_from_text("t.conf", text, &cfg, &rep), 0);
 	assert_int_equal(resolve_namespaces(c, cfg, 0, &rep), 0);
 	assert_int_equal(apply_exit(engine_apply(c, cfg->model, &(struct apply_opts){ 0 }, &res), &res), EXIT_OK);
 	apply_result_free(&res);
@@ -351,7 +351,7 @@ static void test_unmanaged_port_attrs(void **state)
 	assert_int_equal(print_conf(c, live, NULL, &shown), 0);
 	assert_non_null(strstr(shown, "addr_treq = required"));
 	model_free(live);
-	config_free(cfg);
+	spdkconf_free(cfg);
 	report_free(&rep);
 	ctx_free(c);
 	faketree_free(t);
@@ -375,7 +375,7 @@ static void test_many_listen_addresses(void **state)
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "  Listen TCP 10.%zu.%zu.%zu:4420\n", i >> 16, (i >> 8) & 255, i & 255);
 	fclose(f);
-	assert_int_equal(config_from_text("many.conf", buf, &cfg, &rep), 0);
+	assert_int_equal(spdkconf_from_text("many.conf", buf, &cfg, &rep), 0);
 	assert_int_equal(cfg->model->nports, n);
 	unsigned *ids = NULL;
 	assert_int_equal(plan_build(cfg->model, &empty, NULL, &p, &ids), 0);
@@ -383,7 +383,7 @@ static void test_many_listen_addresses(void **state)
 		assert_int_equal(ids[i], i + 1);
 	free(ids);
 	plan_free(&p);
-	config_free(cfg);
+	spdkconf_free(cfg);
 	report_free(&rep);
 	free(buf);
 }

@@ -47,7 +47,7 @@ static void test_nvmetcli_to_conf(void **state)
 	assert_int_equal(ctx_new(&c), 0);
 	assert_int_equal(import_nvmetcli(json, &m, &err), 0);
 	assert_int_equal(print_conf(c, m, NULL, &conf), 0);
-	assert_int_equal(config_from_text("imported.conf", conf, &cfg, &rep), 0);
+	assert_int_equal(spdkconf_from_text("imported.conf", conf, &cfg, &rep), 0);
 	s = model_subsys(cfg->model, "nqn.2014-08.org.nvmexpress:NVMf:testnqn");
 	assert_non_null(s);
 	assert_string_equal(attrs_get(&s->attrs, "attr_serial"), "a6a5a9c0bb9b2f2c");
@@ -64,7 +64,7 @@ static void test_nvmetcli_to_conf(void **state)
 	assert_int_equal(cfg->model->ports[0].nrefs, 1);
 	assert_string_equal(cfg->model->ports[0].refs[0].name, "tcp-192.168.30.200-4420");
 	assert_string_equal(cfg->model->ports[0].ana_state, "non-optimized");
-	config_free(cfg);
+	spdkconf_free(cfg);
 	report_free(&rep);
 	model_free(m);
 	ctx_free(c);
@@ -100,7 +100,7 @@ static void test_spdk_json(void **state)
 	struct nv_bdev b;
 
 	assert_int_equal(import_spdk_json(json, &conf, &err), 0);
-	if (config_from_text("spdk.conf", conf, &cfg, &rep) < 0) {
+	if (spdkconf_from_text("spdk.conf", conf, &cfg, &rep) < 0) {
 		report_print_problems(&rep, stderr);
 		fail_msg("imported config does not parse:\n%s", conf);
 	}
@@ -111,12 +111,12 @@ static void test_spdk_json(void **state)
 	assert_string_equal(attrs_get(&s->attrs, "attr_qid_max"), "3"); /* max_io_qpairs_per_ctrlr */
 	assert_int_equal(s->nhosts, 1);
 	assert_int_equal(s->nns, 3);
-	assert_int_equal(config_find_bdev(cfg, s->ns[0].bdev, &b), 0);
+	assert_int_equal(spdkconf_find_bdev(cfg, s->ns[0].bdev, &b), 0);
 	assert_int_equal(b.kind, BDEV_NVME);
 	assert_string_equal(b.bdf, "0000:04:00.0");
-	assert_int_equal(config_find_bdev(cfg, "AIO0", &b), 0);
+	assert_int_equal(spdkconf_find_bdev(cfg, "AIO0", &b), 0);
 	assert_string_equal(b.path, "/dev/sdb");
-	assert_int_equal(config_find_bdev(cfg, "Malloc0", &b), 0);
+	assert_int_equal(spdkconf_find_bdev(cfg, "Malloc0", &b), 0);
 	assert_int_equal(b.size_mb, 64);
 	assert_int_equal(cfg->model->nports, 1); /* the discovery listener is not a subsystem port */
 	assert_string_equal(attrs_get(&cfg->model->ports[0].attrs, "param_max_queue_size"), "128");
@@ -127,7 +127,7 @@ static void test_spdk_json(void **state)
 	assert_int_equal(cfg->model->ports[0].nrefs, 1);
 	assert_string_equal(attrs_get(&cfg->model->ports[0].refs[0].attrs, "addr_traddr"), "192.168.30.200");
 	assert_non_null(strstr(conf, "not imported: a referral to subsystem nqn.2016-06.io.spdk:other"));
-	config_free(cfg);
+	spdkconf_free(cfg);
 	report_free(&rep);
 	assert_int_equal(import_spdk_json("{\"foo\": 1}", &conf, &err), -EINVAL);
 }
@@ -151,25 +151,25 @@ static void test_roundtrip_through_nvmetcli_json(void **state)
 	c->ops = &t->ops;
 	text = xasprintf("[AIO]\n  AIO %s AIO0\n[Subsystem1]\n  NQN nqn.a:1\n  Listen TCP 10.0.0.1:4420\n"
 			 "  AllowAnyHost No\n  Host nqn.h:1\n  SN S1\n  Namespace AIO0 5\n", disk);
-	assert_int_equal(config_from_text("t.conf", text, &cfg, &rep), 0);
+	assert_int_equal(spdkconf_from_text("t.conf", text, &cfg, &rep), 0);
 	assert_int_equal(resolve_namespaces(c, cfg, 0, &rep), 0);
 	assert_int_equal(apply_exit(engine_apply(c, cfg->model, &(struct apply_opts){ 0 }, &res), &res), EXIT_OK);
 	apply_result_free(&res);
-	config_free(cfg);
+	spdkconf_free(cfg);
 	before = faketree_snapshot(t);
 
 	assert_int_equal(live_read(c, &live), 0);
 	assert_int_equal(print_json(live, false, &json), 0);
 	assert_int_equal(import_nvmetcli(json, &imported, &err), 0);
 	assert_int_equal(print_conf(c, imported, NULL, &conf), 0);
-	assert_int_equal(config_from_text("back.conf", conf, &cfg, &rep), 0);
+	assert_int_equal(spdkconf_from_text("back.conf", conf, &cfg, &rep), 0);
 	assert_int_equal(resolve_namespaces(c, cfg, 0, &rep), 0);
 	assert_int_equal(apply_exit(engine_apply(c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res), &res), EXIT_OK);
 	assert_int_equal(res.plan.n, 0);
 	apply_result_free(&res);
 	after = faketree_snapshot(t);
 	assert_string_equal(before, after);
-	config_free(cfg);
+	spdkconf_free(cfg);
 	model_free(live);
 	model_free(imported);
 	report_free(&rep);
