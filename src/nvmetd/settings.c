@@ -12,6 +12,7 @@
 #include <libconfig.h>
 #include <sys/stat.h>
 
+#include "ctx.h"
 #include "settings.h"
 #include "exec.h"
 #include "log.h"
