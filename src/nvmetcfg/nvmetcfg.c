@@ -85,6 +85,21 @@ static pid_t nvmetd_running(char **config)
 	return pid;
 }
 
+/* The apply lock, saying so when another applier holds it; the failure is reported here. */
+static int take_lock(struct nv_ctx *c)
+{
+	int r = ctx_trylock(c);
+
+	if (r == -EWOULDBLOCK) {
+		log_notice("waiting for another nvmetcfg or nvmetd to finish applying (%s)", c->lock_path);
+		r = ctx_lock(c);
+	}
+	if (r < 0)
+		log_error("cannot take the apply lock %s: %s%s", c->lock_path, strerror(-r),
+			  r == -EACCES || r == -EPERM || r == -EROFS ? " — run nvmetcfg as root" : "");
+	return r;
+}
+
 static bool same_file(const char *a, const char *b)
 {
 	struct stat x, y;
@@ -100,11 +115,8 @@ static int cmd_apply(struct nv_ctx *c, struct opts *o)
 	/* the file is read and parsed before the lock is taken: a hostile one never holds it */
 	if ((r = load_or_report(c, o, RESOLVE_NONE, &cfg)))
 		return r;
-	r = ctx_lock(c);
-	if (r < 0) {
-		log_error("cannot take the apply lock: %s", strerror(-r));
+	if (take_lock(c) < 0)
 		return EXIT_FAILED;
-	}
 	/* devices under the lock (RAM disks are made here); --keep-going: as nvmetd, a missing device
 	 * leaves its namespace out (warned) instead of refusing */
 	{
@@ -276,11 +288,8 @@ static int cmd_clear(struct nv_ctx *c, struct opts *o)
 		log_error("clear takes no file");
 		return EXIT_CONFIG;
 	}
-	r = ctx_lock(c);
-	if (r < 0) {
-		log_error("cannot take the apply lock: %s", strerror(-r));
+	if (take_lock(c) < 0)
 		return EXIT_FAILED;
-	}
 	r = apply_exit(engine_apply(c, NULL, &(struct apply_opts){ .verbose = o->verbose }, &res), &res);
 	if (r == EXIT_OK)
 		printf("cleared: %zu change%s\n", res.exec.writes, res.exec.writes == 1 ? "" : "s");
@@ -526,11 +535,8 @@ static int drain_or_resume(struct nv_ctx *c, struct opts *o, bool drain)
 			log_warn("%s has errors: resuming to optimized", path);
 		report_free(&rep);
 	}
-	r = ctx_lock(c);
-	if (r < 0) {
-		log_error("cannot take the apply lock: %s", strerror(-r));
+	if (take_lock(c) < 0)
 		return EXIT_FAILED;
-	}
 	was = drain_has(c, key);
 	r = engine_drain(c, key, drain, cfg ? cfg->model : NULL, o->verbose, &res, &ports, &nports);
 	ctx_unlock(c);

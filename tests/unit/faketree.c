@@ -328,8 +328,6 @@ static size_t snap_skip;
 static int snap_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)ftw;
-	if (strstr(p, ".nvmetcfg.lock"))
-		return 0;
 	if (flag == FTW_SL) {
 		char buf[4096];
 		ssize_t n = readlink(p, buf, sizeof(buf) - 1);
