@@ -439,6 +439,121 @@ static void test_verbose_in_plan_order(void **state)
 	free(s.finished);
 }
 
+/* A configfs double around the fake tree: each call first runs a hook (here: a look at what -v has
+ * printed so far), then does what the fake configfs does. */
+struct hooked {
+	struct cfs_ops ops;
+	const struct cfs_ops *inner;
+	void (*hook)(struct hooked *h, int call);	/* call: 1, 2, ... */
+	int calls;
+	const char *out;	/* verbose: the file stdout goes to, and what plan prints */
+	const char *planned;
+	int late;		/* verbose: calls made before the operations done were printed */
+};
+
+static int h_mkdir(void *ud, const char *p)
+{
+	struct hooked *h = ud;
+	h->hook(h, __atomic_add_fetch(&h->calls, 1, __ATOMIC_SEQ_CST));
+	return h->inner->mkdir(h->inner->ud, p);
+}
+
+static int h_rmdir(void *ud, const char *p)
+{
+	struct hooked *h = ud;
+	h->hook(h, __atomic_add_fetch(&h->calls, 1, __ATOMIC_SEQ_CST));
+	return h->inner->rmdir(h->inner->ud, p);
+}
+
+static int h_write(void *ud, const char *p, const char *v)
+{
+	struct hooked *h = ud;
+	h->hook(h, __atomic_add_fetch(&h->calls, 1, __ATOMIC_SEQ_CST));
+	return h->inner->write(h->inner->ud, p, v);
+}
+
+static int h_symlink(void *ud, const char *t, const char *l)
+{
+	struct hooked *h = ud;
+	h->hook(h, __atomic_add_fetch(&h->calls, 1, __ATOMIC_SEQ_CST));
+	return h->inner->symlink(h->inner->ud, t, l);
+}
+
+static int h_unlink(void *ud, const char *p)
+{
+	struct hooked *h = ud;
+	h->hook(h, __atomic_add_fetch(&h->calls, 1, __ATOMIC_SEQ_CST));
+	return h->inner->unlink(h->inner->ud, p);
+}
+
+static void hook_install(struct env *e, struct hooked *h, void (*hook)(struct hooked *h, int call))
+{
+	h->inner = &e->t->ops;
+	h->hook = hook;
+	h->ops = (struct cfs_ops){ h_mkdir, h_rmdir, h_write, h_symlink, h_unlink, h };
+	e->c->ops = &h->ops;
+}
+
+/* -v: at each configfs call, what has been printed (flushed here) is every operation done so far,
+ * in plan order: the planned listing's first calls-1 lines (one call per operation, one at a time). */
+static void hook_printed(struct hooked *h, int call)
+{
+	_cleanup_free_ char *printed = NULL;
+	size_t lines = 0;
+	const char *end = h->planned;
+
+	fflush(stdout);
+	assert_int_equal(read_file(h->out, &printed, NULL), 0);
+	for (int i = 0; i < call - 1 && end && *end; i++) {
+		end = strchr(end, '\n');
+		end = end ? end + 1 : NULL;
+	}
+	lines = end ? (size_t)(end - h->planned) : strlen(h->planned);
+	if (strlen(printed) != lines || strncmp(printed, h->planned, lines))
+		h->late++;
+}
+
+/* B-6: each operation is printed as it completes, not all at the end of the plan. */
+static void test_verbose_as_done(void **state)
+{
+	struct env *e = *state;
+	_cleanup_free_ char *base = conf(e, 4, 0), *printed = NULL, *planned = NULL;
+	char tmpl[] = "/tmp/nvmet-verbose.XXXXXX";
+	struct hooked h = { .out = tmpl };
+	struct apply_result res;
+	size_t len = 0;
+	FILE *f;
+	int fd = mkstemp(tmpl), saved;
+
+	assert_true(fd >= 0);
+	assert_int_equal(apply(e, base, NULL, 1, false, NULL), EXIT_OK);
+	assert_int_equal(engine_apply(e->c, NULL, &(struct apply_opts){ .dry_run = true }, &res), 0);
+	f = open_memstream(&planned, &len);
+	plan_print(&res.plan, f);
+	fclose(f);
+	apply_result_free(&res);
+	h.planned = planned;
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	hook_install(e, &h, hook_printed);
+	e->c->jobs = 1;
+	assert_int_equal(engine_apply(e->c, NULL, &(struct apply_opts){ .verbose = true }, &res), 0);
+	e->c->jobs = 0;
+	e->c->ops = &e->t->ops;
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	apply_result_free(&res);
+	assert_true(h.calls > 10);
+	assert_int_equal(read_file(tmpl, &printed, NULL), 0);
+	unlink(tmpl);
+	close(fd);
+	assert_string_equal(printed, planned);
+	if (h.late)
+		fail_msg("%d of %d configfs calls came before the operations done were printed", h.late, h.calls);
+}
+
 /* The dependency graph alone: each namespace's removal waits only for its subsystem's port links
  * (so all of them may run side by side), and each subsystem's removal for its own namespaces. */
 static void test_graph(void **state)
@@ -477,6 +592,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_keep_going, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_thread_pool, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verbose_in_plan_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_verbose_as_done, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("exec", tests, NULL, NULL);
 }
