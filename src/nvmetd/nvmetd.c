@@ -520,7 +520,7 @@ static int reconcile(struct daemon *d, const char *why)
 		ctx_unlock(d->ctx);
 		free(d->target_error);
 		d->target_error = r < 0 ? xasprintf("the kernel target cannot be used (%s)",
-						    res.exec.errmsg ? res.exec.errmsg : strerror(-r)) : NULL;
+						    res.errmsg ? res.errmsg : strerror(-r)) : NULL;
 	}
 	d->last_err = r;
 	d->last_time = time(NULL);

@@ -80,7 +80,7 @@ static int step(struct faketree *t)
 {
 	int n = __atomic_add_fetch(&t->calls, 1, __ATOMIC_SEQ_CST);
 
-	if (t->fail_at && n == t->fail_at)
+	if (t->fail_at && (n == t->fail_at || (t->fail_on && n > t->fail_at)))
 		return -t->fail_err;
 	return 0;
 }
