@@ -35,9 +35,9 @@ int ctx_new(struct nv_ctx **out)
 	c->ops = &cfs_real;
 	c->sys = test_roots ? &sys_none : &sys_real;
 	{
+		/* in the run directory: never in nvmetd's RuntimeDirectory (ctx.h) */
 		const char *lock = getenv("NVMET_LOCK_FILE");
-		c->lock_path = lock && *lock ? xstrdup(lock) :
-			       test_roots ? path_join(c->configfs, ".nvmetcfg.lock") : xstrdup(NVMET_LOCK_FILE);
+		c->lock_path = lock && *lock ? xstrdup(lock) : path_join(c->rundir, "apply.lock");
 	}
 	if (!test_roots) {
 		c->udev = udev_new();
@@ -76,24 +76,30 @@ void ctx_unlock(struct nv_ctx *c)
 	}
 }
 
-int ctx_lock(struct nv_ctx *c)
+static int lock_take(struct nv_ctx *c, bool wait)
 {
 	_cleanup_free_ char *dir = xstrdup(c->lock_path);
+	_cleanup_close_ int fd = -1;
 	char *slash = strrchr(dir, '/');
 
+	if (c->lock_fd >= 0)
+		return 0;
 	if (slash && slash != dir) {
 		*slash = '\0';
 		(void)mkdir(dir, 0755);
 	}
-	c->lock_fd = open(c->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (c->lock_fd < 0)
+	fd = open(c->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
 		return -errno;
-	if (flock(c->lock_fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno != EWOULDBLOCK)
-			return -errno;
-		log_notice("waiting for another nvmetcfg/nvmetd to finish applying");
-		if (flock(c->lock_fd, LOCK_EX) < 0)
-			return -errno;
+	if (flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB) < 0) {
+		int r = -errno;
+		log_debug("%s: %s", c->lock_path, strerror(-r));
+		return r == -EAGAIN ? -EWOULDBLOCK : r;
 	}
+	c->lock_fd = fd;
+	fd = -1;
 	return 0;
 }
+
+int ctx_trylock(struct nv_ctx *c) { return lock_take(c, false); }
+int ctx_lock(struct nv_ctx *c) { return lock_take(c, true); }

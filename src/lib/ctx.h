@@ -9,7 +9,10 @@
 #include "util.h"
 
 #define NVMET_DEFAULT_CONFIG "/etc/nvmet/nvmf.conf"
-#define NVMET_LOCK_FILE "/run/nvmetd/apply.lock"
+/* Beside the drains in /run/nvmet, not in nvmetd's RuntimeDirectory (/run/nvmetd), which systemd
+ * deletes whenever nvmetd stops: a lock whose file is unlinked under its holder lets the next
+ * applier lock a new file at once. */
+#define NVMET_LOCK_FILE "/run/nvmet/apply.lock"
 
 struct udev;
 struct cfs_ops;
@@ -29,12 +32,12 @@ struct nv_ctx {
 	char *nvmet;		/* <configfs>/nvmet */
 	char *sysfs;		/* sysfs root */
 	char *procfs;		/* procfs root */
-	char *rundir;		/* operational state that must not survive a reboot (drains): /run/nvmet, not
-				 * the unit's RuntimeDirectory, which systemd empties when nvmetd stops: a
-				 * drain outlives an nvmetd restart */
+	char *rundir;		/* operational state that must not survive a reboot (drains, the apply
+				 * lock): /run/nvmet, not the unit's RuntimeDirectory, which systemd deletes
+				 * when nvmetd stops: a drain and the lock outlive an nvmetd restart */
 	struct udev *udev;	/* NULL under test roots: SSDs cannot be looked up */
-	int lock_fd;
-	char *lock_path;	/* the apply lock: /run/nvmetd/apply.lock, or inside the test root */
+	int lock_fd;		/* the apply lock while held, else -1 */
+	char *lock_path;	/* the apply lock: <rundir>/apply.lock (/run/nvmet/apply.lock) */
 	const struct cfs_ops *ops;	/* configfs calls: real, or a test double */
 	const struct sys_ops *sys;	/* modules and mounts: real, or none under test roots */
 	unsigned jobs;		/* configfs operations in flight at most (0: the executor's default) */
@@ -47,7 +50,13 @@ int ctx_new(struct nv_ctx **out);
 void ctx_free(struct nv_ctx *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nv_ctx *, ctx_free)
 
-/* Take the apply lock (flock) so two applies never interleave. Returns 0 or -errno. */
+/* The apply lock (flock on lock_path) that keeps two applies from interleaving. ctx_trylock takes it
+ * if it is free: 0, -EWOULDBLOCK while another process holds it, or -errno. ctx_lock waits for it:
+ * 0 or -errno (-EINTR when a signal handler interrupted the wait). Neither says anything: a caller
+ * that wants to tell the user it waits calls ctx_trylock first. Both return 0 at once when c holds
+ * the lock already, and on failure leave c as it was (no lock, no descriptor). ctx_unlock releases
+ * it (nothing when not held). */
+int ctx_trylock(struct nv_ctx *c);
 int ctx_lock(struct nv_ctx *c);
 void ctx_unlock(struct nv_ctx *c);
 

@@ -82,6 +82,28 @@ const char *dhchap_secret_problem(const char *s)
 	return NULL;
 }
 
+/* Read all of fd into buf (at most cap - 1 bytes, NUL-terminated): the length, -EFBIG when the file
+ * holds more, or -errno. A read may return less than asked before the end of the file. */
+static ssize_t read_bounded(int fd, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	for (;;) {
+		ssize_t k = read(fd, buf + n, cap - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		if (k == 0)
+			break;
+		n += (size_t)k;
+		if (n == cap)
+			return -EFBIG;	/* one byte more than a NUL-terminated buffer takes */
+	}
+	buf[n] = '\0';
+	return (ssize_t)n;
+}
+
 int dhchap_read_key_file(const char *path, char **secret, char **why)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW);
@@ -89,16 +111,20 @@ int dhchap_read_key_file(const char *path, char **secret, char **why)
 	struct stat st;
 	const char *problem;
 	ssize_t n;
+	int e;
 
 	*secret = NULL;
 	*why = NULL;
 	if (fd < 0) {
-		int e = errno;
-		*why = xasprintf("%s", e == ELOOP ? "is a symbolic link (name the file itself)" : strerror(e));
+		e = errno;
+		*why = xstrdup(e == ELOOP ? "is a symbolic link (name the file itself)" : strerror(e));
 		return -e;
 	}
-	if (fstat(fd, &st) < 0)
-		return *why = xstrdup(strerror(errno)), -errno;
+	if (fstat(fd, &st) < 0) {
+		e = errno;
+		*why = xstrdup(strerror(e));
+		return -e;
+	}
 	if (!S_ISREG(st.st_mode))
 		return *why = xstrdup("is not a regular file"), -EINVAL;
 	if (st.st_uid != 0 && st.st_uid != geteuid())
@@ -106,23 +132,32 @@ int dhchap_read_key_file(const char *path, char **secret, char **why)
 	if (st.st_mode & 077)
 		return *why = xasprintf("has mode %04o: group or others may read it — chmod 600 %s",
 					(unsigned)(st.st_mode & 07777), path), -EPERM;
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = read_bounded(fd, buf, sizeof(buf));
+	if (n == -EFBIG) {
+		explicit_bzero(buf, sizeof(buf));
+		return *why = xasprintf("is larger than %zu bytes: must hold exactly one DHHC-1 secret line",
+					sizeof(buf) - 1), -EINVAL;
+	}
 	if (n < 0)
-		return *why = xstrdup(strerror(errno)), -errno;
-	buf[n] = '\0';
+		return *why = xstrdup(strerror((int)-n)), (int)n;
+	if (memchr(buf, '\0', (size_t)n)) {
+		/* the secret's parser would stop at the NUL and never see what follows it */
+		explicit_bzero(buf, sizeof(buf));
+		return *why = xstrdup("holds a NUL byte: must hold exactly one DHHC-1 secret line"), -EINVAL;
+	}
 	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
 		buf[--n] = '\0';
-	if (n == 0 || (size_t)n >= sizeof(buf) - 2 || strchr(buf, '\n')) {
-		memset(buf, 0, sizeof(buf));
+	if (n == 0 || strchr(buf, '\n')) {
+		explicit_bzero(buf, sizeof(buf));
 		return *why = xstrdup("must hold exactly one DHHC-1 secret line"), -EINVAL;
 	}
 	problem = dhchap_secret_problem(buf);
 	if (problem) {
-		memset(buf, 0, sizeof(buf));
+		explicit_bzero(buf, sizeof(buf));
 		return *why = xasprintf("its secret %s", problem), -EINVAL;
 	}
 	*secret = xstrdup(buf);
-	memset(buf, 0, sizeof(buf));
+	explicit_bzero(buf, sizeof(buf));
 	return 0;
 }
 

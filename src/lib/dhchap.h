@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* DH-HMAC-CHAP secrets (NVMe in-band authentication): the key files nvmf.conf names, checked like
- * ssh checks its keys, and the DHHC-1 representation nvme-cli and the kernel use. A secret is never
- * part of a message: what names it is its file. */
+/* DH-HMAC-CHAP secrets (NVMe in-band authentication): the key files nvmf.conf names, and the
+ * DHHC-1 representation nvme-cli and the kernel use. A key file is checked on its open descriptor
+ * (no symbolic link, a regular file, its owner and mode); its parent directories are not (unlike
+ * ssh's StrictModes). A secret is never part of a message: what names it is its file. */
 #ifndef NVMET_DHCHAP_H
 #define NVMET_DHCHAP_H
 
@@ -11,8 +12,9 @@
  * Returns NULL when valid, else why not (naming no part of the secret). */
 const char *dhchap_secret_problem(const char *secret);
 
-/* Read a key file: a regular file owned by root (or the caller), not accessible by group or others,
- * holding one DHHC-1 secret line. Returns 0 with *secret (caller frees, and should wipe) or -errno
+/* Read a key file: a regular file (not a symbolic link) owned by root (or the caller), not
+ * accessible by group or others, holding one DHHC-1 secret line and nothing else (trailing
+ * whitespace aside; no NUL byte; read to its end, at most 255 bytes). Returns 0 with *secret (caller frees, and should wipe) or -errno
  * with *why ("mode 0644: readable by others — chmod 600 /etc/nvmet/keys/h.key"). */
 int dhchap_read_key_file(const char *path, char **secret, char **why);
 

@@ -14,13 +14,13 @@ int dl_load(void **handle, const char *soname, const char *pkg, void *table, con
 		return 0;
 	h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
-		log_error("cannot load %s: %s — is the %s package installed?", soname, dlerror(), pkg);
+		log_debug("cannot load %s: %s — is the %s package installed?", soname, dlerror(), pkg);
 		return -ENOPKG;
 	}
 	for (size_t i = 0; i < n; i++) {
 		void *f = dlsym(h, syms[i].name);
 		if (!f) {
-			log_error("%s has no %s (%s is too old?)", soname, syms[i].name, pkg);
+			log_debug("%s has no %s (%s is too old?)", soname, syms[i].name, pkg);
 			dlclose(h);
 			return -ENOPKG;
 		}

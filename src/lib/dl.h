@@ -14,7 +14,8 @@ struct dl_sym {
 #define DL_SYM(table_type, fn, member) { #fn, offsetof(table_type, member) }
 
 /* Open soname and fill table's function pointers, once (*handle caches it). pkg names the Debian
- * package for the error message. Returns 0 or -ENOPKG. */
+ * package for the debug log. Returns 0 or -ENOPKG (the library or a symbol is missing): the caller
+ * says what it could not do. */
 int dl_load(void **handle, const char *soname, const char *pkg, void *table, const struct dl_sym *syms, size_t n);
 
 #endif

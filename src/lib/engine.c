@@ -5,7 +5,6 @@
 
 #include "drain.h"
 #include "engine.h"
-#include "log.h"
 #include "netdev.h"
 #include "util.h"
 
@@ -95,11 +94,83 @@ static bool needs_transport(const struct nv_model *m, const char *t)
 	return false;
 }
 
+static int failed(struct apply_result *res, enum apply_stage where, int r, char *msg)
+{
+	res->failed_in = where;
+	res->errmsg = msg;
+	return r;
+}
+
+/* What the config needs of the kernel beyond configfs: DH-HMAC-CHAP, the root discovery_nqn.
+ * 0 (with keep_going, a discovery NQN the kernel cannot take is dropped, with a warning) or -errno. */
+static int check_kernel(struct nv_ctx *c, struct nv_model *desired, const struct nv_model *live,
+			const struct apply_opts *o, struct apply_result *res)
+{
+	int r;
+
+	/* all or nothing: a kernel without DH-HMAC-CHAP refuses the file before anything changes
+	 * (keep-going leaves the keyed hosts out, and with them their access) */
+	if (!o->keep_going && wants_auth(desired)) {
+		r = kernel_has_auth(c, live, !o->dry_run);
+		if (r == 0)
+			return failed(res, APPLY_UNSUPPORTED, -EOPNOTSUPP,
+				      xstrdup("this kernel has no DH-HMAC-CHAP (CONFIG_NVME_TARGET_AUTH is not set, as in "
+					      "Debian's 6.1 kernel): the [Host] credentials cannot be applied"));
+		if (r < 0)
+			return failed(res, APPLY_PREPARE, r,
+				      xasprintf("cannot tell whether this kernel has DH-HMAC-CHAP (a scratch host in %s/hosts): %s",
+						c->nvmet, strerror(-r)));
+	}
+	/* a unique discovery NQN needs the kernel's root discovery_nqn (6.x, not Debian's 6.1) */
+	if (desired->discovery_nqn && !live->discovery_nqn && access(c->nvmet, F_OK) == 0) {
+		char *msg = xasprintf("[Discovery] NQN %s: this kernel has no %s/discovery_nqn (unique discovery NQNs "
+				      "came after Debian's 6.1 kernel): %s", desired->discovery_nqn, c->nvmet,
+				      o->keep_going ? "the discovery service keeps the well-known NQN"
+						    : "remove the NQN line or boot a newer kernel");
+		if (!o->keep_going)
+			return failed(res, APPLY_UNSUPPORTED, -EOPNOTSUPP, msg);
+		*(char **)array_push(&res->warnings, &res->nwarnings, sizeof(char *)) = msg;
+		free(desired->discovery_nqn);
+		desired->discovery_nqn = NULL;
+	}
+	return 0;
+}
+
+/* keep_going: objects the plan refused to change are held, as the caller's own held objects are. */
+static char **hold_refused(const struct apply_opts *o, const struct plan *p, struct exec_opts *eo)
+{
+	char **v;
+
+	if (!p->nrefused)
+		return NULL;
+	v = xcalloc(o->nheld + p->nrefused + 1, sizeof(char *));
+	for (size_t i = 0; i < o->nheld; i++)
+		v[i] = o->held[i];
+	for (size_t i = 0; i < p->nrefused; i++)
+		v[o->nheld + i] = p->refused[i].unit;
+	eo->held = v;
+	eo->nheld = o->nheld + p->nrefused;
+	return v;
+}
+
+/* ...and reported as failed objects: only a new configuration can fix them. */
+static void report_refused(const struct plan *p, struct exec_result *x)
+{
+	for (size_t i = 0; i < p->nrefused; i++) {
+		struct exec_failure *f = array_push(&x->failed, &x->nfailed, sizeof(*f));
+
+		f->unit = xstrdup(p->refused[i].unit);
+		f->obj = xstrdup(p->refused[i].unit);
+		f->err = -EPERM;
+		f->msg = xstrdup(p->refused[i].msg);
+		f->frozen = true;
+	}
+}
+
 int engine_apply(struct nv_ctx *c, struct nv_model *desired, const struct apply_opts *o, struct apply_result *res)
 {
 	struct exec_opts eo = { .verbose = o->verbose, .keep_going = o->keep_going, .held = o->held, .nheld = o->nheld,
-				.jobs = c->jobs, .runner = c->runner };
-	bool dry_run = o->dry_run;
+				.jobs = c->jobs, .runner = c->runner, .stop = o->stop };
 	_cleanup_(model_freep) struct nv_model *live = NULL;
 	struct nv_model empty = { 0 };
 	int r;
@@ -107,43 +178,19 @@ int engine_apply(struct nv_ctx *c, struct nv_model *desired, const struct apply_
 	memset(res, 0, sizeof(*res));
 	if (!desired)
 		desired = &empty;
-	if (!dry_run) {
-		r = kernel_prepare(c, needs_transport(desired, "rdma"), needs_transport(desired, "tcp"));
+	if (!o->dry_run) {
+		char *why = NULL;
+		r = kernel_prepare(c, needs_transport(desired, "rdma"), needs_transport(desired, "tcp"), &why,
+				   &res->warnings, &res->nwarnings);
 		if (r < 0)
-			return r;
+			return failed(res, APPLY_PREPARE, r, why);
 	}
 	r = live_read(c, &live);
-	if (r < 0) {
-		log_error("cannot read %s: %s", c->nvmet, strerror(-r));
+	if (r < 0)
+		return failed(res, APPLY_PREPARE, r, xasprintf("cannot read %s: %s", c->nvmet, strerror(-r)));
+	r = check_kernel(c, desired, live, o, res);
+	if (r < 0)
 		return r;
-	}
-	/* all or nothing: a kernel without DH-HMAC-CHAP refuses the file before anything changes
-	 * (keep-going leaves the keyed hosts out, and with them their access) */
-	if (!o->keep_going && wants_auth(desired)) {
-		r = kernel_has_auth(c, live, !dry_run);
-		if (r == 0) {
-			log_error("this kernel has no DH-HMAC-CHAP (CONFIG_NVME_TARGET_AUTH is not set, as in Debian's 6.1 "
-				  "kernel): the [Host] credentials cannot be applied; nothing was changed");
-			return -EOPNOTSUPP;
-		}
-		if (r < 0) {
-			log_error("cannot tell whether this kernel has DH-HMAC-CHAP: %s", strerror(-r));
-			return r;
-		}
-	}
-	/* a unique discovery NQN needs the kernel's root discovery_nqn (6.x, not Debian's 6.1) */
-	if (desired->discovery_nqn && !live->discovery_nqn && access(c->nvmet, F_OK) == 0) {
-		if (!o->keep_going) {
-			log_error("[Discovery] NQN %s: this kernel has no %s/discovery_nqn (unique discovery NQNs "
-				  "came after Debian's 6.1 kernel): remove the NQN line or boot a newer kernel; nothing was changed",
-				  desired->discovery_nqn, c->nvmet);
-			return -EOPNOTSUPP;
-		}
-		log_error("[Discovery] NQN %s: this kernel has no discovery_nqn attribute; the discovery service "
-			  "keeps the well-known NQN", desired->discovery_nqn);
-		free(desired->discovery_nqn);
-		desired->discovery_nqn = NULL;
-	}
 	/* a drained port stays inaccessible whatever the file says (nvmetcfg resume ends it) */
 	if (desired != &empty)
 		drain_mark(c, desired);
@@ -154,27 +201,27 @@ int engine_apply(struct nv_ctx *c, struct nv_model *desired, const struct apply_
 		for (size_t i = 0; i < desired->nports; i++)
 			desired->ports[i].id = ids[i];
 	}
-	if (dry_run)
+	if (res->plan.nrefused && !o->keep_going)
+		return failed(res, APPLY_REFUSED, -EPERM, xstrdup(res->plan.refused[0].msg));
+	if (o->dry_run)
 		return 0;
-	report_print_problems(&res->plan.notes, stderr);
+	_cleanup_free_ char **held = hold_refused(o, &res->plan, &eo);
 	r = plan_execute(c->ops, c->nvmet, &res->plan, &eo, &res->exec);
-	/* RAM disks no namespace uses any more (or made for an apply that was rolled back) */
-	(void)ramdisk_gc(c, r < 0 ? live : desired);
-	if (r < 0) {
-		log_error("%s", res->exec.errmsg);
-		if (res->exec.rollback_failed)
-			log_error("rollback was incomplete: check `nvmetcfg show` and re-apply");
-		else
-			log_error("nothing was changed: every operation already done was rolled back");
-		return r;
-	}
+	report_refused(&res->plan, &res->exec);
+	/* RAM disks no namespace uses any more (or made for an apply that was rolled back). With objects
+	 * failed or held, a live namespace may still be on a disk desired no longer names: wait for a
+	 * reconcile where everything applied. */
+	if (r < 0)
+		(void)ramdisk_gc(c, live);
+	else if (!res->exec.nfailed && !res->exec.held_ops && !eo.nheld)
+		(void)ramdisk_gc(c, desired);
+	if (r < 0)
+		return failed(res, APPLY_EXECUTE, r, xstrdup(res->exec.errmsg));
 	for (size_t i = 0; i < res->exec.nwaiting; i++) {
 		struct waiting_port *w = &res->exec.waiting[i];
 		const struct nv_port *p = model_port(desired, w->id);
-		_cleanup_free_ char *addr = p ? port_address(p) : xstrdup("?");
 
 		w->reason = p ? engine_port_reason(p) : xstrdup("unknown port");
-		log_warn("port %u (%s) is waiting: %s; nvmetd brings it up when it can", w->id, addr, w->reason);
 	}
 	return 0;
 }
@@ -183,6 +230,11 @@ void apply_result_free(struct apply_result *r)
 {
 	plan_free(&r->plan);
 	exec_result_free(&r->exec);
+	free(r->errmsg);
+	strv_free(r->warnings, r->nwarnings);
+	r->errmsg = NULL;
+	r->warnings = NULL;
+	r->nwarnings = 0;
 }
 
 int engine_relink_port(struct nv_ctx *c, unsigned id, struct exec_result *res)
@@ -214,9 +266,10 @@ int engine_relink_port(struct nv_ctx *c, unsigned id, struct exec_result *res)
 	return r;
 }
 
-int engine_drain(struct nv_ctx *c, const char *key, bool drain, const struct nv_model *desired, bool verbose,
-		 struct exec_result *res, char ***ports, size_t *nports)
+int engine_drain(struct nv_ctx *c, const char *key, bool drain, const struct nv_model *desired,
+		 const struct apply_opts *o, struct exec_result *res, char ***ports, size_t *nports)
 {
+	bool was;
 	_cleanup_(model_freep) struct nv_model *live = NULL;
 	struct plan p = { 0 };
 	size_t found = 0;
@@ -245,26 +298,28 @@ int engine_drain(struct nv_ctx *c, const char *key, bool drain, const struct nv_
 			xasprintf("port %u (%s): %s -> %s", lp->id, addr, lp->ana_state ?: "?", want);
 		if (streq_ptr(lp->ana_state, want))
 			continue;
-		struct op *o = array_push(&p.ops, &p.n, sizeof(*o));
-		o->type = OP_WRITE;
-		o->obj = xasprintf("port %u", lp->id);
-		o->path = xasprintf("ports/%u/ana_groups/1/ana_state", lp->id);
-		o->value = xstrdup(want);
-		o->old = xstrdup(lp->ana_state);
-		o->why = xstrdup(drain ? "nvmetcfg drain" : "nvmetcfg resume");
+		struct op *op = array_push(&p.ops, &p.n, sizeof(*op));
+		op->type = OP_WRITE;
+		op->obj = xasprintf("port %u", lp->id);
+		op->path = xasprintf("ports/%u/ana_groups/1/ana_state", lp->id);
+		op->value = xstrdup(want);
+		op->old = xstrdup(lp->ana_state);
+		op->why = xstrdup(drain ? "nvmetcfg drain" : "nvmetcfg resume");
 	}
 	if (!found && drain)
 		return -ENOENT;
 	/* the record first: an nvmetd reconcile in between already keeps the port drained */
+	was = drain_has(c, key);
 	r = drain_set(c, key, drain);
 	if (r < 0) {
 		plan_free(&p);
 		return r;
 	}
 	r = plan_execute(c->ops, c->nvmet, &p,
-			 &(struct exec_opts){ .verbose = verbose, .jobs = c->jobs, .runner = c->runner }, res);
-	if (r < 0 && drain)
-		(void)drain_set(c, key, false);	/* rolled back: not drained */
+			 &(struct exec_opts){ .verbose = o && o->verbose, .jobs = c->jobs, .runner = c->runner,
+					      .stop = o ? o->stop : NULL }, res);
+	if (r < 0)
+		(void)drain_set(c, key, was);	/* rolled back: the record as it was */
 	plan_free(&p);
 	return r;
 }

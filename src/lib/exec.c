@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "log.h"
 #include "exec.h"
 #include "opdeps.h"
 #include "unit.h"
@@ -182,7 +181,7 @@ static void undo(const struct cfs_ops *ops, const char *root, const struct plan 
 		u = run(ops, root, o, true);
 		if (u < 0) {
 			_cleanup_free_ char *m = describe(o, u);
-			log_error("rollback: %s", m);
+			*(char **)array_push(&res->errors, &res->nerrors, sizeof(char *)) = xasprintf("rollback: %s", m);
 			res->rollback_failed = true;
 		}
 	}
@@ -247,6 +246,8 @@ struct dispatch {
 	size_t cursor;			/* verbose: operations before it are printed */
 	size_t failed_at;		/* the first failure (without keep_going), or SIZE_MAX */
 	int err;
+	bool interrupted;		/* eo->stop was seen raised */
+	size_t inflight;		/* started and not reported */
 };
 
 static int run_forward(void *arg, size_t i)
@@ -294,8 +295,9 @@ static void handle(struct dispatch *d, size_t i, int r)
 	struct exec_result *res = d->res;
 
 	if (r == -ENOENT && o->type == OP_WRITE && o->optional) {
-		log_warn("%s: this kernel has no %s; %s not applied", o->obj, strrchr(o->path, '/') + 1,
-			 o->why ? o->why : "");
+		*(char **)array_push(&res->warnings, &res->nwarnings, sizeof(char *)) =
+			xasprintf("%s: this kernel has no %s; %s not applied", o->obj, strrchr(o->path, '/') + 1,
+				  o->why ? o->why : "");
 		d->st[i] = ST_ABSENT;
 	} else if (r == -EADDRNOTAVAIL && o->type == OP_LINK && o->port_link) {
 		unsigned id = strtoul(o->path + 6, NULL, 10);
@@ -315,7 +317,6 @@ static void handle(struct dispatch *d, size_t i, int r)
 		/* made by this plan: after the undo it does not exist, and nothing may link to it */
 		for (size_t k = 0; k < d->p->n && !f->gone; k++)
 			f->gone = d->p->ops[k].type == OP_MKDIR && streq(d->p->ops[k].path, f->unit);
-		log_error("%s", f->msg);
 		undo(d->ops, d->root, d->p, i, d->done, f->unit, res);
 		if (!res->errmsg)
 			res->errmsg = xstrdup(f->msg);
@@ -327,8 +328,7 @@ static void handle(struct dispatch *d, size_t i, int r)
 			d->err = r;
 		} else {
 			/* in flight when the first one failed: said, and undone with the rest */
-			_cleanup_free_ char *m = describe(o, r);
-			log_error("%s", m);
+			*(char **)array_push(&res->errors, &res->nerrors, sizeof(char *)) = describe(o, r);
 		}
 		return;	/* nothing more starts */
 	} else {
@@ -339,104 +339,127 @@ static void handle(struct dispatch *d, size_t i, int r)
 	finish(d, i);
 }
 
+/* Whether nothing more may start: a failure (without keep_going), or the caller's stop flag (an
+ * interruption: it is checked before each operation starts). */
+static bool stopping(struct dispatch *d)
+{
+	if (!d->interrupted && d->eo->stop && *d->eo->stop)
+		d->interrupted = true;
+	return d->failed_at != SIZE_MAX || d->interrupted;
+}
+
+/* Run the plan: start what may start (ready, in the open phase, a slot free, nothing stopping it),
+ * handle each result as it is reported, until nothing is in flight and nothing more starts. With
+ * verbose, each operation is printed (in plan order) as soon as it and those before it are over. */
+static void dispatch_run(struct dispatch *d, const struct exec_runner *rn, void *pool, unsigned jobs,
+			 bool concurrent_ok)
+{
+	const struct plan *p = d->p;
+
+	for (;;) {
+		while (d->ready.n && p->ops[d->ready.v[0]].phase <= d->phase && d->inflight < jobs && !stopping(d)) {
+			size_t i = heap_pop(&d->ready);
+			const struct op *o = &p->ops[i];
+			int r;
+
+			if (held(d->eo, d->res, o)) {
+				d->res->held_ops++;
+				d->st[i] = ST_HELD;
+				finish(d, i);
+				continue;
+			}
+			d->st[i] = ST_RUNNING;
+			if (rn->submit(pool, i, concurrent_ok && op_waits(o), &r))
+				handle(d, i, r);
+			else
+				d->inflight++;
+			if (d->eo->verbose)
+				print_progress(d, false);
+		}
+		if (!d->inflight)
+			break;
+		{
+			int r;
+			size_t i = rn->wait(pool, &r);
+			d->inflight--;
+			handle(d, i, r);
+		}
+		if (d->eo->verbose)
+			print_progress(d, false);
+	}
+}
+
+static void dispatch_init(struct dispatch *d, const struct plan *p)
+{
+	d->st = xcalloc(p->n + 1, sizeof(enum op_state));
+	d->done = xcalloc(p->n + 1, sizeof(bool));
+	d->ready.v = xcalloc(p->n + 1, sizeof(size_t));
+	d->failed_at = SIZE_MAX;
+	op_graph_build(p, &d->g);
+	for (size_t i = 0; i < p->n; i++)
+		d->nphases = p->ops[i].phase + 1 > d->nphases ? p->ops[i].phase + 1 : d->nphases;
+	d->left = xcalloc(d->nphases + 1, sizeof(size_t));
+	for (size_t i = 0; i < p->n; i++) {
+		d->left[p->ops[i].phase]++;
+		if (!d->g.npred[i])
+			heap_push(&d->ready, i);
+	}
+	while (d->phase < d->nphases && !d->left[d->phase])
+		d->phase++;
+}
+
+static void dispatch_free(struct dispatch *d)
+{
+	op_graph_free(&d->g);
+	free(d->st);
+	free(d->done);
+	free(d->ready.v);
+	free(d->left);
+}
+
 int plan_execute(const struct cfs_ops *ops, const char *root, const struct plan *p, const struct exec_opts *eo,
 		 struct exec_result *res)
 {
 	static const struct exec_opts none = { 0 };
 	const struct exec_runner *rn;
 	unsigned jobs;
-	size_t inflight = 0;
-	bool concurrent_ok;
+	size_t waits = 0;
 	void *pool;
+	int r = 0;
 
 	if (!eo)
 		eo = &none;
 	rn = eo->runner ? eo->runner : &exec_threads;
 	jobs = eo->jobs ? eo->jobs : EXEC_JOBS_DEFAULT;
-	concurrent_ok = jobs > 1;
 	memset(res, 0, sizeof(*res));
 
-	struct dispatch d = {
-		.ops = ops, .root = root, .p = p, .eo = eo, .res = res,
-		.st = xcalloc(p->n + 1, sizeof(enum op_state)),
-		.done = xcalloc(p->n + 1, sizeof(bool)),
-		.ready.v = xcalloc(p->n + 1, sizeof(size_t)),
-		.failed_at = SIZE_MAX,
-	};
-	op_graph_build(p, &d.g);
-	for (size_t i = 0; i < p->n; i++)
-		d.nphases = p->ops[i].phase + 1 > d.nphases ? p->ops[i].phase + 1 : d.nphases;
-	d.left = xcalloc(d.nphases + 1, sizeof(size_t));
-	for (size_t i = 0; i < p->n; i++) {
-		d.left[p->ops[i].phase]++;
-		if (!d.g.npred[i])
-			heap_push(&d.ready, i);
-	}
-	while (d.phase < d.nphases && !d.left[d.phase])
-		d.phase++;
-
+	struct dispatch d = { .ops = ops, .root = root, .p = p, .eo = eo, .res = res };
+	dispatch_init(&d, p);
 	/* a thread pays only when two waits can overlap: a plan with fewer runs all on this thread */
-	{
-		size_t waits = 0;
-		for (size_t i = 0; i < p->n && waits < 2; i++)
-			waits += op_waits(&p->ops[i]);
-		if (waits < 2)
-			concurrent_ok = false;
-	}
+	for (size_t i = 0; i < p->n && waits < 2; i++)
+		waits += op_waits(&p->ops[i]);
 	pool = rn->open(rn, jobs, run_forward, &d);
-	for (;;) {
-		/* start what may start: ready, in the open phase, a slot free, no failure yet */
-		while (d.failed_at == SIZE_MAX && d.ready.n && p->ops[d.ready.v[0]].phase <= d.phase &&
-		       inflight < jobs) {
-			size_t i = heap_pop(&d.ready);
-			const struct op *o = &p->ops[i];
-			int r;
-
-			if (held(eo, res, o)) {
-				res->held_ops++;
-				d.st[i] = ST_HELD;
-				finish(&d, i);
-				continue;
-			}
-			d.st[i] = ST_RUNNING;
-			if (rn->submit(pool, i, concurrent_ok && op_waits(o), &r))
-				handle(&d, i, r);
-			else
-				inflight++;
-		}
-		if (eo->verbose)
-			print_progress(&d, false);
-		if (!inflight)
-			break;
-		{
-			int r;
-			size_t i = rn->wait(pool, &r);
-			inflight--;
-			handle(&d, i, r);
-		}
-	}
+	dispatch_run(&d, rn, pool, jobs, jobs > 1 && waits >= 2);
 	rn->close(pool);
 	if (eo->verbose)
 		print_progress(&d, true);
 
-	int r = 0;
-	if (d.failed_at != SIZE_MAX) {
-		r = d.err;
-		res->errmsg = describe(&p->ops[d.failed_at], r);
+	res->interrupted = d.interrupted;
+	if (d.failed_at != SIZE_MAX || d.interrupted) {
+		r = d.failed_at != SIZE_MAX ? d.err : -EINTR;
+		res->errmsg = d.failed_at != SIZE_MAX ? describe(&p->ops[d.failed_at], r)
+						      : xstrdup("interrupted: nothing more was started");
 		/* Undo in reverse plan order what was done (skipped and waiting ops changed nothing):
-		 * whatever an operation needed was done before it started, so is undone after it. */
+		 * whatever an operation needed was done before it started, so is undone after it. With
+		 * keep_going, an interruption undoes the objects that succeeded as well. */
 		undo(ops, root, p, p->n, d.done, NULL, res);
 		res->writes = 0;
 	} else if (d.ready.n || d.phase < d.nphases) {
 		/* cannot happen: every operation's predecessors come before it in the plan */
-		log_error("executor: %zu operations never became ready", d.ready.n);
+		res->errmsg = xasprintf("executor: %zu operations never became ready", d.ready.n);
 		r = -EDEADLK;
 	}
-	op_graph_free(&d.g);
-	free(d.st);
-	free(d.done);
-	free(d.ready.v);
-	free(d.left);
+	dispatch_free(&d);
 	return r;
 }
 
@@ -452,5 +475,7 @@ void exec_result_free(struct exec_result *r)
 	}
 	free(r->failed);
 	free(r->errmsg);
+	strv_free(r->errors, r->nerrors);
+	strv_free(r->warnings, r->nwarnings);
 	memset(r, 0, sizeof(*r));
 }

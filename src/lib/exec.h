@@ -4,6 +4,7 @@
 #ifndef NVMET_EXEC_H
 #define NVMET_EXEC_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -23,6 +24,7 @@ struct exec_failure {
 	int err;		/* negative errno */
 	char *msg;		/* "subsystem X: namespace 1: /f.img: Read-only file system — hint" */
 	bool gone;		/* the plan was creating it: after the rollback it does not exist */
+	bool frozen;		/* refused before execution (plan.refused): only a new configuration fixes it */
 };
 
 /* Runs the operations the executor starts, up to jobs at a time. submit() starts operation i: it
@@ -49,12 +51,17 @@ extern const struct exec_runner exec_threads;
 #define EXEC_JOBS_MAX 256
 
 struct exec_opts {
-	bool verbose;		/* print each operation as it is done (in plan order) */
+	bool verbose;		/* print each operation to stdout as soon as it and those before it in
+				 * the plan are over (plan order, whatever order they finished in) */
 	bool keep_going;	/* a failure rolls back its object only (nvmetd), not the whole plan */
 	char *const *held;	/* objects (unit paths) whose operations are not started this time */
 	size_t nheld;
 	unsigned jobs;		/* operations in flight at most: 0 = EXEC_JOBS_DEFAULT, 1 = one at a time */
 	const struct exec_runner *runner;	/* NULL = exec_threads */
+	const volatile sig_atomic_t *stop;	/* NULL, or a flag a signal handler raises: checked before
+						 * each operation starts; once raised, it is handled like a
+						 * failure (nothing more starts, what is in flight finishes,
+						 * everything done is undone, keep_going or not) */
 };
 
 struct exec_result {
@@ -62,7 +69,13 @@ struct exec_result {
 	struct waiting_port *waiting;
 	size_t nwaiting;
 	char *errmsg;		/* "subsystem X: namespace 1: enable: No such device — hint" */
-	bool rollback_failed;
+	char **errors;		/* what else failed, for people: operations in flight when the first
+				 * failure came, each undo the kernel refused ("rollback: ...") */
+	size_t nerrors;
+	char **warnings;	/* what was left out: "subsystem X: this kernel has no attr_...; ... not applied" */
+	size_t nwarnings;
+	bool rollback_failed;	/* an undo failed (see errors): the target is partly applied */
+	bool interrupted;	/* stopped by o->stop: everything done was undone (unless rollback_failed) */
 	struct exec_failure *failed;	/* keep_going: the objects that failed (rolled back alone) */
 	size_t nfailed;
 	size_t held_ops;	/* operations not started because their object was held or had failed */
@@ -81,10 +94,11 @@ struct cfs_ops {
 };
 extern const struct cfs_ops cfs_real;
 
-/* Returns 0 or the first failure's -errno. Operations on independent objects may run side by side
- * (opdeps.h); on the first failure nothing more is started, what is in flight finishes, and every
- * operation done is undone, in reverse plan order. With keep_going, failures are collected in
- * res->failed and 0 is returned: what could be applied was. */
+/* Returns 0 or the first failure's -errno (-EINTR when o->stop was raised and nothing failed).
+ * Operations on independent objects may run side by side (opdeps.h); on the first failure (or the
+ * stop flag) nothing more is started, what is in flight finishes, and every operation done is
+ * undone, in reverse plan order. With keep_going, failures are collected in res->failed and 0 is
+ * returned: what could be applied was. Nothing is logged: every message is in res. */
 int plan_execute(const struct cfs_ops *ops, const char *nvmet_root, const struct plan *p,
 		 const struct exec_opts *o, struct exec_result *res);
 

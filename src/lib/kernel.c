@@ -105,7 +105,7 @@ int configfs_mount(struct nv_ctx *c)
 		return 0; /* already a mount point */
 	r = c->sys->mount_configfs(c->configfs);
 	if (r < 0)
-		log_error("cannot mount configfs on %s: %s", c->configfs, strerror(-r));
+		log_debug("mount configfs on %s: %s", c->configfs, strerror(-r));
 	return r;
 }
 
@@ -120,35 +120,51 @@ static int no_mount(const char *where) { return 0; }
 const struct sys_ops sys_real = { .load_module = kmod_load_opts, .mount_configfs = real_mount_configfs };
 const struct sys_ops sys_none = { .load_module = no_load, .mount_configfs = no_mount };
 
-int kernel_prepare(struct nv_ctx *c, bool need_rdma, bool need_tcp)
+/* Why module name did not load (r from load_module): allocated. */
+static char *module_error(const char *name, int r)
 {
+	if (r == -ENOPKG)
+		return xasprintf("cannot load the %s module: %s cannot be opened — install libkmod2, or modprobe %s",
+				 name, LIBKMOD_SONAME, name);
+	return xasprintf("cannot load the %s module: %s", name, strerror(-r));
+}
+
+int kernel_prepare(struct nv_ctx *c, bool need_rdma, bool need_tcp, char **why, char ***warnings,
+		   size_t *nwarnings)
+{
+	static const char *const transports[] = { "nvmet-rdma", "nvmet-tcp" };
 	int r;
 
+	*why = NULL;
 	if (!is_dir(c->nvmet)) {
 		r = c->sys->load_module("nvmet", NULL);
 		if (r < 0 && r != -EEXIST) {
-			log_error("cannot load the nvmet module: %s — is the kernel built with CONFIG_NVME_TARGET?",
-				  strerror(-r));
+			_cleanup_free_ char *m = module_error("nvmet", r);
+			*why = xasprintf("%s — is the kernel built with CONFIG_NVME_TARGET?", m);
 			return r;
 		}
-		if (!is_dir(c->nvmet) && (r = configfs_mount(c)) < 0)
+		if (!is_dir(c->nvmet) && (r = configfs_mount(c)) < 0) {
+			*why = xasprintf("cannot mount configfs on %s: %s", c->configfs, strerror(-r));
 			return r;
+		}
 		if (!is_dir(c->nvmet)) {
-			log_error("%s does not exist after loading nvmet", c->nvmet);
+			*why = xasprintf("%s does not exist after loading nvmet: is configfs mounted on %s?", c->nvmet,
+					 c->configfs);
 			return -ENOENT;
 		}
 	}
-	if (need_rdma) {
-		r = c->sys->load_module("nvmet-rdma", NULL);
-		if (r < 0)
-			log_warn("cannot load nvmet-rdma: %s", strerror(-r));
+	for (size_t i = 0; i < ARRAY_SIZE(transports); i++) {
+		if (!(i == 0 ? need_rdma : need_tcp))
+			continue;
+		r = c->sys->load_module(transports[i], NULL);
+		if (r < 0) {
+			_cleanup_free_ char *m = module_error(transports[i], r);
+			*(char **)array_push(warnings, nwarnings, sizeof(char *)) =
+				xasprintf("%s; its ports will not listen", m);
+		}
 		/* ib_uverbs lets nvmetd inspect RDMA devices (GIDs) through libibverbs */
-		(void)c->sys->load_module("ib_uverbs", NULL);
-	}
-	if (need_tcp) {
-		r = c->sys->load_module("nvmet-tcp", NULL);
-		if (r < 0)
-			log_warn("cannot load nvmet-tcp: %s", strerror(-r));
+		if (i == 0)
+			(void)c->sys->load_module("ib_uverbs", NULL);
 	}
 	return 0;
 }

@@ -85,6 +85,96 @@ static pid_t nvmetd_running(char **config)
 	return pid;
 }
 
+/* The signal that interrupted an apply, clear, drain or resume (0: none). */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig) { stop_signal = sig; }
+
+static const char *signal_name(int sig)
+{
+	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
+}
+
+/* From here to the exit, SIGINT, SIGTERM and SIGHUP stop the plan instead of killing the process
+ * between two configfs calls: the executor starts nothing more, lets what is in flight finish and
+ * undoes everything (apply_opts.stop). SIGPIPE is ignored: a closed stdout (nvmetcfg -v apply | head)
+ * loses the listing, not the apply. Called once the lock is taken: waiting for it, a signal still
+ * ends nvmetcfg at once, nothing having been changed. */
+static void catch_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = { .sa_handler = on_stop_signal, .sa_flags = SA_RESTART };
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaddset(&sa.sa_mask, sigs[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* Say, once each, what went wrong executing a plan: the failure (errmsg), what else failed, every
+ * undo that failed, and what that leaves. */
+static void report_failure(int r, const char *errmsg, const struct exec_result *x)
+{
+	bool interrupted = r == -EINTR && x->interrupted;
+
+	if (r < 0 && !interrupted)
+		log_error("%s", errmsg ? errmsg : strerror(-r));
+	for (size_t i = 0; i < x->nerrors; i++)
+		log_error("%s", x->errors[i]);
+	if (interrupted && x->rollback_failed)
+		log_error("interrupted by %s: rollback incomplete: the target is partly applied — check `nvmetcfg "
+			  "show` and apply again", signal_name(stop_signal));
+	else if (interrupted)
+		log_error("interrupted by %s: rolled back, nothing changed", signal_name(stop_signal));
+	else if (x->rollback_failed)
+		log_error("rollback incomplete: the target is partly applied — check `nvmetcfg show` and apply again");
+	else if (r < 0)
+		log_error("nothing was changed: every operation already done was rolled back");
+}
+
+/* An apply's (or clear's) messages, each once: what the plan and the kernel left out, the ports that
+ * wait (desired names their addresses), and the failure. */
+static void report_apply(int r, const struct apply_result *res, const struct nv_model *desired)
+{
+	report_print_problems(&res->plan.notes, stderr);
+	for (size_t i = 0; i < res->nwarnings; i++)
+		log_warn("%s", res->warnings[i]);
+	for (size_t i = 0; i < res->exec.nwarnings; i++)
+		log_warn("%s", res->exec.warnings[i]);
+	for (size_t i = 0; r == 0 && i < res->exec.nwaiting; i++) {
+		const struct waiting_port *w = &res->exec.waiting[i];
+		const struct nv_port *p = desired ? model_port(desired, w->id) : NULL;
+		_cleanup_free_ char *addr = p ? port_address(p) : xstrdup("?");
+
+		log_warn("port %u (%s) is waiting: %s; nvmetd brings it up when it can", w->id, addr, w->reason);
+	}
+	if (r < 0 && res->failed_in != APPLY_EXECUTE)
+		log_error("%s; nothing was changed", res->errmsg ? res->errmsg : strerror(-r));
+	else if (r < 0 || res->exec.nerrors || res->exec.rollback_failed)
+		report_failure(r, res->errmsg, &res->exec);
+	if (stop_signal && !res->exec.interrupted && r >= 0)
+		log_notice("%s came when every operation had been done: the apply is complete",
+			   signal_name(stop_signal));
+}
+
+/* The apply lock, saying so when another applier holds it; the failure is reported here. */
+static int take_lock(struct nv_ctx *c)
+{
+	int r = ctx_trylock(c);
+
+	if (r == -EWOULDBLOCK) {
+		log_notice("waiting for another nvmetcfg or nvmetd to finish applying (%s)", c->lock_path);
+		r = ctx_lock(c);
+	}
+	if (r < 0)
+		log_error("cannot take the apply lock %s: %s%s", c->lock_path, strerror(-r),
+			  r == -EACCES || r == -EPERM || r == -EROFS ? " — run nvmetcfg as root" : "");
+	return r;
+}
+
 static bool same_file(const char *a, const char *b)
 {
 	struct stat x, y;
@@ -100,11 +190,9 @@ static int cmd_apply(struct nv_ctx *c, struct opts *o)
 	/* the file is read and parsed before the lock is taken: a hostile one never holds it */
 	if ((r = load_or_report(c, o, RESOLVE_NONE, &cfg)))
 		return r;
-	r = ctx_lock(c);
-	if (r < 0) {
-		log_error("cannot take the apply lock: %s", strerror(-r));
+	if (take_lock(c) < 0)
 		return EXIT_FAILED;
-	}
+	catch_signals();
 	/* devices under the lock (RAM disks are made here); --keep-going: as nvmetd, a missing device
 	 * leaves its namespace out (warned) instead of refusing */
 	{
@@ -115,8 +203,10 @@ static int cmd_apply(struct nv_ctx *c, struct opts *o)
 		if (r < 0)
 			return EXIT_CONFIG;
 	}
-	r = apply_exit(engine_apply(c, cfg->model, &(struct apply_opts){ .verbose = o->verbose, .keep_going = o->keep_going },
-				    &res), &res);
+	r = engine_apply(c, cfg->model, &(struct apply_opts){ .verbose = o->verbose, .keep_going = o->keep_going,
+							      .stop = &stop_signal }, &res);
+	report_apply(r, &res, cfg->model);
+	r = apply_exit(r, &res);
 	if (r == EXIT_OK || r == EXIT_WAITING || r == EXIT_PARTIAL) {
 		_cleanup_free_ char *dconf = NULL;
 		printf("%s: %zu change%s applied%s\n", file_or_default(o), res.exec.writes,
@@ -143,7 +233,10 @@ static int cmd_plan(struct nv_ctx *c, struct opts *o)
 
 	if ((r = load_or_report(c, o, RESOLVE_STRICT, &cfg)))
 		return r;
-	r = apply_exit(engine_apply(c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res), &res);
+	r = engine_apply(c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res);
+	if (r < 0)
+		log_error("%s", res.errmsg ? res.errmsg : strerror(-r));
+	r = apply_exit(r, &res);
 	if (r == EXIT_OK) {
 		report_print_problems(&res.plan.notes, stdout);
 		if (res.plan.n == 0)
@@ -281,12 +374,12 @@ static int cmd_clear(struct nv_ctx *c, struct opts *o)
 		log_error("clear takes no file");
 		return EXIT_CONFIG;
 	}
-	r = ctx_lock(c);
-	if (r < 0) {
-		log_error("cannot take the apply lock: %s", strerror(-r));
+	if (take_lock(c) < 0)
 		return EXIT_FAILED;
-	}
-	r = apply_exit(engine_apply(c, NULL, &(struct apply_opts){ .verbose = o->verbose }, &res), &res);
+	catch_signals();
+	r = engine_apply(c, NULL, &(struct apply_opts){ .verbose = o->verbose, .stop = &stop_signal }, &res);
+	report_apply(r, &res, NULL);
+	r = apply_exit(r, &res);
 	if (r == EXIT_OK)
 		printf("cleared: %zu change%s\n", res.exec.writes, res.exec.writes == 1 ? "" : "s");
 	apply_result_free(&res);
@@ -586,20 +679,20 @@ static int drain_or_resume(struct nv_ctx *c, struct opts *o, bool drain)
 			log_warn("%s has errors: resuming to optimized", path);
 		report_free(&rep);
 	}
-	r = ctx_lock(c);
-	if (r < 0) {
-		log_error("cannot take the apply lock: %s", strerror(-r));
+	if (take_lock(c) < 0)
 		return EXIT_FAILED;
-	}
+	catch_signals();
 	was = drain_has(c, key);
-	r = engine_drain(c, key, drain, cfg ? cfg->model : NULL, o->verbose, &res, &ports, &nports);
+	r = engine_drain(c, key, drain, cfg ? cfg->model : NULL,
+			 &(struct apply_opts){ .verbose = o->verbose, .stop = &stop_signal }, &res, &ports, &nports);
 	ctx_unlock(c);
 	if (r == -ENOENT) {
 		log_error("no port of the live target listens on %s (see nvmetcfg show)", key);
 		r = EXIT_CONFIG;
-	} else if (r < 0) {
-		log_error("%s: %s", key, res.errmsg ? res.errmsg : strerror(-r));
-		r = EXIT_FAILED;
+	} else if (r < 0 || res.rollback_failed) {
+		_cleanup_free_ char *m = res.errmsg ? xasprintf("%s: %s", key, res.errmsg) : NULL;
+		report_failure(r, m, &res);
+		r = exec_exit(r, &res);
 	} else {
 		for (size_t i = 0; i < nports; i++)
 			printf("%s\n", ports[i]);
@@ -652,9 +745,11 @@ static void usage(FILE *f)
 		   "      --with-secrets  show --format nvmetcli: include DH-HMAC-CHAP keys\n"
 		   "      --strict    unknown sections and keys are errors, not warnings\n"
 		   "  -h, --help      this text\n"
-		   "\nexit status: 0 done; 1 a kernel operation failed and everything was rolled back;\n"
-		   "2 usage or config error, nothing changed; 3 applied, but a port waits for its address or RDMA device;\n"
-		   "4 (--keep-going) applied, except the objects named, which were rolled back alone\n", EXEC_JOBS_DEFAULT);
+		   "\nexit status: 0 done; 1 a kernel operation failed (whatever its errno) and everything was rolled\n"
+		   "back; 2 usage or config error (or the config needs what this kernel lacks), nothing changed;\n"
+		   "3 applied, but a port waits for its address or RDMA device; 4 (--keep-going) applied, except the\n"
+		   "objects named, which were rolled back alone; 5 rollback incomplete: the target is partly applied;\n"
+		   "6 interrupted by SIGINT, SIGTERM or SIGHUP: rolled back, nothing changed\n", EXEC_JOBS_DEFAULT);
 }
 
 /* Options before and after the command word. Returns an exit code to stop with, or -1 to go on. */

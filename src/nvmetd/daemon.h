@@ -45,6 +45,7 @@ struct daemon {
 	bool hotplug;
 	struct irq_result irqs;		/* last IRQ affinity applied */
 	char *irq_summary;		/* to log only when it changes */
+	char *last_warnings;		/* the last reconcile's warnings, to log only when they change */
 	struct mdns *mdns;		/* mDNS advertisement (mdns = true), else NULL */
 };
 

@@ -361,7 +361,7 @@ void manager_stop(struct daemon *d)
 		r = engine_apply(d->ctx, NULL, &(struct apply_opts){ 0 }, &res);
 		ctx_unlock(d->ctx);
 		if (r < 0)
-			log_error("stopped: removing the target failed: %s", res.exec.errmsg ? res.exec.errmsg : strerror(-r));
+			log_error("stopped: removing the target failed: %s", res.errmsg ? res.errmsg : strerror(-r));
 		else
 			log_notice("stopped: target removed (%zu changes)", res.exec.writes);
 		apply_result_free(&res);
@@ -380,6 +380,7 @@ void manager_free(struct daemon *d)
 	port_views_free(d);
 	irq_result_free(&d->irqs);
 	free(d->irq_summary);
+	free(d->last_warnings);
 	free(d->last_result);
 	free(d->target_error);
 	ctx_free(d->ctx);

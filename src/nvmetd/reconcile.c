@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <stdio.h>
 
 #include "engine.h"
 #include "fsprint.h"
@@ -142,7 +143,7 @@ static const char *failure_reason(const struct exec_failure *f, const char *name
 /* What only a mount change can fix is not retried on the clock. */
 static enum obj_retry retry_of(const struct exec_failure *f)
 {
-	return f->err == -EROFS ? RETRY_MOUNT : RETRY_BACKOFF;
+	return f->frozen ? RETRY_CONFIG : f->err == -EROFS ? RETRY_MOUNT : RETRY_BACKOFF;
 }
 
 struct tried {
@@ -318,7 +319,7 @@ static void ana_follow_health(struct daemon *d, const bool *relinked)
 static void target_failed(struct daemon *d, const char *why, int r, const struct apply_result *res)
 {
 	free(d->target_error);
-	d->target_error = xasprintf("the kernel target cannot be used (%s)", res && res->exec.errmsg ? res->exec.errmsg
+	d->target_error = xasprintf("the kernel target cannot be used (%s)", res && res->errmsg ? res->errmsg
 											     : strerror(-r));
 	/* nvmet missing, configfs not mountable: nothing is served; try again later, never exit */
 	d->target_attempts++;
@@ -326,6 +327,38 @@ static void target_failed(struct daemon *d, const char *why, int r, const struct
 	free(d->last_result);
 	d->last_result = xasprintf("failed: %s", d->target_error);
 	log_error("%s: %s", why, d->target_error);
+}
+
+/* What the library leaves for its caller to say: errors every time, warnings (a module that did not
+ * load, an attribute this kernel lacks) when they differ from the last reconcile's. */
+static void log_result(struct daemon *d, const struct apply_result *res)
+{
+	char *all = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&all, &len);
+
+	for (size_t i = 0; i < res->exec.nerrors; i++)
+		log_error("%s", res->exec.errors[i]);
+	if (!f)
+		return;
+	for (size_t i = 0; i < res->nwarnings; i++)
+		fprintf(f, "%s\n", res->warnings[i]);
+	for (size_t i = 0; i < res->exec.nwarnings; i++)
+		fprintf(f, "%s\n", res->exec.warnings[i]);
+	if (fclose(f) != 0 || !all)
+		return;
+	if (!streq_ptr(all, d->last_warnings)) {
+		for (char *line = all, *nl; *line; line = nl + 1) {
+			nl = strchr(line, '\n');
+			*nl = '\0';
+			log_warn("%s", line);
+			*nl = '\n';
+		}
+		free(d->last_warnings);
+		d->last_warnings = all;
+	} else {
+		free(all);
+	}
 }
 
 int reconcile(struct daemon *d, const char *why)
@@ -356,6 +389,7 @@ int reconcile(struct daemon *d, const char *why)
 			 &(struct apply_opts){ .verbose = log_get_level() >= LOG_INFO, .keep_going = true,
 					       .held = (char *const *)t.held, .nheld = t.nheld }, &res);
 	ctx_unlock(d->ctx);
+	log_result(d, &res);
 	d->last_err = r;
 	if (r < 0) {
 		target_failed(d, why, r, &res);

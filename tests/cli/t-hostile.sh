@@ -81,6 +81,42 @@ out=$(timeout 20 "$NVMETD" --foreground --config $T/jobs.conf 2>&1); rc=$?
 [[ $rc == 2 ]] && grep -q "jobs = 0 is not between 1 and 256" <<<"$out" && ok "nvmetd.conf jobs = 0: exit 2" ||
 	nok "nvmetd.conf jobs = 0: exit $rc: $out"
 
+# Signals during an apply (B-2): a fake tree of many hosts that an empty config removes, one rmdir
+# each, with -v. stdout is a FIFO this script stops reading after the first line, so nvmetcfg
+# blocks on the full pipe mid-plan, whatever the machine's speed: SIGTERM then, and the rest read.
+sig_tree() {
+	rm -rf $T/sig; mkdir -p $T/sig/cfs/nvmet/{subsystems,ports,hosts}
+	(cd $T/sig/cfs/nvmet/hosts && mkdir nqn.2014-08.org.nvmexpress:uuid:0b1c2d3e-0000-4000-8000-00000000{0000..2999})
+}
+sig_snap() { (cd $T/sig/cfs/nvmet && find . | sort | md5sum); }
+printf '[Global]\n' >$T/empty.conf
+sig_tree
+before=$(sig_snap)
+mkfifo $T/sig/out
+NVMET_CONFIGFS_ROOT=$T/sig/cfs timeout 60 "$NVMETCFG" -v apply $T/empty.conf >$T/sig/out 2>$T/sig/err &
+pid=$!
+exec 3<$T/sig/out
+read -r -u 3 first
+kill -TERM $pid
+cat <&3 >/dev/null
+exec 3<&-
+wait $pid; rc=$?
+if [[ $rc == 6 ]] && grep -q "interrupted by SIGTERM: rolled back, nothing changed" $T/sig/err && [[ $(sig_snap) == "$before" ]]; then
+	ok "SIGTERM mid-apply (after: $first): exit 6, every removal undone"
+else
+	nok "SIGTERM mid-apply: exit $rc (want 6), tree $([[ $(sig_snap) == "$before" ]] && echo unchanged || echo CHANGED), stderr: $(head -c 300 $T/sig/err)"
+fi
+# SIGPIPE: -v into a reader that goes away after one line; the apply goes on to the end (SIGPIPE's
+# default action restored first, as a shell gives it: timeout(1) and some harnesses ignore it)
+sig_tree
+NVMET_CONFIGFS_ROOT=$T/sig/cfs env --default-signal=PIPE "$NVMETCFG" -v apply $T/empty.conf 2>$T/sig/err |
+	head -n 1 >/dev/null
+rc=${PIPESTATUS[0]}
+left=$(ls $T/sig/cfs/nvmet/hosts | wc -l)
+[[ $rc == 0 && $left == 0 ]] && ok "SIGPIPE on -v's stdout: ignored, applied in full (exit 0)" ||
+	nok "SIGPIPE: exit $rc (want 0), $left hosts left, stderr: $(head -c 300 $T/sig/err)"
+rm -rf $T/sig
+
 # 20,000 Listen addresses: parse and plan stay linear (bounded by the timeout, not asserted in time)
 { printf '[Subsystem1]\n  NQN nqn.a:2\n  AllowAnyHost Yes\n'; for ((i = 0; i < 20000; i++)); do
 	printf '  Listen TCP 10.%d.%d.%d:4420\n' $((i >> 16)) $(((i >> 8) & 255)) $((i & 255)); done; } >$T/many.conf

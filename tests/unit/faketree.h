@@ -17,6 +17,7 @@ struct faketree {
 	int calls;		/* operations performed so far */
 	int fail_at;		/* fail the Nth operation (1-based), 0 = never */
 	int fail_err;
+	bool fail_on;		/* fail every operation from fail_at on (the undos too), not only that one */
 	char *no_addr;		/* ports with this traddr refuse links with EADDRNOTAVAIL */
 	bool random_uuid;	/* each new namespace gets a device_uuid of its own (else all the same) */
 	unsigned uuids;

@@ -236,6 +236,47 @@ static void test_refusals(void **state)
 	report_free(&rep);
 }
 
+/* Write len bytes (NULs included) to path with mode 0600. */
+static void put_bytes(const char *path, const char *data, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	fclose(f);
+	assert_int_equal(chmod(path, 0600), 0);
+}
+
+/* B-15: a key file is all read and all checked: a valid secret followed by a NUL byte and more is
+ * refused (the parser would stop at the NUL), and so is one longer than a secret line can be. */
+static void test_key_file_contents(void **state)
+{
+	struct env *e = *state;
+	static const char nul[] = KEY_A "\0" "garbage\n";
+	_cleanup_free_ char *big = NULL;
+	char *s = NULL, *why = NULL;
+
+	assert_int_equal(dhchap_read_key_file(e->key, &s, &why), 0);
+	assert_string_equal(s, KEY_A);
+	secret_free(s);
+	put_bytes(e->key, nul, sizeof(nul) - 1);
+	assert_int_equal(dhchap_read_key_file(e->key, &s, &why), -EINVAL);
+	assert_null(s);
+	assert_non_null(strstr(why, "NUL byte"));
+	no_secret(why);
+	free(why);
+	big = xasprintf("%s\n%0300d\n", KEY_A, 0);
+	put_bytes(e->key, big, strlen(big));
+	assert_int_equal(dhchap_read_key_file(e->key, &s, &why), -EINVAL);
+	assert_null(s);
+	assert_non_null(strstr(why, "larger than 255 bytes"));
+	free(why);
+	/* trailing whitespace is fine, as before */
+	put_bytes(e->key, KEY_A " \r\n\n", strlen(KEY_A) + 4);
+	assert_int_equal(dhchap_read_key_file(e->key, &s, &why), 0);
+	secret_free(s);
+}
+
 /* A kernel without the attributes (Debian 6.1): exit 2, the tree untouched. */
 static void test_kernel_without_auth(void **state)
 {
@@ -359,6 +400,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_apply_idempotent_no_secret, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_file_contents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_without_auth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_save_names_files, setup, teardown),
 		cmocka_unit_test(test_nvmetcli_keys),

@@ -523,7 +523,7 @@ static void test_ana_and_drain(void **state)
 
 	/* drain 10.0.0.2:4420 */
 	assert_int_equal(drain_parse("10.0.0.2:4420", &key), 0);
-	assert_int_equal(engine_drain(e->c, key, true, NULL, false, &er, &ports, &nports), 0);
+	assert_int_equal(engine_drain(e->c, key, true, NULL, NULL, &er, &ports, &nports), 0);
 	exec_result_free(&er);
 	assert_int_equal(nports, 1);
 	assert_string_equal(ports[0], "port 2 (tcp ipv4 10.0.0.2 4420): optimized -> inaccessible");
@@ -541,7 +541,7 @@ static void test_ana_and_drain(void **state)
 	assert_non_null(strstr(shown, "Listen TCP 10.0.0.2:4420\n"));
 	/* resume: the configured state comes back */
 	cfg = load(e, nonopt);
-	assert_int_equal(engine_drain(e->c, key, false, cfg->model, false, &er, &ports, &nports), 0);
+	assert_int_equal(engine_drain(e->c, key, false, cfg->model, NULL, &er, &ports, &nports), 0);
 	exec_result_free(&er);
 	strv_free(ports, nports), ports = NULL, nports = 0;
 	assert_attr(e, "ports/2/ana_groups/1/ana_state", "optimized");
@@ -550,11 +550,11 @@ static void test_ana_and_drain(void **state)
 	/* resume of port 1 after a drain: its configured non-optimized */
 	free(key);
 	assert_int_equal(drain_parse("10.0.0.1:4420", &key), 0);
-	assert_int_equal(engine_drain(e->c, key, true, NULL, false, &er, &ports, &nports), 0);
+	assert_int_equal(engine_drain(e->c, key, true, NULL, NULL, &er, &ports, &nports), 0);
 	exec_result_free(&er);
 	strv_free(ports, nports), ports = NULL, nports = 0;
 	cfg = load(e, nonopt);
-	assert_int_equal(engine_drain(e->c, key, false, cfg->model, false, &er, &ports, &nports), 0);
+	assert_int_equal(engine_drain(e->c, key, false, cfg->model, NULL, &er, &ports, &nports), 0);
 	exec_result_free(&er);
 	strv_free(ports, nports), ports = NULL, nports = 0;
 	spdkconf_free(cfg);
@@ -563,14 +563,14 @@ static void test_ana_and_drain(void **state)
 	free(key);
 	assert_int_equal(drain_parse("[fe80::0:1]:4420", &key), 0);
 	assert_string_equal(key, "[fe80::1]:4420");
-	assert_int_equal(engine_drain(e->c, key, true, NULL, false, &er, &ports, &nports), -ENOENT);
+	assert_int_equal(engine_drain(e->c, key, true, NULL, NULL, &er, &ports, &nports), -ENOENT);
 	exec_result_free(&er);
 	free(key);
 	assert_int_equal(drain_parse("10.0.0.2:4420", &key), 0);
 	e->t->calls = 0;
 	e->t->fail_at = 1;
 	e->t->fail_err = EIO;
-	assert_int_equal(engine_drain(e->c, key, true, NULL, false, &er, &ports, &nports), -EIO);
+	assert_int_equal(engine_drain(e->c, key, true, NULL, NULL, &er, &ports, &nports), -EIO);
 	e->t->fail_at = 0;
 	exec_result_free(&er);
 	strv_free(ports, nports);

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,8 @@ struct script {
 	size_t cap;
 	bool failure_seen;		/* reported a failure to the executor */
 	size_t started_after_failure;
+	const volatile sig_atomic_t *stop;	/* the apply's stop flag: nothing may start once it is up */
+	size_t started_after_stop;
 };
 
 static void *s_open(const struct exec_runner *self, unsigned jobs, int (*fn)(void *arg, size_t i), void *arg)
@@ -81,6 +84,8 @@ static int s_submit(void *p, size_t i, bool concurrent, int *r)
 	s->started[i] = ++s->seq;
 	if (s->failure_seen)
 		s->started_after_failure++;
+	if (s->stop && *s->stop)
+		s->started_after_stop++;
 	*(size_t *)array_push(&s->inflight, &s->ninflight, sizeof(size_t)) = i;
 	if (s->ninflight > s->max_inflight)
 		s->max_inflight = s->ninflight;
@@ -439,6 +444,269 @@ static void test_verbose_in_plan_order(void **state)
 	free(s.finished);
 }
 
+/* A configfs double around the fake tree: each call first runs a hook (which may raise a signal,
+ * or look at what -v has printed so far), then does what the fake configfs does. */
+struct hooked {
+	struct cfs_ops ops;
+	const struct cfs_ops *inner;
+	void (*hook)(struct hooked *h, int call);	/* call: 1, 2, ... */
+	int calls;
+	int at;			/* stop: the call that raises the signal */
+	const char *out;	/* verbose: the file stdout goes to, and what plan prints */
+	const char *planned;
+	int late;		/* verbose: calls made before the operations done were printed */
+};
+
+static int h_mkdir(void *ud, const char *p)
+{
+	struct hooked *h = ud;
+	h->hook(h, __atomic_add_fetch(&h->calls, 1, __ATOMIC_SEQ_CST));
+	return h->inner->mkdir(h->inner->ud, p);
+}
+
+static int h_rmdir(void *ud, const char *p)
+{
+	struct hooked *h = ud;
+	h->hook(h, __atomic_add_fetch(&h->calls, 1, __ATOMIC_SEQ_CST));
+	return h->inner->rmdir(h->inner->ud, p);
+}
+
+static int h_write(void *ud, const char *p, const char *v)
+{
+	struct hooked *h = ud;
+	h->hook(h, __atomic_add_fetch(&h->calls, 1, __ATOMIC_SEQ_CST));
+	return h->inner->write(h->inner->ud, p, v);
+}
+
+static int h_symlink(void *ud, const char *t, const char *l)
+{
+	struct hooked *h = ud;
+	h->hook(h, __atomic_add_fetch(&h->calls, 1, __ATOMIC_SEQ_CST));
+	return h->inner->symlink(h->inner->ud, t, l);
+}
+
+static int h_unlink(void *ud, const char *p)
+{
+	struct hooked *h = ud;
+	h->hook(h, __atomic_add_fetch(&h->calls, 1, __ATOMIC_SEQ_CST));
+	return h->inner->unlink(h->inner->ud, p);
+}
+
+static void hook_install(struct env *e, struct hooked *h, void (*hook)(struct hooked *h, int call))
+{
+	h->inner = &e->t->ops;
+	h->hook = hook;
+	h->ops = (struct cfs_ops){ h_mkdir, h_rmdir, h_write, h_symlink, h_unlink, h };
+	e->c->ops = &h->ops;
+}
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_term(int sig) { stop_flag = sig; }
+
+/* The at-th call sends SIGTERM to the process, as kill(1) or Ctrl-C would (the handler raises the
+ * apply's stop flag). Process-directed: whichever thread makes the call, the signal goes to one
+ * that does not block it — the caller's, before kill returns when it makes the call itself; a pool
+ * worker waits until the handler has run, so the call does not end before the signal is seen. */
+static void hook_kill(struct hooked *h, int call)
+{
+	if (call == h->at) {
+		kill(getpid(), SIGTERM);
+		for (int i = 0; i < 100000 && !stop_flag; i++)
+			usleep(10);
+	}
+}
+
+/* B-2: SIGTERM in the middle of the plan, at every call in turn, under the scripted runner (every
+ * order) and the thread pool, with and without keep_going: nothing starts once the flag is up, the
+ * tree is byte-identical to before, the result says interrupted and the exit status is 6. */
+static void test_stop_mid_plan(void **state)
+{
+	struct env *e = *state;
+	_cleanup_free_ char *base = conf(e, 3, 0), *next = conf(e, 4, 6), *before = NULL;
+	struct sigaction sa = { .sa_handler = on_term }, old;
+	struct apply_result res;
+	size_t n;
+
+	sigaction(SIGTERM, &sa, &old);
+	assert_int_equal(apply(e, base, NULL, 1, false, NULL), EXIT_OK);
+	before = faketree_snapshot(e->t);
+	{
+		struct nv_config *cfg = load(e, next);
+		assert_int_equal(engine_apply(e->c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res), 0);
+		n = res.plan.n;
+		apply_result_free(&res);
+		spdkconf_free(cfg);
+	}
+	assert_true(n > 10);
+	for (int variant = 0; variant < 4; variant++)
+		for (size_t k = 1; k < n; k++) {
+			struct script s = { .order = variant == 1 ? LIFO : RANDOM, .seed = (unsigned)k, .t = e->t,
+					    .stop = &stop_flag };
+			const struct exec_runner rn = { s_open, s_submit, s_wait, s_close, &s };
+			struct hooked h = { .at = (int)k };
+			struct nv_config *cfg = load(e, next);
+			_cleanup_free_ char *after = NULL;
+			bool keep_going = variant == 2;
+			int r;
+
+			stop_flag = 0;
+			hook_install(e, &h, hook_kill);
+			e->c->runner = variant == 3 ? NULL : &rn;	/* 3: the real pool */
+			e->c->jobs = variant == 3 ? 8 : 4;
+			r = engine_apply(e->c, cfg->model, &(struct apply_opts){ .keep_going = keep_going, .stop = &stop_flag },
+					 &res);
+			e->c->runner = NULL;
+			e->c->jobs = 0;
+			e->c->ops = &e->t->ops;
+			assert_int_equal(stop_flag, SIGTERM);
+			assert_int_equal(r, -EINTR);
+			assert_true(res.exec.interrupted);
+			assert_false(res.exec.rollback_failed);
+			assert_int_equal(res.failed_in, APPLY_EXECUTE);
+			assert_int_equal(res.exec.writes, 0);
+			assert_int_equal(apply_exit(r, &res), EXIT_INTERRUPTED);
+			assert_int_equal(s.started_after_stop, 0);
+			after = faketree_snapshot(e->t);
+			if (strcmp(before, after))
+				fail_msg("variant %d, SIGTERM at call %zu of %zu: the tree was not rolled back:\n%s\nvs\n%s",
+					 variant, k, n, before, after);
+			apply_result_free(&res);
+			spdkconf_free(cfg);
+			free(s.inflight);
+			free(s.started);
+			free(s.finished);
+		}
+	sigaction(SIGTERM, &old, NULL);
+}
+
+/* -v: at each configfs call, what has been printed (flushed here) is every operation done so far,
+ * in plan order: the planned listing's first calls-1 lines (one call per operation, one at a time). */
+static void hook_printed(struct hooked *h, int call)
+{
+	_cleanup_free_ char *printed = NULL;
+	size_t lines = 0;
+	const char *end = h->planned;
+
+	fflush(stdout);
+	assert_int_equal(read_file(h->out, &printed, NULL), 0);
+	for (int i = 0; i < call - 1 && end && *end; i++) {
+		end = strchr(end, '\n');
+		end = end ? end + 1 : NULL;
+	}
+	lines = end ? (size_t)(end - h->planned) : strlen(h->planned);
+	if (strlen(printed) != lines || strncmp(printed, h->planned, lines))
+		h->late++;
+}
+
+/* B-6: each operation is printed as it completes, not all at the end of the plan. */
+static void test_verbose_as_done(void **state)
+{
+	struct env *e = *state;
+	_cleanup_free_ char *base = conf(e, 4, 0), *printed = NULL, *planned = NULL;
+	char tmpl[] = "/tmp/nvmet-verbose.XXXXXX";
+	struct hooked h = { .out = tmpl };
+	struct apply_result res;
+	size_t len = 0;
+	FILE *f;
+	int fd = mkstemp(tmpl), saved;
+
+	assert_true(fd >= 0);
+	assert_int_equal(apply(e, base, NULL, 1, false, NULL), EXIT_OK);
+	assert_int_equal(engine_apply(e->c, NULL, &(struct apply_opts){ .dry_run = true }, &res), 0);
+	f = open_memstream(&planned, &len);
+	plan_print(&res.plan, f);
+	fclose(f);
+	apply_result_free(&res);
+	h.planned = planned;
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	hook_install(e, &h, hook_printed);
+	e->c->jobs = 1;
+	assert_int_equal(engine_apply(e->c, NULL, &(struct apply_opts){ .verbose = true }, &res), 0);
+	e->c->jobs = 0;
+	e->c->ops = &e->t->ops;
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	apply_result_free(&res);
+	assert_true(h.calls > 10);
+	assert_int_equal(read_file(tmpl, &printed, NULL), 0);
+	unlink(tmpl);
+	close(fd);
+	assert_string_equal(printed, planned);
+	if (h.late)
+		fail_msg("%d of %d configfs calls came before the operations done were printed", h.late, h.calls);
+}
+
+/* B-7: the exit status says where the error came from, not what its errno was. */
+static void test_exit_status(void **state)
+{
+	struct apply_result r = { 0 };
+
+	(void)state;
+	r.failed_in = APPLY_EXECUTE;
+	assert_int_equal(apply_exit(-EINVAL, &r), EXIT_FAILED);	/* the kernel refused, rolled back */
+	assert_int_equal(apply_exit(-EIO, &r), EXIT_FAILED);
+	r.exec.rollback_failed = true;
+	assert_int_equal(apply_exit(-EINVAL, &r), EXIT_ROLLBACK);
+	r.exec.interrupted = true;
+	assert_int_equal(apply_exit(-EINTR, &r), EXIT_ROLLBACK);
+	r.exec.rollback_failed = false;
+	assert_int_equal(apply_exit(-EINTR, &r), EXIT_INTERRUPTED);
+	r.exec.interrupted = false;
+	r.failed_in = APPLY_UNSUPPORTED;
+	assert_int_equal(apply_exit(-EOPNOTSUPP, &r), EXIT_CONFIG);
+	r.failed_in = APPLY_PREPARE;
+	assert_int_equal(apply_exit(-ENOENT, &r), EXIT_FAILED);
+	assert_int_equal(apply_exit(-EINVAL, &r), EXIT_FAILED);
+	r.failed_in = APPLY_OK;
+	r.exec.nwaiting = 1;
+	assert_int_equal(apply_exit(0, &r), EXIT_WAITING);
+	r.exec.nfailed = 1;
+	assert_int_equal(apply_exit(0, &r), EXIT_PARTIAL);
+	r.exec.rollback_failed = true;	/* keep-going: a failed object's undo failed too */
+	assert_int_equal(apply_exit(0, &r), EXIT_ROLLBACK);
+	assert_true(EXIT_ROLLBACK != EXIT_INTERRUPTED && EXIT_ROLLBACK > EXIT_PARTIAL && EXIT_INTERRUPTED > EXIT_PARTIAL);
+}
+
+/* B-7 through the engine: a kernel EINVAL while executing is rolled back (1, not the config error
+ * 2); when the undos fail too the status is 5 and each failed undo is in the result, not logged. */
+static void test_exit_status_applied(void **state)
+{
+	struct env *e = *state;
+	_cleanup_free_ char *base = conf(e, 3, 0), *next = conf(e, 4, 6), *before = NULL;
+	struct apply_result res;
+
+	assert_int_equal(apply(e, base, NULL, 1, false, NULL), EXIT_OK);
+	before = faketree_snapshot(e->t);
+	e->t->calls = 0;
+	e->t->fail_at = 5;
+	e->t->fail_err = EINVAL;
+	assert_int_equal(apply(e, next, NULL, 1, false, &res), EXIT_FAILED);
+	assert_int_equal(res.failed_in, APPLY_EXECUTE);
+	assert_non_null(res.errmsg);
+	assert_non_null(strstr(res.errmsg, "Invalid argument"));
+	assert_int_equal(res.exec.nerrors, 0);
+	apply_result_free(&res);
+	{
+		_cleanup_free_ char *now = faketree_snapshot(e->t);
+		assert_string_equal(before, now);
+	}
+	e->t->calls = 0;
+	e->t->fail_at = 5;
+	e->t->fail_on = true;
+	assert_int_equal(apply(e, next, NULL, 1, false, &res), EXIT_ROLLBACK);
+	assert_true(res.exec.rollback_failed);
+	assert_true(res.exec.nerrors >= 1);
+	for (size_t i = 0; i < res.exec.nerrors; i++)
+		assert_int_equal(strncmp(res.exec.errors[i], "rollback: ", 10), 0);
+	apply_result_free(&res);
+	e->t->fail_at = 0;
+	e->t->fail_on = false;
+}
+
 /* The dependency graph alone: each namespace's removal waits only for its subsystem's port links
  * (so all of them may run side by side), and each subsystem's removal for its own namespaces. */
 static void test_graph(void **state)
@@ -477,6 +745,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_keep_going, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_thread_pool, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verbose_in_plan_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_verbose_as_done, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_mid_plan, setup, teardown),
+		cmocka_unit_test(test_exit_status),
+		cmocka_unit_test_setup_teardown(test_exit_status_applied, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("exec", tests, NULL, NULL);
 }
