@@ -57,6 +57,7 @@ void log_msg(int prio, const char *fmt, ...)
 	if (log_journal < 0)
 		log_journal = stderr_is_journal();
 	va_start(ap, fmt);
+	flockfile(stderr);	/* one line, whole, whichever thread logs (the mDNS thread does) */
 	if (log_journal)
 		fprintf(stderr, "<%d>", prio);
 	else if (prio <= LOG_WARNING)
@@ -65,6 +66,7 @@ void log_msg(int prio, const char *fmt, ...)
 		fprintf(stderr, "%s: ", log_ident);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 	va_end(ap);
 	errno = saved;
 }

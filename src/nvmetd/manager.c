@@ -254,6 +254,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 	(void)si;
 	(void)sd_notify(0, "RELOADING=1");
 	log_notice("reloading %s", d->set.nvmf_conf);
+	mdns_retry(d->mdns);	/* without the system D-Bus: try again now */
 	if (load_config(d) == 0)
 		run_reconcile(d, "reload");
 	(void)sd_notify(0, "READY=1");
@@ -324,8 +325,8 @@ int manager_start(struct daemon *d)
 		log_error("cannot watch devices, addresses and mounts: %s", strerror(-r));
 		return 1;
 	}
-	if (d->set.mdns)
-		(void)mdns_start(d->ev, on_mdns_changed, d, &d->mdns);
+	if (d->set.mdns && (r = mdns_start(d->ev, on_mdns_changed, d, &d->mdns)) < 0)
+		log_error("mDNS: cannot start: %s; nothing is advertised", strerror(-r));
 	run_reconcile(d, "start");
 	/* ready whatever failed: what can serve does, the rest is retried (see status) */
 	(void)sd_notify(0, "READY=1");
