@@ -377,18 +377,15 @@ static json_object *strv_json(char *const *v, size_t n)
 	return arr;
 }
 
-int print_json(const struct nv_model *m, bool with_secrets, char **out)
+/* nvmetcli's "hosts": the "dhchap" group, the keys only when asked for. */
+static json_object *json_hosts(const struct nv_model *m, bool with_secrets)
 {
-	json_object *root = json_object_new_object();
+	static const char *const names[] = { "dhchap_key", "dhchap_ctrl_key", "dhchap_hash", "dhchap_dhgroup" };
 	json_object *hosts = json_object_new_array();
-	json_object *subs = json_object_new_array();
-	json_object *ports = json_object_new_array();
 
 	for (size_t i = 0; i < m->nhosts; i++) {
 		json_object *h = json_object_new_object(), *dh = json_object_new_object();
-		static const char *const names[] = { "dhchap_key", "dhchap_ctrl_key", "dhchap_hash", "dhchap_dhgroup" };
 		json_object_object_add(h, "nqn", json_object_new_string(m->hosts[i].nqn));
-		/* nvmetcli's "dhchap" group; the keys only when asked for */
 		for (size_t k = 0; k < ARRAY_SIZE(names); k++) {
 			const char *v = attrs_get(&m->hosts[i].attrs, names[k]);
 			if (v && (with_secrets || !attr_is_secret(names[k])))
@@ -397,55 +394,71 @@ int print_json(const struct nv_model *m, bool with_secrets, char **out)
 		json_object_object_add(h, "dhchap", dh);
 		json_object_array_add(hosts, h);
 	}
-	for (size_t i = 0; i < m->nsubsys; i++) {
-		const struct nv_subsys *s = &m->subsys[i];
-		json_object *so = json_object_new_object();
-		json_object *nss = json_object_new_array();
+	return hosts;
+}
 
-		json_object_object_add(so, "nqn", json_object_new_string(s->nqn));
-		add_group(so, &s->attrs, "attr_", "attr");
-		json_object_object_add(so, "allowed_hosts", strv_json(s->hosts, s->nhosts));
-		for (size_t j = 0; j < s->nns; j++) {
-			json_object *no = json_object_new_object();
-			json_object_object_add(no, "nsid", json_object_new_int64(s->ns[j].nsid));
-			json_object_object_add(no, "enable", json_object_new_int(s->ns[j].enable));
-			add_group(no, &s->ns[j].attrs, "device_", "device");
-			json_object_array_add(nss, no);
-		}
-		json_object_object_add(so, "namespaces", nss);
-		json_object_array_add(subs, so);
-	}
-	for (size_t i = 0; i < m->nports; i++) {
-		const struct nv_port *p = &m->ports[i];
-		json_object *po = json_object_new_object();
+static json_object *json_subsystem(const struct nv_subsys *s)
+{
+	json_object *so = json_object_new_object();
+	json_object *nss = json_object_new_array();
 
-		json_object_object_add(po, "portid", json_object_new_int(p->id));
-		add_group(po, &p->attrs, "addr_", "addr");
-		add_group(po, &p->attrs, "param_", "param");
-		json_object_object_add(po, "subsystems", strv_json(p->subsys, p->nsubsys));
-		json_object *refs = json_object_new_array();
-		for (size_t k = 0; k < p->nrefs; k++) {
-			json_object *ro = json_object_new_object();
-			json_object_object_add(ro, "name", json_object_new_string(p->refs[k].name));
-			add_group(ro, &p->refs[k].attrs, "addr_", "addr");
-			json_object_object_add(ro, "enable", json_object_new_int(p->refs[k].enable));
-			json_object_array_add(refs, ro);
-		}
-		json_object_object_add(po, "referrals", refs);
-		if (p->ana_state) {
-			/* nvmetcli's layout: [{"ana": {"state": ...}, "grpid": 1}] */
-			json_object *groups = json_object_new_array(), *g = json_object_new_object(), *ana = json_object_new_object();
-			json_object_object_add(ana, "state", json_object_new_string(p->ana_state));
-			json_object_object_add(g, "ana", ana);
-			json_object_object_add(g, "grpid", json_object_new_int(1));
-			json_object_array_add(groups, g);
-			json_object_object_add(po, "ana_groups", groups);
-		}
-		json_object_array_add(ports, po);
+	json_object_object_add(so, "nqn", json_object_new_string(s->nqn));
+	add_group(so, &s->attrs, "attr_", "attr");
+	json_object_object_add(so, "allowed_hosts", strv_json(s->hosts, s->nhosts));
+	for (size_t j = 0; j < s->nns; j++) {
+		json_object *no = json_object_new_object();
+		json_object_object_add(no, "nsid", json_object_new_int64(s->ns[j].nsid));
+		json_object_object_add(no, "enable", json_object_new_int(s->ns[j].enable));
+		add_group(no, &s->ns[j].attrs, "device_", "device");
+		json_object_array_add(nss, no);
 	}
+	json_object_object_add(so, "namespaces", nss);
+	return so;
+}
+
+static json_object *json_port(const struct nv_port *p)
+{
+	json_object *po = json_object_new_object();
+	json_object *refs = json_object_new_array();
+
+	json_object_object_add(po, "portid", json_object_new_int(p->id));
+	add_group(po, &p->attrs, "addr_", "addr");
+	add_group(po, &p->attrs, "param_", "param");
+	json_object_object_add(po, "subsystems", strv_json(p->subsys, p->nsubsys));
+	for (size_t k = 0; k < p->nrefs; k++) {
+		json_object *ro = json_object_new_object();
+		json_object_object_add(ro, "name", json_object_new_string(p->refs[k].name));
+		add_group(ro, &p->refs[k].attrs, "addr_", "addr");
+		json_object_object_add(ro, "enable", json_object_new_int(p->refs[k].enable));
+		json_object_array_add(refs, ro);
+	}
+	json_object_object_add(po, "referrals", refs);
+	if (p->ana_state) {
+		/* nvmetcli's layout: [{"ana": {"state": ...}, "grpid": 1}] */
+		json_object *groups = json_object_new_array(), *g = json_object_new_object();
+		json_object *ana = json_object_new_object();
+		json_object_object_add(ana, "state", json_object_new_string(p->ana_state));
+		json_object_object_add(g, "ana", ana);
+		json_object_object_add(g, "grpid", json_object_new_int(1));
+		json_object_array_add(groups, g);
+		json_object_object_add(po, "ana_groups", groups);
+	}
+	return po;
+}
+
+int print_json(const struct nv_model *m, bool with_secrets, char **out)
+{
+	json_object *root = json_object_new_object();
+	json_object *subs = json_object_new_array();
+	json_object *ports = json_object_new_array();
+
+	for (size_t i = 0; i < m->nsubsys; i++)
+		json_object_array_add(subs, json_subsystem(&m->subsys[i]));
+	for (size_t i = 0; i < m->nports; i++)
+		json_object_array_add(ports, json_port(&m->ports[i]));
 	if (m->discovery_nqn)
 		json_object_object_add(root, "discovery_nqn", json_object_new_string(m->discovery_nqn));
-	json_object_object_add(root, "hosts", hosts);
+	json_object_object_add(root, "hosts", json_hosts(m, with_secrets));
 	json_object_object_add(root, "ports", ports);
 	json_object_object_add(root, "subsystems", subs);
 	*out = xstrdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |

@@ -18,6 +18,7 @@
 #include "exit.h"
 #include "faketree.h"
 #include "import.h"
+#include "keyfiles.h"
 #include "print.h"
 #include "util.h"
 
@@ -338,6 +339,53 @@ static void test_save_names_files(void **state)
 	report_free(&rep);
 }
 
+/* keyfiles: a parse reads each key file once (a change after the first read is not seen) and keeps
+ * why a file was refused; a live secret is named by keep's file that holds it, else written anew. */
+static void test_keyfiles(void **state)
+{
+	struct env *e = *state;
+	struct keyfile_cache kc = { 0 };
+	_cleanup_free_ char *missing = path_join(e->t->root, "none.key"), *dir = path_join(e->t->root, "keys");
+	_cleanup_free_ char *text = conf(e, false, true), *held = NULL, *f1 = NULL, *f2 = NULL;
+	struct nv_config *keep = NULL;
+	struct nv_report rep = { 0 };
+	const char *s1, *s2, *why;
+	struct stat st;
+
+	assert_int_equal(keyfile_load(&kc, e->key, &s1, &why), 0);
+	assert_string_equal(s1, KEY_A);
+	put_mode(e->key, KEY_B "\n", 0600);
+	assert_int_equal(keyfile_load(&kc, e->key, &s2, &why), 0);
+	assert_ptr_equal(s1, s2);
+	assert_true(keyfile_load(&kc, missing, &s1, &why) < 0);
+	assert_null(s1);
+	assert_non_null(why);
+	assert_true(keyfile_load(&kc, missing, &s2, &why) < 0);
+	assert_int_equal(kc.n, 2);
+	keyfile_cache_free(&kc);
+	assert_int_equal(kc.n, 0);
+
+	put_mode(e->key, KEY_A "\n", 0600);
+	assert_int_equal(spdkconf_from_text("auth.conf", text, &keep, &rep), 0);
+	held = keyfile_for_secret(keep, dir, HOST, false, KEY_A);
+	assert_string_equal(held, e->key);
+	assert_null(keyfile_for_secret(keep, NULL, HOST, false, KEY_B));
+	assert_null(keyfile_for_secret(NULL, NULL, HOST, true, KEY_B));
+	f1 = keyfile_for_secret(keep, dir, HOST, true, KEY_B);
+	f2 = keyfile_for_secret(NULL, dir, HOST, true, KEY_B);
+	assert_non_null(f1);
+	assert_non_null(f2);
+	assert_non_null(strstr(f1, "_uuid_0b1c2d3e-0000-4000-8000-000000000001.ctrl"));
+	assert_non_null(strstr(f2, "_uuid_0b1c2d3e-0000-4000-8000-000000000001-1.ctrl"));
+	assert_int_equal(stat(f2, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(keyfile_load(&kc, f2, &s1, &why), 0);
+	assert_string_equal(s1, KEY_B);
+	keyfile_cache_free(&kc);
+	spdkconf_free(keep);
+	report_free(&rep);
+}
+
 /* nvmetcli JSON with inline keys: the model holds them, JSON without --with-secrets never prints them. */
 static void test_nvmetcli_keys(void **state)
 {
@@ -403,6 +451,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_key_file_contents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_without_auth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_save_names_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keyfiles, setup, teardown),
 		cmocka_unit_test(test_nvmetcli_keys),
 		cmocka_unit_test_setup_teardown(test_spdk_keys, setup, teardown),
 	};
