@@ -6,7 +6,7 @@
 # paths (nvme-tcp's sockets live in the initiator's namespace; soft-RoCE's would take the loopback).
 # Baseline: the fabric breaking beyond the target under fio stalls I/O for seconds. With `nvmetcfg
 # drain` first: no I/O error and a worst completion latency well under a second. The target's own
-# cable pulled without a drain: nvmetd sees the link go and makes the port inaccessible, no stall; the host sees the path inaccessible; a re-apply
+# cable pulled without a drain: nvmetd sees the link go and makes the port inaccessible; the host sees the path inaccessible; a re-apply
 # and an nvmetd reload leave the drain in place; resume makes it optimized again. nvmetd makes a port
 # whose address is gone, or whose carrier is lost, inaccessible and restores it when it serves again.
 . "$(dirname "$0")/guest-lib.sh"
@@ -93,7 +93,8 @@ check "the rig reproduces the stall (undrained worst completion > 2 s)" test "$b
 disconnect_paths
 
 # ---- the target's own cable pulled, no drain: nvmetd sees its link go and makes the port inaccessible
-# at once, so hosts move their I/O to the other path ----
+# at once, so hosts send new I/O to the other path (I/O already in flight on it still waits for the
+# host's own timeout: the worst completion is reported, not asserted) ----
 check "paths connected afresh" connect_paths
 fio_start 16 pull; sleep 3
 ip link set t1 down; sleep 10; ip link set t1 up
@@ -101,7 +102,6 @@ wait $fio_pid
 read -r perr pworst pmib <<<"$(fio_result $T/fio-pull.json)"
 info "undrained pull of the target's cable, nvmetd running: fio errors $perr, worst completion $pworst ms, $pmib MiB read"
 expect_eq "target cable pulled without a drain: no I/O error" "$perr" 0
-check "... worst completion well under a second (nvmetd made the path inaccessible)" test "$pworst" -lt 1000
 check "... nvmetd logged the port's link going" grep -q "cannot serve (link down)" $T/nvmetd.log
 disconnect_paths
 
