@@ -40,14 +40,14 @@ void advertise(struct daemon *d)
 		if (pv->health != PORT_SERVING || !tr || !fam || !addr || !svc)
 			continue;	/* hosts could not reach it */
 		if (streq(tr, "rdma")) {
-			if (!pv->rdma_dev)
+			if (!*pv->obs.rdma_dev)
 				continue;	/* a wildcard RDMA port: no one device to describe */
-			proto = rdma_kind(d->ctx->sysfs, pv->rdma_dev);
+			proto = rdma_kind(d->ctx->sysfs, pv->obs.rdma_dev);
 		} else if (!streq(tr, "tcp")) {
 			continue;
 		}
 		*(struct mdns_service *)array_push(&v, &n, sizeof(*v)) = (struct mdns_service){
-			.trtype = tr, .adrfam = fam, .traddr = addr, .trsvcid = svc, .ifindex = pv->ifindex, .proto = proto };
+			.trtype = tr, .adrfam = fam, .traddr = addr, .trsvcid = svc, .ifindex = pv->obs.ifindex, .proto = proto };
 	}
 	/* the NQN the kernel's discovery controller reports (the well-known one before unique NQNs) */
 	nqn_path = path_join(d->ctx->nvmet, "discovery_nqn");

@@ -99,8 +99,6 @@ size_t port_linked(const char *nvmet, unsigned id)
 
 void port_views_free(struct daemon *d)
 {
-	for (size_t i = 0; i < d->nports; i++)
-		free(d->ports[i].rdma_dev);
 	free(d->ports);
 	d->ports = NULL;
 	d->nports = 0;
@@ -122,9 +120,7 @@ static void refresh_one(struct daemon *d, const struct nv_port *p, bool relinked
 	}
 	v->health = port_health_of(st, rdma, any, &obs, port_linked(d->ctx->nvmet, p->id));
 	v->ana_down = port_health_ana_down(v->health, st);
-	v->ifindex = obs.ifindex;
-	free(v->rdma_dev);
-	v->rdma_dev = *obs.rdma_dev ? xstrdup(obs.rdma_dev) : NULL;
+	v->obs = obs;
 }
 
 void port_health_refresh(struct daemon *d, const bool *relinked)

@@ -40,8 +40,7 @@ enum port_health {
 struct port_view {
 	enum port_health health;
 	bool ana_down;		/* it served and cannot now: its ANA group is made inaccessible */
-	int ifindex;		/* the interface holding its address (0: a wildcard, or unknown) */
-	char *rdma_dev;		/* RDMA: the device under its address now */
+	struct port_obs obs;	/* what was observed (all zero for a wildcard address) */
 };
 
 /* The decision, from the port's object state, what was observed and how many subsystems are linked. */

@@ -5,7 +5,6 @@
 #include "engine.h"
 #include "fsprint.h"
 #include "log.h"
-#include "netdev.h"
 #include "porthealth.h"
 #include "reconcile.h"
 #include "resolve.h"
@@ -220,21 +219,19 @@ static void outcome_ports(struct daemon *d, const struct tried *t, struct outcom
 {
 	const struct nv_model *m = d->cfg->model;
 
-	for (size_t i = 0; i < m->nports; i++) {
+	for (size_t i = 0; i < m->nports && i < d->nports; i++) {
 		const struct nv_port *p = &m->ports[i];
 		char *key = own(oc, port_key(p)), *unit = own(oc, unit_port(p->id));
 		const struct exec_failure *f = failure_of(t->er, unit);
 		const struct waiting_port *w = NULL;
 		const struct obj *cur = objtab_find(&d->objs, key);
 		struct obj_outcome *o = push(oc, key, OBJ_OK);
-		struct port_obs obs = { 0 };
+		/* observed by ana_follow_health() in this reconcile */
+		const struct port_obs *obs = &d->ports[i].obs;
 
 		for (size_t k = 0; k < t->er->nwaiting; k++)
 			if (t->er->waiting[k].id == p->id)
 				w = &t->er->waiting[k];
-		if (!netdev_addr_any(attrs_get(&p->attrs, "addr_traddr")))
-			(void)d->net->observe(d->net->ud, attrs_get(&p->attrs, "addr_trtype"),
-					      attrs_get(&p->attrs, "addr_adrfam"), attrs_get(&p->attrs, "addr_traddr"), &obs);
 		o->unit = unit;
 		if (f) {
 			o->state = OBJ_FAILED;
@@ -242,13 +239,13 @@ static void outcome_ports(struct daemon *d, const struct tried *t, struct outcom
 		} else if (w) {
 			o->state = OBJ_WAITING;
 			o->reason = w->reason;
-			o->addr_present = obs.addr_present;
+			o->addr_present = obs->addr_present;
 		} else if (cur && cur->state == OBJ_DEAD && !t->relinked[i]) {
 			o->state = OBJ_DEAD;
 			o->reason = cur->reason;
-			o->addr_present = obs.addr_present;
+			o->addr_present = obs->addr_present;
 		} else {
-			o->rdma_dev = *obs.rdma_dev ? own(oc, xstrdup(obs.rdma_dev)) : NULL;
+			o->rdma_dev = *obs->rdma_dev ? own(oc, xstrdup(obs->rdma_dev)) : NULL;
 		}
 	}
 }

@@ -57,8 +57,8 @@ static json_object *ports_json(const struct daemon *d, uint64_t now)
 		json_object_object_add(o, "portid", json_object_new_int(p->id));
 		add_str(o, "address", addr);
 		add_str(o, "state", x ? state_word(x, pv) : "unknown");
-		if (pv && pv->rdma_dev && x && x->state == OBJ_OK)
-			add_str(o, "rdma_device", pv->rdma_dev);
+		if (pv && *pv->obs.rdma_dev && x && x->state == OBJ_OK)
+			add_str(o, "rdma_device", pv->obs.rdma_dev);
 		if (port_ana_target(p))
 			add_str(o, "ana_state", port_ana_target(p));
 		if (p->drained)

@@ -121,8 +121,8 @@ static void test_refresh(void **state)
 	port_health_refresh(&d, NULL);
 	assert_int_equal(d.ports[0].health, PORT_SERVING);
 	assert_int_equal(d.ports[1].health, PORT_SERVING);
-	assert_string_equal(d.ports[1].rdma_dev, "rxe0");
-	assert_int_equal(d.ports[0].ifindex, 3);
+	assert_string_equal(d.ports[1].obs.rdma_dev, "rxe0");
+	assert_int_equal(d.ports[0].obs.ifindex, 3);
 
 	/* carrier lost, address kept: the TCP port cannot serve, its ANA group goes inaccessible */
 	net.tcp.link_up = false;
@@ -154,7 +154,7 @@ static void test_refresh(void **state)
 	port_health_refresh(&d, NULL);
 	assert_int_equal(d.ports[0].health, PORT_SERVING);
 	assert_int_equal(d.ports[1].health, PORT_NO_RDMA);
-	assert_null(d.ports[1].rdma_dev);
+	assert_string_equal(d.ports[1].obs.rdma_dev, "");
 	assert_true(d.ports[1].ana_down);
 
 	port_views_free(&d);
