@@ -205,17 +205,15 @@ int engine_apply(struct nv_ctx *c, struct nv_model *desired, const struct apply_
 		return failed(res, APPLY_REFUSED, -EPERM, xstrdup(res->plan.refused[0].msg));
 	if (o->dry_run)
 		return 0;
-	char **held = hold_refused(o, &res->plan, &eo);
+	_cleanup_free_ char **held = hold_refused(o, &res->plan, &eo); /* strings: the caller's, the plan's */
 	r = plan_execute(c->ops, c->nvmet, &res->plan, &eo, &res->exec);
-	free(held);	/* its strings are the caller's and the plan's */
-	eo.held = NULL;
 	report_refused(&res->plan, &res->exec);
 	/* RAM disks no namespace uses any more (or made for an apply that was rolled back). With objects
 	 * failed or held, a live namespace may still be on a disk desired no longer names: wait for a
 	 * reconcile where everything applied. */
 	if (r < 0)
 		(void)ramdisk_gc(c, live);
-	else if (!res->exec.nfailed && !res->exec.held_ops && !eo.nheld)
+	else if (!res->exec.nfailed && !res->exec.held_ops && !held && !o->nheld)
 		(void)ramdisk_gc(c, desired);
 	if (r < 0)
 		return failed(res, APPLY_EXECUTE, r, xstrdup(res->exec.errmsg));

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 
@@ -69,4 +70,14 @@ void log_msg(int prio, const char *fmt, ...)
 	funlockfile(stderr);
 	va_end(ap);
 	errno = saved;
+}
+
+void log_lines(int prio, const char *prefix, const char *text)
+{
+	while (text && *text) {
+		size_t len = strcspn(text, "\n");
+
+		log_msg(prio, "%s%.*s", prefix, (int)len, text);
+		text += len + (text[len] == '\n');
+	}
 }

@@ -11,6 +11,9 @@ int log_get_level(void);
 int log_parse_level(const char *name);
 void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* One message per line of text (each ending in '\n'), each after prefix. */
+void log_lines(int prio, const char *prefix, const char *text);
+
 #define log_error(...) log_msg(LOG_ERR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARNING, __VA_ARGS__)
 #define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)

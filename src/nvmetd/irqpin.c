@@ -71,17 +71,12 @@ static char *summarize(const struct irq_result *r)
 	return s;
 }
 
-static void log_summary(const struct irq_result *r, char *summary)
+static void log_summary(const struct irq_result *r, const char *summary)
 {
 	for (size_t i = 0; i < r->n; i++)
 		if (r->devs[i].warning)
 			log_warn("%s", r->devs[i].warning);
-	for (char *line = summary, *nl; line && *line; line = nl + 1) {
-		nl = strchr(line, '\n');
-		*nl = '\0';
-		log_notice("IRQ affinity: %s", line);
-		*nl = '\n';
-	}
+	log_lines(LOG_NOTICE, "IRQ affinity: ", summary);
 	if (r->irqbalance)
 		log_warn("irqbalance is running and may move these IRQs again: ban them with --banirq=N in "
 			 "IRQBALANCE_ARGS (/etc/default/irqbalance), or stop irqbalance");

@@ -345,12 +345,7 @@ static void log_result(struct daemon *d, const struct apply_result *res)
 	if (fclose(f) != 0 || !all)
 		return;
 	if (!streq_ptr(all, d->last_warnings)) {
-		for (char *line = all, *nl; *line; line = nl + 1) {
-			nl = strchr(line, '\n');
-			*nl = '\0';
-			log_warn("%s", line);
-			*nl = '\n';
-		}
+		log_lines(LOG_WARNING, "", all);
 		free(d->last_warnings);
 		d->last_warnings = all;
 	} else {
