@@ -401,6 +401,24 @@ static void test_thread_pool(void **state)
 	}
 }
 
+/* Apply base, then the plan that would clear it, as plan prints it. */
+static char *apply_then_plan_clear(struct env *e, const char *base)
+{
+	struct apply_result res;
+	char *planned = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	assert_int_equal(apply(e, base, NULL, 1, false, NULL), EXIT_OK);
+	assert_int_equal(engine_apply(e->c, NULL, &(struct apply_opts){ .dry_run = true }, &res), 0);
+	f = open_memstream(&planned, &len);
+	assert_non_null(f);
+	plan_print(&res.plan, f);
+	fclose(f);
+	apply_result_free(&res);
+	return planned;
+}
+
 /* -v under a last-in-first-out finish order: the operations are listed in plan order all the same
  * (what plan prints, line for line). */
 static void test_verbose_in_plan_order(void **state)
@@ -411,17 +429,10 @@ static void test_verbose_in_plan_order(void **state)
 	const struct exec_runner rn = { s_open, s_submit, s_wait, s_close, &s };
 	char tmpl[] = "/tmp/nvmet-verbose.XXXXXX";
 	struct apply_result res;
-	size_t len = 0;
-	FILE *f;
 	int fd = mkstemp(tmpl), saved;
 
 	assert_true(fd >= 0);
-	assert_int_equal(apply(e, base, NULL, 1, false, NULL), EXIT_OK);
-	assert_int_equal(engine_apply(e->c, NULL, &(struct apply_opts){ .dry_run = true }, &res), 0);
-	f = open_memstream(&planned, &len);
-	plan_print(&res.plan, f);
-	fclose(f);
-	apply_result_free(&res);
+	planned = apply_then_plan_clear(e, base);
 	fflush(stdout);
 	saved = dup(STDOUT_FILENO);
 	dup2(fd, STDOUT_FILENO);
@@ -607,17 +618,10 @@ static void test_verbose_as_done(void **state)
 	char tmpl[] = "/tmp/nvmet-verbose.XXXXXX";
 	struct hooked h = { .out = tmpl };
 	struct apply_result res;
-	size_t len = 0;
-	FILE *f;
 	int fd = mkstemp(tmpl), saved;
 
 	assert_true(fd >= 0);
-	assert_int_equal(apply(e, base, NULL, 1, false, NULL), EXIT_OK);
-	assert_int_equal(engine_apply(e->c, NULL, &(struct apply_opts){ .dry_run = true }, &res), 0);
-	f = open_memstream(&planned, &len);
-	plan_print(&res.plan, f);
-	fclose(f);
-	apply_result_free(&res);
+	planned = apply_then_plan_clear(e, base);
 	h.planned = planned;
 	fflush(stdout);
 	saved = dup(STDOUT_FILENO);
