@@ -77,13 +77,15 @@ guide_conf() {
 }
 
 # Every attribute and link of the nvmet tree, for byte-for-byte comparisons.
-cfs_snapshot() {
-	(cd $CFS && find . -mindepth 1 | sort | while read -r f; do
-		if [[ -L $f ]]; then echo "$f -> $(readlink "$f" | sed 's|.*/nvmet/||')"
-		elif [[ -f $f && -r $f ]]; then
-			case $f in *revalidate_size|*dhchap*) continue ;; esac
-			echo "$f = $(cat "$f" 2>/dev/null | tr '\n' ' ')"
-		else echo "$f/"; fi
+cfs_snapshot() { # builtins per entry, no fork: a tree of 1000 subsystems is read in seconds under TCG
+	(cd $CFS && find . -mindepth 1 -printf '%y %p %l\n' | sort -k2,2 | while read -r y f l; do
+		case $y in
+		l) echo "$f -> ${l##*/nvmet/}" ;;
+		f) case $f in *revalidate_size|*dhchap*) continue ;; esac
+			v=; { IFS= read -r -d '' v <"$f"; } 2>/dev/null
+			echo "$f = ${v//$'\n'/ }" ;;
+		*) echo "$f/" ;;
+		esac
 	done)
 }
 
