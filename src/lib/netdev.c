@@ -93,8 +93,7 @@ static ssize_t gid_table(struct ibv_context *ctx, struct ibv_gid_entry **out)
 	return -E2BIG;
 }
 
-/* RoCE GIDs bound to ifindex: 2 = has RoCE v2, 1 = v1 only, 0 = none. */
-static int rdma_gids_for(int ifindex, char *dev, size_t len)
+int netdev_roce_gids(int ifindex, char *dev, size_t len)
 {
 	struct ibv_device **list;
 	int n, best = 0;
@@ -142,7 +141,7 @@ int addr_check(const char *trtype, const char *adrfam, const char *traddr, struc
 		out->state = ADDR_OK;
 		return 0;
 	}
-	switch (rdma_gids_for(idx, out->rdma_dev, sizeof(out->rdma_dev))) {
+	switch (netdev_roce_gids(idx, out->rdma_dev, sizeof(out->rdma_dev))) {
 	case 2: out->state = ADDR_OK; break;
 	case 1: out->state = ADDR_ROCE_V1_ONLY; break;
 	default: out->state = ADDR_NO_RDMA; break;

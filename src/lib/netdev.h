@@ -27,6 +27,10 @@ struct addr_info {
 /* The entry of list (getifaddrs) that holds traddr (adrfam "ipv4" or "ipv6"), or NULL. */
 const struct ifaddrs *netdev_find_addr(const struct ifaddrs *list, const char *adrfam, const char *traddr);
 
+/* The RoCE GIDs bound to interface ifindex: 2 = a RoCE v2 GID (dev = its RDMA device), 1 = RoCE v1
+ * only, 0 = none (or no rdma-core). */
+int netdev_roce_gids(int ifindex, char *dev, size_t len);
+
 /* family: "ipv4" or "ipv6"; trtype: "rdma" or "tcp". Returns 0 or -errno. */
 int addr_check(const char *trtype, const char *adrfam, const char *traddr, struct addr_info *out);
 

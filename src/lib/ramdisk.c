@@ -99,7 +99,7 @@ int ramdisk_resolve(struct nv_ctx *c, const char *name, unsigned long long size_
 			return r;
 		}
 	}
-	log_info("made RAM disk %s (%llu MiB, %u-byte blocks)", name, size_mb, block_size);
+	log_debug("made RAM disk %s (%llu MiB, %u-byte blocks)", name, size_mb, block_size);
 	return read_index_path(c, dir, dev);
 }
 
@@ -127,7 +127,7 @@ int ramdisk_gc(struct nv_ctx *c, const struct nv_model *keep)
 		if (rmdir(dir) < 0 && ret == 0)
 			ret = -errno;
 		else
-			log_info("removed RAM disk %s", names[i] + strlen(PREFIX));
+			log_debug("removed RAM disk %s", names[i] + strlen(PREFIX));
 	}
 	return ret;
 }

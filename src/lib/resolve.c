@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "exportable.h"
 #include "ramdisk.h"
 #include "resolve.h"
 #include "util.h"
@@ -183,6 +184,8 @@ int resolve_namespaces(struct nv_ctx *c, struct nv_config *cfg, unsigned flags, 
 			if (spdkconf_find_bdev(cfg, ns->bdev, &b) < 0)
 				continue; /* reported by the parser */
 			r = bdev_device(c, ns, &b, flags & RESOLVE_F_CREATE, &dev, &why, &detail);
+			if (r == 0)
+				r = export_check(c, dev, &why);
 			if (r == 0) {
 				attrs_set(&ns->attrs, "device_path", dev)->why = xstrdup("Namespace");
 				continue;

@@ -14,7 +14,7 @@ static int observe_real(void *ud, const char *trtype, const char *adrfam, const 
 {
 	_cleanup_(freeifaddrsp) struct ifaddrs *ifa = NULL;
 	const struct ifaddrs *i;
-	struct addr_info ai;
+	char dev[sizeof(o->rdma_dev)];
 
 	(void)ud;
 	memset(o, 0, sizeof(*o));
@@ -26,8 +26,8 @@ static int observe_real(void *ud, const char *trtype, const char *adrfam, const 
 	o->addr_present = true;
 	o->link_up = (i->ifa_flags & (IFF_UP | IFF_RUNNING)) == (IFF_UP | IFF_RUNNING);
 	o->ifindex = (int)if_nametoindex(i->ifa_name);
-	if (streq_ptr(trtype, "rdma") && addr_check(trtype, adrfam, traddr, &ai) == 0 && ai.state == ADDR_OK)
-		snprintf(o->rdma_dev, sizeof(o->rdma_dev), "%s", ai.rdma_dev);
+	if (streq_ptr(trtype, "rdma") && o->ifindex > 0 && netdev_roce_gids(o->ifindex, dev, sizeof(dev)) == 2)
+		snprintf(o->rdma_dev, sizeof(o->rdma_dev), "%s", dev);
 	return 0;
 }
 

@@ -20,7 +20,7 @@
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(config_t *, config_destroy)
 
-int settings_load(const char *path, struct settings *s)
+static int settings_read(const char *path, struct settings *s)
 {
 	config_t cfg;
 	_cleanup_(config_destroyp) config_t *cp = NULL;
@@ -89,8 +89,18 @@ int settings_load(const char *path, struct settings *s)
 	return 0;
 }
 
+int settings_load(const char *path, struct settings *s)
+{
+	int r = settings_read(path, s);
+
+	if (r < 0)
+		settings_free(s); /* a refused file leaves nothing allocated */
+	return r;
+}
+
 void settings_free(struct settings *s)
 {
 	free(s->nvmf_conf);
 	free(s->state_file);
+	s->nvmf_conf = s->state_file = NULL;
 }

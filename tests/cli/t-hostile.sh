@@ -60,7 +60,7 @@ expect "status of a hostile state file: no crash, pid -1 not trusted" 1 "not run
 S=$T/cfs/nvmet/subsystems/nqn.a:1
 mkdir -p $S/namespaces/1 $S/allowed_hosts
 echo 0 >$S/attr_allow_any_host; echo 'Model "Q"' >$S/attr_model; echo SN1 >$S/attr_serial
-mkdir -p "$T/dir with space"; : >"$T/dir with space/f.img"
+mkdir -p "$T/dir with space"; truncate -s 1M "$T/dir with space/f.img"
 echo "$T/dir with space/f.img" >$S/namespaces/1/device_path; echo 1 >$S/namespaces/1/enable
 expect "show of a model with a double quote: refused, not written" 1 "attr_model|MN value .* contains a double quote" show
 echo 'Model Q' >$S/attr_model

@@ -22,6 +22,13 @@ void faketree_put(const char *path, const char *content)
 	fclose(f);
 }
 
+void faketree_disk(const char *path)
+{
+	faketree_put(path, "");
+	if (truncate(path, 1 << 20) < 0)
+		abort();
+}
+
 static void put_in(const char *dir, const char *name, const char *content)
 {
 	_cleanup_free_ char *p = path_join(dir, name);

@@ -36,5 +36,7 @@ char *faketree_snapshot(struct faketree *t);
 char *faketree_subtree(const char *snap, const char *unit);
 /* Write a file (creating it) under root, for test fixtures. */
 void faketree_put(const char *path, const char *content);
+/* A backing file a namespace can use: 1 MiB, sparse (an empty one is refused as a 0-byte disk). */
+void faketree_disk(const char *path);
 
 #endif

@@ -48,7 +48,7 @@ static int setup(void **state)
 	e->disk = path_join(e->t->root, "disk.img");
 	e->key = path_join(e->t->root, "host1.key");
 	e->ctrl = path_join(e->t->root, "host1.ctrl");
-	faketree_put(e->disk, "");
+	faketree_disk(e->disk);
 	put_mode(e->key, KEY_A "\n", 0600);
 	put_mode(e->ctrl, KEY_C "\n", 0600);
 	*state = e;

@@ -33,8 +33,8 @@ static int setup(void **state)
 	e->c = faketree_ctx(e->t);
 	e->disk0 = path_join(e->t->root, "disk0.img");
 	e->disk1 = path_join(e->t->root, "disk1.img");
-	faketree_put(e->disk0, "");
-	faketree_put(e->disk1, "");
+	faketree_disk(e->disk0);
+	faketree_disk(e->disk1);
 	*state = e;
 	return 0;
 }
@@ -599,7 +599,7 @@ static void test_keep_going_isolates_namespace(void **state)
 	struct nv_config *cfg;
 	struct apply_result res;
 
-	faketree_put(late, "");
+	faketree_disk(late);
 	text = xasprintf("[AIO]\n  AIO %s AIO0\n  AIO %s LATE\n"
 			 "[Subsystem1]\n  NQN nqn.x:one\n  Listen TCP 10.0.0.1:4420\n  AllowAnyHost Yes\n"
 			 "  Namespace AIO0 1\n  Namespace LATE 2\n"
@@ -628,7 +628,7 @@ static void test_keep_going_isolates_namespace(void **state)
 	/* without --keep-going the same failure rolls everything back */
 	snap = faketree_snapshot(e->t);
 	/* the file appears: the next apply touches that namespace only */
-	faketree_put(late, "");
+	faketree_disk(late);
 	cfg = load(e, text);
 	assert_int_equal(apply_exit(engine_apply(e->c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res), &res), EXIT_OK);
 	assert_true(res.plan.n > 0);

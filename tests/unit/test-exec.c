@@ -143,7 +143,7 @@ static int setup(void **state)
 	e->dir = xstrdup(e->t->root);
 	for (int i = 0; i < 16; i++) {
 		_cleanup_free_ char *f = xasprintf("%s/d%d.img", e->dir, i);
-		faketree_put(f, "");
+		faketree_disk(f);
 	}
 	*state = e;
 	return 0;

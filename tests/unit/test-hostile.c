@@ -332,7 +332,7 @@ static void test_unmanaged_port_attrs(void **state)
 	struct nv_model *live = NULL;
 
 	(void)state;
-	faketree_put(disk, "");
+	faketree_disk(disk);
 	setenv("NVMET_CONFIGFS_ROOT", t->root, 1);
 	assert_int_equal(ctx_new(&c), 0);
 	c->ops = &t->ops;

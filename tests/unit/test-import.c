@@ -145,7 +145,7 @@ static void test_roundtrip_through_nvmetcli_json(void **state)
 	struct nv_report rep = { 0 };
 	struct apply_result res;
 
-	faketree_put(disk, "");
+	faketree_disk(disk);
 	setenv("NVMET_CONFIGFS_ROOT", t->root, 1);
 	assert_int_equal(ctx_new(&c), 0);
 	c->ops = &t->ops;

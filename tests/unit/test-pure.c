@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The pure parts: IRQ affinity (CPU lists, ReactorMask ∩ the device's NUMA node) against a fake
- * sysfs/procfs, the string map, array growth and the nvmf.conf writer's quoting. */
+ * sysfs/procfs, the string map, array growth, the nvmf.conf writer's quoting and what the kernel
+ * target cannot export as a usable disk. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,8 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "confwriter.h"
+#include "ctx.h"
+#include "exportable.h"
 #include "faketree.h"
 #include "ini.h"
 #include "irq.h"
@@ -248,10 +253,44 @@ static void test_writer_quoting(void **state)
 	}
 }
 
+/* What nvmet would enable but hosts could not use: an empty or sub-block file, a block device with no
+ * media (its sysfs size 0). Whatever cannot be examined is left to the kernel. */
+static void test_export_check(void **state)
+{
+	_cleanup_free_ char *sys = path_join(root, "sys"), *f = path_join(root, "f.img");
+	_cleanup_free_ char *bdev = path_join(root, "loop9"), *why = NULL;
+	struct nv_ctx c = { .sysfs = sys };
+
+	(void)state;
+	faketree_put(f, "");
+	assert_int_equal(export_check(&c, f, &why), -EINVAL);
+	assert_non_null(strstr(why, "is 0 bytes, less than one"));
+	assert_non_null(strstr(why, "truncate -s"));
+	free(why), why = NULL;
+	faketree_put(f, "tiny");
+	assert_int_equal(export_check(&c, f, &why), -EINVAL);
+	free(why), why = NULL;
+	faketree_disk(f);
+	assert_int_equal(export_check(&c, f, &why), 0);
+	assert_null(why);
+	assert_int_equal(export_check(&c, "/nonexistent/x.img", &why), 0);
+	assert_int_equal(export_check(&c, "/dev/null", &why), 0);
+	if (geteuid() != 0 || mknod(bdev, S_IFBLK | 0600, makedev(7, 99)) < 0)
+		return; /* block device nodes need root */
+	assert_int_equal(export_check(&c, bdev, &why), 0);	/* no sysfs entry: not examined */
+	put("sys/dev/block/7:99/size", "0\n");
+	assert_int_equal(export_check(&c, bdev, &why), -EINVAL);
+	assert_non_null(strstr(why, "has no media (0 bytes)"));
+	free(why), why = NULL;
+	put("sys/dev/block/7:99/size", "131072\n");
+	assert_int_equal(export_check(&c, bdev, &why), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_irq_mask_and_node, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_export_check, setup, teardown),
 		cmocka_unit_test(test_strmap),
 		cmocka_unit_test(test_array_push),
 		cmocka_unit_test(test_writer_quoting),

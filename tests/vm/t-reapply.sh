@@ -2,7 +2,8 @@
 # Re-applying changed configs to a live target with a connected initiator: host access control,
 # adding a namespace, adding a second subsystem on the same port, moving a port to another address,
 # removing, moving namespaces to other devices (replaced side by side, rolled back on a refusal); a
-# frozen serial number refused up front; SIGTERM mid-apply rolls back; the apply lock outlives /run/nvmetd.
+# frozen serial number refused up front; files hosts would see as 0 bytes refused; SIGTERM mid-apply
+# rolls back; the apply lock outlives /run/nvmetd.
 # Usage: t-reapply.sh [tcp|rdma]
 . "$(dirname "$0")/guest-lib.sh"
 tr=${1:-tcp}
@@ -200,6 +201,22 @@ check "... naming the subsystem and the way out" bash -c "grep -qF 'subsystem nq
 expect_eq "... nothing changed" "$(tr -d ' ' <$CFS/subsystems/nqn.2016-06.io.spdk:frozen/attr_serial)" FROZEN1
 check "... and the kernel was not asked (no 'Can't set serial number' in its log)" bash -c "! dmesg | grep -q \"Can't set serial number\""
 check "nvmetcfg clear" "$NVMETCFG" clear
+
+# 7b. backing files nvmet would enable but hosts could not use: a file on overlayfs (the guest's root;
+# nvmet exports it with 1-byte blocks, which the Linux host sizes as 0) and an empty file
+info "the guest's root is on $(stat -f -c %T /)"
+truncate -s 64M /nvt-overlay.img; : >$T/empty.img
+for f in /nvt-overlay.img:"is on overlayfs" $T/empty.img:"is 0 bytes"; do
+	printf '[AIO]\n  AIO %s AIOZ\n[Subsystem1]\n  NQN nqn.2016-06.io.spdk:zero\n  Listen %s %s:4420\n  AllowAnyHost Yes\n  SN ZERO1\n  Namespace AIOZ 1\n' \
+		"${f%%:*}" $TR $TARGET_IP >$T/zero.conf
+	before=$(cfs_snapshot)
+	"$NVMETCFG" apply $T/zero.conf >$T/zero.out 2>&1; rc=$?
+	sed 's/^/#   /' $T/zero.out | head -n 3
+	expect_eq "a namespace on ${f%%:*}: apply refuses it (exit 2)" $rc 2
+	check "... naming the file and why (${f#*:})" grep -qF "${f%%:*} ${f#*:}" $T/zero.out
+	expect_eq "... nothing changed" "$(cfs_snapshot)" "$before"
+done
+rm -f /nvt-overlay.img
 
 # 8. an apply interrupted by SIGTERM rolls back: 1000 subsystems, killed half-way
 {
