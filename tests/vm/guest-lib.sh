@@ -111,3 +111,24 @@ fabric_dev() {
 	done
 	return 1
 }
+
+# Undo what a test script left in this guest so the next one starts as after boot: processes it
+# started, the initiator's connections, the target (nvmetcfg clear), networks, RDMA links, loop
+# devices, test mounts. Prints what it could not undo; returns 1 then.
+guest_reset() {
+	local p l left=0
+	for p in nvmetd avahi-daemon; do
+		pkill -x $p 2>/dev/null && for _ in $(seq 100); do pgrep -x $p >/dev/null || break; sleep 0.1; done
+	done
+	ip netns exec $NS nvme disconnect-all >/dev/null 2>&1; nvme disconnect-all >/dev/null 2>&1
+	[[ -d $CFS ]] && { "$NVMETCFG" clear >/dev/null 2>&1 || echo "# reset: nvmetcfg clear failed"; }
+	for l in $(rdma link show 2>/dev/null | awk '{print $2}'); do rdma link delete "${l%/*}" 2>/dev/null; done
+	ip netns del $NS 2>/dev/null; ip link del veth-t 2>/dev/null
+	for l in $(ls /sys/class/net); do [[ $l == lo ]] || ip addr flush dev "$l" 2>/dev/null; done
+	grep -o ' /mnt/nvt[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l
+	losetup -D
+	for p in subsystems ports hosts; do
+		[[ -d $CFS/$p && -n $(ls $CFS/$p) ]] && { echo "# reset: $CFS/$p not empty"; left=1; }
+	done
+	return $left
+}
