@@ -54,6 +54,8 @@ int jrpc_decoder_feed(struct jrpc_decoder *d, const void *buf, size_t len)
 {
 	if (d->err)
 		return d->err;
+	if (len == 0)
+		return 0;
 	if (d->off == d->len)
 		d->off = d->len = 0;
 	if (len > d->max || d->cur + jrpc_decoder_pending(d) + len > d->max)
