@@ -24,8 +24,8 @@ struct rpc_conn {
 	int fd;
 	sd_event_source *src;
 	struct jrpc_decoder *dec;
-	char *out;
-	size_t out_len, out_off;
+	char *out;		/* replies: out[out_off..out_len) waits to be sent */
+	size_t out_len, out_off, out_cap;
 	bool eof;	/* the client sent everything it will */
 	bool closing;	/* close once the output is sent */
 	pid_t pid;
@@ -59,11 +59,21 @@ static size_t out_pending(const struct rpc_conn *c)
 	return c->out_len - c->out_off;
 }
 
+/* Queue a reply. What was sent goes once it outweighs what waits (each byte moves O(1) times), and
+ * the buffer grows by doubling: the cost stays linear in what is sent. */
 static void out_append(struct rpc_conn *c, char *text, size_t len)
 {
-	if (c->out_off == c->out_len)
-		c->out_off = c->out_len = 0;
-	c->out = xrealloc(c->out, c->out_len + len);
+	if (c->out_off > 0 && c->out_off >= out_pending(c)) {
+		memmove(c->out, c->out + c->out_off, out_pending(c));
+		c->out_len -= c->out_off;
+		c->out_off = 0;
+	}
+	if (c->out_len + len > c->out_cap) {
+		c->out_cap = c->out_cap ? c->out_cap : 4096;
+		while (c->out_cap < c->out_len + len)
+			c->out_cap *= 2;
+		c->out = xrealloc(c->out, c->out_cap);
+	}
 	memcpy(c->out + c->out_len, text, len);
 	c->out_len += len;
 	free(text);
