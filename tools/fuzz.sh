@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# libFuzzer targets (tests/fuzz): the nvmf.conf loader (parse -> plan -> print -> parse -> print) and
-# both importers, under ASan/UBSan.
+# libFuzzer targets (tests/fuzz): the nvmf.conf loader (parse -> plan -> print -> parse -> print),
+# both importers and the JSON-RPC wire protocol, under ASan/UBSan.
 #   tools/fuzz.sh build              clang build in build-fuzz/ (NVMETD_FUZZ_BUILD)
 #   tools/fuzz.sh run [SECONDS]      replay each seed corpus, then fuzz each target SECONDS (default 20)
 # Seeds: tests/fuzz/corpus/<target>/ (the shipped configs and JSON, and every hostile input found).
@@ -9,7 +9,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=${NVMETD_FUZZ_BUILD:-$top/build-fuzz}
-targets=(fuzz-conf fuzz-nvmetcli fuzz-spdk)
+targets=(fuzz-conf fuzz-nvmetcli fuzz-spdk fuzz-rpc)
 san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 
 build() {
@@ -22,6 +22,7 @@ build() {
 	clang "${common[@]}" "$top/tests/fuzz/fuzz-conf.c" $libs -o "$dir/fuzz-conf"
 	clang "${common[@]}" "$top/tests/fuzz/fuzz-import.c" $libs -o "$dir/fuzz-nvmetcli"
 	clang "${common[@]}" -DIMPORT_SPDK "$top/tests/fuzz/fuzz-import.c" $libs -o "$dir/fuzz-spdk"
+	clang "${common[@]}" "$top/tests/fuzz/fuzz-rpc.c" $libs -o "$dir/fuzz-rpc"
 	echo "fuzz.sh: built ${targets[*]} in $dir"
 }
 

@@ -13,10 +13,12 @@
 #include "irq.h"
 #include "monitor.h"
 #include "objstate.h"
+#include "rpc-methods.h"
 #include "settings.h"
 #include "spdkconf.h"
 
 struct mdns;
+struct rpc_server;
 struct port_view;
 struct net_ops;
 
@@ -47,6 +49,8 @@ struct daemon {
 	char *irq_summary;		/* to log only when it changes */
 	char *last_warnings;		/* the last reconcile's warnings, to log only when they change */
 	struct mdns *mdns;		/* mDNS advertisement (mdns = true), else NULL */
+	struct rpc_server *rpc;		/* the SPDK JSON-RPC socket (rpc_socket), else NULL */
+	struct rpc_env rpc_env;		/* what its methods read: cfg, the sysfs root */
 };
 
 /* The loop's clock (CLOCK_MONOTONIC, µs). */

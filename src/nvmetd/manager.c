@@ -20,6 +20,7 @@
 #include "mdns.h"
 #include "porthealth.h"
 #include "reconcile.h"
+#include "rpc-server.h"
 #include "state.h"
 #include "util.h"
 
@@ -294,6 +295,27 @@ static int setup_loop(struct daemon *d)
 	return r;
 }
 
+/* The JSON-RPC socket, after the first reconcile (framework_wait_init is true at once). Without it
+ * nvmetd still serves the target. */
+static void start_rpc(struct daemon *d)
+{
+	int r;
+
+	if (!d->set.rpc_socket)
+		return;
+	d->rpc_env = (struct rpc_env){ .cfg = &d->cfg, .sysfs = d->ctx->sysfs };
+	r = rpc_server_start(d->ev, d->set.rpc_socket, rpc_call, &d->rpc_env, &d->rpc);
+	if (r == -EADDRINUSE)
+		log_error("RPC Unix domain socket path %s in use (%s.lock is held: an SPDK application or another "
+			  "nvmetd serves it); JSON-RPC is off", d->set.rpc_socket, d->set.rpc_socket);
+	else if (r == -EEXIST)
+		log_error("rpc_socket %s: something that is not a socket is there; JSON-RPC is off", d->set.rpc_socket);
+	else if (r < 0)
+		log_error("rpc_socket %s: %s; JSON-RPC is off", d->set.rpc_socket, strerror(-r));
+	else
+		log_notice("serving SPDK JSON-RPC on %s", d->set.rpc_socket);
+}
+
 int manager_start(struct daemon *d)
 {
 	int r = ctx_new(&d->ctx);
@@ -328,6 +350,7 @@ int manager_start(struct daemon *d)
 	if (d->set.mdns && (r = mdns_start(d->ev, on_mdns_changed, d, &d->mdns)) < 0)
 		log_error("mDNS: cannot start: %s; nothing is advertised", strerror(-r));
 	run_reconcile(d, "start");
+	start_rpc(d);
 	/* ready whatever failed: what can serve does, the rest is retried (see status) */
 	(void)sd_notify(0, "READY=1");
 	set_status(d);
@@ -346,6 +369,8 @@ void manager_stop(struct daemon *d)
 	int r;
 
 	monitor_stop(&d->mon);
+	rpc_server_stop(d->rpc);
+	d->rpc = NULL;
 	/* withdraw the advertisement before the ports go */
 	mdns_stop(d->mdns);
 	d->mdns = NULL;
@@ -372,6 +397,7 @@ void manager_stop(struct daemon *d)
 
 void manager_free(struct daemon *d)
 {
+	rpc_server_stop(d->rpc);
 	sd_event_source_disable_unref(d->timer);
 	sd_event_source_disable_unref(d->defer);
 	sd_event_source_disable_unref(d->health);

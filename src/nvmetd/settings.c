@@ -7,6 +7,7 @@
  *     on_stop = "clear";           # "clear": remove the target on stop; "keep": leave it serving
  *     mdns = false;                # advertise listening ports over mDNS/DNS-SD (TP8009) through Avahi
  *     jobs = 16;                   # configfs operations in flight at most (1: one at a time)
+ *     rpc_socket = "/var/tmp/spdk.sock";  # serve SPDK's JSON-RPC there (root only); "" or absent: off
  * A missing file means all defaults. */
 #include <errno.h>
 #include <libconfig.h>
@@ -76,6 +77,13 @@ static int settings_read(const char *path, struct settings *s)
 			s->jobs = j;
 		}
 	}
+	if (config_lookup_string(&cfg, "rpc_socket", &str) && *str) {
+		if (str[0] != '/') {
+			log_error("%s: rpc_socket \"%s\" is not an absolute path", path, str);
+			return -EINVAL;
+		}
+		s->rpc_socket = xstrdup(str);
+	}
 	if (config_lookup_string(&cfg, "on_stop", &str)) {
 		if (streq(str, "clear"))
 			s->clear_on_stop = true;
@@ -102,5 +110,6 @@ void settings_free(struct settings *s)
 {
 	free(s->nvmf_conf);
 	free(s->state_file);
-	s->nvmf_conf = s->state_file = NULL;
+	free(s->rpc_socket);
+	s->nvmf_conf = s->state_file = s->rpc_socket = NULL;
 }

@@ -18,6 +18,7 @@ struct settings {
 	bool clear_on_stop;	/* SIGTERM removes what nvmetd applied */
 	bool mdns;		/* advertise the listening ports over mDNS/DNS-SD (Avahi) */
 	unsigned jobs;		/* configfs operations in flight at most (0: the executor's default) */
+	char *rpc_socket;	/* SPDK JSON-RPC socket path; NULL: no socket (the default) */
 };
 
 /* Returns 0 or -errno (the file's errors are printed, with their line). A missing file: defaults. */

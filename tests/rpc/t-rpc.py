@@ -1,0 +1,390 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+# nvmetd's SPDK JSON-RPC socket on the host, against a fake configfs root (no kernel target needed:
+# the read-only methods answer from nvmetd's configuration). Requests are framed exactly as SPDK's
+# rpc.py frames them (spdk-rpc.py). Checks the methods' shapes and errors, the framing, hostile
+# clients (garbage, oversized, deep, disconnecting, not reading, not root, too many), the lock-file
+# protocol, and that nvmetd keeps serving through all of it. TAP output; must run as root.
+#   t-rpc.py [NVMETD]
+import base64
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+NVMETD = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "../../build/src/nvmetd/nvmetd")
+spec = importlib.util.spec_from_file_location("spdk_rpc", os.path.join(HERE, "spdk-rpc.py"))
+spdk_rpc = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(spdk_rpc)
+
+T = tempfile.mkdtemp(prefix="t-rpc.")
+SOCK = os.path.join(T, "spdk.sock")
+passed = failed = 0
+
+
+def ok(cond, what):
+    global passed, failed
+    if cond:
+        passed += 1
+        print("ok - " + what)
+    else:
+        failed += 1
+        print("not ok - " + what)
+    return cond
+
+
+def write(name, text, mode=0o644):
+    path = os.path.join(T, name)
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, mode)
+    return path
+
+
+def dhchap_secret():
+    key = os.urandom(32)
+    return "DHHC-1:00:" + base64.b64encode(key + zlib.crc32(key).to_bytes(4, "little")).decode() + ":"
+
+
+SECRET = dhchap_secret()
+KEYFILE = write("host1.key", SECRET + "\n", 0o600)
+AIOFILE = write("aio.img", "")
+os.truncate(AIOFILE, 8 << 20)
+CONF = f"""[Malloc]
+  NumberOfLuns 2
+  LunSizeInMB 64
+  BlockSize 4096
+[AIO]
+  AIO {AIOFILE} AIO0 512
+[Host1]
+  NQN nqn.2014-08.org.nvmexpress:uuid:host1
+  DhchapKey {KEYFILE}
+[Subsystem1]
+  NQN nqn.2016-06.io.spdk:cnode1
+  Listen TCP 127.0.0.1:4420
+  Listen RDMA 192.168.20.200:4791
+  AllowAnyHost No
+  Host nqn.2014-08.org.nvmexpress:uuid:host1
+  SN SPDK00000000000001
+  MN nvmetd_ctrl
+  Namespace Malloc0 1
+  Namespace AIO0 2 6c3e5d3c-0f2a-4b0e-9a55-3c1f2e7b9a01
+[Subsystem2]
+  NQN nqn.2016-06.io.spdk:cnode2
+  Listen TCP 127.0.0.1:4420
+  AllowAnyHost Yes
+  Namespace Malloc1 1
+"""
+write("nvmf.conf", CONF)
+
+
+def settings(sock):
+    return write("nvmetd.conf", f'nvmf_conf = "{T}/nvmf.conf";\nstate_file = "{T}/state.json";\n'
+                 f'rpc_socket = "{sock}";\non_stop = "keep";\n')
+
+
+for d in ("cfs/nvmet/subsystems", "cfs/nvmet/ports", "cfs/nvmet/hosts", "sys", "run"):
+    os.makedirs(os.path.join(T, d))
+ENV = dict(os.environ, NVMET_CONFIGFS_ROOT=T + "/cfs", NVMET_SYSFS_ROOT=T + "/sys", NVMET_RUN_DIR=T + "/run",
+           NVMET_LOCK_FILE=T + "/run/apply.lock")
+ENV.pop("NOTIFY_SOCKET", None)
+
+
+def start(conf, log):
+    return subprocess.Popen([NVMETD, "-f", "-c", conf], env=ENV, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+
+
+def wait_for(pred, secs=10):
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def call(method, params=None):
+    return spdk_rpc.Client(SOCK, 10).call(method, params)
+
+
+def result(method, params=None):
+    r = call(method, params)
+    return r.get("result", r)
+
+
+def error(method, params=None):
+    return call(method, params).get("error")
+
+
+def alive():
+    try:
+        return call("spdk_get_version").get("result", {}).get("fields", {}).get("major") == 24
+    except OSError:
+        return False
+
+
+def connect():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(SOCK)
+    s.settimeout(10)
+    return s
+
+
+# What the server sent before it closed. A server that closes with the client's bytes unread resets the
+# connection (ECONNRESET after the data it did send): closed all the same.
+def read_until_eof(s):
+    data = b""
+    while True:
+        try:
+            chunk = s.recv(65536)
+        except ConnectionResetError:
+            return data, True
+        except socket.timeout:
+            return data, False
+        if not chunk:
+            return data, True
+        data += chunk
+
+
+def test_methods():
+    methods = result("rpc_get_methods")
+    ok({"nvmf_get_subsystems", "bdev_get_bdevs", "framework_start_init"} <= set(methods), "rpc_get_methods lists them")
+    ok("framework_start_init" not in result("rpc_get_methods", {"current": True}), "current: no start-up-only method")
+    v = result("spdk_get_version")
+    ok(v["version"].startswith("SPDK v24.09") and v["fields"]["minor"] == 9, "spdk_get_version: " + v["version"])
+    ok(error("spdk_get_version", {"x": 1}) == {"code": -32602, "message": "spdk_get_version method requires no parameters"},
+       "spdk_get_version refuses params")
+    ok(result("framework_wait_init") is True, "framework_wait_init: true")
+    e = error("framework_start_init")
+    ok(e["code"] == -1 and e["message"].startswith("Method may only be called before framework is initialized"),
+       "framework_start_init: SPDK's state error")
+    ok([s["subsystem"] for s in result("framework_get_subsystems")] == ["bdev", "nvmf"], "framework_get_subsystems")
+    ok(error("nvmf_no_such") == {"code": -32601, "message": "Method not found"}, "unknown method: -32601")
+
+
+def test_nvmf():
+    subs = result("nvmf_get_subsystems")
+    ok(subs[0]["subtype"] == "Discovery" and subs[0]["nqn"] == "nqn.2014-08.org.nvmexpress.discovery",
+       "nvmf_get_subsystems: discovery first")
+    c1 = subs[1]
+    ok(c1["nqn"] == "nqn.2016-06.io.spdk:cnode1" and c1["serial_number"] == "SPDK00000000000001" and
+       c1["model_number"] == "nvmetd_ctrl" and c1["allow_any_host"] is False, "cnode1's fields")
+    ok(sorted((a["trtype"], a["adrfam"], a["traddr"], a["trsvcid"]) for a in c1["listen_addresses"]) ==
+       [("RDMA", "IPv4", "192.168.20.200", "4791"), ("TCP", "IPv4", "127.0.0.1", "4420")], "listen addresses, SPDK case")
+    ok(c1["hosts"] == [{"nqn": "nqn.2014-08.org.nvmexpress:uuid:host1"}], "hosts by NQN only")
+    ok([(n["nsid"], n["bdev_name"]) for n in c1["namespaces"]] == [(1, "Malloc0"), (2, "AIO0")] and
+       c1["namespaces"][1]["uuid"] == "6c3e5d3c-0f2a-4b0e-9a55-3c1f2e7b9a01", "namespaces")
+    ok(subs[2]["allow_any_host"] is True and len(subs) == 3, "cnode2")
+    one = result("nvmf_get_subsystems", {"nqn": "nqn.2016-06.io.spdk:cnode2"})
+    ok(len(one) == 1 and one[0]["nqn"] == "nqn.2016-06.io.spdk:cnode2", "nvmf_get_subsystems by nqn")
+    ok(error("nvmf_get_subsystems", {"nqn": "nqn.x:none"}) == {"code": -19, "message": "No such device"},
+       "unknown nqn: -19 No such device")
+    ok(error("nvmf_get_subsystems", {"tgt_name": "other"}) == {"code": -32603, "message": "Unable to find a target."},
+       "another target: -32603")
+    ls = result("nvmf_subsystem_get_listeners", {"nqn": "nqn.2016-06.io.spdk:cnode2"})
+    ok(ls == [{"address": {"trtype": "TCP", "adrfam": "IPv4", "traddr": "127.0.0.1", "trsvcid": "4420"},
+               "ana_states": [{"ana_group": 1, "ana_state": "optimized"}]}], "nvmf_subsystem_get_listeners")
+    ok(error("nvmf_subsystem_get_listeners", {"nqn": "nqn.x:none"}) == {"code": -32602, "message": "Invalid parameters"},
+       "get_listeners of an unknown nqn: released wording")
+    ok(error("nvmf_subsystem_get_listeners") == {"code": -32602, "message": "Invalid parameters"}, "missing nqn")
+    ok(error("nvmf_get_subsystems", {"nqn": 5})["code"] == -32602, "a param of the wrong type")
+    ok(error("nvmf_get_subsystems", {"bogus": "x"})["code"] == -32602, "an unknown param")
+    tr = result("nvmf_get_transports")
+    ok(sorted(t["trtype"] for t in tr) == ["RDMA", "TCP"], "nvmf_get_transports")
+    ok(error("nvmf_get_transports", {"trtype": "FC"}) == {"code": -19, "message": "No such device"}, "unknown trtype")
+
+
+def test_bdevs():
+    b = {x["name"]: x for x in result("bdev_get_bdevs")}
+    ok(sorted(b) == ["AIO0", "Malloc0", "Malloc1"], "bdev_get_bdevs: " + " ".join(sorted(b)))
+    ok(b["Malloc0"]["block_size"] == 4096 and b["Malloc0"]["num_blocks"] == 16384 and
+       b["Malloc0"]["product_name"] == "Malloc disk", "Malloc0's size from [Malloc]")
+    ok(b["AIO0"]["block_size"] == 512 and b["AIO0"]["num_blocks"] == 16384 and b["AIO0"]["claimed"] is True and
+       b["AIO0"]["uuid"] == "6c3e5d3c-0f2a-4b0e-9a55-3c1f2e7b9a01", "AIO0's size from its file")
+    ok(result("bdev_get_bdevs", {"name": "Malloc1"})[0]["name"] == "Malloc1", "bdev_get_bdevs by name")
+    ok(error("bdev_get_bdevs", {"name": "Nope"}) == {"code": -19, "message": "No such device"}, "unknown bdev: -19")
+    ok(error("bdev_get_bdevs", {"nme": "x"}) == {"code": -32603, "message": "spdk_json_decode_object failed"},
+       "bdev_* decode errors: SPDK's -32603")
+
+
+def test_no_secret():
+    c = spdk_rpc.Client(SOCK, 10)
+    text = ""
+    for m in result("rpc_get_methods"):
+        text += json.dumps(c.call(m))
+    text += json.dumps(c.call("nvmf_get_subsystems", {"nqn": "nqn.2016-06.io.spdk:cnode1"}))
+    ok(SECRET not in text and SECRET[10:30] not in text and "host1.key" not in text, "no key, nor its file, in any reply")
+
+
+def test_framing():
+    c = spdk_rpc.Client(SOCK, 10)
+    reqs = [c.request("spdk_get_version"), c.request("framework_wait_init"), c.request("bdev_get_bdevs", {"name": "AIO0"})]
+    c.send(*reqs)  # rpc.py's flush(): pretty-printed, joined by "\n"
+    got = [c.recv() for _ in reqs]
+    ok([r["id"] for r in got] == [1, 2, 3] and got[1]["result"] is True, "three pretty-printed requests in one send")
+    s = connect()
+    data = json.dumps({"jsonrpc": "2.0", "method": "framework_wait_init", "id": "slow"}, indent=2).encode()
+    for i in range(len(data)):
+        s.send(data[i:i + 1])
+        time.sleep(0.002)
+    ok(s.recv(4096) == b'{"jsonrpc":"2.0","id":"slow","result":true}\n', "one byte at a time; compact reply, one newline")
+    s.send(b'{"jsonrpc":"2.0","method":"framework_wait_init"}{"jsonrpc":"2.0","method":"x_none"}'
+           b'{"jsonrpc":"2.0","method":"framework_wait_init","id":9}')
+    time.sleep(0.2)
+    ok(s.recv(4096) == b'{"jsonrpc":"2.0","id":null,"error":{"code":-32601,"message":"Method not found"}}\n'
+       b'{"jsonrpc":"2.0","id":9,"result":true}\n', "a notification: no result; its error still sent")
+    s.send(b'[{"jsonrpc":"2.0","method":"framework_wait_init","id":1},7]')
+    ok(json.loads(s.recv(4096)) == [{"jsonrpc": "2.0", "id": 1, "result": True}, {"jsonrpc": "2.0", "id": None,
+       "error": {"code": -32600, "message": "Invalid request"}}], "a batch: one array of replies")
+    s.send('{"jsonrpc":"2.0","method":"bdev_get_bdevs","id":"\u00e9","params":{"name":"\u00e9"}}'.encode())
+    r = s.recv(4096)
+    ok(r == b'{"jsonrpc":"2.0","id":"\\u00e9","error":{"code":-19,"message":"No such device"}}\n', "replies are ASCII")
+    s.close()
+
+
+def test_hostile():
+    for what, data in (("garbage", b'{"jsonrpc":"2.0","method":"x","id":1,}'),
+                       ("deep nesting", b"[" * 100000),
+                       ("a NUL byte", b'{"jsonrpc":"2.0","method":"x\0"}'),
+                       ("invalid UTF-8", b'{"jsonrpc":"2.0","method":"\xff\xfe","id":1}')):
+        s = connect()
+        try:
+            s.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # closed before it was all sent
+        reply, eof = read_until_eof(s)
+        s.close()
+        ok(reply == b'{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}}\n' and eof,
+           what + ": -32700, then closed")
+    s = connect()
+    try:
+        s.sendall(b'{"jsonrpc":"2.0","method":"x","id":1,"params":{"s":"' + b"x" * (2 << 20))
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    reply, eof = read_until_eof(s)
+    s.close()
+    ok(reply.startswith(b'{"jsonrpc":"2.0","id":null,"error":{"code":-32700') and eof, "2 MiB request: -32700, closed")
+    s = connect()
+    s.sendall(b'{"jsonrpc":"2.0","method":"spdk_get_')
+    s.close()
+    ok(alive(), "a client gone mid-request: nvmetd serves on")
+    s = connect()
+    req = json.dumps({"jsonrpc": "2.0", "method": "nvmf_get_subsystems", "id": 1}).encode()
+    s.setblocking(False)
+    try:
+        s.send(req * 3000)  # about 3 MB of replies nobody reads: nvmetd stops reading at 1 MiB queued
+    except BlockingIOError:
+        pass
+    time.sleep(0.5)
+    ok(alive(), "a client that does not read its replies: others are served")
+    s.close()
+    ok(alive(), "a client gone mid-reply: nvmetd serves on")
+    s = connect()
+    sender = threading.Thread(target=s.sendall, args=(req * 3000,))  # while this side reads
+    sender.start()
+    n, buf = 0, b""
+    while n < 3000:
+        chunk = s.recv(1 << 20)
+        if not chunk:
+            break
+        buf += chunk
+        n += chunk.count(b"\n")
+        time.sleep(0.001)
+    sender.join()
+    s.close()
+    ok(n == 3000, "3000 requests in one send: 3000 replies, read slowly (%d)" % n)
+
+
+def test_connections():
+    conns = [connect() for _ in range(32)]
+    extra = connect()
+    reply, eof = read_until_eof(extra)
+    ok(reply == b"" and eof, "the 33rd client is closed")
+    for c in conns:
+        c.close()
+    ok(wait_for(alive, 5), "after they leave, clients are served again")
+    os.chmod(T, 0o711)
+    os.chmod(SOCK, 0o666)  # only so SO_PEERCRED is reached: nvmetd makes it 0600
+    code = ("import socket\ns = socket.socket(socket.AF_UNIX)\ns.connect(%r)\ntry:\n"
+            "    s.sendall(b'{\"method\":\"spdk_get_version\",\"id\":1}')\n    print(s.recv(100))\n"
+            "except (BrokenPipeError, ConnectionResetError):\n    print(b'')\n" % SOCK)
+    out = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", code],
+                         capture_output=True, text=True, timeout=20)
+    ok(out.stdout.strip() == "b''", "uid 65534: closed without a reply (SO_PEERCRED)")
+    os.chmod(SOCK, 0o600)
+    out = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", code],
+                         capture_output=True, text=True, timeout=20)
+    ok("PermissionError" in out.stderr, "uid 65534 and the socket's mode 0600: cannot connect")
+    os.chmod(T, 0o700)
+    ok(alive(), "nvmetd serves on")
+
+
+def test_lock(first):
+    other = os.path.join(T, "second.conf")
+    shutil.copy(settings(SOCK), other)
+    p = start(other, os.path.join(T, "second.log"))
+    time.sleep(1.5)
+    p.send_signal(signal.SIGTERM)
+    p.wait(10)
+    log = open(os.path.join(T, "second.log")).read()
+    ok("in use" in log and alive(), "a second nvmetd on the same socket: refused by the lock; the first serves on")
+    stale = os.path.join(T, "stale.sock")
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(stale)
+    s.close()
+    p = start(settings(stale), os.path.join(T, "stale.log"))
+    ok(wait_for(lambda: "serving SPDK JSON-RPC" in open(os.path.join(T, "stale.log")).read()),
+       "a stale socket without its lock holder is replaced")
+    p.send_signal(signal.SIGTERM)
+    p.wait(10)
+    ok(not os.path.exists(stale) and not os.path.exists(stale + ".lock"), "SIGTERM removes the socket and its lock file")
+    reg = write("regular", "precious\n")
+    p = start(settings(reg), os.path.join(T, "reg.log"))
+    time.sleep(1.5)
+    p.send_signal(signal.SIGTERM)
+    p.wait(10)
+    ok(open(reg).read() == "precious\n" and "not a socket" in open(os.path.join(T, "reg.log")).read(),
+       "a regular file at rpc_socket is left alone")
+
+
+def main():
+    if os.geteuid() != 0:
+        print("# 0 passed, 0 failed: skipped, needs root (SO_PEERCRED, setpriv)")
+        return 0
+    d = start(settings(SOCK), os.path.join(T, "nvmetd.log"))
+    try:
+        if not ok(wait_for(lambda: os.path.exists(SOCK)), "nvmetd listens on rpc_socket"):
+            print(open(os.path.join(T, "nvmetd.log")).read())
+            return 1
+        ok(oct(os.stat(SOCK).st_mode & 0o777) == "0o600", "socket mode 0600")
+        for t in (test_methods, test_nvmf, test_bdevs, test_no_secret, test_framing, test_hostile, test_connections):
+            try:
+                t()
+            except Exception as e:  # a crash of one group is a failure, the rest still run
+                import traceback
+                traceback.print_exc(file=sys.stdout)
+                ok(False, "%s: %s: %s" % (t.__name__, type(e).__name__, e))
+        test_lock(d)
+        ok(d.poll() is None, "nvmetd still running")
+    finally:
+        d.send_signal(signal.SIGTERM)
+        rc = d.wait(20)
+        ok(rc == 0 and not os.path.exists(SOCK), "nvmetd stops cleanly (exit %d), socket removed" % rc)
+        print("# %d passed, %d failed" % (passed, failed))
+        if failed:
+            print(open(os.path.join(T, "nvmetd.log")).read())
+        shutil.rmtree(T, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
