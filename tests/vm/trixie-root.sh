@@ -57,8 +57,8 @@ trap 'rm -rf "$tmp"' EXIT
 t0=$SECONDS
 echo "trixie-root.sh: building $dir from $mirror (${#pkgs[@]} packages; about a minute and 200 MB of downloads)" >&2
 # hooks run in the tree with /proc, /sys and /dev mounted by mmdebstrap: `systemctl disable` fails on
-# a unit that does not exist; a machine id means no first boot for systemd (systemd-firstboot and friends)
-hooks=(--customize-hook='chroot "$1" systemd-machine-id-setup')
+# a unit that does not exist
+hooks=()
 ((${#disable[@]})) && hooks+=(--customize-hook="chroot \"\$1\" systemctl disable --quiet $(printf '%q ' "${disable[@]}")")
 # in a private mount namespace: whatever mmdebstrap mounts in the tree goes away with it, even if killed.
 # The apt lists are kept: `chroot DIR apt-get install/download` works without an update
@@ -71,6 +71,9 @@ for u in "${mask[@]}"; do
 	[[ -e $tmp/usr/lib/systemd/system/$u ]] || die "$list: 'mask $u': no such unit in the tree"
 	ln -sfn /dev/null "$tmp/etc/systemd/system/$u"
 done
+# a machine id (mmdebstrap leaves the file empty, last): no first boot for systemd in the guests, which
+# would run systemd-firstboot and friends
+tr -d - </proc/sys/kernel/random/uuid >"$tmp/etc/machine-id"
 printf 'list %s\nbuilt %s\nmirror %s\npackages %s\n' "$hash" "$(date -u +%FT%TZ)" "$mirror" \
 	"$(chroot "$tmp" dpkg-query -W -f='.\n' | wc -l)" >"$tmp/.nvmetd-root"
 mv -T "$tmp" "$dir"
