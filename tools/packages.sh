@@ -7,6 +7,7 @@ build_pkgs=(build-essential autoconf automake pkg-config scdoc
 	libjson-c-dev libavahi-client-dev)
 # the guests: qemu, their init, the initiator side and the tools the guest tests run (from the host's root)
 guest_pkgs=(qemu-system-x86 busybox-static kmod nvme-cli fio rdma-core ibverbs-utils iproute2 xz-utils cpio
-	procps util-linux python3 dbus avahi-daemon avahi-utils python3-zeroconf)
+	procps util-linux python3 dbus avahi-daemon avahi-utils python3-zeroconf
+	mmdebstrap)   # makes the Debian 13 guest root (tests/vm/trixie-root.sh); bookworm's keyring has trixie's keys
 # unit tests, fuzzing, the benchmark's plots, packaging
 test_pkgs=(libcmocka-dev strace gnuplot-nox clang libclang-rt-14-dev debhelper dpkg-dev lintian)

@@ -12,7 +12,7 @@ mount -t tmpfs tmpfs /var/tmp
 mount -t tmpfs tmpfs /var/run 2>/dev/null || true
 ip link set lo up
 hostname nvmetd-guest
-echo "guest: kernel $(uname -r), $(nproc) CPUs" >"$out/output.log"
+echo "guest: kernel $(uname -r), $(nproc) CPUs, $(. /etc/os-release && echo "$PRETTY_NAME")" >"$out/output.log"
 cmd=()
 eval "cmd=($(cat $out/cmd))"
 export NVTEST_OUT=$out

@@ -2,17 +2,21 @@
 # Host side of the package test: build the package twice (0.1.0-1, and the same tree as 0.1.0-2 for
 # the upgrade), lintian must be clean, then boot the 6.12 guest under real systemd and run
 # t-deb.sh there. Usage: t-deb-host.sh KERNEL
+# With NVMETD_VM_ROOT=trixie the packages are built, and checked by lintian, inside the Debian 13 root
+# (tools/deb.sh --release trixie) and the guest boots that root (systemd 257).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 k=${1:-6.12}
 build=${NVMETD_BUILD:-$here/../../build}
-out=$build/deb   # inside the project tree: the guest sees it at /nvtest-src
+root=${NVMETD_VM_ROOT:-host}
+rel=(); [[ $root == host ]] || rel=(--release "$root")
+out=$build/deb-$root   # inside the project tree: the guest sees it at /nvtest-src
 rm -rf "$out"; mkdir -p "$out"
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok - $*"; }
 nok() { fail=$((fail + 1)); echo "not ok - $*"; }
-if log=$("$here/../../tools/deb.sh" "$out/1" 2>&1); then ok "package 0.1.0-1 builds; $(grep '^lintian' <<<"$log")"; else nok "package build or lintian"; echo "$log" | tail -40; fi
-if log=$("$here/../../tools/deb.sh" "$out/2" 0.1.0-2 2>&1); then ok "package 0.1.0-2 builds; $(grep '^lintian' <<<"$log")"; else nok "package 0.1.0-2"; echo "$log" | tail -20; fi
+if log=$("$here/../../tools/deb.sh" "${rel[@]}" "$out/1" 2>&1); then ok "package 0.1.0-1 builds; $(grep '^lintian' <<<"$log")"; else nok "package build or lintian"; echo "$log" | tail -40; fi
+if log=$("$here/../../tools/deb.sh" "${rel[@]}" "$out/2" 0.1.0-2 2>&1); then ok "package 0.1.0-2 builds; $(grep '^lintian' <<<"$log")"; else nok "package 0.1.0-2"; echo "$log" | tail -20; fi
 deb1=$(ls "$out"/1/nvmetd_*.deb 2>/dev/null); deb2=$(ls "$out"/2/nvmetd_*.deb 2>/dev/null)
 if [[ -n $deb1 && -n $deb2 ]]; then
 	o=$(NVMETD_VM_INIT=systemd "$here/vm.sh" run "$k" "$here/t-deb.sh" "$deb1" "$deb2" 2>&1)

@@ -17,6 +17,10 @@
 #                       multi-user.target is reached, then the guest powers off
 # NVMETD_VM_QEMU_EXTRA  more qemu arguments (e.g. another NVMe device enumerated first)
 # NVMETD_VM_SMP=2       2 vCPUs (one per NUMA node) instead of 4
+# NVMETD_VM_ROOT=trixie boot the cached Debian 13 tree (tests/vm/trixie-root.sh; `setup` makes it) as the
+#                       lower root instead of the host's (default: host). Its programs are trixie's: give
+#                       the guest a build made in that root (tools/in-root.sh trixie tools/build.sh
+#                       build-trixie; NVMETCFG=/NVMETD= point at it), bookworm's nvmetd needs libconfig.so.9
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -25,6 +29,7 @@ proj=$(cd "$here/../.." && pwd -P)
 # /tmp, which the guest covers with a tmpfs), guest paths under it are rewritten to that place.
 guest_path() { local p; p=$(realpath -m "$1"); [[ $p == "$proj"/* || $p == "$proj" ]] && p=/nvtest-src${p#"$proj"}; printf '%s' "$p"; }
 cache=${NVMETD_VM_CACHE:-/var/cache/nvmetd-vm}
+export NVMETD_VM_CACHE=$cache   # trixie-root.sh keeps its tree there too
 timeout_s=${NVMETD_VM_TIMEOUT:-900}
 
 die() { echo "vm.sh: $*" >&2; exit 2; }
@@ -112,18 +117,29 @@ make_initramfs() {
 	rm -rf "$work"
 }
 
+# The guest's lower root: the host's /, or the cached trixie tree (built on first use)
+lower_root() {
+	case ${NVMETD_VM_ROOT:-host} in
+	host | "$(. /etc/os-release && echo "${VERSION_CODENAME:-}")") echo / ;;
+	trixie) "$here/trixie-root.sh" || die "the trixie root could not be made (tests/vm/trixie-root.sh, above)" ;;
+	*) die "unknown NVMETD_VM_ROOT '${NVMETD_VM_ROOT}' (use host or trixie)" ;;
+	esac
+}
+
 cmd_setup() {
 	need_install
 	prepare_kernel 6.1
 	prepare_kernel 6.12
 	echo "vm.sh: kernels ready: $(cat "$cache/6.1.rel") $(cat "$cache/6.12.rel")"
+	echo "vm.sh: Debian 13 root ready: $(NVMETD_VM_ROOT=trixie lower_root)"
 }
 
 cmd_run() {
 	local k=$1 script=$2; shift 2
-	local rel dir out ssd rc qpid
+	local rel dir out ssd rc qpid lower
 	[[ -x $script || -f $script ]] || die "no such script: $script"
 	need_install
+	lower=$(lower_root)
 	prepare_kernel "$k"
 	rel=$(cat "$cache/$k.rel")
 	dir=$cache/k-$rel
@@ -170,7 +186,7 @@ cmd_run() {
 		-device "nvme,serial=NVMETD-SSD-0001,drive=ssd0,bus=rp1"
 		-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,bus=rp2,romfile=
 		-device virtio-rng-pci,bus=pcie.0
-		-fsdev local,id=fsroot,path=/,security_model=none,readonly=on,multidevs=remap
+		-fsdev "local,id=fsroot,path=$lower,security_model=none,readonly=on,multidevs=remap"
 		-device virtio-9p-pci,fsdev=fsroot,mount_tag=hostroot,bus=pcie.0
 		-fsdev "local,id=fsmod,path=$dir/lib/modules,security_model=none,readonly=on"
 		-device virtio-9p-pci,fsdev=fsmod,mount_tag=modules,bus=pcie.0
