@@ -24,6 +24,10 @@ struct exec_runner;
 struct sys_ops {
 	int (*load_module)(const char *name, const char *options);	/* 0 or -errno */
 	int (*mount_configfs)(const char *where);			/* 0 or -errno */
+	/* The type (statfs f_type) of the filesystem holding path, 0 when unknown. Under test roots
+	 * 0: fixtures live on whatever the build runs on (an sbuild chroot's overlay), and the
+	 * kernel never opens them. */
+	long (*fs_type)(const char *path);
 };
 extern const struct sys_ops sys_real, sys_none;
 

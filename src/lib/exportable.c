@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 
 #include "exportable.h"
@@ -19,12 +18,11 @@ static unsigned file_block_shift(const struct stat *st)
 	return shift;
 }
 
-static int file_check(const char *path, const struct stat *st, char **why)
+static int file_check(const struct nv_ctx *c, const char *path, const struct stat *st, char **why)
 {
-	struct statfs fs;
 	unsigned shift = file_block_shift(st);
 
-	if (statfs(path, &fs) == 0 && fs.f_type == OVERLAYFS_MAGIC) {
+	if (c->sys->fs_type(path) == OVERLAYFS_MAGIC) {
 		*why = xasprintf("%s is on overlayfs: the kernel target exports such a file with 1-byte blocks, "
 				 "which hosts see as 0 bytes — put it on the filesystem under the overlay or use "
 				 "a block device", path);
@@ -59,7 +57,7 @@ int export_check(const struct nv_ctx *c, const char *path, char **why)
 	if (stat(path, &st) < 0)
 		return 0;
 	if (S_ISREG(st.st_mode))
-		return file_check(path, &st, why);
+		return file_check(c, path, &st, why);
 	if (S_ISBLK(st.st_mode))
 		return blockdev_check(c, path, &st, why);
 	return 0;

@@ -4,6 +4,7 @@
 #include <libkmod.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 
 #include "dl.h"
 #include "log.h"
@@ -114,11 +115,21 @@ static int real_mount_configfs(const char *where)
 	return mount("configfs", where, "configfs", 0, NULL) < 0 && errno != EBUSY ? -errno : 0;
 }
 
+static long real_fs_type(const char *path)
+{
+	struct statfs fs;
+
+	return statfs(path, &fs) == 0 ? (long)fs.f_type : 0;
+}
+
 static int no_load(const char *name, const char *options) { return 0; }
 static int no_mount(const char *where) { return 0; }
+static long no_fs_type(const char *path) { return 0; }
 
-const struct sys_ops sys_real = { .load_module = kmod_load_opts, .mount_configfs = real_mount_configfs };
-const struct sys_ops sys_none = { .load_module = no_load, .mount_configfs = no_mount };
+const struct sys_ops sys_real = {
+	.load_module = kmod_load_opts, .mount_configfs = real_mount_configfs, .fs_type = real_fs_type,
+};
+const struct sys_ops sys_none = { .load_module = no_load, .mount_configfs = no_mount, .fs_type = no_fs_type };
 
 /* Why module name did not load (r from load_module): allocated. */
 static char *module_error(const char *name, int r)

@@ -253,13 +253,16 @@ static void test_writer_quoting(void **state)
 	}
 }
 
-/* What nvmet would enable but hosts could not use: an empty or sub-block file, a block device with no
- * media (its sysfs size 0). Whatever cannot be examined is left to the kernel. */
+static long overlay_fs(const char *path) { return 0x794c7630; }
+
+/* What nvmet would enable but hosts could not use: an empty or sub-block file, a file on overlayfs, a
+ * block device with no media (its sysfs size 0). Whatever cannot be examined is left to the kernel. */
 static void test_export_check(void **state)
 {
 	_cleanup_free_ char *sys = path_join(root, "sys"), *f = path_join(root, "f.img");
 	_cleanup_free_ char *bdev = path_join(root, "loop9"), *why = NULL;
-	struct nv_ctx c = { .sysfs = sys };
+	struct sys_ops on_overlay = sys_none;
+	struct nv_ctx c = { .sysfs = sys, .sys = &sys_none };
 
 	(void)state;
 	faketree_put(f, "");
@@ -273,6 +276,12 @@ static void test_export_check(void **state)
 	faketree_disk(f);
 	assert_int_equal(export_check(&c, f, &why), 0);
 	assert_null(why);
+	on_overlay.fs_type = overlay_fs;
+	c.sys = &on_overlay;
+	assert_int_equal(export_check(&c, f, &why), -EINVAL);
+	assert_non_null(strstr(why, "is on overlayfs"));
+	free(why), why = NULL;
+	c.sys = &sys_none;
 	assert_int_equal(export_check(&c, "/nonexistent/x.img", &why), 0);
 	assert_int_equal(export_check(&c, "/dev/null", &why), 0);
 	if (geteuid() != 0 || mknod(bdev, S_IFBLK | 0600, makedev(7, 99)) < 0)
