@@ -7,12 +7,16 @@
 
 struct nv_ctx *fake_kernel_ctx(void);
 
+/* lives as long as the process (the context's ops point into it); reachable, so not a leak */
+extern struct faketree *fake_kernel_tree;
+struct faketree *fake_kernel_tree;
+
 struct nv_ctx *fake_kernel_ctx(void)
 {
 	const char *root = getenv("NVMET_CONFIGFS_ROOT");
 
 	if (!root)
 		abort();
-	/* lives as long as the process: the context's ops point into it */
-	return faketree_ctx(faketree_at(root, true));
+	fake_kernel_tree = faketree_at(root, true);
+	return faketree_ctx(fake_kernel_tree);
 }
