@@ -28,6 +28,7 @@ struct tparams {
 
 struct pstate {
 	struct nv_config *c;
+	const struct nv_config *base;	/* another file's config whose bdevs Namespace lines may name */
 	struct nv_report *rep;
 	const char *file;
 	struct listen *ls;
@@ -227,6 +228,11 @@ static int k_transport_type(struct kctx *k)
 	for (size_t i = 1; i < k->ps->ntp; i++)
 		if (k->ps->tp[i].trtype && streq(k->ps->tp[i].trtype, t) && &k->ps->tp[i] != k->tp)
 			return kerr(k, "duplicate [Transport] section for %s", val(k, 0));
+	if (!k->tp->trtype) {
+		struct nv_transport *tr = array_push(&k->ps->c->transports, &k->ps->c->ntransports, sizeof(*tr));
+		tr->trtype = xstrdup(t);
+		tr->line = entry(k)->line;
+	}
 	free(k->tp->trtype);
 	k->tp->trtype = xstrdup(t);
 	kinfo(k, NV_APPLIED, "settings below apply to every %s port", val(k, 0));
@@ -466,7 +472,8 @@ static int k_namespace(struct kctx *k)
 			    NVMET_NSID_MAX - 1);
 	if (entry(k)->nvals >= 3 && !valid_uuid(val(k, 2)))
 		return kerr(k, "'%s' is not a UUID", val(k, 2));
-	if (spdkconf_find_bdev(k->ps->c, val(k, 0), &b) < 0)
+	if (spdkconf_find_bdev(k->ps->c, val(k, 0), &b) < 0 &&
+	    (!k->ps->base || spdkconf_find_bdev(k->ps->base, val(k, 0), &b) < 0))
 		return kerr(k, "bdev '%s' is not defined: name an [Nvme] controller's namespace (Nvme0n1), "
 			    "an [AIO] entry or a [Malloc] disk", val(k, 0));
 	if (nsid == 0) {
@@ -1226,9 +1233,9 @@ static int check_discovery_nqn(struct pstate *ps)
 	return ret;
 }
 
-static int interpret(struct ini_file *ini, struct nv_config *c, struct nv_report *rep)
+static int interpret(struct ini_file *ini, struct nv_config *c, const struct nv_config *base, struct nv_report *rep)
 {
-	struct pstate ps = { .c = c, .rep = rep, .file = ini->path };
+	struct pstate ps = { .c = c, .base = base, .rep = rep, .file = ini->path };
 	size_t nsub = 0;
 	int ret = 0;
 
@@ -1261,7 +1268,8 @@ static int interpret(struct ini_file *ini, struct nv_config *c, struct nv_report
 	return ret;
 }
 
-int spdkconf_from_text(const char *path, const char *text, struct nv_config **out, struct nv_report *rep)
+int spdkconf_from_text_base(const char *path, const char *text, const struct nv_config *base, struct nv_config **out,
+			    struct nv_report *rep)
 {
 	_cleanup_(ini_freep) struct ini_file *ini = NULL;
 	struct nv_config *c;
@@ -1275,7 +1283,7 @@ int spdkconf_from_text(const char *path, const char *text, struct nv_config **ou
 	c->path = xstrdup(path);
 	c->model = xcalloc(1, sizeof(*c->model));
 	c->aio_index.nocase = true;
-	r = interpret(ini, c, rep);
+	r = interpret(ini, c, base, rep);
 	if (r < 0 || report_count(rep, NV_ERROR)) {
 		spdkconf_free(c);
 		return -EINVAL;
@@ -1283,6 +1291,11 @@ int spdkconf_from_text(const char *path, const char *text, struct nv_config **ou
 	model_sort(c->model);
 	*out = c;
 	return 0;
+}
+
+int spdkconf_from_text(const char *path, const char *text, struct nv_config **out, struct nv_report *rep)
+{
+	return spdkconf_from_text_base(path, text, NULL, out, rep);
 }
 
 /* Longest logical line: SPDK's own parser reads lines into fixed buffers far shorter than this. */
@@ -1382,6 +1395,9 @@ void spdkconf_free(struct nv_config *c)
 		free(c->creds[i].dhgroup);
 	}
 	free(c->creds);
+	for (size_t i = 0; i < c->ntransports; i++)
+		free(c->transports[i].trtype);
+	free(c->transports);
 	for (size_t i = 0; i < c->nctrls; i++) {
 		free(c->ctrls[i].name);
 		free(c->ctrls[i].bdf);

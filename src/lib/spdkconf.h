@@ -41,8 +41,16 @@ struct nv_hostcred {
 	unsigned line;
 };
 
+/* A [TransportN] section: its transport type ("tcp", "rdma") and where it is. */
+struct nv_transport {
+	char *trtype;
+	unsigned line;
+};
+
 struct nv_config {
 	char *path;
+	struct nv_transport *transports;	/* [TransportN] sections with a Type */
+	size_t ntransports;
 	struct nv_hostcred *creds;	/* [HostN] sections */
 	size_t ncreds;
 	struct nv_model *model;	/* desired state; namespaces carry bdev names until resolved */
@@ -64,6 +72,10 @@ int spdkconf_load(const char *path, struct nv_config **out, struct nv_report *re
 int spdkconf_from_text(const char *path, const char *text, struct nv_config **out, struct nv_report *rep);
 /* The same for len bytes read from a file: a NUL byte or an over-long line is an error (file:line). */
 int spdkconf_from_buf(const char *path, const char *text, size_t len, struct nv_config **out, struct nv_report *rep);
+/* The same for a second file loaded beside base (nvmetd's rpc.conf beside nvmf.conf): its Namespace
+ * lines may also name base's bdevs. base is only read. */
+int spdkconf_from_text_base(const char *path, const char *text, const struct nv_config *base, struct nv_config **out,
+			    struct nv_report *rep);
 void spdkconf_free(struct nv_config *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nv_config *, spdkconf_free)
 

@@ -26,7 +26,10 @@ struct daemon {
 	struct settings set;
 	const char *settings_path;
 	struct nv_ctx *ctx;
-	struct nv_config *cfg;		/* last good config */
+	struct nv_config *cfg;		/* last good config: nvmf.conf and rpc.conf merged */
+	struct nv_config *file_cfg;	/* ...nvmf.conf's part alone (what RPC may not change) */
+	char *file_text;		/* nvmf.conf's text as loaded, rpc.conf's (NULL: none) */
+	char *rpc_text;
 	sd_event *ev;
 	sd_event_source *timer;		/* armed only while some object waits for the clock */
 	sd_event_source *defer;		/* coalesces bursts of events into one reconcile */

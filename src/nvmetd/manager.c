@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "advertise.h"
+#include "confmerge.h"
 #include "engine.h"
 #include "events.h"
 #include "irqpin.h"
@@ -134,14 +135,20 @@ static void health_pass(struct daemon *d)
 	(void)state_publish(d);
 }
 
-static void run_reconcile(struct daemon *d, const char *why)
+int manager_reconcile(struct daemon *d, const char *why, struct rec_watch *w)
 {
-	int r = reconcile(d, why);
+	int r = reconcile_watch(d, why, w);
 
 	if (r >= 0)
 		irqpin_apply(d);
 	arm_timer(d);
 	health_pass(d);
+	return r;
+}
+
+static void run_reconcile(struct daemon *d, const char *why)
+{
+	(void)manager_reconcile(d, why, NULL);
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *ud)
@@ -223,27 +230,66 @@ static void on_mdns_changed(void *ud)
 	(void)state_publish(ud);
 }
 
-/* Load (or reload) nvmf.conf. A broken file keeps the running config. */
-static int load_config(struct daemon *d)
+/* Make cfg the running configuration (the caller reconciles); returns the one it replaces. */
+struct nv_config *manager_install(struct daemon *d, struct nv_config *cfg)
 {
-	struct nv_report rep = { 0 };
-	struct nv_config *cfg = NULL;
-	int r;
+	struct nv_config *old = d->cfg;
 
-	/* devices are looked up by the reconcile, under the apply lock */
-	r = engine_load(d->ctx, d->set.nvmf_conf, RESOLVE_NONE, &cfg, &rep);
-	report_print_problems(&rep, stderr);
-	report_free(&rep);
-	if (r < 0) {
-		log_error("%s has errors%s", d->set.nvmf_conf, d->cfg ? "; keeping the running configuration" : "");
-		return r;
-	}
 	d->hotplug = cfg->hotplug;
-	spdkconf_free(d->cfg);
 	d->cfg = cfg;
 	d->resolve_due = true;
 	port_views_free(d);
 	reconcile_describe(d);
+	return old;
+}
+
+/* A file's text: 0, -ENOENT for a missing rpc.conf (none yet), or -errno with the error in rep. */
+static int read_text(const char *path, bool optional, char **text, struct nv_report *rep)
+{
+	size_t len = 0;
+	int r = read_input(path, INPUT_MAX, text, &len);
+
+	if (r == -ENOENT && optional)
+		return r;
+	if (r == 0 && memchr(*text, '\0', len))
+		r = -EINVAL;
+	if (r < 0)
+		report_add(rep, NV_ERROR, path, 0, NULL, "cannot read %s: %s", path, r == -EINVAL ? "NUL byte in the file" :
+			   read_input_strerror(r));
+	return r;
+}
+
+/* Load (or reload) nvmf.conf and rpc.conf. A broken file keeps the running config. */
+static int load_config(struct daemon *d)
+{
+	struct nv_report rep = { 0 };
+	_cleanup_free_ char *text = NULL, *rpc = NULL;
+	struct nv_config *cfg = NULL, *file = NULL;
+	int r = read_text(d->set.nvmf_conf, false, &text, &rep);
+
+	if (r >= 0 && (r = read_text(d->set.rpc_conf, true, &rpc, &rep)) == -ENOENT)
+		r = 0;
+	/* devices are looked up by the reconcile, under the apply lock */
+	if (r >= 0)
+		r = conf_load_both(d->set.nvmf_conf, text, d->set.rpc_conf, rpc, &cfg, &rep);
+	report_print_problems(&rep, stderr);
+	report_free(&rep);
+	if (r >= 0)
+		r = spdkconf_from_text(d->set.nvmf_conf, text, &file, &rep); /* read once already: no news */
+	report_free(&rep);
+	if (r < 0) {
+		spdkconf_free(cfg);
+		log_error("%s or %s has errors%s", d->set.nvmf_conf, d->set.rpc_conf,
+			  d->cfg ? "; keeping the running configuration" : "");
+		return r;
+	}
+	spdkconf_free(manager_install(d, cfg));
+	spdkconf_free(d->file_cfg);
+	d->file_cfg = file;
+	free(d->file_text);
+	d->file_text = TAKE_PTR(text);
+	free(d->rpc_text);
+	d->rpc_text = TAKE_PTR(rpc);
 	return 0;
 }
 
@@ -254,7 +300,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 	(void)s;
 	(void)si;
 	(void)sd_notify(0, "RELOADING=1");
-	log_notice("reloading %s", d->set.nvmf_conf);
+	log_notice("reloading %s and %s", d->set.nvmf_conf, d->set.rpc_conf);
 	mdns_retry(d->mdns);	/* without the system D-Bus: try again now */
 	if (load_config(d) == 0)
 		run_reconcile(d, "reload");
@@ -303,7 +349,7 @@ static void start_rpc(struct daemon *d)
 
 	if (!d->set.rpc_socket)
 		return;
-	d->rpc_env = (struct rpc_env){ .cfg = &d->cfg, .sysfs = d->ctx->sysfs };
+	d->rpc_env = (struct rpc_env){ .cfg = &d->cfg, .sysfs = d->ctx->sysfs, .daemon = d };
 	r = rpc_server_start(d->ev, d->set.rpc_socket, rpc_call, &d->rpc_env, &d->rpc);
 	if (r == -EADDRINUSE)
 		log_error("RPC Unix domain socket path %s in use (%s.lock is held: an SPDK application or another "
@@ -318,7 +364,7 @@ static void start_rpc(struct daemon *d)
 
 int manager_start(struct daemon *d)
 {
-	int r = ctx_new(&d->ctx);
+	int r = d->ctx ? 0 : ctx_new(&d->ctx);	/* a test may bring its own */
 
 	if (r < 0) {
 		log_error("cannot initialise: %s", strerror(-r));
@@ -335,7 +381,8 @@ int manager_start(struct daemon *d)
 	}
 	/* the one case with nothing to serve; exit status 2 is not restarted (RestartPreventExitStatus) */
 	if (load_config(d) < 0) {
-		sd_notifyf(0, "STATUS=%s has errors: nothing to serve; fix it and start nvmetd again", d->set.nvmf_conf);
+		sd_notifyf(0, "STATUS=%s or %s has errors: nothing to serve; fix it and start nvmetd again", d->set.nvmf_conf,
+			   d->set.rpc_conf);
 		return 2;
 	}
 	/* a keep-serving flag from an upgrade that never restarted us would keep the target at the next
@@ -403,6 +450,9 @@ void manager_free(struct daemon *d)
 	sd_event_source_disable_unref(d->health);
 	sd_event_unref(d->ev);
 	spdkconf_free(d->cfg);
+	spdkconf_free(d->file_cfg);
+	free(d->file_text);
+	free(d->rpc_text);
 	objtab_free(&d->objs);
 	port_views_free(d);
 	irq_result_free(&d->irqs);

@@ -14,4 +14,10 @@ int manager_run(struct daemon *d);
 void manager_stop(struct daemon *d);
 void manager_free(struct daemon *d);
 
+/* For the RPC methods (rpc-commit.c): make cfg the running configuration, returning the one it
+ * replaces; then one reconcile (and what follows it: IRQs, port health, status) watching w. */
+struct rec_watch;
+struct nv_config *manager_install(struct daemon *d, struct nv_config *cfg);
+int manager_reconcile(struct daemon *d, const char *why, struct rec_watch *w);
+
 #endif

@@ -10,6 +10,10 @@
 #include "log.h"
 #include "manager.h"
 
+#ifdef NVMETD_FAKE_KERNEL
+struct nv_ctx *fake_kernel_ctx(void);
+#endif
+
 #define DEFAULT_SETTINGS "/etc/nvmet/nvmetd.conf"
 
 static void usage(FILE *f)
@@ -65,6 +69,9 @@ int main(int argc, char **argv)
 		log_error("cannot detach: %s", strerror(errno));
 		return 1;
 	}
+#ifdef NVMETD_FAKE_KERNEL
+	d.ctx = fake_kernel_ctx(); /* tests/rpc/nvmetd-fake: configfs that acts as the kernel's (host tests) */
+#endif
 	r = manager_start(&d);
 	if (r == 0) {
 		r = manager_run(&d) < 0 ? 1 : 0;

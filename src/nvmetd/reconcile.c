@@ -353,7 +353,21 @@ static void log_result(struct daemon *d, const struct apply_result *res)
 	}
 }
 
+static void watch_failures(const struct exec_result *er, struct rec_watch *w)
+{
+	for (size_t i = 0; w && !w->failed && i < er->nfailed; i++)
+		if ((w->unit && path_under(er->failed[i].unit, w->unit)) || (w->ports && !strncmp(er->failed[i].unit, "ports/", 6))) {
+			w->failed = xstrdup(er->failed[i].msg);
+			w->err = er->failed[i].err;
+		}
+}
+
 int reconcile(struct daemon *d, const char *why)
+{
+	return reconcile_watch(d, why, NULL);
+}
+
+int reconcile_watch(struct daemon *d, const char *why, struct rec_watch *w)
 {
 	struct apply_result res = { 0 };
 	struct tried t = { .er = &res.exec };
@@ -381,6 +395,11 @@ int reconcile(struct daemon *d, const char *why)
 			 &(struct apply_opts){ .verbose = log_get_level() >= LOG_INFO, .keep_going = true,
 					       .held = (char *const *)t.held, .nheld = t.nheld }, &res);
 	ctx_unlock(d->ctx);
+	watch_failures(&res.exec, w);
+	if (w && !w->failed && r < 0) {
+		w->failed = xstrdup(res.errmsg ? res.errmsg : strerror(-r));
+		w->err = r;
+	}
 	log_result(d, &res);
 	d->last_err = r;
 	if (r < 0) {

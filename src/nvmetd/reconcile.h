@@ -14,4 +14,14 @@ void reconcile_describe(struct daemon *d);
  * says why; the caller retries on d->target_retry). */
 int reconcile(struct daemon *d, const char *why);
 
+/* What an RPC change must not fail: the objects under unit (NULL: none), any port when ports. */
+struct rec_watch {
+	const char *unit;
+	bool ports;
+	char *failed;	/* out: the first watched failure ("subsystem X: namespace 1: ...: No such device") */
+	int err;	/* out: its negative errno */
+};
+/* reconcile() watching w (may be NULL). */
+int reconcile_watch(struct daemon *d, const char *why, struct rec_watch *w);
+
 #endif

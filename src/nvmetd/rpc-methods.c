@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 #include <stdio.h>
 
+#include "rpc-commit.h"
 #include "rpc-methods.h"
 #include "rpc-params.h"
 #include "util.h"
@@ -25,6 +26,8 @@ struct rpc_method {
 	size_t nparams;
 	enum rpc_perr perr;
 	const char *no_params;	/* set: the method takes no params, and this is the message */
+	rpc_edit_fn *edit;	/* set: a changing method, applied through rpc_commit (fn is NULL) */
+	bool relaxed;		/* keys params lacks are accepted (SPDK's relaxed decoding) */
 };
 
 static int get_methods(const struct rpc_env *e, json_object *params, json_object **result, char **message);
@@ -85,22 +88,90 @@ static const struct rpc_param p_subsystems[] = { { "nqn", RP_STRING, false }, { 
 static const struct rpc_param p_listeners[] = { { "nqn", RP_STRING, true }, { "tgt_name", RP_STRING, false } };
 static const struct rpc_param p_bdevs[] = { { "name", RP_STRING, false }, { "timeout", RP_INT, false } };
 
+/* The changing methods' params, as SPDK v24.09 decodes them (schema/schema.yaml). */
+#define TGT { "tgt_name", RP_STRING, false }
+static const struct rpc_param p_create_transport[] = {
+	{ "trtype", RP_STRING, true }, TGT, { "max_queue_depth", RP_INT, false }, { "max_io_qpairs_per_ctrlr", RP_INT, false },
+	{ "max_qpairs_per_ctrlr", RP_INT, false }, { "in_capsule_data_size", RP_INT, false }, { "max_io_size", RP_INT, false },
+	{ "io_unit_size", RP_INT, false }, { "max_aq_depth", RP_INT, false }, { "num_shared_buffers", RP_INT, false },
+	{ "buf_cache_size", RP_INT, false }, { "dif_insert_or_strip", RP_BOOL, false }, { "zcopy", RP_BOOL, false },
+};
+static const struct rpc_param p_malloc_create[] = {
+	{ "name", RP_STRING, false }, { "num_blocks", RP_INT, true }, { "block_size", RP_INT, true },
+	{ "uuid", RP_STRING, false }, { "optimal_io_boundary", RP_INT, false }, { "md_size", RP_INT, false },
+	{ "md_interleave", RP_BOOL, false }, { "dif_type", RP_INT, false }, { "dif_is_head_of_md", RP_BOOL, false },
+	{ "physical_block_size", RP_INT, false }, { "dif_pi_format", RP_INT, false }, { "numa_id", RP_INT, false },
+};
+static const struct rpc_param p_bdev_delete[] = { { "name", RP_STRING, true } };
+static const struct rpc_param p_aio_create[] = {
+	{ "filename", RP_STRING, true }, { "name", RP_STRING, true }, { "block_size", RP_INT, false },
+	{ "readonly", RP_BOOL, false }, { "fallocate", RP_BOOL, false }, { "uuid", RP_STRING, false }, { "nowait", RP_BOOL, false },
+};
+#define TRID(req) { "trtype", RP_STRING, req }, { "traddr", RP_STRING, req }, { "adrfam", RP_STRING, false }, \
+	{ "trsvcid", RP_STRING, false }, { "subnqn", RP_STRING, false }, { "hostaddr", RP_STRING, false }, \
+	{ "hostsvcid", RP_STRING, false }
+static const struct rpc_param p_nvme_attach[] = {
+	{ "name", RP_STRING, true }, TRID(true), { "priority", RP_STRING, false }, { "hostnqn", RP_STRING, false },
+	{ "prchk_reftag", RP_BOOL, false }, { "prchk_guard", RP_BOOL, false }, { "hdgst", RP_BOOL, false },
+	{ "ddgst", RP_BOOL, false }, { "multipath", RP_STRING, false }, { "num_io_queues", RP_INT, false },
+	{ "ctrlr_loss_timeout_sec", RP_INT, false }, { "reconnect_delay_sec", RP_INT, false },
+	{ "fast_io_fail_timeout_sec", RP_INT, false }, { "fabrics_connect_timeout_us", RP_INT, false },
+};
+static const struct rpc_param p_nvme_detach[] = { { "name", RP_STRING, true }, TRID(false) };
+static const struct rpc_param p_create_subsystem[] = {
+	{ "nqn", RP_STRING, true }, TGT, { "serial_number", RP_STRING, false }, { "model_number", RP_STRING, false },
+	{ "allow_any_host", RP_BOOL, false }, { "ana_reporting", RP_BOOL, false }, { "min_cntlid", RP_INT, false },
+	{ "max_cntlid", RP_INT, false }, { "max_namespaces", RP_INT, false }, { "passthrough", RP_BOOL, false },
+	{ "enable_nssr", RP_BOOL, false },
+};
+static const struct rpc_param p_nqn[] = { { "nqn", RP_STRING, true }, TGT };
+static const struct rpc_param p_add_ns[] = {
+	{ "nqn", RP_STRING, true }, { "namespace", RP_OBJECT, true }, TGT, { "no_auto_visible", RP_BOOL, false },
+};
+static const struct rpc_param p_remove_ns[] = { { "nqn", RP_STRING, true }, { "nsid", RP_INT, true }, TGT };
+static const struct rpc_param p_listener[] = {
+	{ "nqn", RP_STRING, true }, { "listen_address", RP_OBJECT, true }, TGT, { "secure_channel", RP_BOOL, false },
+	{ "ana_state", RP_STRING, false },
+};
+static const struct rpc_param p_host[] = {
+	{ "nqn", RP_STRING, true }, { "host", RP_STRING, true }, TGT, { "psk", RP_STRING, false },
+	{ "dhchap_key", RP_STRING, false }, { "dhchap_ctrlr_key", RP_STRING, false },
+};
+static const struct rpc_param p_any_host[] = { { "nqn", RP_STRING, true }, { "allow_any_host", RP_BOOL, true }, TGT };
+
 #define PARAMS(p) p, ARRAY_SIZE(p)
+#define CHANGE(name, p, perr, fn, relaxed) { name, RPC_RUNTIME, NULL, PARAMS(p), perr, NULL, fn, relaxed }
 static const struct rpc_method methods[] = {
-	{ "rpc_get_methods", RPC_STARTUP | RPC_RUNTIME, get_methods, PARAMS(p_get_methods), PERR_NVMF, NULL },
+	{ "rpc_get_methods", RPC_STARTUP | RPC_RUNTIME, get_methods, PARAMS(p_get_methods), PERR_NVMF, NULL, NULL, false },
 	{ "spdk_get_version", RPC_STARTUP | RPC_RUNTIME, get_version, NULL, 0, PERR_NVMF,
-	  "spdk_get_version method requires no parameters" },
+	  "spdk_get_version method requires no parameters", NULL, false },
 	{ "framework_wait_init", RPC_STARTUP | RPC_RUNTIME, wait_init, NULL, 0, PERR_NVMF,
-	  "Invalid parameters" },
+	  "Invalid parameters", NULL, false },
 	{ "framework_start_init", RPC_STARTUP, wait_init, NULL, 0, PERR_NVMF,
-	  "Invalid parameters" },
+	  "Invalid parameters", NULL, false },
 	{ "framework_get_subsystems", RPC_RUNTIME, get_subsystems, NULL, 0, PERR_NVMF,
-	  "'framework_get_subsystems' requires no arguments" },
-	{ "nvmf_get_transports", RPC_RUNTIME, rpc_nvmf_get_transports, PARAMS(p_transports), PERR_NVMF, NULL },
-	{ "nvmf_get_subsystems", RPC_RUNTIME, rpc_nvmf_get_subsystems, PARAMS(p_subsystems), PERR_NVMF, NULL },
+	  "'framework_get_subsystems' requires no arguments", NULL, false },
+	{ "nvmf_get_transports", RPC_RUNTIME, rpc_nvmf_get_transports, PARAMS(p_transports), PERR_NVMF, NULL, NULL, false },
+	{ "nvmf_get_subsystems", RPC_RUNTIME, rpc_nvmf_get_subsystems, PARAMS(p_subsystems), PERR_NVMF, NULL, NULL, false },
 	{ "nvmf_subsystem_get_listeners", RPC_RUNTIME, rpc_nvmf_subsystem_get_listeners, PARAMS(p_listeners),
-	  PERR_NVMF, NULL },
-	{ "bdev_get_bdevs", RPC_RUNTIME, rpc_bdev_get_bdevs, PARAMS(p_bdevs), PERR_BDEV, NULL },
+	  PERR_NVMF, NULL, NULL, false },
+	{ "bdev_get_bdevs", RPC_RUNTIME, rpc_bdev_get_bdevs, PARAMS(p_bdevs), PERR_BDEV, NULL, NULL, false },
+	CHANGE("nvmf_create_transport", p_create_transport, PERR_NVMF, rpc_edit_create_transport, true),
+	CHANGE("bdev_malloc_create", p_malloc_create, PERR_BDEV, rpc_edit_malloc_create, false),
+	CHANGE("bdev_malloc_delete", p_bdev_delete, PERR_BDEV, rpc_edit_malloc_delete, false),
+	CHANGE("bdev_aio_create", p_aio_create, PERR_BDEV, rpc_edit_aio_create, false),
+	CHANGE("bdev_aio_delete", p_bdev_delete, PERR_BDEV, rpc_edit_aio_delete, false),
+	CHANGE("bdev_nvme_attach_controller", p_nvme_attach, PERR_BDEV, rpc_edit_nvme_attach, false),
+	CHANGE("bdev_nvme_detach_controller", p_nvme_detach, PERR_BDEV, rpc_edit_nvme_detach, false),
+	CHANGE("nvmf_create_subsystem", p_create_subsystem, PERR_NVMF, rpc_edit_create_subsystem, false),
+	CHANGE("nvmf_delete_subsystem", p_nqn, PERR_NVMF, rpc_edit_delete_subsystem, false),
+	CHANGE("nvmf_subsystem_add_ns", p_add_ns, PERR_NVMF, rpc_edit_add_ns, true),
+	CHANGE("nvmf_subsystem_remove_ns", p_remove_ns, PERR_NVMF, rpc_edit_remove_ns, false),
+	CHANGE("nvmf_subsystem_add_listener", p_listener, PERR_NVMF, rpc_edit_add_listener, false),
+	CHANGE("nvmf_subsystem_remove_listener", p_listener, PERR_NVMF, rpc_edit_remove_listener, false),
+	CHANGE("nvmf_subsystem_add_host", p_host, PERR_NVMF, rpc_edit_add_host, false),
+	CHANGE("nvmf_subsystem_remove_host", p_host, PERR_NVMF, rpc_edit_remove_host, false),
+	CHANGE("nvmf_subsystem_allow_any_host", p_any_host, PERR_NVMF, rpc_edit_allow_any_host, false),
 };
 
 static int get_methods(const struct rpc_env *e, json_object *params, json_object **result, char **message)
@@ -140,7 +211,10 @@ int rpc_call(void *ud, const struct jrpc_request *req, json_object **result, cha
 				   "command line parameter and then issue this RPC before the framework_start_init RPC.");
 		return JRPC_INVALID_STATE;
 	}
-	if (m->no_params ? req->params != NULL : rpc_params_check(req->params, m->params, m->nparams) < 0)
+	if (m->no_params ? req->params != NULL : rpc_params_check(req->params, m->params, m->nparams, m->relaxed) < 0)
 		return bad_params(m, message);
-	return m->fn(ud, req->params, result, message);
+	if (!m->edit)
+		return m->fn(ud, req->params, result, message);
+	int r = rpc_check_target(req->params, message);
+	return r ? r : rpc_commit(ud, m->name, m->edit, req->params, result, message);
 }

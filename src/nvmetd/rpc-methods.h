@@ -16,6 +16,7 @@
 struct rpc_env {
 	struct nv_config *const *cfg;	/* the running configuration (the daemon's d->cfg) */
 	const char *sysfs;		/* sysfs root, for the block devices' sizes */
+	void *daemon;			/* the struct daemon the changing methods change (rpc-commit.c) */
 };
 
 /* A jrpc_call_fn over the table; ud is a struct rpc_env. */

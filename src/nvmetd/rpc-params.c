@@ -12,11 +12,12 @@ static bool type_fits(json_object *v, enum rpc_ptype t)
 	case RP_STRING: return json_object_is_type(v, json_type_string);
 	case RP_BOOL: return json_object_is_type(v, json_type_boolean);
 	case RP_INT: return json_object_is_type(v, json_type_int);
+	case RP_OBJECT: return json_object_is_type(v, json_type_object);
 	}
 	return false;
 }
 
-int rpc_params_check(json_object *params, const struct rpc_param *spec, size_t n)
+int rpc_params_check(json_object *params, const struct rpc_param *spec, size_t n, bool relaxed)
 {
 	if (!params) {
 		for (size_t i = 0; i < n; i++)
@@ -30,7 +31,7 @@ int rpc_params_check(json_object *params, const struct rpc_param *spec, size_t n
 		size_t i = 0;
 		while (i < n && !streq(spec[i].name, key))
 			i++;
-		if (i == n || !type_fits(val, spec[i].type))
+		if ((i == n && !relaxed) || (i < n && !type_fits(val, spec[i].type)))
 			return -EINVAL;
 	}
 	for (size_t i = 0; i < n; i++)

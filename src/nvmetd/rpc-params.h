@@ -11,7 +11,7 @@
 
 struct json_object;
 
-enum rpc_ptype { RP_STRING, RP_BOOL, RP_INT };
+enum rpc_ptype { RP_STRING, RP_BOOL, RP_INT, RP_OBJECT };
 
 struct rpc_param {
 	const char *name;
@@ -19,8 +19,9 @@ struct rpc_param {
 	bool required;
 };
 
-/* 0, or -EINVAL when params (NULL: none) do not fit spec. */
-int rpc_params_check(struct json_object *params, const struct rpc_param *spec, size_t n);
+/* 0, or -EINVAL when params (NULL: none) do not fit spec. relaxed: keys spec lacks are let through
+ * (SPDK's spdk_json_decode_object_relaxed, for transport-specific options). */
+int rpc_params_check(struct json_object *params, const struct rpc_param *spec, size_t n, bool relaxed);
 /* A string param (NULL when absent); a bool param (def when absent). After rpc_params_check. */
 const char *rpc_param_str(struct json_object *params, const char *name);
 bool rpc_param_bool(struct json_object *params, const char *name, bool def);

@@ -8,6 +8,7 @@
  *     mdns = false;                # advertise listening ports over mDNS/DNS-SD (TP8009) through Avahi
  *     jobs = 16;                   # configfs operations in flight at most (1: one at a time)
  *     rpc_socket = "/var/tmp/spdk.sock";  # serve SPDK's JSON-RPC there (root only); "" or absent: off
+ *     rpc_conf = "/var/lib/nvmetd/rpc.conf";  # what RPC calls made, loaded with nvmf_conf
  * A missing file means all defaults. */
 #include <errno.h>
 #include <libconfig.h>
@@ -32,6 +33,7 @@ static int settings_read(const char *path, struct settings *s)
 	memset(s, 0, sizeof(*s));
 	s->nvmf_conf = xstrdup(NVMET_DEFAULT_CONFIG);
 	s->state_file = xstrdup("/run/nvmetd/state.json");
+	s->rpc_conf = xstrdup(NVMETD_RPC_CONF);
 	s->log_level = LOG_NOTICE;
 	s->irq_affinity = true;
 	s->clear_on_stop = true;
@@ -84,6 +86,14 @@ static int settings_read(const char *path, struct settings *s)
 		}
 		s->rpc_socket = xstrdup(str);
 	}
+	if (config_lookup_string(&cfg, "rpc_conf", &str)) {
+		if (str[0] != '/') {
+			log_error("%s: rpc_conf \"%s\" is not an absolute path", path, str);
+			return -EINVAL;
+		}
+		free(s->rpc_conf);
+		s->rpc_conf = xstrdup(str);
+	}
 	if (config_lookup_string(&cfg, "on_stop", &str)) {
 		if (streq(str, "clear"))
 			s->clear_on_stop = true;
@@ -111,5 +121,6 @@ void settings_free(struct settings *s)
 	free(s->nvmf_conf);
 	free(s->state_file);
 	free(s->rpc_socket);
-	s->nvmf_conf = s->state_file = s->rpc_socket = NULL;
+	free(s->rpc_conf);
+	s->nvmf_conf = s->state_file = s->rpc_socket = s->rpc_conf = NULL;
 }

@@ -10,6 +10,9 @@
  * always agree. */
 #define NVMETD_KEEP_SERVING_FLAG "/run/nvmetd/keep-serving"
 
+/* rpc_conf's default: state nvmetd owns, not administrator configuration. */
+#define NVMETD_RPC_CONF "/var/lib/nvmetd/rpc.conf"
+
 struct settings {
 	char *nvmf_conf;	/* the SPDK-style target config */
 	char *state_file;	/* published state for `nvmetcfg status` */
@@ -19,6 +22,7 @@ struct settings {
 	bool mdns;		/* advertise the listening ports over mDNS/DNS-SD (Avahi) */
 	unsigned jobs;		/* configfs operations in flight at most (0: the executor's default) */
 	char *rpc_socket;	/* SPDK JSON-RPC socket path; NULL: no socket (the default) */
+	char *rpc_conf;		/* the objects RPC calls made (nvmf.conf dialect), loaded with nvmf_conf */
 };
 
 /* Returns 0 or -errno (the file's errors are printed, with their line). A missing file: defaults. */

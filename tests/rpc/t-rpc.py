@@ -22,6 +22,8 @@ import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NVMETD = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "../../build/src/nvmetd/nvmetd")
+# nvmetd on the unit tests' fake configfs, which acts as the kernel's (make check builds it)
+NVMETD_FAKE = os.path.join(os.path.dirname(os.path.abspath(NVMETD)), "../../tests/rpc/nvmetd-fake")
 spec = importlib.util.spec_from_file_location("spdk_rpc", os.path.join(HERE, "spdk-rpc.py"))
 spdk_rpc = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(spdk_rpc)
@@ -356,6 +358,154 @@ def test_lock(first):
        "a regular file at rpc_socket is left alone")
 
 
+FK = os.path.join(T, "fk")
+FSOCK = os.path.join(FK, "spdk.sock")
+NQN = "nqn.2016-06.io.spdk:cnode1"
+
+
+def fcall(method, params=None):
+    return spdk_rpc.Client(FSOCK, 10).call(method, params)
+
+
+def fres(method, params=None):
+    r = fcall(method, params)
+    return r.get("result", r)
+
+
+def ferr(method, params=None):
+    return fcall(method, params).get("error")
+
+
+def cfs(path=""):
+    return os.path.join(FK, "cfs/nvmet", path)
+
+
+def start_fake():
+    env = dict(ENV, NVMET_CONFIGFS_ROOT=FK + "/cfs", NVMET_SYSFS_ROOT=FK + "/sys", NVMET_RUN_DIR=FK + "/run",
+               NVMET_LOCK_FILE=FK + "/run/apply.lock")
+    p = subprocess.Popen([NVMETD_FAKE, "-f", "-c", FK + "/nvmetd.conf"], env=env, stdout=open(FK + "/log", "a"),
+                         stderr=subprocess.STDOUT)
+    ok(wait_for(lambda: os.path.exists(FSOCK)), "nvmetd-fake listens")
+    return p
+
+
+def stop_fake(p):
+    p.send_signal(signal.SIGTERM)
+    return p.wait(20)
+
+
+def walkthrough():
+    """SPDK's doc/nvmf.md "Using RPCs", as rpc.py sends it."""
+    ok(fres("nvmf_create_transport", {"trtype": "TCP", "max_io_qpairs_per_ctrlr": 8, "in_capsule_data_size": 8192,
+                                      "io_unit_size": 16384, "no_srq": False, "c2h_success": True, "zcopy": False})
+       is True, "nvmf_create_transport TCP")
+    ok(ferr("nvmf_create_transport", {"trtype": "TCP"})["message"].startswith("Transport type 'TCP' already exists"),
+       "a second TCP transport: already exists")
+    ok(fres("bdev_malloc_create", {"num_blocks": 131072, "block_size": 512, "name": "Malloc0", "md_interleave": False,
+                                   "dif_is_head_of_md": False}) == "Malloc0", "bdev_malloc_create Malloc0")
+    ok(fres("bdev_aio_create", {"filename": FK + "/disk.img", "name": "AIO1", "readonly": False}) == "AIO1",
+       "bdev_aio_create AIO1")
+    ok(fres("nvmf_create_subsystem", {"nqn": NQN, "allow_any_host": True, "serial_number": "SPDK00000000000001",
+                                      "model_number": "SPDK_Controller1", "ana_reporting": False, "passthrough": False,
+                                      "enable_nssr": False}) is True, "nvmf_create_subsystem")
+    ok(fres("nvmf_subsystem_add_ns", {"nqn": NQN, "namespace": {"bdev_name": "AIO1", "no_auto_visible": False}}) == 1,
+       "nvmf_subsystem_add_ns: nsid 1")
+    ok(fres("nvmf_subsystem_add_ns", {"nqn": NQN, "namespace": {"bdev_name": "Malloc0"}}) == 2, "add_ns Malloc0: nsid 2")
+    ok(fres("nvmf_subsystem_add_listener", {"nqn": NQN, "secure_channel": False, "listen_address": {
+        "trtype": "tcp", "traddr": "127.0.0.1", "trsvcid": "4421"}}) is True, "nvmf_subsystem_add_listener")
+    ok(fres("nvmf_subsystem_add_host", {"nqn": NQN, "host": "nqn.2014-08.org.nvmexpress:uuid:h2"}) is True,
+       "nvmf_subsystem_add_host")
+    ok(fres("nvmf_subsystem_allow_any_host", {"nqn": NQN, "allow_any_host": False}) is True, "allow_any_host false")
+
+
+def check_tree(what):
+    sub = cfs("subsystems/" + NQN)
+    ok(open(sub + "/attr_serial").read().strip() == "SPDK00000000000001" and
+       open(sub + "/attr_model").read().strip() == "SPDK_Controller1", what + ": serial and model in configfs")
+    ok(open(sub + "/namespaces/1/device_path").read().strip() == FK + "/disk.img" and
+       open(sub + "/namespaces/1/enable").read().strip() == "1", what + ": namespace 1 enabled on the AIO file")
+    ss = [x for x in fres("nvmf_get_subsystems") if x["nqn"] == NQN]
+    ok(not os.path.isdir(sub + "/namespaces/2") and [n["nsid"] for n in ss[0]["namespaces"]] == [1, 2],
+       what + ": namespace 2 (Malloc0) desired, waiting for its RAM disk (no null_blk here)")
+    ports = [p for p in os.listdir(cfs("ports")) if open(cfs("ports/%s/addr_trsvcid" % p)).read().strip() == "4421"]
+    ok(len(ports) == 1 and os.path.islink(cfs("ports/%s/subsystems/%s" % (ports[0], NQN))) and
+       open(cfs("ports/%s/param_inline_data_size" % ports[0])).read().strip() == "8192",
+       what + ": port 4421 linked, in-capsule data 8192 from the transport")
+    ok(os.path.islink(sub + "/allowed_hosts/nqn.2014-08.org.nvmexpress:uuid:h2") and
+       open(sub + "/attr_allow_any_host").read().strip() == "0", what + ": the host allowed, no other")
+
+
+def refusals():
+    rpc_conf = open(FK + "/rpc.conf").read()
+    tree = sorted(os.listdir(cfs("subsystems")))
+    e = ferr("nvmf_delete_subsystem", {"nqn": "nqn.2016-06.io.spdk:file1"})
+    ok(e["code"] == -1 and FK + "/nvmf.conf line 3" in e["message"], "nvmf.conf's subsystem: refused, file and line")
+    e = ferr("bdev_aio_create", {"filename": "/x", "name": "AIO0"})
+    ok(e["code"] == -17 and "nvmf.conf line 2" in e["message"], "nvmf.conf's bdev name: -17, file and line")
+    e = ferr("nvmf_create_subsystem", {"nqn": "nqn.2016-06.io.spdk:cnode9", "serial_number": "x" * 300})
+    ok(e is not None and "cnode9" not in os.listdir(cfs("subsystems")), "a 300-byte serial: refused (%s)" % e)
+    ok(ferr("nvmf_create_subsystem", {"nqn": "nqn.x:a\"b"})["code"] == -32602, "an NQN with a quote: refused")
+    ok(ferr("nvmf_create_subsystem", {"nqn": "nqn.x:" + "a" * 100000})["code"] in (-32602, -32603), "a huge NQN: refused")
+    ok(ferr("nvmf_create_subsystem", {"nqn": 5})["code"] == -32602, "a number for nqn: -32602")
+    ok(ferr("bdev_malloc_create", {"num_blocks": "8", "block_size": 512})["code"] == -32603, "bdev wrong type: -32603")
+    ok(ferr("bdev_malloc_create", {"num_blocks": 8, "block_size": 512})["code"] == -22, "a malloc of 4 KiB: -22")
+    ok(ferr("nvmf_subsystem_add_ns", {"nqn": NQN, "namespace": {"bdev_name": "Nope"}})["code"] == -32602,
+       "add_ns of a missing bdev")
+    os.chmod(FK + "/gone.img", 0o000) if os.path.exists(FK + "/gone.img") else None
+    ok(fres("bdev_aio_create", {"filename": FK + "/missing-dir/x.img", "name": "AIO2"}) == "AIO2", "an AIO bdev")
+    e = ferr("bdev_aio_delete", {"name": "AIO1"})
+    ok(e["code"] == -16, "deleting a bdev in use: busy")
+    ok(open(FK + "/rpc.conf").read() != rpc_conf and "AIO2" in open(FK + "/rpc.conf").read(), "rpc.conf has AIO2")
+    ok(fres("bdev_aio_delete", {"name": "AIO2"}) is True and open(FK + "/rpc.conf").read() == rpc_conf,
+       "deleted: rpc.conf as before")
+    ok(sorted(os.listdir(cfs("subsystems"))) == tree, "the refused requests changed nothing in configfs")
+
+
+def teardown():
+    ok(fres("nvmf_subsystem_remove_listener", {"nqn": NQN, "listen_address": {
+        "trtype": "TCP", "adrfam": "IPv4", "traddr": "127.0.0.1", "trsvcid": "4421"}}) is True, "remove_listener")
+    ok(fres("nvmf_subsystem_remove_ns", {"nqn": NQN, "nsid": 2}) is True, "remove_ns 2")
+    ok(fres("nvmf_delete_subsystem", {"nqn": NQN}) is True, "nvmf_delete_subsystem")
+    ok(not os.path.exists(cfs("subsystems/" + NQN)), "the subsystem is gone from configfs")
+    ok(fres("bdev_malloc_delete", {"name": "Malloc0"}) is True and fres("bdev_aio_delete", {"name": "AIO1"}) is True,
+       "bdevs deleted")
+    ok(ferr("bdev_aio_delete", {"name": "AIO1"}) == {"code": -19, "message": "No such device"}, "again: -19")
+    ok(os.listdir(cfs("subsystems")) == ["nqn.2016-06.io.spdk:file1"], "only nvmf.conf's subsystem is left")
+
+
+def test_changes():
+    if not os.path.exists(NVMETD_FAKE):
+        ok(False, "nvmetd-fake is built (make check)")
+        return
+    for d in ("cfs", "sys", "run"):
+        os.makedirs(os.path.join(FK, d))
+    os.truncate(write("fk/disk.img", ""), 1 << 20)
+    os.truncate(write("fk/file.img", ""), 1 << 20)
+    write("fk/nvmf.conf", f"[AIO]\n  AIO {FK}/file.img AIO0\n[Subsystem1]\n  NQN nqn.2016-06.io.spdk:file1\n"
+          "  Listen TCP 127.0.0.1:4420\n  AllowAnyHost Yes\n  Namespace AIO0 1\n")
+    write("fk/nvmetd.conf", f'nvmf_conf = "{FK}/nvmf.conf";\nstate_file = "{FK}/state.json";\n'
+          f'rpc_socket = "{FSOCK}";\nrpc_conf = "{FK}/rpc.conf";\non_stop = "keep";\n')
+    p = start_fake()
+    try:
+        walkthrough()
+        check_tree("after the walkthrough")
+        text = open(FK + "/rpc.conf").read()
+        ok("[Malloc]" in text and "Listen TCP 127.0.0.1:4421" in text and "InCapsuleDataSize 8192" in text and
+           oct(os.stat(FK + "/rpc.conf").st_mode & 0o777) == "0o600", "rpc.conf holds it, mode 0600")
+        ok(stop_fake(p) == 0, "nvmetd-fake stops (on_stop keep)")
+        shutil.rmtree(cfs())  # a reboot: the kernel forgets, rpc.conf stays
+        os.makedirs(cfs())
+        p = start_fake()
+        check_tree("after a restart")
+        refusals()
+        teardown()
+    finally:
+        if p.poll() is None:
+            stop_fake(p)
+    if failed:
+        print(open(FK + "/log").read())
+
+
 def main():
     if os.geteuid() != 0:
         print("# 0 passed, 0 failed: skipped, needs root (SO_PEERCRED, setpriv)")
@@ -374,6 +524,7 @@ def main():
                 traceback.print_exc(file=sys.stdout)
                 ok(False, "%s: %s: %s" % (t.__name__, type(e).__name__, e))
         test_lock(d)
+        test_changes()
         ok(d.poll() is None, "nvmetd still running")
     finally:
         d.send_signal(signal.SIGTERM)

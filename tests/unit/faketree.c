@@ -309,12 +309,18 @@ static int f_unlink(void *ud, const char *path)
 
 struct faketree *faketree_new(bool v612)
 {
-	struct faketree *t = xcalloc(1, sizeof(*t));
 	char tmpl[] = "/tmp/nvmet-fake.XXXXXX";
 
 	if (!mkdtemp(tmpl))
 		abort();
-	t->root = xstrdup(tmpl);
+	return faketree_at(tmpl, v612);
+}
+
+struct faketree *faketree_at(const char *root, bool v612)
+{
+	struct faketree *t = xcalloc(1, sizeof(*t));
+
+	t->root = xstrdup(root);
 	t->nvmet = path_join(t->root, "nvmet");
 	t->v612 = v612;
 	mkdir(t->nvmet, 0755);

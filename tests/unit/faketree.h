@@ -25,6 +25,8 @@ struct faketree {
 };
 
 struct faketree *faketree_new(bool v612);
+/* The same at an existing directory (nvmetd-fake: NVMET_CONFIGFS_ROOT). */
+struct faketree *faketree_at(const char *root, bool v612);
 /* A library context whose configfs calls go to t (its root in NVMET_CONFIGFS_ROOT). */
 struct nv_ctx *faketree_ctx(struct faketree *t);
 /* An nvmf.conf text parsed and its devices resolved, or NULL (the reasons on stderr). */

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Two files, one configuration (confmerge.h). Objects move from rpc.conf's config into nvmf.conf's:
+ * each moved element is zeroed where it was, so what is left behind is freed with its config. */
+#include <errno.h>
+#include <strings.h>
+
+#include "confmerge.h"
+#include "unit.h"
+#include "util.h"
+
+#define CONFLICT(rep, a, la, b, lb, fmt, ...)                                                            \
+	report_add(rep, NV_ERROR, (b)->path, lb, NULL, fmt " is defined in both %s line %u and %s line %u", \
+		   __VA_ARGS__, (a)->path, la, (b)->path, lb)
+
+static const char *port_param_differs(const struct nv_port *a, const struct nv_port *b)
+{
+	static const char *const params[] = { "param_inline_data_size", "param_max_queue_size" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(params); i++)
+		if (attrs_get(&b->attrs, params[i]) && !streq_ptr(attrs_get(&a->attrs, params[i]), attrs_get(&b->attrs, params[i])))
+			return params[i];
+	return NULL;
+}
+
+static struct nv_port *same_port(const struct nv_model *m, const struct nv_port *p)
+{
+	for (size_t i = 0; i < m->nports; i++)
+		if (port_same(&m->ports[i], p))
+			return &m->ports[i];
+	return NULL;
+}
+
+static int port_conflicts(const struct nv_config *a, const struct nv_config *b, struct nv_report *rep)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < b->model->nports; i++) {
+		const struct nv_port *q = &b->model->ports[i], *p = same_port(a->model, q);
+		_cleanup_free_ char *addr = port_address(q);
+		const char *param = p ? port_param_differs(p, q) : NULL;
+
+		if (p && q->ana_line && !streq_ptr(p->ana_state, q->ana_state)) {
+			report_add(rep, NV_ERROR, b->path, q->ana_line, NULL, "the ANA state of %s is %s here but %s in %s "
+				   "(line %u): one state per address", addr, q->ana_state, p->ana_state, a->path, p->line);
+			r = -EINVAL;
+		}
+		if (param) {
+			report_add(rep, NV_ERROR, b->path, q->line, NULL, "%s of %s differs from %s's (line %u): one "
+				   "port per address", param, addr, a->path, p->line);
+			r = -EINVAL;
+		}
+	}
+	return r;
+}
+
+static int bdev_conflicts(const struct nv_config *a, const struct nv_config *b, struct nv_report *rep)
+{
+	struct nv_bdev bd;
+	int r = 0;
+
+	for (size_t i = 0; i < b->naio; i++)
+		if (spdkconf_find_bdev(a, b->aio[i].name, &bd) == 0) {
+			CONFLICT(rep, a, bd.line, b, b->aio[i].line, "bdev %s", b->aio[i].name);
+			r = -EINVAL;
+		}
+	for (size_t i = 0; i < b->nctrls; i++)
+		for (size_t j = 0; j < a->nctrls; j++)
+			if (!strcasecmp(a->ctrls[j].name, b->ctrls[i].name) || streq(a->ctrls[j].bdf, b->ctrls[i].bdf)) {
+				CONFLICT(rep, a, a->ctrls[j].line, b, b->ctrls[i].line, "NVMe controller %s (%s)",
+					 b->ctrls[i].name, b->ctrls[i].bdf);
+				r = -EINVAL;
+			}
+	if (a->malloc_luns && b->malloc_luns) {
+		CONFLICT(rep, a, a->malloc_line, b, b->malloc_line, "%s", "[Malloc]");
+		r = -EINVAL;
+	}
+	return r;
+}
+
+static int conflicts(const struct nv_config *a, const struct nv_config *b, struct nv_report *rep)
+{
+	int r = bdev_conflicts(a, b, rep);
+
+	for (size_t i = 0; i < b->model->nsubsys; i++) {
+		const struct nv_subsys *s = model_subsys(a->model, b->model->subsys[i].nqn);
+		if (s) {
+			CONFLICT(rep, a, s->line, b, b->model->subsys[i].line, "subsystem %s", s->nqn);
+			r = -EINVAL;
+		}
+	}
+	for (size_t i = 0; i < b->ntransports; i++)
+		for (size_t j = 0; j < a->ntransports; j++)
+			if (streq(a->transports[j].trtype, b->transports[i].trtype)) {
+				CONFLICT(rep, a, a->transports[j].line, b, b->transports[i].line, "the %s transport",
+					 b->transports[i].trtype);
+				r = -EINVAL;
+			}
+	for (size_t i = 0; i < b->ncreds; i++)
+		for (size_t j = 0; j < a->ncreds; j++)
+			if (streq(a->creds[j].nqn, b->creds[i].nqn)) {
+				CONFLICT(rep, a, a->creds[j].line, b, b->creds[i].line, "host %s's keys", b->creds[i].nqn);
+				r = -EINVAL;
+			}
+	return port_conflicts(a, b, rep) < 0 ? -EINVAL : r;
+}
+
+#define MOVE(dst, ndst, src, i)                                                  \
+	do {                                                                     \
+		*(typeof(&(src)[i]))array_push(&(dst), &(ndst), sizeof(*(dst))) = (src)[i]; \
+		memset(&(src)[i], 0, sizeof((src)[i]));                          \
+	} while (0)
+
+static void move_ports(struct nv_model *a, struct nv_model *b)
+{
+	size_t na = a->nports;
+
+	for (size_t i = 0; i < b->nports; i++) {
+		struct nv_port *q = &b->ports[i], *p = same_port(a, q);
+
+		if (p) {
+			for (size_t k = 0; k < q->nsubsys; k++)
+				*(char **)array_push(&p->subsys, &p->nsubsys, sizeof(char *)) = TAKE_PTR(q->subsys[k]);
+			continue;
+		}
+		/* nvmf.conf's [Discovery] referrals are on every port: on rpc.conf's too */
+		for (size_t k = 0; na && k < a->ports[0].nrefs; k++) {
+			const struct nv_referral *ref = &a->ports[0].refs[k];
+			struct nv_referral *nr = array_push(&q->refs, &q->nrefs, sizeof(*nr));
+			nr->name = xstrdup(ref->name);
+			for (size_t j = 0; j < ref->attrs.n; j++)
+				attrs_set(&nr->attrs, ref->attrs.v[j].name, ref->attrs.v[j].value);
+			nr->enable = ref->enable;
+			nr->line = ref->line;
+		}
+		MOVE(a->ports, a->nports, b->ports, i);
+	}
+}
+
+static void move_model(struct nv_model *a, struct nv_model *b)
+{
+	for (size_t i = 0; i < b->nhosts; i++)
+		if (!model_host(a, b->hosts[i].nqn))
+			MOVE(a->hosts, a->nhosts, b->hosts, i);
+	for (size_t i = 0; i < b->nsubsys; i++)
+		MOVE(a->subsys, a->nsubsys, b->subsys, i);
+	move_ports(a, b);
+	a->sorted = false;
+	model_sort(a);
+}
+
+int conf_merge(struct nv_config *a, struct nv_config *b, struct nv_report *rep)
+{
+	if (conflicts(a, b, rep) < 0) {
+		spdkconf_free(b);
+		return -EINVAL;
+	}
+	move_model(a->model, b->model);
+	for (size_t i = 0; i < b->nctrls; i++)
+		MOVE(a->ctrls, a->nctrls, b->ctrls, i);
+	for (size_t i = 0; i < b->naio; i++) {
+		strmap_add(&a->aio_index, b->aio[i].name, a->naio, NULL);
+		MOVE(a->aio, a->naio, b->aio, i);
+	}
+	for (size_t i = 0; i < b->ncreds; i++)
+		MOVE(a->creds, a->ncreds, b->creds, i);
+	for (size_t i = 0; i < b->ntransports; i++)
+		MOVE(a->transports, a->ntransports, b->transports, i);
+	if (b->malloc_luns) {
+		a->malloc_luns = b->malloc_luns;
+		a->malloc_size_mb = b->malloc_size_mb;
+		a->malloc_block_size = b->malloc_block_size;
+		a->malloc_line = b->malloc_line;
+	}
+	spdkconf_free(b);
+	return 0;
+}
+
+int conf_load_both(const char *conf_path, const char *conf_text, const char *rpc_path, const char *rpc_text,
+		   struct nv_config **out, struct nv_report *rep)
+{
+	_cleanup_(spdkconf_freep) struct nv_config *a = NULL;
+	struct nv_config *b = NULL;
+	int r = spdkconf_from_text(conf_path, conf_text, &a, rep);
+
+	*out = NULL;
+	if (r < 0)
+		return r;
+	if (rpc_text && *rpc_text) {
+		r = spdkconf_from_text_base(rpc_path, rpc_text, a, &b, rep);
+		if (r < 0)
+			return r;
+		r = conf_merge(a, b, rep);
+		if (r < 0)
+			return r;
+	}
+	*out = TAKE_PTR(a);
+	return 0;
+}

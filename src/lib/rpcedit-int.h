@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What rpcedit.c and rpcedit-bdev.c share: params, errors, where nvmf.conf defines a bdev. */
+#ifndef NVMET_RPCEDIT_INT_H
+#define NVMET_RPCEDIT_INT_H
+
+#include <json-c/json.h>
+
+#include "rpcedit.h"
+
+const char *ed_str(json_object *o, const char *key);
+/* An integer param: 1 and *v when present and an integer in [lo, hi]; 0 when absent; -1 otherwise. */
+int ed_int(json_object *o, const char *key, long long lo, long long hi, long long *v);
+bool ed_bool(json_object *o, const char *key);
+int ed_fail(struct rpc_edit *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* -EINVAL "Invalid argument"-style errors name the param; a param that must keep SPDK's default. */
+int ed_must_default(struct rpc_edit *e, const char *const *bools, const char *const *ints);
+int ed_true(struct rpc_edit *e);
+/* Whether rc or nvmf.conf knows bdev name: 1 in rc, 2 in nvmf.conf (*line), 0 neither. */
+int ed_bdev_where(const struct rpc_edit *e, const char *name, unsigned *line);
+/* The refusal for an object nvmf.conf defines. */
+int ed_in_file(struct rpc_edit *e, int code, const char *what, unsigned line);
+
+#endif
