@@ -117,9 +117,11 @@ fabric_dev() {
 # devices, test mounts. Prints what it could not undo; returns 1 then.
 guest_reset() {
 	local p l left=0
-	for p in nvmetd avahi-daemon; do
-		pkill -x $p 2>/dev/null && for _ in $(seq 100); do pgrep -x $p >/dev/null || break; sleep 0.1; done
+	for p in nvmetd stafd stacd avahi-daemon dbus-daemon; do	# stafd and stacd run as python3
+		pkill -x $p; pkill -f "^python3 -u /usr/sbin/$p"
+		for _ in $(seq 100); do pgrep -x $p || pgrep -f "^python3 -u /usr/sbin/$p" || break; sleep 0.1; done >/dev/null
 	done
+	rm -f /run/dbus/system_bus_socket /run/avahi-daemon/pid
 	ip netns exec $NS nvme disconnect-all >/dev/null 2>&1; nvme disconnect-all >/dev/null 2>&1
 	[[ -d $CFS ]] && { "$NVMETCFG" clear >/dev/null 2>&1 || echo "# reset: nvmetcfg clear failed"; }
 	for l in $(rdma link show 2>/dev/null | awk '{print $2}'); do rdma link delete "${l%/*}" 2>/dev/null; done
