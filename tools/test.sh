@@ -4,8 +4,6 @@
 # the guest tests on Debian's 6.1 and 6.12 kernels. Ends with one "N passed, N failed" line.
 #   NVMETD_TESTS_QUICK=1  skip distcheck
 #   NVMETD_VM_TESTS="..." only these guest tests (names from the list below)
-#   NVMETD_VM_TRIXIE=1    also the Debian 13 guests (the trixie: lines below): nvmetd built and unit-tested
-#                         inside the cached trixie root, the guests booting that root
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -77,32 +75,22 @@ fi
 # than many a test under TCG). "trixie:KERNEL" boots the Debian 13 root (NVMETD_VM_ROOT=trixie) with
 # the binaries built in it.
 vm_tests=${NVMETD_VM_TESTS:-"
-6.12 t-several.sh t-guide.sh:rdma t-guide.sh:tcp
+trixie:6.12 t-several.sh t-guide.sh:rdma t-guide.sh:tcp
 6.1 t-several.sh t-guide.sh:rdma t-guide.sh:tcp
-6.12 t-reapply.sh tcp
+trixie:6.12 t-reapply.sh tcp
 6.1 t-reapply.sh rdma
-6.12 t-daemon.sh 60
+trixie:6.12 t-daemon.sh 60
 6.1 t-daemon.sh 20
-6.12 t-several.sh t-irq.sh t-malloc.sh t-import.sh t-auth.sh
-6.1 t-several.sh t-irq.sh t-malloc.sh t-import.sh t-auth.sh
-6.12 t-mdns.sh
+trixie:6.12 t-several.sh t-irq.sh t-malloc.sh t-import.sh t-auth.sh t-rpc.sh:rdma
+6.1 t-several.sh t-irq.sh t-malloc.sh t-import.sh t-auth.sh t-rpc.sh:tcp
+trixie:6.12 t-mdns.sh
 6.1 t-mdns.sh
-6.12 t-ana.sh
-6.12 t-persist-host.sh
+trixie:6.12 t-ana.sh
+trixie:6.12 t-persist-host.sh
+trixie:6.12 t-deb-host.sh
 6.12 t-deb-host.sh
 6.12 bench --smoke
 "}
-# Debian 13 + 6.12 (proposed; the final split between the roots is still to be decided)
-[[ -z ${NVMETD_VM_TESTS:-} && -n ${NVMETD_VM_TRIXIE:-} ]] && vm_tests+="
-trixie:6.12 t-guide.sh rdma
-trixie:6.12 t-guide.sh tcp
-trixie:6.12 t-reapply.sh tcp
-trixie:6.12 t-daemon.sh 60
-trixie:6.12 t-auth.sh
-trixie:6.12 t-mdns.sh
-trixie:6.12 t-persist-host.sh
-trixie:6.12 t-deb-host.sh
-"
 run_step "prepare guest kernels and the Debian 13 root" tests/vm/vm.sh setup
 if grep -qE '^[[:space:]]*trixie:' <<<"$vm_tests"; then
 	# bookworm's nvmetd needs libconfig.so.9, trixie has .11: its guests run a build made in its root

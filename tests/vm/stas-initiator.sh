@@ -1,0 +1,31 @@
+#!/bin/bash
+# The initiator side of t-stas.sh, run inside the initiator's network namespace in a private mount
+# namespace: its own system bus and avahi-daemon (two avahi-daemons cannot share one bus, and
+# avahi's runtime directory is fixed), then nvme-stas's stafd and stacd configured only with
+# zeroconf on. Writes "dbus avahi stafd stacd" pids to DIR/ini.pids, logs to DIR, then waits.
+# Usage: stas-initiator.sh DIR
+set -u
+d=$1
+mount -t tmpfs tmpfs /run/dbus && mount -t tmpfs tmpfs /run/avahi-daemon || exit 1
+mkdir -p /run/stafd /run/stacd
+cat >$d/ini-avahi.conf <<'EOC'
+[server]
+host-name=initiator
+use-ipv6=no
+allow-interfaces=veth-i
+[publish]
+disable-publishing=yes
+[wide-area]
+enable-wide-area=no
+EOC
+# zeroconf on (stafd's default, said explicitly); a DC whose service is withdrawn and whose
+# connection fails is dropped at once rather than after 72 hours; DCs are not left behind on exit
+printf '[Global]\ntron=true\nip-family=ipv4\n[Service Discovery]\nzeroconf=enabled\n[Discovery controller connection management]\npersistent-connections=false\nzeroconf-connections-persistence=0\n' >$d/stafd.conf
+dbus-daemon --system --fork --print-pid=3 --nopidfile 3>$d/dbus.pid || exit 1
+avahi-daemon -f $d/ini-avahi.conf -D --no-chroot --no-drop-root 2>>$d/ini-avahi.log || exit 1
+RUNTIME_DIRECTORY=/run/stafd python3 -u /usr/sbin/stafd -f $d/stafd.conf >$d/stafd.log 2>&1 &
+stafd=$!
+RUNTIME_DIRECTORY=/run/stacd python3 -u /usr/sbin/stacd >$d/stacd.log 2>&1 &
+stacd=$!
+echo "$(cat $d/dbus.pid) $(cat /run/avahi-daemon/pid 2>/dev/null) $stafd $stacd" >$d/ini.pids
+wait

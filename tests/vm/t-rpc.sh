@@ -1,0 +1,82 @@
+#!/bin/bash
+# SPDK's JSON-RPC against the real kernel target: SPDK's nvmf walkthrough ("Using RPCs" in doc/nvmf.md)
+# sent as rpc.py sends it (tests/rpc/spdk-rpc.py) to nvmetd's socket — a transport, a malloc and an
+# AIO bdev, a subsystem, both namespaces, a listener — then an initiator connects and reads what the
+# target side wrote; nvmetd restarted (the tree cleared in between, as at a reboot) serves it again
+# from rpc.conf; a call the kernel or the config refuses changes neither configfs nor rpc.conf; an
+# nvmf.conf object cannot be deleted over RPC; a non-root client gets nothing; deletes over RPC
+# leave only what nvmf.conf defines.
+# Usage: t-rpc.sh [tcp|rdma]
+. "$(dirname "$0")/guest-lib.sh"
+NVMETD=${NVMETD:-$(dirname "$NVMETCFG")/../nvmetd/nvmetd}
+tr=${1:-tcp}
+TR=${tr^^}
+info "kernel $(uname -r), transport $tr"
+SOCK=/run/nvmetd/spdk.sock
+NQN=nqn.2016-06.io.spdk:cnode1
+FILENQN=nqn.2016-06.io.spdk:fromfile
+RPC="python3 $TOP/tests/rpc/spdk-rpc.py -s $SOCK -t 120"
+rpc() { $RPC "$@"; }
+wait_for() { local end=$((SECONDS + $1)); shift; until "$@" >/dev/null 2>&1; do ((SECONDS < end)) || return 1; sleep 0.2; done; }
+net_setup $tr
+modprobe loop
+truncate -s 64M $T/aio.img $T/file.img
+aio=$(losetup --show -f $T/aio.img); filedev=$(losetup --show -f $T/file.img)
+printf 'NVTEST-RPC-AIO' | dd of=$aio conv=notrunc,fsync status=none
+printf '[AIO]\n  AIO %s FILE0\n[Subsystem1]\n  NQN %s\n  Listen %s %s:4420\n  AllowAnyHost Yes\n  SN FROMFILE1\n  Namespace FILE0 1\n' \
+	$filedev $FILENQN $TR $TARGET_IP >$T/nvmf.conf
+printf 'nvmf_conf = "%s";\nstate_file = "/run/nvmetd/state.json";\nirq_affinity = false;\nrpc_socket = "%s";\nrpc_conf = "%s";\n' \
+	$T/nvmf.conf $SOCK $T/rpc.conf >$T/nvmetd.conf
+start() { "$NVMETD" -f -c $T/nvmetd.conf >>$T/nvmetd.log 2>&1 & pid=$!; wait_for 60 test -S $SOCK; }
+check "nvmetd serves its RPC socket" start
+check "spdk_get_version" rpc spdk_get_version
+
+# SPDK's walkthrough
+check "nvmf_create_transport $TR" rpc nvmf_create_transport "{\"trtype\": \"$TR\", \"in_capsule_data_size\": 8192}"
+check "bdev_malloc_create Malloc0 (64 MiB, 512-byte blocks)" rpc bdev_malloc_create '{"num_blocks": 131072, "block_size": 512, "name": "Malloc0"}'
+check "bdev_aio_create AIO1" rpc bdev_aio_create "{\"filename\": \"$aio\", \"name\": \"AIO1\"}"
+check "nvmf_create_subsystem" rpc nvmf_create_subsystem "{\"nqn\": \"$NQN\", \"allow_any_host\": true, \"serial_number\": \"SPDK00000000000001\", \"model_number\": \"SPDK_Controller1\"}"
+check "nvmf_subsystem_add_ns AIO1" rpc nvmf_subsystem_add_ns "{\"nqn\": \"$NQN\", \"namespace\": {\"bdev_name\": \"AIO1\"}}"
+check "nvmf_subsystem_add_ns Malloc0" rpc nvmf_subsystem_add_ns "{\"nqn\": \"$NQN\", \"namespace\": {\"bdev_name\": \"Malloc0\"}}"
+# its own port: 4420 is nvmf.conf's, whose settings (in-capsule size) differ from this transport's
+check "nvmf_subsystem_add_listener $TR $TARGET_IP:4421" rpc nvmf_subsystem_add_listener \
+	"{\"nqn\": \"$NQN\", \"listen_address\": {\"trtype\": \"$TR\", \"adrfam\": \"IPv4\", \"traddr\": \"$TARGET_IP\", \"trsvcid\": \"4421\"}}"
+S=$CFS/subsystems/$NQN
+tree_ok() {
+	[[ $(tr -d ' ' <$S/attr_model) == SPDK_Controller1 && $(cat $S/namespaces/1/device_path) == "$aio" &&
+		$(cat $S/namespaces/1/enable) == 1 && $(cat $S/namespaces/2/enable) == 1 ]] &&
+		[[ $(readlink -f /sys/class/block/$(basename "$(cat $S/namespaces/2/device_path)")) == */virtual/block/* ]] &&
+		ls $CFS/ports/*/subsystems/ | grep -qx $NQN
+}
+check "the kernel target has it: model, the AIO namespace, a RAM disk for Malloc0, the listener" tree_ok
+check "rpc.conf holds it (mode 600)" bash -c "grep -q '$NQN' $T/rpc.conf && [[ \$(stat -c %a $T/rpc.conf) == 600 ]]"
+sed 's/^/#   rpc.conf: /' $T/rpc.conf | head -n 30
+check "nvmf_get_subsystems lists both subsystems" bash -c "$RPC nvmf_get_subsystems | grep -q '$FILENQN' && $RPC nvmf_get_subsystems | grep -q '$NQN'"
+ip netns exec $NS nvme connect -t $tr -a $TARGET_IP -s 4421 -n $NQN >/dev/null 2>&1
+dev=$(fabric_dev $NQN 1)
+check "the initiator reads the AIO bdev through the fabric ($dev)" bash -c "[[ -n '$dev' ]] && head -c 14 $dev | grep -q NVTEST-RPC-AIO"
+ip netns exec $NS nvme disconnect -n $NQN >/dev/null 2>&1
+
+# refusals change nothing
+before=$(cfs_snapshot); cp $T/rpc.conf $T/rpc.before
+check "add_ns of a missing bdev: refused" bash -c "! $RPC nvmf_subsystem_add_ns '{\"nqn\": \"$NQN\", \"namespace\": {\"bdev_name\": \"Nope\"}}'"
+check "deleting nvmf.conf's subsystem over RPC: refused, naming nvmf.conf" bash -c "$RPC nvmf_delete_subsystem '{\"nqn\": \"$FILENQN\"}' 2>&1 | grep -q nvmf.conf"
+check "... configfs unchanged" test "$(cfs_snapshot)" == "$before"
+check "... rpc.conf unchanged" cmp $T/rpc.conf $T/rpc.before
+check "a non-root client gets nothing" bash -c "! setpriv --reuid=65534 --regid=65534 --clear-groups python3 $TOP/tests/rpc/spdk-rpc.py -s $SOCK -t 10 spdk_get_version"
+
+# a restart that clears the target (on_stop = clear) serves it again from rpc.conf
+kill $pid; wait $pid
+check "stopped: the target is cleared" test ! -d $S
+start; check "started again: the socket is back" test -S $SOCK
+check "... the same tree" wait_for 60 tree_ok
+
+# teardown over RPC leaves only nvmf.conf's objects
+check "nvmf_delete_subsystem" rpc nvmf_delete_subsystem "{\"nqn\": \"$NQN\"}"
+check "bdev_malloc_delete Malloc0" rpc bdev_malloc_delete '{"name": "Malloc0"}'
+check "bdev_aio_delete AIO1" rpc bdev_aio_delete '{"name": "AIO1"}'
+expect_eq "configfs keeps nvmf.conf's subsystem only" "$(ls $CFS/subsystems)" "$FILENQN"
+check "nvmetd's RAM disk is gone" bash -c "! ls /sys/kernel/config/nullb 2>/dev/null | grep -q nvmetd-"
+kill $pid; wait $pid
+grep -iE "error|rpc" $T/nvmetd.log | head -n 10 | sed 's/^/#   nvmetd: /'
+finish
