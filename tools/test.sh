@@ -86,7 +86,7 @@ trixie:6.12 t-several.sh t-irq.sh t-malloc.sh t-import.sh t-auth.sh t-rpc.sh:rdm
 trixie:6.12 t-mdns.sh
 6.1 t-mdns.sh
 trixie:6.12 t-ana.sh
-trixie:6.12 t-persist-host.sh
+6.12 t-persist-host.sh
 trixie:6.12 t-deb-host.sh
 6.12 t-deb-host.sh
 6.12 bench --smoke
