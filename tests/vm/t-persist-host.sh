@@ -18,14 +18,17 @@ nok() { fail=$((fail + 1)); echo "not ok - $*"; }
 # make install, prefix- and DESTDIR-aware, into a staging tree the guest copies into its root
 build=${NVMETD_BUILD:-$here/../../build}
 stage=$build/persist-stage   # inside the project tree: the guest sees it at /nvtest-src
+# a build made in the Debian 13 root is installed from inside it: make on the host would relink what
+# it finds out of date against the host's libraries (nvmetd then wants bookworm's libconfig.so.9)
+inroot=(); [[ ${NVMETD_VM_ROOT:-host} == trixie ]] && inroot=("$here/../../tools/in-root.sh" trixie)
 rm -rf "$stage"
-if make -C "$build" install DESTDIR="$stage" >"$work/install.log" 2>&1; then ok "make install DESTDIR=…"; else nok "make install"; cat "$work/install.log"; fi
+if "${inroot[@]}" make -C "$build" install DESTDIR="$stage" >"$work/install.log" 2>&1; then ok "make install DESTDIR=…"; else nok "make install"; cat "$work/install.log"; fi
 unit=$(find "$stage" -name nvmetd.service | head -n1)
 [[ -n $unit && -x $stage/usr/local/sbin/nvmetd && -f $stage/etc/nvmet/nvmf.conf && -f $stage/etc/nvmet/nvmetd.conf ]] &&
 	ok "installed: binaries, unit (${unit#$stage}), /etc/nvmet/nvmf.conf and nvmetd.conf" || nok "installed files"
 echo "# an admin's edit" >>"$stage/etc/nvmet/nvmf.conf"
 cp "$stage/etc/nvmet/nvmf.conf" "$work/admin.conf"
-make -C "$build" install DESTDIR="$stage" >/dev/null 2>&1
+"${inroot[@]}" make -C "$build" install DESTDIR="$stage" >/dev/null 2>&1
 cmp -s "$stage/etc/nvmet/nvmf.conf" "$work/admin.conf" && ok "install again never overwrites /etc/nvmet/nvmf.conf" ||
 	nok "install overwrote /etc/nvmet/nvmf.conf"
 
