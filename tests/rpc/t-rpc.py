@@ -114,17 +114,17 @@ def wait_for(pred, secs=10):
     return False
 
 
-def call(method, params=None):
-    return spdk_rpc.Client(SOCK, 10).call(method, params)
+def call(method, params=None, sock=None):
+    return spdk_rpc.Client(sock or SOCK, 10).call(method, params)
 
 
-def result(method, params=None):
-    r = call(method, params)
+def result(method, params=None, sock=None):
+    r = call(method, params, sock)
     return r.get("result", r)
 
 
-def error(method, params=None):
-    return call(method, params).get("error")
+def error(method, params=None, sock=None):
+    return call(method, params, sock).get("error")
 
 
 def alive():
@@ -364,16 +364,15 @@ NQN = "nqn.2016-06.io.spdk:cnode1"
 
 
 def fcall(method, params=None):
-    return spdk_rpc.Client(FSOCK, 10).call(method, params)
+    return call(method, params, FSOCK)
 
 
 def fres(method, params=None):
-    r = fcall(method, params)
-    return r.get("result", r)
+    return result(method, params, FSOCK)
 
 
 def ferr(method, params=None):
-    return fcall(method, params).get("error")
+    return error(method, params, FSOCK)
 
 
 def cfs(path=""):
