@@ -24,4 +24,7 @@ if ((${#missing[@]})); then
 		rm -f /etc/systemd/system/multi-user.target.wants/avahi-daemon.service \
 		      /etc/systemd/system/sockets.target.wants/avahi-daemon.socket
 	fi
+	# corosync and pacemaker too: the two-node HA test writes their configuration, then starts them
+	rm -f /etc/systemd/system/multi-user.target.wants/corosync.service \
+	      /etc/systemd/system/multi-user.target.wants/pacemaker.service
 fi

@@ -15,7 +15,9 @@ step_fail() { fail=$((fail + $1)); failed+=("$2"); }
 run_step() { # name command...
 	local name=$1; shift
 	echo "=== $name"
+	local t0=$SECONDS
 	if "$@"; then step_ok 1; else step_fail 1 "$name"; fi
+	echo "    ($((SECONDS - t0)) s)"
 }
 
 # `make check` runs cmocka's TAP through automake's TAP driver: its summary counts the test cases
@@ -67,7 +69,7 @@ fuzz_out=$(NVMETD_FUZZ_BUILD="$top/build-fuzz" tools/fuzz.sh run "${NVMETD_FUZZ_
 echo "$fuzz_out" | grep -E '^fuzz ' | sed 's/^/=== /'
 if ((rc == 0)); then step_ok 1; else echo "$fuzz_out" | tail -n 60; step_fail 1 "fuzz targets"; fi
 if [[ -z ${NVMETD_TESTS_QUICK:-} ]]; then
-	run_step "make distcheck" bash -c "make -C '$top/build' distcheck >'$top/build/distcheck.out' 2>&1 || { tail -40 '$top/build/distcheck.out'; exit 1; }"
+	run_step "make distcheck" bash -c "make -C '$top/build' -j$(nproc) distcheck >'$top/build/distcheck.out' 2>&1 || { tail -40 '$top/build/distcheck.out'; exit 1; }"
 fi
 
 # Guest tests: "kernel script args" per line (*-host.sh scripts run on the host and boot guests themselves;
@@ -102,6 +104,7 @@ while read -r k script args; do
 	[[ -n ${k:-} ]] || continue
 	name="guest $k $script $args"
 	echo "=== $name"
+	t0=$SECONDS
 	if [[ $k == trixie:* ]]; then
 		export NVMETD_VM_ROOT=trixie NVMETD_BUILD=$top/build-trixie; k=${k#trixie:}
 	else
@@ -119,7 +122,6 @@ while read -r k script args; do
 		# TCG now and then leaves a guest hung at boot (RCU stalls: "timer wakeup didn't happen"), and
 		# qemu itself has crashed at start (SIGSEGV after 5 s): a guest that ran no test at all — not
 		# one ok/not ok line — is booted once more
-		t0=$SECONDS
 		tmo=${NVMETD_VM_TIMEOUT:-600}; [[ $script == t-several.sh ]] && tmo=$((tmo * 3 / 2))
 		out=$(NVMETD_VM_TIMEOUT=$tmo tests/vm/vm.sh run "$k" "tests/vm/$script" $args 2>&1)
 		rc=$?
@@ -129,8 +131,8 @@ while read -r k script args; do
 			out=$(NVMETD_VM_TIMEOUT=$tmo tests/vm/vm.sh run "$k" "tests/vm/$script" $args 2>&1)
 			rc=$?
 		fi
-		echo "    ($((SECONDS - t0)) s)"
 	fi
+	echo "    ($((SECONDS - t0)) s)"
 	echo "$out" | grep -E '^(ok|not ok|# )' | grep -v '^#   '
 	[[ $rc == 0 ]] || echo "$out" | tail -n 60 | sed 's/^/    /'
 	line=$(echo "$out" | grep -E '^# [0-9]+ passed, [0-9]+ failed' | tail -n1)
@@ -143,5 +145,5 @@ done <<<"$vm_tests"
 
 echo
 ((${#failed[@]})) && printf 'failed: %s\n' "${failed[@]}"
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed (the whole suite: $((SECONDS / 60)) min $((SECONDS % 60)) s)"
 ((fail == 0))

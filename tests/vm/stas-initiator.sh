@@ -18,9 +18,11 @@ disable-publishing=yes
 [wide-area]
 enable-wide-area=no
 EOC
-# zeroconf on (stafd's default, said explicitly); a DC whose service is withdrawn and whose
-# connection fails is dropped at once rather than after 72 hours; DCs are not left behind on exit
-printf '[Global]\ntron=true\nip-family=ipv4\n[Service Discovery]\nzeroconf=enabled\n[Discovery controller connection management]\npersistent-connections=false\nzeroconf-connections-persistence=0\n' >$d/stafd.conf
+# zeroconf on (stafd's default, said explicitly). stafd keeps a discovered DC while the kernel
+# reconnects it, even after its service is withdrawn; it drops one that is no longer advertised once
+# the kernel gave its connection up (ctrl-loss-tmo, 600 s by default: 20 s here) and it cannot
+# connect again, at once rather than after 72 hours (persistence 0); DCs are not left behind on exit
+printf '[Global]\ntron=true\nip-family=ipv4\nkato=10\nctrl-loss-tmo=20\n[Service Discovery]\nzeroconf=enabled\n[Discovery controller connection management]\npersistent-connections=false\nzeroconf-connections-persistence=0\n' >$d/stafd.conf
 dbus-daemon --system --fork --print-pid=3 --nopidfile 3>$d/dbus.pid || exit 1
 avahi-daemon -f $d/ini-avahi.conf -D --no-chroot --no-drop-root 2>>$d/ini-avahi.log || exit 1
 RUNTIME_DIRECTORY=/run/stafd python3 -u /usr/sbin/stafd -f $d/stafd.conf >$d/stafd.log 2>&1 &

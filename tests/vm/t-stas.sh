@@ -5,7 +5,8 @@
 # stafd and stacd configured only with zeroconf on — nobody gives them an address. stafd must connect a
 # discovery controller over TCP and over RoCE, stacd the guide's subsystem over both; a withdrawn port
 # (RDMA device removed, then the address gone) makes stafd drop that discovery controller, and a port
-# that returns is found again. Needs nvme-stas (Debian 13).
+# that returns is found again (stafd drops a withdrawn DC once the kernel has given up reconnecting
+# it: the initiator's ctrl-loss-tmo is 20 s). Needs nvme-stas (Debian 13).
 # Usage: t-stas.sh
 . "$(dirname "$0")/guest-lib.sh"
 NVMETD=${NVMETD:-$(dirname "$NVMETCFG")/../nvmetd/nvmetd}
@@ -51,9 +52,19 @@ ip netns exec $NS unshare -m --propagation private "$TOP/tests/vm/stas-initiator
 check "stafd and stacd start in the initiator's namespace" wait_for 30 test -s $T/ini.pids
 read -r _ _ stafd stacd <$T/ini.pids
 stafctl() { nsenter -t $stafd -m -n stafctl "$@"; }
+# stafd itself manages a DC on TRANSPORT PORT (stafctl ls: pprint'ed dicts); 2 if stafd did not answer
+staf_dc() {
+	local o d ds
+	o=$(stafctl ls 2>/dev/null | tr -d '\n') || return 2
+	IFS='}' read -r -a ds <<<"$o"
+	for d in "${ds[@]}"; do [[ $d == *"'transport': '$1'"* && $d == *"'trsvcid': '$2'"* ]] && return 0; done
+	return 1
+}
+staf_no_dc() { staf_dc "$@"; (($? == 1)); }
 check "stafd connects a discovery controller over TCP (port 4420, from veth-i)" \
 	wait_for 120 has_ctrl tcp $DNQN "4420,host_iface=veth-i"
 check "... and one over RoCE (port 4791)" wait_for 60 has_ctrl rdma $DNQN 4791
+check "stafd lists the TCP discovery controller (stafctl ls)" wait_for 30 staf_dc tcp 4420
 check "stacd connects the guide's subsystem over TCP" wait_for 90 has_ctrl tcp $NQN 4420
 check "... and over RoCE" wait_for 60 has_ctrl rdma $NQN 4791
 dev=$(fabric_dev $NQN)
@@ -64,12 +75,14 @@ ctrls | sed 's/^/#   /'
 # a withdrawn port: its discovery controller is dropped; the port returns: found again. Each step is
 # bounded (a kernel that hangs tearing a connection down must fail the test, not the guest's timeout).
 ip addr del 192.168.20.200/24 dev veth-t
-check "the address gone: stafd drops the TCP discovery controller" wait_for 120 no_ctrl tcp $DNQN 4420
+check "the address gone: stafd drops the TCP discovery controller" wait_for 240 staf_no_dc tcp 4420
+check "... and the kernel has no controller there" wait_for 60 no_ctrl tcp $DNQN 4420
 ip addr add 192.168.20.200/24 dev veth-t
 check "the address back: stafd finds it again" wait_for 120 has_ctrl tcp $DNQN 4420
 check "the RDMA device removed (rdma link delete)" timeout 60 rdma link delete rxe_t
-check "... stafd drops the RoCE discovery controller" wait_for 120 no_ctrl rdma $DNQN 4791
-check "... the TCP one stays" has_ctrl tcp $DNQN 4420
+check "... stafd drops the RoCE discovery controller" wait_for 240 staf_no_dc rdma 4791
+check "... and the kernel has no controller there" wait_for 60 no_ctrl rdma $DNQN 4791
+check "... the TCP one stays" staf_dc tcp 4420
 check "the RDMA device back (rdma link add)" timeout 60 rdma link add rxe_t type rxe netdev veth-t
 check "... stafd finds the RoCE discovery controller again" wait_for 120 has_ctrl rdma $DNQN 4791
 ctrls | sed 's/^/#   /'

@@ -16,6 +16,7 @@
 # NVMETD_VM_INIT=systemd  boot real systemd as PID 1; SCRIPT runs as nvtest.service once
 #                       multi-user.target is reached, then the guest powers off
 # NVMETD_VM_QEMU_EXTRA  more qemu arguments (e.g. another NVMe device enumerated first)
+# NVMETD_VM_PIDFILE=F   write qemu's pid to F (a harness that crashes the guest with kill -9)
 # NVMETD_VM_SMP=2       2 vCPUs (one per NUMA node) instead of 4
 # NVMETD_VM_ROOT=trixie boot the cached Debian 13 tree (tests/vm/trixie-root.sh; `setup` makes it) as the
 #                       lower root instead of the host's (default: host). Its programs are trixie's: give
@@ -206,6 +207,7 @@ cmd_run() {
 		rm -f "$out/rc" "$out/output.log"
 		"${qemu[@]}" ${NVMETD_VM_QEMU_EXTRA:-} </dev/null >"$out/console.log" 2>&1 &
 		qpid=$!
+		[[ -n ${NVMETD_VM_PIDFILE:-} ]] && echo "$qpid" >"$NVMETD_VM_PIDFILE"
 		local waited=0
 		while kill -0 "$qpid" 2>/dev/null; do
 			if ((waited >= timeout_s)); then
