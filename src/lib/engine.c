@@ -135,7 +135,7 @@ static int check_tls(struct nv_ctx *c, const struct nv_model *desired, const str
 				      "that say tls cannot be applied — remove the tls words or boot Debian's 6.12 kernel"));
 	if (r == 0)
 		return 1;	/* the TLS ports fail alone (exec's hint names the option) */
-	lib = tls_libnvme_problem();
+	lib = c->keys->problem();
 	if (lib && !o->keep_going)
 		return failed(res, APPLY_UNSUPPORTED, -EOPNOTSUPP, xstrdup(lib));
 	if (lib) {

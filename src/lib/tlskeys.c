@@ -201,7 +201,7 @@ static int real_remove(void *ud, long serial)
 	return syscall(SYS_keyctl, KEYCTL_UNLINK, serial, ring, 0, 0) < 0 ? -errno : 0;
 }
 
-const struct key_ops keys_real = { real_list, real_identity, real_insert, real_remove, NULL };
+const struct key_ops keys_real = { tls_libnvme_problem, real_list, real_identity, real_insert, real_remove, NULL };
 
 /* ---- the file-backed stand-in (test roots) ---- */
 
@@ -299,7 +299,9 @@ static int file_remove(void *ud, long serial)
 	return r;
 }
 
-const struct key_ops keys_file = { file_list, file_identity, file_insert, file_remove, NULL };
+static const char *file_problem(void) { return NULL; }
+
+const struct key_ops keys_file = { file_problem, file_list, file_identity, file_insert, file_remove, NULL };
 
 /* ---- planning ---- */
 
@@ -436,7 +438,8 @@ int tls_plan_build(struct nv_ctx *c, const struct nv_model *desired, const struc
 	r = want_all(&pl, desired, live, why);
 	for (size_t i = 0; r == 0 && i < nhave; i++) {
 		_cleanup_free_ char *host = NULL, *subsys = NULL;
-		if (strmap_get(&pl.want, have[i].desc, NULL) || !owned(have[i].desc, desired, live) ||
+		size_t dummy;
+		if (strmap_get(&pl.want, have[i].desc, &dummy) || !owned(have[i].desc, desired, live) ||
 		    !parse_identity(have[i].desc, &host, &subsys))
 			continue;
 		struct tls_keyop *o = array_push(&tp->v, &tp->n, sizeof(*o));

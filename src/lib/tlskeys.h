@@ -24,6 +24,8 @@ struct tls_keyent {
 
 /* The keyring, as a test seam (ctx->keys). Every call returns 0 (or a serial) or -errno. */
 struct key_ops {
+	/* Why keys cannot be derived here (no TLS-capable libnvme), or NULL. */
+	const char *(*problem)(void);
 	/* The psk keys in .nvme; -ENOKEY: there is no .nvme keyring (nvme-keyring not loaded). */
 	int (*list)(void *ud, struct tls_keyent **v, size_t *n);
 	/* The identity libnvme derives for (host, subsys) from a configured PSK (interchange form);

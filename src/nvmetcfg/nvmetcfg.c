@@ -239,11 +239,13 @@ static int cmd_plan(struct nv_ctx *c, struct opts *o)
 	r = apply_exit(r, &res);
 	if (r == EXIT_OK) {
 		report_print_problems(&res.plan.notes, stdout);
-		if (res.plan.n == 0)
+		size_t n = res.plan.n + res.keys.n;
+		if (n == 0)
 			printf("no changes: the live target already matches %s\n", file_or_default(o));
 		else {
-			printf("%zu operation%s would be applied:\n", res.plan.n, res.plan.n == 1 ? "" : "s");
+			printf("%zu operation%s would be applied:\n", n, n == 1 ? "" : "s");
 			plan_print(&res.plan, stdout);
+			tls_plan_print(&res.keys, stdout);
 		}
 	}
 	apply_result_free(&res);
