@@ -104,6 +104,15 @@ static void restore_from(struct nv_attrs *dst, const struct nv_attrs *src)
 		attrs_set(dst, src->v[i].name, src->v[i].value);
 }
 
+/* A port's attributes to write back: addr_tsas only on a TLS port (the kernel takes it for TCP alone,
+ * and a fresh port reads none), after addr_trtype as read. */
+static void restore_port(struct nv_attrs *dst, const struct nv_attrs *src)
+{
+	for (size_t i = 0; i < src->n; i++)
+		if (!streq(src->v[i].name, "addr_tsas") || streq(src->v[i].value, "tls1.3"))
+			attrs_set(dst, src->v[i].name, src->v[i].value);
+}
+
 /* match[i] = index of the live port desired port i becomes, or -1 for a new port. Linear in the
  * number of ports (hashed by address), so thousands of Listen addresses plan quickly. */
 static void match_ports(const struct nv_model *d, const struct nv_model *l, long *match, unsigned *ids)
@@ -253,7 +262,7 @@ static void remove_referrals_and_ports(struct planner *pl)
 		if (pl->dport_of[j] < 0) {
 			_cleanup_free_ char *obj = port_obj(pl->l->ports[j].id), *pu = unit_port(pl->l->ports[j].id);
 			struct op *o = add(pl->p, OP_RMDIR, obj, "%s", pu);
-			restore_from(&o->restore, &pl->l->ports[j].attrs);
+			restore_port(&o->restore, &pl->l->ports[j].attrs);
 		}
 }
 

@@ -446,8 +446,12 @@ static void status_port(json_object *p)
 		printf(" (RDMA %s)", jstr(p, "rdma_device"));
 	if (*jstr(p, "ana_state"))
 		printf(", ANA %s", jstr(p, "ana_state"));
+	if (json_object_get_boolean(json_object_object_get(p, "tls")))
+		printf(", TLS 1.3");
 	print_problem(p);
 	putchar('\n');
+	if (*jstr(p, "warning"))
+		printf("  warning: %s\n", jstr(p, "warning"));
 }
 
 static void status_subsystem(json_object *x)
