@@ -83,8 +83,8 @@ trixie:6.12 t-reapply.sh tcp
 6.1 t-reapply.sh rdma
 trixie:6.12 t-daemon.sh 60
 6.1 t-daemon.sh 20
-trixie:6.12 t-several.sh t-irq.sh t-malloc.sh t-import.sh t-auth.sh t-rpc.sh:rdma
-6.1 t-several.sh t-irq.sh t-malloc.sh t-import.sh t-auth.sh t-rpc.sh:tcp
+trixie:6.12 t-several.sh t-irq.sh t-malloc.sh t-import.sh t-auth.sh t-tls.sh t-rpc.sh:rdma
+6.1 t-several.sh t-irq.sh t-malloc.sh t-import.sh t-auth.sh t-tls.sh t-rpc.sh:tcp
 trixie:6.12 t-mdns.sh
 6.1 t-mdns.sh
 trixie:6.12 t-ana.sh

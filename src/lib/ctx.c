@@ -8,6 +8,7 @@
 #include "log.h"
 #include "ctx.h"
 #include "exec.h"
+#include "tlskeys.h"
 #include "util.h"
 
 int ctx_new(struct nv_ctx **out)
@@ -34,6 +35,16 @@ int ctx_new(struct nv_ctx **out)
 	c->lock_fd = -1;
 	c->ops = &cfs_real;
 	c->sys = test_roots ? &sys_none : &sys_real;
+	c->keys = &keys_real;
+	if (test_roots) {
+		const char *kf = getenv("NVMET_KEYRING_FILE");
+		struct key_ops *k = xmalloc(sizeof(*k));
+
+		*k = keys_file;
+		k->ud = kf && *kf ? xstrdup(kf) : path_join(c->rundir, "nvme-keyring");
+		c->keys = k;
+		c->keys_owned = true;
+	}
 	{
 		/* in the run directory: never in nvmetd's RuntimeDirectory (ctx.h) */
 		const char *lock = getenv("NVMET_LOCK_FILE");
@@ -65,6 +76,10 @@ void ctx_free(struct nv_ctx *c)
 	free(c->lock_path);
 	free(c->rundir);
 	free(c->nvmet);
+	if (c->keys_owned) {
+		free(c->keys->ud);
+		free((void *)c->keys);
+	}
 	free(c);
 }
 

@@ -17,6 +17,7 @@
 struct udev;
 struct cfs_ops;
 struct exec_runner;
+struct key_ops;
 
 /* What the library asks of the system besides configfs: loading modules and mounting configfs. The
  * real calls, or — with the roots redirected under a test directory, as kmod's testsuite does —
@@ -44,6 +45,9 @@ struct nv_ctx {
 	char *lock_path;	/* the apply lock: <rundir>/apply.lock (/run/nvmet/apply.lock) */
 	const struct cfs_ops *ops;	/* configfs calls: real, or a test double */
 	const struct sys_ops *sys;	/* modules and mounts: real, or none under test roots */
+	const struct key_ops *keys;	/* the .nvme keyring (tlskeys.h): real, or under test roots a file
+					 * in the run directory (NVMET_KEYRING_FILE; tests may set their own) */
+	bool keys_owned;	/* keys (and its ud) was allocated by ctx_new */
 	unsigned jobs;		/* configfs operations in flight at most (0: the executor's default) */
 	const struct exec_runner *runner;	/* how they run: NULL = a pool of threads; tests: their own */
 };

@@ -104,8 +104,37 @@ static ssize_t read_bounded(int fd, char *buf, size_t cap)
 	return (ssize_t)n;
 }
 
+const char *tls_psk_problem(const char *s)
+{
+	unsigned char buf[80];
+	const char *b64, *end;
+	long n;
+
+	if (strncmp(s, "NVMeTLSkey-1:", 13))
+		return "does not start with NVMeTLSkey-1: (make one with nvme gen-tls-key)";
+	if (!(s[13] == '0' && s[14] >= '0' && s[14] <= '2') || s[15] != ':')
+		return "has no hash 00, 01 or 02 after NVMeTLSkey-1:";
+	b64 = s + 16;
+	end = strchr(b64, ':');
+	if (!end || end[1])
+		return "does not end with ':' after the base64 key";
+	n = b64decode(b64, end - b64, buf, sizeof(buf));
+	if (!(n == 36 && s[14] != '2') && !(n == 52 && s[14] != '1'))
+		return "does not hold a 32 byte (hash 01) or 48 byte (hash 02) key in base64";
+	uint32_t crc = buf[n - 4] | buf[n - 3] << 8 | buf[n - 2] << 16 | (uint32_t)buf[n - 1] << 24;
+	bool ok = crc32_le(buf, n - 4) == crc;
+	explicit_bzero(buf, sizeof(buf));
+	return ok ? NULL : "has a CRC-32 that does not match its key (truncated or mistyped?)";
+}
+
 int dhchap_read_key_file(const char *path, char **secret, char **why)
 {
+	return key_file_read(path, KEY_DHCHAP, secret, why);
+}
+
+int key_file_read(const char *path, enum key_kind kind, char **secret, char **why)
+{
+	const char *line = kind == KEY_TLS ? "NVMeTLSkey-1 PSK line" : "DHHC-1 secret line";
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW);
 	char buf[256];
 	struct stat st;
@@ -135,26 +164,26 @@ int dhchap_read_key_file(const char *path, char **secret, char **why)
 	n = read_bounded(fd, buf, sizeof(buf));
 	if (n == -EFBIG) {
 		explicit_bzero(buf, sizeof(buf));
-		return *why = xasprintf("is larger than %zu bytes: must hold exactly one DHHC-1 secret line",
-					sizeof(buf) - 1), -EINVAL;
+		return *why = xasprintf("is larger than %zu bytes: must hold exactly one %s", sizeof(buf) - 1, line),
+	       -EINVAL;
 	}
 	if (n < 0)
 		return *why = xstrdup(strerror((int)-n)), (int)n;
 	if (memchr(buf, '\0', (size_t)n)) {
 		/* the secret's parser would stop at the NUL and never see what follows it */
 		explicit_bzero(buf, sizeof(buf));
-		return *why = xstrdup("holds a NUL byte: must hold exactly one DHHC-1 secret line"), -EINVAL;
+		return *why = xasprintf("holds a NUL byte: must hold exactly one %s", line), -EINVAL;
 	}
 	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
 		buf[--n] = '\0';
 	if (n == 0 || strchr(buf, '\n')) {
 		explicit_bzero(buf, sizeof(buf));
-		return *why = xstrdup("must hold exactly one DHHC-1 secret line"), -EINVAL;
+		return *why = xasprintf("must hold exactly one %s", line), -EINVAL;
 	}
-	problem = dhchap_secret_problem(buf);
+	problem = kind == KEY_TLS ? tls_psk_problem(buf) : dhchap_secret_problem(buf);
 	if (problem) {
 		explicit_bzero(buf, sizeof(buf));
-		return *why = xasprintf("its secret %s", problem), -EINVAL;
+		return *why = xasprintf("its %s %s", kind == KEY_TLS ? "PSK" : "secret", problem), -EINVAL;
 	}
 	*secret = xstrdup(buf);
 	explicit_bzero(buf, sizeof(buf));

@@ -18,6 +18,15 @@ const char *dhchap_secret_problem(const char *secret);
  * with *why ("mode 0644: readable by others — chmod 600 /etc/nvmet/keys/h.key"). */
 int dhchap_read_key_file(const char *path, char **secret, char **why);
 
+/* TLS pre-shared keys (NVMe/TCP TLS 1.3): a configured PSK in the interchange form nvme gen-tls-key
+ * prints, "NVMeTLSkey-1:HH:<base64 of key and its CRC-32>:" with HH 01 (SHA-256, 32 byte key), 02
+ * (SHA-384, 48 bytes) or 00 (no transformation, either). NULL when valid, else why not. */
+const char *tls_psk_problem(const char *psk);
+
+enum key_kind { KEY_DHCHAP, KEY_TLS };
+/* dhchap_read_key_file for either kind of key file (the same file checks, the kind's line). */
+int key_file_read(const char *path, enum key_kind kind, char **secret, char **why);
+
 /* Hash and group names the kernel accepts. */
 bool dhchap_hash_valid(const char *name);
 bool dhchap_dhgroup_valid(const char *name);

@@ -86,6 +86,66 @@ static int kernel_has_auth(struct nv_ctx *c, const struct nv_model *live, bool m
 	return r < 0 ? r : has;
 }
 
+static int failed(struct apply_result *res, enum apply_stage where, int r, char *msg);
+
+/* Whether the kernel has NVMe/TCP TLS (ports have addr_tsas): seen on a live port, or on a scratch
+ * port made and removed at once. 1, 0, or -errno. */
+static int kernel_has_tls(struct nv_ctx *c, const struct nv_model *live, bool may_probe)
+{
+	_cleanup_free_ char *dir = NULL, *file = NULL;
+	struct stat st;
+	unsigned id = 65535;
+	int r, has;
+
+	if (live->nports) {
+		file = xasprintf("%s/ports/%u/addr_tsas", c->nvmet, live->ports[0].id);
+		return stat(file, &st) == 0;
+	}
+	if (!may_probe)
+		return 1; /* plan on an empty target: apply will tell */
+	dir = xasprintf("%s/ports/%u", c->nvmet, id);
+	r = c->ops->mkdir(c->ops->ud, dir);
+	if (r < 0)
+		return r;
+	file = path_join(dir, "addr_tsas");
+	has = stat(file, &st) == 0;
+	r = c->ops->rmdir(c->ops->ud, dir);
+	return r < 0 ? r : has;
+}
+
+/* TLS: the kernel's (CONFIG_NVME_TARGET_TCP_TLS) and libnvme's. 0, 1 when keep_going leaves the keys
+ * out (warned; the kernel's refusal fails the TLS ports alone), or -errno. */
+static int check_tls(struct nv_ctx *c, const struct nv_model *desired, const struct nv_model *live,
+		     const struct apply_opts *o, struct apply_result *res)
+{
+	const char *lib;
+	int r;
+
+	if (!model_wants_tls(desired))
+		return 0;
+	r = kernel_has_tls(c, live, !o->dry_run);
+	if (r < 0)
+		return failed(res, APPLY_PREPARE, r,
+			      xasprintf("cannot tell whether this kernel has NVMe/TCP TLS (a scratch port in %s/ports): %s",
+					c->nvmet, strerror(-r)));
+	if (r == 0 && !o->keep_going)
+		return failed(res, APPLY_UNSUPPORTED, -EOPNOTSUPP,
+			      xstrdup("this kernel has no NVMe/TCP TLS (its ports have no addr_tsas: "
+				      "CONFIG_NVME_TARGET_TCP_TLS is not set, as in Debian's 6.1 kernel): the Listen lines "
+				      "that say tls cannot be applied — remove the tls words or boot Debian's 6.12 kernel"));
+	if (r == 0)
+		return 1;	/* the TLS ports fail alone (exec's hint names the option) */
+	lib = c->keys->problem();
+	if (lib && !o->keep_going)
+		return failed(res, APPLY_UNSUPPORTED, -EOPNOTSUPP, xstrdup(lib));
+	if (lib) {
+		*(char **)array_push(&res->warnings, &res->nwarnings, sizeof(char *)) =
+			xasprintf("no TLS PSKs inserted: %s", lib);
+		return 1;
+	}
+	return 0;
+}
+
 static bool needs_transport(const struct nv_model *m, const char *t)
 {
 	for (size_t i = 0; m && i < m->nports; i++)
@@ -167,13 +227,48 @@ static void report_refused(const struct plan *p, struct exec_result *x)
 	}
 }
 
+/* The keyring's changes (TLS PSKs) beside the plan; not dry_run: the new keys are inserted now, before
+ * a TLS port listens. 0 or -errno. */
+static int plan_keys(struct nv_ctx *c, const struct nv_model *desired, const struct nv_model *live,
+		     const struct apply_opts *o, struct apply_result *res)
+{
+	char *why = NULL;
+	int r = tls_plan_build(c, desired, live, &res->keys, &why);
+
+	if (r < 0 && o->keep_going) {
+		*(char **)array_push(&res->warnings, &res->nwarnings, sizeof(char *)) = why;
+		return 0;
+	}
+	if (r < 0)
+		return failed(res, r == -ENOPKG ? APPLY_UNSUPPORTED : APPLY_PREPARE, r, why);
+	if (o->dry_run)
+		return 0;
+	r = tls_plan_insert(c, &res->keys, o->verbose, o->keep_going, &why, &res->warnings, &res->nwarnings);
+	return r < 0 ? failed(res, APPLY_EXECUTE, r, why) : 0;
+}
+
+/* After the plan: undo the inserts if it failed, else take out the keys no longer needed; say when a
+ * TLS port has no tlshd to do its handshakes. */
+static void finish_keys(struct nv_ctx *c, const struct nv_model *desired, const struct apply_opts *o, int r,
+			struct apply_result *res)
+{
+	if (r < 0) {
+		tls_plan_undo(c, &res->keys);
+		return;
+	}
+	tls_plan_remove(c, &res->keys, o->verbose, &res->warnings, &res->nwarnings);
+	res->exec.writes += tls_plan_changes(&res->keys);
+	if (model_wants_tls(desired) && !tlshd_running(c))
+		*(char **)array_push(&res->warnings, &res->nwarnings, sizeof(char *)) = xstrdup(TLSHD_MISSING);
+}
+
 int engine_apply(struct nv_ctx *c, struct nv_model *desired, const struct apply_opts *o, struct apply_result *res)
 {
 	struct exec_opts eo = { .verbose = o->verbose, .keep_going = o->keep_going, .held = o->held, .nheld = o->nheld,
 				.jobs = c->jobs, .runner = c->runner, .stop = o->stop };
 	_cleanup_(model_freep) struct nv_model *live = NULL;
 	struct nv_model empty = { 0 };
-	int r;
+	int r, tls;
 
 	memset(res, 0, sizeof(*res));
 	if (!desired)
@@ -191,6 +286,9 @@ int engine_apply(struct nv_ctx *c, struct nv_model *desired, const struct apply_
 	r = check_kernel(c, desired, live, o, res);
 	if (r < 0)
 		return r;
+	tls = check_tls(c, desired, live, o, res);
+	if (tls < 0)
+		return tls;
 	/* a drained port stays inaccessible whatever the file says (nvmetcfg resume ends it) */
 	if (desired != &empty)
 		drain_mark(c, desired);
@@ -203,11 +301,14 @@ int engine_apply(struct nv_ctx *c, struct nv_model *desired, const struct apply_
 	}
 	if (res->plan.nrefused && !o->keep_going)
 		return failed(res, APPLY_REFUSED, -EPERM, xstrdup(res->plan.refused[0].msg));
+	if (tls == 0 && (r = plan_keys(c, desired, live, o, res)) < 0)
+		return r;
 	if (o->dry_run)
 		return 0;
 	_cleanup_free_ char **held = hold_refused(o, &res->plan, &eo); /* strings: the caller's, the plan's */
 	r = plan_execute(c->ops, c->nvmet, &res->plan, &eo, &res->exec);
 	report_refused(&res->plan, &res->exec);
+	finish_keys(c, desired, o, r, res);
 	/* RAM disks no namespace uses any more (or made for an apply that was rolled back). With objects
 	 * failed or held, a live namespace may still be on a disk desired no longer names: wait for a
 	 * reconcile where everything applied. */
@@ -229,6 +330,7 @@ int engine_apply(struct nv_ctx *c, struct nv_model *desired, const struct apply_
 void apply_result_free(struct apply_result *r)
 {
 	plan_free(&r->plan);
+	tls_plan_free(&r->keys);
 	exec_result_free(&r->exec);
 	free(r->errmsg);
 	strv_free(r->warnings, r->nwarnings);

@@ -6,6 +6,7 @@
 
 #include "nvmet.h"
 #include "exec.h"
+#include "tlskeys.h"
 
 enum resolve_mode {
 	RESOLVE_NONE,		/* parse only */
@@ -23,8 +24,8 @@ enum apply_stage {
 	APPLY_OK = 0,		/* no error */
 	APPLY_PREPARE,		/* the kernel target could not be prepared or read (module, configfs mount, the
 				 * live tree): nothing was changed */
-	APPLY_UNSUPPORTED,	/* the kernel lacks what the config asks for (DH-HMAC-CHAP, a discovery
-				 * NQN): nothing was changed */
+	APPLY_UNSUPPORTED,	/* the kernel lacks what the config asks for (DH-HMAC-CHAP, TLS, a discovery
+				 * NQN), or nvmetd's libraries do (libnvme for TLS): nothing was changed */
 	APPLY_REFUSED,		/* the config asks an existing object for a change the kernel will not make
 				 * (a frozen serial number, plan.refused): nothing was changed */
 	APPLY_EXECUTE,		/* executing the plan: an operation the kernel refused, whatever its errno, or
@@ -35,6 +36,7 @@ enum apply_stage {
 struct apply_result {
 	struct plan plan;	/* plan.notes: what the plan leaves out (for the caller to print) */
 	struct exec_result exec;	/* exec.errors, exec.warnings: more for the caller to print */
+	struct tls_plan keys;	/* the .nvme keyring's changes (TLS PSKs), beside the plan */
 	enum apply_stage failed_in;	/* where the error came from; APPLY_OK when engine_apply returned 0 */
 	char *errmsg;		/* why engine_apply failed, for people: the failing operation ("subsystem X:
 				 * namespace 1: enable: No such device — hint") or why the target could not be

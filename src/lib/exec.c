@@ -70,6 +70,12 @@ static const char *hint(const struct op *o, int err)
 		return "is the SSD bound to the nvme driver, or does the backing file exist?";
 	if (o->type == OP_WRITE && !strncmp(base, "dhchap_", 7) && err == -ENOENT)
 		return "this kernel has no DH-HMAC-CHAP (CONFIG_NVME_TARGET_AUTH is off, as in Debian's 6.1 kernel)";
+	if (o->type == OP_WRITE && streq(base, "addr_tsas") && err == -ENOENT)
+		return "this kernel has no NVMe/TCP TLS (CONFIG_NVME_TARGET_TCP_TLS is off, as in Debian's 6.1 kernel): "
+		       "remove the tls word or boot a kernel with it (Debian's 6.12)";
+	if (o->type == OP_WRITE && streq(base, "addr_tsas") && err == -EINVAL)
+		return "the kernel refused TLS 1.3 on this port: CONFIG_NVME_TARGET_TCP_TLS is off, or the .nvme keyring "
+		       "(nvme-keyring module) was missing when the port was made (see dmesg)";
 	if (o->type == OP_WRITE && attr_is_secret(o->path) && err == -EINVAL)
 		return "the kernel refused the secret (see dmesg); make one with nvme gen-dhchap-key";
 	if (o->type == OP_WRITE && streq(base, "enable") && err == -EROFS)

@@ -531,7 +531,7 @@ static void emit_bdevs(struct conf_writer *w, const struct spdk_conf *sc)
 	}
 }
 
-/* [HostN]: DH-HMAC-CHAP keys from the keyring files. */
+/* [HostN]: DH-HMAC-CHAP keys and TLS PSKs from the keyring files. */
 static void emit_hosts(struct conf_writer *w, const struct spdk_conf *sc)
 {
 	/* DH-HMAC-CHAP: nvmf_subsystem_add_host's dhchap_key / dhchap_ctrlr_key name keyring sc->keys, whose
@@ -543,33 +543,43 @@ static void emit_hosts(struct conf_writer *w, const struct spdk_conf *sc)
 			for (size_t k = 0; k < sc->ss[i].nhosts; k++) {
 				json_object *h = sc->ss[i].hosts[k];
 				const char *host = str(h, "host"), *kn = str(h, "dhchap_key"), *cn = str(h, "dhchap_ctrlr_key");
-				const char *kf = NULL, *cf = NULL;
+				const char *pn = str(h, "psk"), *kf = NULL, *cf = NULL, *pf = NULL;
 				json_object *dig = sc->auth_cfg ? arr(sc->auth_cfg, "dhchap_digests") : NULL;
 				json_object *grp = sc->auth_cfg ? arr(sc->auth_cfg, "dhchap_dhgroups") : NULL;
-				if (!host || !kn || !strmap_add(&seen, host, 0, NULL))
+				if (!host || (!kn && !pn) || !strmap_add(&seen, host, 0, NULL))
 					continue;
 				for (size_t j = 0; j < sc->nkeys; j++) {
-					if (streq_ptr(str(sc->keys[j], "name"), kn))
+					if (kn && streq_ptr(str(sc->keys[j], "name"), kn))
 						kf = str(sc->keys[j], "path");
 					if (cn && streq_ptr(str(sc->keys[j], "name"), cn))
 						cf = str(sc->keys[j], "path");
+					if (pn && streq_ptr(str(sc->keys[j], "name"), pn))
+						pf = str(sc->keys[j], "path");
 				}
-				if (!kf) {
+				/* psk: a keyring key's name (SPDK >= 24.01), or before that the key file's path */
+				if (pn && !pf && pn[0] == '/')
+					pf = pn;
+				if (pn && !pf)
+					cw_comment(w, "not imported: host %s's psk %s (no keyring_file_add_key names it)", host, pn);
+				if (kn && !kf)
 					cw_comment(w, "not imported: host %s's key %s (no keyring_file_add_key names it)", host, kn);
+				if (!kf && !pf)
 					continue;
-				}
 				cw_section(w, "Host%zu", ++nh);
 				cw_kv(w, "NQN", host);
-				cw_kv(w, "DhchapKey", kf);
-				if (cf)
+				if (kf)
+					cw_kv(w, "DhchapKey", kf);
+				if (pf)
+					cw_kv(w, "TlsKey", pf);
+				if (kf && cf)
 					cw_kv(w, "DhchapCtrlKey", cf);
 				/* SPDK allows a list; the kernel one hash and one group per host: the first */
-				if (dig && json_object_array_length(dig) &&
+				if (kf && dig && json_object_array_length(dig) &&
 				    json_object_is_type(json_object_array_get_idx(dig, 0), json_type_string)) {
 					_cleanup_free_ char *h2 = xasprintf("hmac(%s)", json_object_get_string(json_object_array_get_idx(dig, 0)));
 					cw_kv(w, "DhchapHash", h2);
 				}
-				if (grp && json_object_array_length(grp) &&
+				if (kf && grp && json_object_array_length(grp) &&
 				    json_object_is_type(json_object_array_get_idx(grp, 0), json_type_string))
 					cw_kv(w, "DhchapDHGroup", json_object_get_string(json_object_array_get_idx(grp, 0)));
 				cw_blank(w);
@@ -613,7 +623,18 @@ static void emit_subsystems(struct conf_writer *w, const struct spdk_conf *sc)
 				    conf_trtype(str(lb, "trtype")) && streq(conf_trtype(str(lb, "trtype")), t))
 					goto next_listener;
 			}
-			cw_kv(w, "Listen", t, addr, ana);
+			bool tls = false;
+			for (size_t j = 0; j < s->nlisten; j++) {
+				json_object *lb = obj(s->listen[j], "listen_address"), *sec;
+				if (lb && streq_ptr(str(lb, "traddr"), a) && streq_ptr(str(lb, "trsvcid"), p) &&
+				    json_object_object_get_ex(s->listen[j], "secure_channel", &sec) && json_object_get_boolean(sec))
+					tls = true;
+			}
+			if (tls && !streq(t, "TCP")) {
+				cw_comment(w, "not imported: secure_channel of %s (TLS is for NVMe/TCP only)", addr);
+				tls = false;
+			}
+			cw_kv(w, "Listen", t, addr, ana ? ana : tls ? "tls" : NULL, ana && tls ? "tls" : NULL);
 		next_listener:;
 		}
 		cw_kv(w, "AllowAnyHost",

@@ -8,17 +8,18 @@
 #include "spdkconf.h"
 #include "util.h"
 
-int keyfile_load(struct keyfile_cache *kc, const char *path, const char **secret, const char **why)
+int keyfile_load(struct keyfile_cache *kc, const char *path, enum key_kind kind, const char **secret, const char **why)
 {
 	struct keyfile_entry *e = NULL;
 
 	for (size_t i = 0; i < kc->n && !e; i++)
-		if (streq(kc->v[i].path, path))
+		if (streq(kc->v[i].path, path) && kc->v[i].kind == kind)
 			e = &kc->v[i];
 	if (!e) {
 		e = array_push(&kc->v, &kc->n, sizeof(*e));
 		e->path = xstrdup(path);
-		e->r = dhchap_read_key_file(path, &e->secret, &e->why);
+		e->kind = kind;
+		e->r = key_file_read(path, kind, &e->secret, &e->why);
 	}
 	*secret = e->secret;
 	*why = e->why;

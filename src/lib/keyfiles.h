@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "dhchap.h"
+
 struct nv_config;
 
 /* The key files one parse has read, by path, with their secret or why they were refused. */
@@ -16,14 +18,15 @@ struct keyfile_cache {
 		char *path;
 		char *secret;	/* NULL when refused */
 		char *why;	/* why it was refused */
-		int r;		/* 0 or the -errno dhchap_read_key_file returned */
+		int r;		/* 0 or the -errno key_file_read returned */
+		enum key_kind kind;
 	} *v;
 	size_t n;
 };
 
-/* The secret a key file holds, read and checked (dhchap_read_key_file) the first time the parse
- * asks for it. Returns 0 with *secret, or -errno with *why; both borrowed from the cache. */
-int keyfile_load(struct keyfile_cache *kc, const char *path, const char **secret, const char **why);
+/* The secret a key file of this kind holds, read and checked (key_file_read) the first time the
+ * parse asks for it. Returns 0 with *secret, or -errno with *why; both borrowed from the cache. */
+int keyfile_load(struct keyfile_cache *kc, const char *path, enum key_kind kind, const char **secret, const char **why);
 /* Wipes every secret and frees the cache. */
 void keyfile_cache_free(struct keyfile_cache *kc);
 

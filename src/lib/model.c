@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <ctype.h>
+#include "dhchap.h"
 #include "model.h"
 #include "util.h"
 
@@ -76,6 +77,8 @@ void model_free_contents(struct nv_model *m)
 	for (size_t i = 0; i < m->nhosts; i++) {
 		free(m->hosts[i].nqn);
 		attrs_free(&m->hosts[i].attrs);
+		secret_free(m->hosts[i].tls_psk);
+		free(m->hosts[i].tls_file);
 	}
 	for (size_t i = 0; i < m->nsubsys; i++) {
 		struct nv_subsys *s = &m->subsys[i];
@@ -159,6 +162,11 @@ bool model_list_has(const struct nv_model *m, char *const *v, size_t n, const ch
 	if (m->sorted)
 		return n && bsearch(&s, v, n, sizeof(char *), cmp_strp);
 	return strv_contains(v, n, s);
+}
+
+bool port_tls(const struct nv_port *p)
+{
+	return streq_ptr(attrs_get(&p->attrs, "addr_tsas"), "tls1.3");
 }
 
 char *port_address(const struct nv_port *p)

@@ -71,6 +71,9 @@ struct nv_port {
 struct nv_host {
 	char *nqn;
 	struct nv_attrs attrs;
+	/* desired only: the configured TLS PSK (interchange form NVMeTLSkey-1:..., a secret never
+	 * printed) from [HostN] TlsKey, and the file that holds it (what messages name) */
+	char *tls_psk, *tls_file;
 };
 
 struct nv_model {
@@ -109,6 +112,9 @@ struct nv_ns *subsys_ns(const struct nv_subsys *s, uint32_t nsid);
 struct nv_port *model_port(const struct nv_model *m, unsigned id);
 /* A subsystem's hosts or a port's subsystems in model m: binary search once m is sorted. */
 bool model_list_has(const struct nv_model *m, char *const *v, size_t n, const char *s);
+
+/* Whether a port requires TLS 1.3 (addr_tsas tls1.3; desired: Listen ... tls). */
+bool port_tls(const struct nv_port *p);
 
 /* The identity of a port as the kernel sees it: "trtype adrfam traddr trsvcid". */
 char *port_address(const struct nv_port *p);

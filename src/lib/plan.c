@@ -68,7 +68,8 @@ static size_t attrs_diff(const struct nv_attrs *want, const struct nv_attrs *hav
 		const char *cur = attrs_get(have, a->name);
 
 		if (!cur && a->optional && exists) {
-			if (p)
+			/* a plain TCP port on a kernel without TLS (6.1) is what it should be: no note */
+			if (p && !(streq(a->name, "addr_tsas") && streq(a->value, "none")))
 				report_add(&p->notes, NV_WARN, NULL, 0, a->name,
 					   "%s: this kernel has no %s; %s not applied", obj, a->name, a->why ? a->why : "");
 			continue;
@@ -87,6 +88,7 @@ static bool fresh_default(const struct nv_attr *a)
 {
 	static const struct { const char *name, *value; } defaults[] = {
 		{ "addr_treq", "not specified" },	/* treq 0 (sq flow control bits masked) */
+		{ "addr_tsas", "none" },		/* a TCP port's security type: no TLS */
 		{ "attr_allow_any_host", "0" },
 	};
 
@@ -100,6 +102,15 @@ static void restore_from(struct nv_attrs *dst, const struct nv_attrs *src)
 {
 	for (size_t i = 0; i < src->n; i++)
 		attrs_set(dst, src->v[i].name, src->v[i].value);
+}
+
+/* A port's attributes to write back: addr_tsas only on a TLS port (the kernel takes it for TCP alone,
+ * and a fresh port reads none), after addr_trtype as read. */
+static void restore_port(struct nv_attrs *dst, const struct nv_attrs *src)
+{
+	for (size_t i = 0; i < src->n; i++)
+		if (!streq(src->v[i].name, "addr_tsas") || streq(src->v[i].value, "tls1.3"))
+			attrs_set(dst, src->v[i].name, src->v[i].value);
 }
 
 /* match[i] = index of the live port desired port i becomes, or -1 for a new port. Linear in the
@@ -251,7 +262,7 @@ static void remove_referrals_and_ports(struct planner *pl)
 		if (pl->dport_of[j] < 0) {
 			_cleanup_free_ char *obj = port_obj(pl->l->ports[j].id), *pu = unit_port(pl->l->ports[j].id);
 			struct op *o = add(pl->p, OP_RMDIR, obj, "%s", pu);
-			restore_from(&o->restore, &pl->l->ports[j].attrs);
+			restore_port(&o->restore, &pl->l->ports[j].attrs);
 		}
 }
 
@@ -437,6 +448,50 @@ static void add_referral(struct planner *pl, const char *obj, const char *dir, c
 		add_write(pl->p, obj, rdir, &en, lr ? "0" : NULL);
 }
 
+/* Writing addr_trtype resets addr_tsas (and so treq's secure channel): a TLS port whose trtype is
+ * written gets tsas and treq written again after it, even where they read right now. chg has room
+ * for every desired attribute. Returns the new count. */
+static size_t with_tls_after_trtype(const struct nv_port *dp, size_t n, const struct nv_attr **chg)
+{
+	bool trtype = false;
+
+	for (size_t k = 0; k < n; k++)
+		trtype |= streq(chg[k]->name, "addr_trtype");
+	if (!trtype || !port_tls(dp))
+		return n;
+	for (size_t i = 0; i < dp->attrs.n; i++) {
+		const struct nv_attr *a = &dp->attrs.v[i];
+		bool have = false;
+
+		if (!streq(a->name, "addr_tsas") && !streq(a->name, "addr_treq"))
+			continue;
+		for (size_t k = 0; k < n; k++)
+			have |= chg[k] == a;
+		if (!have)
+			chg[n++] = a;
+	}
+	return n;
+}
+
+/* Undone in reverse, the old treq would be written while tsas is still tls1.3 (the kernel refuses
+ * "not specified" then); undoing the tsas write restores treq's secure channel by itself. */
+static void tsas_undoes_treq(struct plan *p, size_t first)
+{
+	struct op *tsas = NULL, *treq = NULL;
+
+	for (size_t i = first; i < p->n; i++) {
+		const char *base = strrchr(p->ops[i].path, '/');
+		if (base && streq(base, "/addr_tsas"))
+			tsas = &p->ops[i];
+		else if (base && streq(base, "/addr_treq"))
+			treq = &p->ops[i];
+	}
+	if (tsas && treq && tsas->old) {
+		free(treq->old);
+		treq->old = NULL;
+	}
+}
+
 static void add_ports(struct planner *pl)
 {
 	for (size_t i = 0; i < pl->d->nports; i++) {
@@ -450,9 +505,12 @@ static void add_ports(struct planner *pl)
 		if (!lp)
 			add(pl->p, OP_MKDIR, obj, "%s", dir);
 		n = attrs_diff(&dp->attrs, lp ? &lp->attrs : &none, obj, pl->p, &pl->chg, &pl->chgcap);
+		n = with_tls_after_trtype(dp, n, pl->chg);
+		size_t first = pl->p->n;
 		for (size_t k = 0; k < n; k++)
 			if (lp || !fresh_default(pl->chg[k]))
 				add_write(pl->p, obj, dir, pl->chg[k], lp ? attrs_get(&lp->attrs, pl->chg[k]->name) : NULL);
+		tsas_undoes_treq(pl->p, first);
 		/* ANA group 1's state: writable while the port listens (hosts get an ANA change event); a
 		 * new port's group starts optimized */
 		if (want && have && !streq(want, have)) {

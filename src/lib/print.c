@@ -126,7 +126,8 @@ static const char *listen_ana(struct nv_ctx *c, const struct nv_port *p, const s
 	return s && !streq(s, "optimized") ? s : NULL;
 }
 
-/* [HostN] for every live host with credentials: key files by path, never the secrets. */
+/* [HostN] for every live host with credentials: key files by path, never the secrets. A TLS PSK is
+ * not in configfs: keep's TlsKey file for a live host is kept. */
 static void print_hosts(struct conf_writer *w, const struct nv_model *m, const struct print_opts *o)
 {
 	size_t n = 0;
@@ -140,11 +141,19 @@ static void print_hosts(struct conf_writer *w, const struct nv_model *m, const s
 		_cleanup_free_ char *file0 = NULL, *file1 = NULL;
 		char **files[2] = { &file0, &file1 };
 
-		if (!key || !*key)
-			continue;
 		for (size_t k = 0; o->keep && k < o->keep->ncreds; k++)
 			if (streq_ptr(o->keep->creds[k].nqn, h->nqn))
 				cr = &o->keep->creds[k];
+		if (!key || !*key) {
+			/* TLS only: the PSK lives in the keyring, named in nvmf.conf by its file */
+			if (cr && cr->tls_key_file) {
+				cw_section(w, "Host%zu", ++n);
+				cw_kv(w, "NQN", h->nqn);
+				cw_kv(w, "TlsKey", cr->tls_key_file);
+				cw_blank(w);
+			}
+			continue;
+		}
 		for (int k = 0; k < 2; k++) {
 			if (!secrets[k] || !*secrets[k])
 				continue;
@@ -165,6 +174,8 @@ static void print_hosts(struct conf_writer *w, const struct nv_model *m, const s
 			cw_kv(w, "DhchapHash", hash);
 		if (grp && (!streq(grp, "null") || (cr && cr->dhgroup)))
 			cw_kv(w, "DhchapDHGroup", grp);
+		if (cr && cr->tls_key_file)
+			cw_kv(w, "TlsKey", cr->tls_key_file);
 		cw_blank(w);
 	}
 }
@@ -305,7 +316,8 @@ static void print_subsystem(struct conf_writer *w, struct nv_ctx *c, const struc
 			continue;
 		addr = conf_listen_addr(attrs_get(&port->attrs, "addr_adrfam"), attrs_get(&port->attrs, "addr_traddr"),
 					attrs_get(&port->attrs, "addr_trsvcid"));
-		cw_kv(w, "Listen", conf_trtype(attrs_get(&port->attrs, "addr_trtype")), addr, listen_ana(c, port, o));
+		const char *ana = listen_ana(c, port, o), *tls = port_tls(port) ? "tls" : NULL;
+		cw_kv(w, "Listen", conf_trtype(attrs_get(&port->attrs, "addr_trtype")), addr, ana ? ana : tls, ana ? tls : NULL);
 	}
 	v = attrs_get(&s->attrs, "attr_allow_any_host");
 	cw_kv(w, "AllowAnyHost", streq_ptr(v, "1") ? "Yes" : "No");

@@ -15,6 +15,7 @@
 struct listen {
 	char *trtype, *adrfam, *traddr, *trsvcid;
 	const char *ana;	/* the ANA state given after the address, or NULL */
+	bool tls;		/* "tls" after the address: TLS 1.3 required */
 	size_t ss;	/* index of its subsystem in the model */
 	unsigned line;
 };
@@ -370,20 +371,44 @@ static void listen_free(struct listen *l)
 	free(l->trsvcid);
 }
 
+/* The words after the address: an ANA state and "tls", in any order, each at most once. */
+static int listen_words(struct kctx *k, struct listen *l)
+{
+	for (size_t i = 2; i < entry(k)->nvals; i++) {
+		const char *w = val(k, i);
+
+		if (!strcasecmp(w, "tls")) {
+			if (l->tls)
+				return kerr(k, "says tls twice");
+			if (!streq(l->trtype, "tcp"))
+				return kerr(k, "tls: TLS 1.3 is for NVMe/TCP only (this Listen is RDMA)");
+			l->tls = true;
+		} else if (l->ana) {
+			return kerr(k, "'%s': the ANA state is given already (%s); the words after the address are "
+				    "an ANA state and tls", w, l->ana);
+		} else if (!(l->ana = ana_state_name(w))) {
+			return kerr(k, "'%s' is not an ANA state (optimized, non-optimized, inaccessible or "
+				    "persistent-loss) or tls", w);
+		}
+	}
+	return 0;
+}
+
 static int k_listen(struct kctx *k)
 {
 	struct listen l = { 0 };
 
 	if (parse_address(k, 0, &l) < 0)
 		return -EINVAL;
-	if (entry(k)->nvals == 3 && !(l.ana = ana_state_name(val(k, 2)))) {
+	if (listen_words(k, &l) < 0) {
 		listen_free(&l);
-		return kerr(k, "'%s' is not an ANA state (optimized, non-optimized, inaccessible or persistent-loss)", val(k, 2));
+		return -EINVAL;
 	}
 	l.ss = k->ss;
 	*(struct listen *)array_push(&k->ps->ls, &k->ps->nls, sizeof(l)) = l;
-	kinfo(k, NV_APPLIED, "port (addr_trtype %s, addr_adrfam %s, addr_traddr %s, addr_trsvcid %s) with "
-	      "this subsystem linked", l.trtype, l.adrfam, l.traddr, l.trsvcid);
+	kinfo(k, NV_APPLIED, "port (addr_trtype %s, addr_adrfam %s, addr_traddr %s, addr_trsvcid %s%s) with "
+	      "this subsystem linked", l.trtype, l.adrfam, l.traddr, l.trsvcid,
+	      l.tls ? ", addr_tsas tls1.3, addr_treq required" : "");
 	return 0;
 }
 
@@ -703,17 +728,24 @@ static int k_host_nqn(struct kctx *k)
 /* The file is read and checked here, once: build_host_creds takes the secret from ps->keys. */
 static int key_file(struct kctx *k, char **dst)
 {
+	enum key_kind kind = dst == &k->cred->tls_key_file ? KEY_TLS : KEY_DHCHAP;
 	const char *secret, *why;
 
 	if (*dst)
 		return kerr(k, "given twice");
-	if (keyfile_load(&k->ps->keys, val(k, 0), &secret, &why) < 0)
+	if (keyfile_load(&k->ps->keys, val(k, 0), kind, &secret, &why) < 0)
 		return kerr(k, "%s %s", val(k, 0), why);
 	*dst = xstrdup(val(k, 0));
-	kinfo(k, NV_APPLIED, "hosts/<NQN>/%s = (secret from %s)", dst == &k->cred->key_file ? "dhchap_key" : "dhchap_ctrl_key",
-	      val(k, 0));
+	if (kind == KEY_TLS)
+		kinfo(k, NV_APPLIED, "the .nvme keyring: a retained PSK per subsystem this host reaches over a TLS "
+		      "port (derived from %s)", val(k, 0));
+	else
+		kinfo(k, NV_APPLIED, "hosts/<NQN>/%s = (secret from %s)",
+		      dst == &k->cred->key_file ? "dhchap_key" : "dhchap_ctrl_key", val(k, 0));
 	return 0;
 }
+
+static int k_tls_key(struct kctx *k) { return key_file(k, &k->cred->tls_key_file); }
 
 static int k_dhchap_key(struct kctx *k) { return key_file(k, &k->cred->key_file); }
 static int k_dhchap_ctrl_key(struct kctx *k) { return key_file(k, &k->cred->ctrl_key_file); }
@@ -744,6 +776,7 @@ static const struct key_def host_keys[] = {
 	{ "DhchapCtrlKey", k_dhchap_ctrl_key, NULL, 1, 1 },
 	{ "DhchapHash", k_dhchap_hash, NULL, 1, 1 },
 	{ "DhchapDHGroup", k_dhchap_group, NULL, 1, 1 },
+	{ "TlsKey", k_tls_key, NULL, 1, 1 },
 	{ 0 },
 };
 
@@ -753,6 +786,14 @@ static const struct nv_hostcred *cred_of(const struct nv_config *c, const char *
 		if (streq_ptr(c->creds[i].nqn, nqn))
 			return &c->creds[i];
 	return NULL;
+}
+
+static bool any_host_allowed(const struct nv_model *m)
+{
+	for (size_t i = 0; i < m->nsubsys; i++)
+		if (streq_ptr(attrs_get(&m->subsys[i].attrs, "attr_allow_any_host"), "1"))
+			return true;
+	return false;
 }
 
 /* The credentials become the host's attributes in the desired model, with the secrets key_file read
@@ -768,20 +809,28 @@ static int build_host_creds(struct pstate *ps)
 		struct nv_host *h = model_host(m, cr->nqn);
 
 		if (!h) {
-			report_add(ps->rep, NV_WARN, ps->file, cr->line, NULL,
-				   "host %s has credentials but no subsystem lists it (Host %s)", cr->nqn, cr->nqn);
+			/* a TLS-only host may reach subsystems that allow any host */
+			if (cr->key_file || !any_host_allowed(m))
+				report_add(ps->rep, NV_WARN, ps->file, cr->line, NULL,
+					   "host %s has credentials but no subsystem lists it (Host %s)", cr->nqn, cr->nqn);
 			h = array_push(&m->hosts, &m->nhosts, sizeof(*h));
 			h->nqn = xstrdup(cr->nqn);
 		}
-		for (int k = 0; k < 2; k++) {
+		for (int k = 0; k < 3; k++) {
 			const char *secret, *why;
-			if (!files[k])
+			const char *f = k < 2 ? files[k] : cr->tls_key_file;
+			if (!f)
 				continue;
-			if (keyfile_load(&ps->keys, files[k], &secret, &why) < 0) {
-				report_add(ps->rep, NV_ERROR, ps->file, cr->line, NULL, "%s %s", files[k], why);
+			if (keyfile_load(&ps->keys, f, k < 2 ? KEY_DHCHAP : KEY_TLS, &secret, &why) < 0) {
+				report_add(ps->rep, NV_ERROR, ps->file, cr->line, NULL, "%s %s", f, why);
 				return -EINVAL;
 			}
-			attrs_set(&h->attrs, names[k], secret)->why = xstrdup(files[k]);
+			if (k == 2) {
+				h->tls_psk = xstrdup(secret);
+				h->tls_file = xstrdup(f);
+			} else {
+				attrs_set(&h->attrs, names[k], secret)->why = xstrdup(f);
+			}
 		}
 		if (cr->hash)
 			attrs_set(&h->attrs, "dhchap_hash", cr->hash)->why = xstrdup("DhchapHash");
@@ -793,7 +842,7 @@ static int build_host_creds(struct pstate *ps)
 
 static const struct key_def subsys_keys[] = {
 	{ "NQN", k_nqn, NULL, 1, 1 },
-	{ "Listen", k_listen, NULL, 2, 3 },
+	{ "Listen", k_listen, NULL, 2, 4 },
 	{ "AllowAnyHost", k_allow_any, NULL, 1, 1 },
 	{ "Host", k_host, NULL, 1, 1 },
 	{ "SN", k_sn, NULL, 1, 1 },
@@ -957,8 +1006,16 @@ static struct nv_port *new_port(struct pstate *ps, const struct listen *l, const
 	attrs_set(&p->attrs, "addr_adrfam", l->adrfam);
 	attrs_set(&p->attrs, "addr_traddr", l->traddr);
 	attrs_set(&p->attrs, "addr_trsvcid", l->trsvcid);
-	/* addr_treq / addr_tsas are not written: nvmf.conf has no key for them, and an
-	 * administrator's TLS requirement on the port must survive every apply */
+	/* TLS: tsas after trtype (writing trtype resets it), then treq; a TCP port without tls is
+	 * made plain again (where the kernel has addr_tsas: 6.1 has not) */
+	if (l->tls) {
+		attrs_set(&p->attrs, "addr_tsas", "tls1.3")->why = xstrdup("Listen ... tls");
+		attrs_set(&p->attrs, "addr_treq", "required")->why = xstrdup("Listen ... tls");
+	} else if (streq(l->trtype, "tcp")) {
+		struct nv_attr *at = attrs_set(&p->attrs, "addr_tsas", "none");
+		at->optional = true;
+		at->why = xstrdup("Listen without tls");
+	}
 	qd = pick(tp ? tp->queue_depth : -1, ps->tp[0].queue_depth);
 	if (qd >= 0) {
 		if (streq(l->trtype, "rdma") && qd > NVMET_RDMA_MAX_QUEUE_SIZE)
@@ -1040,6 +1097,14 @@ static int build_ports(struct pstate *ps)
 		p = strmap_add(&index, key, m->nports, &known) ? new_port(ps, l, tp) : &m->ports[known];
 		if (set_port_ana(ps, p, l) < 0)
 			ret = -EINVAL;
+		if (port_tls(p) != l->tls) {
+			report_add(ps->rep, NV_ERROR, ps->file, l->line, "Listen",
+				   "Listen TCP %s:%s%s, but line %u %s on the same address: TLS is per address (its "
+				   "port, the discovery service's too); say tls on every Listen of it or on none",
+				   l->traddr, l->trsvcid, l->tls ? " tls" : "", p->line,
+				   l->tls ? "does not say tls" : "says tls");
+			ret = -EINVAL;
+		}
 		/* a second Listen of this subsystem on the same port: model_sort drops the duplicate */
 		*(char **)array_push(&p->subsys, &p->nsubsys, sizeof(char *)) = xstrdup(s->nqn);
 		/* qid_max: the subsystem's own key, else its first transport's, else [Nvmf]'s */
@@ -1115,9 +1180,10 @@ static int end_host(struct kctx *k)
 		report_add(k->ps->rep, NV_ERROR, k->ps->file, k->sec->line, NULL, "[%s] has no NQN", k->sec->name);
 		return -EINVAL;
 	}
-	if (!k->cred->key_file) {
+	if (!k->cred->key_file && (k->cred->ctrl_key_file || !k->cred->tls_key_file)) {
 		report_add(k->ps->rep, NV_ERROR, k->ps->file, k->sec->line, NULL,
-			   "[%s] has no DhchapKey (a controller key alone authenticates nobody)", k->sec->name);
+			   k->cred->ctrl_key_file ? "[%s] has no DhchapKey (a controller key alone authenticates nobody)"
+						  : "[%s] has no DhchapKey or TlsKey", k->sec->name);
 		return -EINVAL;
 	}
 	return 0;
@@ -1391,6 +1457,7 @@ void spdkconf_free(struct nv_config *c)
 		free(c->creds[i].nqn);
 		free(c->creds[i].key_file);
 		free(c->creds[i].ctrl_key_file);
+		free(c->creds[i].tls_key_file);
 		free(c->creds[i].hash);
 		free(c->creds[i].dhgroup);
 	}

@@ -33,10 +33,11 @@ struct nv_nvme_ctrl {
 	unsigned line;
 };
 
-/* A [HostN] section: a host's DH-HMAC-CHAP credentials, by key file (never the secret itself). */
+/* A [HostN] section: a host's DH-HMAC-CHAP credentials and TLS PSK, by key file (never the secret itself). */
 struct nv_hostcred {
 	char *nqn;
 	char *key_file, *ctrl_key_file;	/* DhchapKey, DhchapCtrlKey */
+	char *tls_key_file;		/* TlsKey: a configured TLS PSK (interchange form) */
 	char *hash, *dhgroup;		/* DhchapHash, DhchapDHGroup (NULL: the kernel's default) */
 	unsigned line;
 };

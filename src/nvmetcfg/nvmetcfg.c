@@ -239,11 +239,13 @@ static int cmd_plan(struct nv_ctx *c, struct opts *o)
 	r = apply_exit(r, &res);
 	if (r == EXIT_OK) {
 		report_print_problems(&res.plan.notes, stdout);
-		if (res.plan.n == 0)
+		size_t n = res.plan.n + res.keys.n;
+		if (n == 0)
 			printf("no changes: the live target already matches %s\n", file_or_default(o));
 		else {
-			printf("%zu operation%s would be applied:\n", res.plan.n, res.plan.n == 1 ? "" : "s");
+			printf("%zu operation%s would be applied:\n", n, n == 1 ? "" : "s");
 			plan_print(&res.plan, stdout);
+			tls_plan_print(&res.keys, stdout);
 		}
 	}
 	apply_result_free(&res);
@@ -444,8 +446,12 @@ static void status_port(json_object *p)
 		printf(" (RDMA %s)", jstr(p, "rdma_device"));
 	if (*jstr(p, "ana_state"))
 		printf(", ANA %s", jstr(p, "ana_state"));
+	if (json_object_get_boolean(json_object_object_get(p, "tls")))
+		printf(", TLS 1.3");
 	print_problem(p);
 	putchar('\n');
+	if (*jstr(p, "warning"))
+		printf("  warning: %s\n", jstr(p, "warning"));
 }
 
 static void status_subsystem(json_object *x)

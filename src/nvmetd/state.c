@@ -7,6 +7,7 @@
 #include "mdns.h"
 #include "porthealth.h"
 #include "state.h"
+#include "tlskeys.h"
 #include "unit.h"
 #include "util.h"
 
@@ -46,6 +47,7 @@ static void add_problem(json_object *o, const struct obj *x, uint64_t now)
 static json_object *ports_json(const struct daemon *d, uint64_t now)
 {
 	json_object *ports = json_object_new_array();
+	bool tlshd_seen = !d->cfg || !model_wants_tls(d->cfg->model) || tlshd_running(d->ctx);
 
 	for (size_t i = 0; d->cfg && i < d->cfg->model->nports; i++) {
 		const struct nv_port *p = &d->cfg->model->ports[i];
@@ -63,6 +65,12 @@ static json_object *ports_json(const struct daemon *d, uint64_t now)
 			add_str(o, "ana_state", port_ana_target(p));
 		if (p->drained)
 			json_object_object_add(o, "drained", json_object_new_boolean(true));
+		if (port_tls(p)) {
+			json_object_object_add(o, "tls", json_object_new_boolean(true));
+			if (!tlshd_seen)
+				add_str(o, "warning", "TLS 1.3 required, but no tlshd runs in nvmetd's network namespace: "
+					"handshakes fail — start tlshd (ktls-utils) after the .nvme keyring exists");
+		}
 		if (x)
 			add_problem(o, x, now);
 		json_object_array_add(ports, o);

@@ -56,6 +56,21 @@ expect "status of a state file of another shape" 1 "not nvmetd's state" status $
 echo '{"pid": -1, "config": 5, "ports": {"a": null}, "namespaces": [null, 3]}' >$T/state.json
 expect "status of a hostile state file: no crash, pid -1 not trusted" 1 "not running" status
 
+# TLS: a PSK file others may read, tls on RDMA, two Listen lines disagreeing on tls; a kernel without
+# addr_tsas (this bare tree, as 6.1): exit 2 naming the option, the key never printed
+mkdir -m 700 $T/keys
+printf 'NVMeTLSkey-1:01:QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUEebzGt:\n' >$T/keys/h.psk; chmod 644 $T/keys/h.psk
+printf '[Host1]\n  NQN nqn.h:1\n  TlsKey %s\n[Subsystem1]\n  NQN nqn.a:1\n  AllowAnyHost Yes\n  Listen TCP 10.0.0.1:4420 tls\n' $T/keys/h.psk >$T/tls.conf
+expect "TlsKey file mode 0644" 2 "tls.conf:3: .*chmod 600" check $T/tls.conf
+chmod 600 $T/keys/h.psk
+out=$(timeout 20 "$NVMETCFG" apply $T/tls.conf 2>&1); rc=$?
+[[ $rc == 2 ]] && grep -q CONFIG_NVME_TARGET_TCP_TLS <<<"$out" && ! grep -q QUFBQUFB <<<"$out" &&
+	[[ -z $(ls $T/cfs/nvmet/ports) ]] && ok "TLS on a kernel without addr_tsas: exit 2" || nok "TLS without addr_tsas: exit $rc: $out"
+printf '[Subsystem1]\n  NQN nqn.a:1\n  Listen RDMA 10.0.0.1:4420 tls\n' >$T/tlsrdma.conf
+expect "tls on RDMA" 2 "tlsrdma.conf:3: .*NVMe/TCP only" check $T/tlsrdma.conf
+printf '[Subsystem1]\n  NQN nqn.a:1\n  Listen TCP 10.0.0.1:4420 tls\n[Subsystem2]\n  NQN nqn.a:2\n  Listen TCP 10.0.0.1:4420 inaccessible\n' >$T/tlsmix.conf
+expect "Listen lines disagreeing on tls" 2 "tlsmix.conf:6: .*TLS is per address" plan $T/tlsmix.conf
+
 # a live tree with a quote and a space: show refuses what it cannot write, save writes what loads
 S=$T/cfs/nvmet/subsystems/nqn.a:1
 mkdir -p $S/namespaces/1 $S/allowed_hosts

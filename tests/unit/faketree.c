@@ -150,8 +150,10 @@ static int f_mkdir(void *ud, const char *path)
 	case K_PORT:
 		put_addr(path);
 		put_in(path, "param_inline_data_size", "-1\n");
-		if (t->v612)
+		if (t->v612) {
 			put_in(path, "param_max_queue_size", "-1\n");
+			put_in(path, "addr_tsas", "none\n");	/* CONFIG_NVME_TARGET_TCP_TLS */
+		}
 		sub(path, "subsystems");
 		sub(path, "referrals");
 		sub(path, "ana_groups");
@@ -230,10 +232,20 @@ static int f_write(void *ud, const char *path, const char *value)
 		}
 		break;
 	}
-	case K_PORT:
+	case K_PORT: {
 		if ((!strncmp(name, "addr_", 5) || !strncmp(name, "param_", 6)) && !dir_empty(dir, "subsystems"))
 			return -EACCES;
+		_cleanup_free_ char *tr = read_str(dir, "addr_trtype"), *ts = read_str(dir, "addr_tsas");
+		if (streq(name, "addr_tsas") && (!tr || !streq(tr, "tcp") || (!streq(value, "none") && !streq(value, "tls1.3"))))
+			return -EINVAL;
+		if (streq(name, "addr_tsas"))	/* as the kernel: TLS makes treq required, none not specified */
+			put_in(dir, "addr_treq", streq(value, "tls1.3") ? "required\n" : "not specified\n");
+		if (streq(name, "addr_treq") && ts && streq(ts, "tls1.3") && streq(value, "not specified"))
+			return -EINVAL;
+		if (streq(name, "addr_trtype") && ts)	/* writing trtype resets tsas */
+			put_in(dir, "addr_tsas", "none\n");
 		break;
+	}
 	case K_REF: {
 		_cleanup_free_ char *en = read_str(dir, "enable");
 		if (!strncmp(name, "addr_", 5) && en && streq(en, "1"))

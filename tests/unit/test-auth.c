@@ -352,15 +352,15 @@ static void test_keyfiles(void **state)
 	const char *s1, *s2, *why;
 	struct stat st;
 
-	assert_int_equal(keyfile_load(&kc, e->key, &s1, &why), 0);
+	assert_int_equal(keyfile_load(&kc, e->key, KEY_DHCHAP, &s1, &why), 0);
 	assert_string_equal(s1, KEY_A);
 	put_mode(e->key, KEY_B "\n", 0600);
-	assert_int_equal(keyfile_load(&kc, e->key, &s2, &why), 0);
+	assert_int_equal(keyfile_load(&kc, e->key, KEY_DHCHAP, &s2, &why), 0);
 	assert_ptr_equal(s1, s2);
-	assert_true(keyfile_load(&kc, missing, &s1, &why) < 0);
+	assert_true(keyfile_load(&kc, missing, KEY_DHCHAP, &s1, &why) < 0);
 	assert_null(s1);
 	assert_non_null(why);
-	assert_true(keyfile_load(&kc, missing, &s2, &why) < 0);
+	assert_true(keyfile_load(&kc, missing, KEY_DHCHAP, &s2, &why) < 0);
 	assert_int_equal(kc.n, 2);
 	keyfile_cache_free(&kc);
 	assert_int_equal(kc.n, 0);
@@ -379,7 +379,7 @@ static void test_keyfiles(void **state)
 	assert_non_null(strstr(f2, "_uuid_0b1c2d3e-0000-4000-8000-000000000001-1.ctrl"));
 	assert_int_equal(stat(f2, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
-	assert_int_equal(keyfile_load(&kc, f2, &s1, &why), 0);
+	assert_int_equal(keyfile_load(&kc, f2, KEY_DHCHAP, &s1, &why), 0);
 	assert_string_equal(s1, KEY_B);
 	keyfile_cache_free(&kc);
 	spdkconf_free(keep);
