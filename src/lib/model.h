@@ -88,6 +88,9 @@ struct nv_model {
 	char *discovery_nqn;
 	unsigned discovery_line;
 	bool sorted;	/* set by model_sort: lookups below use binary search */
+	/* desired only, set per apply: the role (enum nv_role, role.h) and standby state it was given */
+	int role;
+	const char *standby;
 };
 
 void model_free(struct nv_model *m);

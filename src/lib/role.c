@@ -119,6 +119,8 @@ void role_mark(struct nv_ctx *c, struct nv_model *m)
 	/* a record that does not parse counts as none here; `nvmetcfg role` and status say what is wrong */
 	if (role_read(c, &r) < 0)
 		r = (struct nv_role_rec){ .role = ROLE_NONE };
+	m->role = r.role;
+	m->standby = r.role == ROLE_UNPROMOTED ? r.standby : NULL;
 	for (size_t i = 0; i < m->nports; i++)
 		m->ports[i].standby = r.role == ROLE_UNPROMOTED ? r.standby : NULL;
 	if (!r.cntlid_min)

@@ -719,12 +719,56 @@ static int drain_or_resume(struct nv_ctx *c, struct opts *o, bool drain)
 static int cmd_drain(struct nv_ctx *c, struct opts *o) { return drain_or_resume(c, o, true); }
 static int cmd_resume(struct nv_ctx *c, struct opts *o) { return drain_or_resume(c, o, false); }
 
-/* `nvmetcfg role`: the record, and what nvmetd made of it ("key value" lines, for scripts). */
+/* nvmetd's port portid in its state file (NULL: none). */
+static json_object *state_port(json_object *root, unsigned id)
+{
+	json_object *arr = root ? jarr(root, "ports") : NULL;
+
+	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+		json_object *p = json_object_array_get_idx(arr, i);
+		if (jint(p, "portid") == (long long)id)
+			return p;
+	}
+	return NULL;
+}
+
+/* The live target as the kernel shows it, port by port, beside what nvmetd wants of each: "port ID
+ * linked|unlinked LIVE WANT HEALTH" lines, then counts. Settled: nvmetd applied the recorded role and
+ * every port it configured shows the state it wants. */
+static void role_live(struct nv_ctx *c, json_object *root, bool applied)
+{
+	_cleanup_(model_freep) struct nv_model *live = NULL;
+	size_t linked = 0, accessible = 0, nsub = 0;
+	bool settled = applied;
+
+	if (live_read(c, &live) < 0)
+		live = NULL;
+	for (size_t i = 0; live && i < live->nports; i++) {
+		const struct nv_port *p = &live->ports[i];
+		json_object *sp = state_port(root, p->id);
+		const char *want = sp ? jstr(sp, "ana_state") : "";
+
+		linked += p->nsubsys > 0;
+		accessible += p->nsubsys > 0 && ana_rank(p->ana_state) < 2;
+		if (*want && !streq_ptr(want, p->ana_state))
+			settled = false;
+		printf("port %u %s %s %s %s\n", p->id, p->nsubsys ? "linked" : "unlinked", p->ana_state ? p->ana_state : "-",
+		       *want ? want : "-", sp && *jstr(sp, "state") ? jstr(sp, "state") : "-");
+	}
+	for (size_t i = 0; live && i < live->nsubsys; i++)
+		nsub++;
+	printf("live_subsystems %zu\nlive_ports_linked %zu\nlive_ports_accessible %zu\nsettled %s\n", nsub, linked,
+	       accessible, settled ? "yes" : "no");
+}
+
+/* `nvmetcfg role`: the record, what nvmetd made of it and what the kernel shows ("key value" lines,
+ * for scripts: the ocf:nvmetd:nvmet agent reads them). */
 static int role_show(struct nv_ctx *c)
 {
 	_cleanup_free_ char *dconf = NULL;
 	struct nv_role_rec r;
 	json_object *root = NULL, *cl = NULL;
+	bool applied = false;
 	pid_t pid;
 	int err = role_read(c, &r);
 
@@ -738,10 +782,15 @@ static int role_show(struct nv_ctx *c)
 		printf("cntlid %u-%u\n", r.cntlid_min, r.cntlid_max);
 	pid = nvmetd_running(&dconf);
 	printf("nvmetd %s\n", pid ? "running" : "stopped");
-	if (pid && status_read(state_path(), &root) == 0 && json_object_object_get_ex(root, "cluster", &cl))
-		printf("ports_serving %lld\nports %lld\n", jint(cl, "ports_serving"), jint(cl, "ports"));
-	else
-		printf("ports_serving 0\nports 0\n");
+	if (pid && status_read(state_path(), &root) == 0 && json_object_object_get_ex(root, "cluster", &cl)) {
+		printf("applied %s\nports_serving %lld\nports %lld\n", jstr(cl, "role"), jint(cl, "ports_serving"),
+		       jint(cl, "ports"));
+		applied = streq(jstr(cl, "role"), role_name(r.role)) &&
+			  (r.role != ROLE_UNPROMOTED || streq(jstr(cl, "standby"), r.standby));
+	} else {
+		printf("applied none\nports_serving 0\nports 0\n");
+	}
+	role_live(c, pid ? root : NULL, applied);
 	json_object_put(root);
 	return EXIT_OK;
 }

@@ -174,11 +174,13 @@ static json_object *role_json(struct daemon *d)
 
 	for (size_t i = 0; i < d->nports; i++)
 		serving += d->ports[i].health == PORT_SERVING;
-	add_str(o, "role", role_name(r.role));
+	/* the role the last reconcile applied (the record may be newer: nvmetcfg role compares them) */
+	add_str(o, "role", role_name(d->cfg ? (enum nv_role)d->cfg->model->role : ROLE_NONE));
+	if (d->cfg && d->cfg->model->standby)
+		add_str(o, "standby", d->cfg->model->standby);
+	add_str(o, "recorded", role_name(r.role));
 	if (err < 0)
 		add_str(o, "error", strerror(-err));
-	if (r.role == ROLE_UNPROMOTED)
-		add_str(o, "standby", r.standby);
 	if (r.cntlid_min) {
 		_cleanup_free_ char *range = xasprintf("%u-%u", r.cntlid_min, r.cntlid_max);
 		add_str(o, "cntlid", range);
