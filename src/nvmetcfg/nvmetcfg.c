@@ -64,7 +64,19 @@ static bool pid_is_nvmetd(long long id)
 	if (id <= 1 || id > INT32_MAX)
 		return false;
 	path = xasprintf("/proc/%lld/comm", id);
-	return read_attr(path, &comm) == 0 && streq(comm, "nvmetd");
+	if (read_attr(path, &comm) < 0 || !streq(comm, "nvmetd"))
+		return false;
+	/* a killed nvmetd nobody reaped yet (a zombie) runs no more */
+	free(path);
+	free(comm);
+	path = xasprintf("/proc/%lld/stat", id);
+	comm = NULL;
+	if (read_attr(path, &comm) < 0)
+		return false;
+	{
+		const char *rp = strrchr(comm, ')');
+		return !(rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X'));
+	}
 }
 
 /* The running nvmetd (from its published state): its pid and config file, or 0. The pid is trusted
