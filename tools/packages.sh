@@ -11,4 +11,5 @@ guest_pkgs=(qemu-system-x86 busybox-static kmod nvme-cli fio rdma-core ibverbs-u
 	corosync pacemaker pacemaker-cli-utils resource-agents libxml2-utils   # the two-node HA rig
 	mmdebstrap)   # makes the Debian 13 guest root (tests/vm/trixie-root.sh); bookworm's keyring has trixie's keys
 # unit tests, fuzzing, the benchmark's plots, packaging
-test_pkgs=(libcmocka-dev strace gnuplot-nox clang libclang-rt-14-dev debhelper dpkg-dev lintian)
+test_pkgs=(libcmocka-dev strace gnuplot-nox clang libclang-rt-14-dev debhelper dpkg-dev lintian
+	resource-agents pacemaker-cli-utils libxml2-utils)   # the OCF agent's tests (ocf-tester, DTD, xmllint)

@@ -63,6 +63,13 @@ p=$(grep -c '^ok' <<<"$out"); f=$(grep -c '^not ok' <<<"$out")
 grep -q '^# [0-9]* passed' <<<"$out" || f=$((f + 1))
 echo "=== JSON-RPC socket: $p passed, $f failed"
 step_ok "$p"; ((f == 0)) || step_fail "$f" "JSON-RPC socket"
+# the Pacemaker agent ocf:nvmetd:nvmet: metadata, validate-all, transitions on nvmetd-fake, ocf-tester
+out=$(timeout 600 tests/ha/t-agent.sh "$top/build" 2>&1)
+echo "$out" | grep -E '^(not ok|# )' | sed 's/^/    /'
+p=$(grep -c '^ok' <<<"$out"); f=$(grep -c '^not ok' <<<"$out")
+grep -q '^# [0-9]* passed' <<<"$out" || f=$((f + 1))
+echo "=== resource agent: $p passed, $f failed"
+step_ok "$p"; ((f == 0)) || step_fail "$f" "resource agent"
 # a clang build with -Werror, then the fuzz targets: every seed replayed, each target fuzzed briefly
 run_step "build with clang (-Werror)" tools/build.sh "$top/build-clang" CC=clang
 fuzz_out=$(NVMETD_FUZZ_BUILD="$top/build-fuzz" tools/fuzz.sh run "${NVMETD_FUZZ_SECONDS:-20}" 2>&1); rc=$?

@@ -6,6 +6,7 @@
 #include "drain.h"
 #include "engine.h"
 #include "netdev.h"
+#include "role.h"
 #include "util.h"
 
 int engine_load(struct nv_ctx *c, const char *path, enum resolve_mode resolve, struct nv_config **cfg,
@@ -289,9 +290,12 @@ int engine_apply(struct nv_ctx *c, struct nv_model *desired, const struct apply_
 	tls = check_tls(c, desired, live, o, res);
 	if (tls < 0)
 		return tls;
-	/* a drained port stays inaccessible whatever the file says (nvmetcfg resume ends it) */
-	if (desired != &empty)
+	/* a drained port stays inaccessible whatever the file says (nvmetcfg resume ends it); an unpromoted
+	 * node's ports stay at the standby state (nvmetcfg role) */
+	if (desired != &empty) {
 		drain_mark(c, desired);
+		role_mark(c, desired);
+	}
 	{
 		/* the desired model learns the ids its ports get (nvmetd names them by id, status shows them) */
 		_cleanup_free_ unsigned *ids = NULL;

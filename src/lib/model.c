@@ -219,10 +219,22 @@ static void strv_sort_uniq(char **v, size_t *n)
 	*n = k + 1;
 }
 
+int ana_rank(const char *state)
+{
+	static const char *const order[] = { "optimized", "non-optimized", "inaccessible", "persistent-loss" };
+
+	for (int i = 0; state && i < (int)ARRAY_SIZE(order); i++)
+		if (streq(state, order[i]))
+			return i;
+	return 2;
+}
+
 const char *port_ana_target(const struct nv_port *p)
 {
 	if (p->drained || p->ana_down)
 		return "inaccessible";
+	if (p->standby && p->ana_state && ana_rank(p->standby) > ana_rank(p->ana_state))
+		return p->standby;
 	return p->ana_state;
 }
 

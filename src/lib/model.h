@@ -64,6 +64,9 @@ struct nv_port {
 	/* desired only, set per apply: the port is drained (nvmetcfg drain) or cannot serve (nvmetd):
 	 * its group is made inaccessible whatever ana_state says */
 	bool drained, ana_down;
+	/* desired only, set per apply: the node's role is unpromoted (nvmetcfg role): the state its group is
+	 * held at, at least ("inaccessible" or "non-optimized"; a static string), else NULL */
+	const char *standby;
 	unsigned ana_line;	/* desired: the Listen line that set ana_state explicitly */
 	unsigned line;
 };
@@ -88,6 +91,9 @@ struct nv_model {
 	char *discovery_nqn;
 	unsigned discovery_line;
 	bool sorted;	/* set by model_sort: lookups below use binary search */
+	/* desired only, set per apply: the role (enum nv_role, role.h) and standby state it was given */
+	int role;
+	const char *standby;
 };
 
 void model_free(struct nv_model *m);
@@ -119,8 +125,12 @@ bool port_tls(const struct nv_port *p);
 /* The identity of a port as the kernel sees it: "trtype adrfam traddr trsvcid". */
 char *port_address(const struct nv_port *p);
 
-/* The ANA state a desired port is brought to: inaccessible while drained or down, else its own. */
+/* The ANA state a desired port is brought to: the most restrictive of its own (the Listen line's), the
+ * role's standby state, and inaccessible while drained or down. */
 const char *port_ana_target(const struct nv_port *p);
+/* How restrictive an ANA state is: optimized 0 < non-optimized 1 < inaccessible 2 < persistent-loss 3
+ * (anything else: 2). */
+int ana_rank(const char *state);
 /* A kernel ANA state name for s ("non-optimized", also SPDK's "non_optimized"; any case); NULL if none.
  * "change" is transitional and not accepted. */
 const char *ana_state_name(const char *s);

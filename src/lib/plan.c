@@ -403,6 +403,26 @@ static void refuse_frozen(struct planner *pl, const char *unit, const char *nqn,
 			   streq(a->name, "attr_serial") ? "serial number" : "model");
 }
 
+/* attr_cntlid_min/max: the kernel refuses a min not below the current max (and a max not above the
+ * current min), so moving the range up writes max first. chg holds n changed attributes, in order. */
+static void order_cntlid(const struct nv_attr **chg, size_t n, const struct nv_subsys *ls)
+{
+	size_t lo = n, hi = n;
+	const char *cur = ls ? attrs_get(&ls->attrs, "attr_cntlid_max") : NULL;
+
+	for (size_t k = 0; k < n; k++) {
+		if (streq(chg[k]->name, "attr_cntlid_min"))
+			lo = k;
+		else if (streq(chg[k]->name, "attr_cntlid_max"))
+			hi = k;
+	}
+	if (lo < hi && hi < n && strtoul(chg[lo]->value, NULL, 10) >= (cur ? strtoul(cur, NULL, 10) : 0xffefUL)) {
+		const struct nv_attr *t = chg[lo];
+		chg[lo] = chg[hi];
+		chg[hi] = t;
+	}
+}
+
 static void add_subsystems(struct planner *pl)
 {
 	for (size_t i = 0; i < pl->d->nsubsys; i++) {
@@ -416,6 +436,7 @@ static void add_subsystems(struct planner *pl)
 		if (!ls)
 			add(pl->p, OP_MKDIR, obj, "%s", dir);
 		n = attrs_diff(&ds->attrs, ls ? &ls->attrs : &none, obj, pl->p, &pl->chg, &pl->chgcap);
+		order_cntlid(pl->chg, n, ls);
 		for (size_t k = 0; k < n; k++) {
 			const char *old = ls ? attrs_get(&ls->attrs, pl->chg[k]->name) : NULL;
 			if (old && attr_frozen(pl->chg[k]->name))
@@ -516,7 +537,9 @@ static void add_ports(struct planner *pl)
 		if (want && have && !streq(want, have)) {
 			struct nv_attr a = { .name = "ana_groups/1/ana_state", .value = (char *)want,
 					     .why = dp->drained ? "drained (nvmetcfg drain)" :
-						    dp->ana_down ? "the port cannot serve" : "Listen" };
+						    dp->ana_down ? "the port cannot serve" :
+						    streq(want, dp->ana_state ? dp->ana_state : "") ? "Listen" :
+						    "unpromoted (nvmetcfg role)" };
 			add_write(pl->p, obj, dir, &a, lp ? lp->ana_state : NULL);
 		}
 		/* referrals before the port listens, so its first discovery log is complete */

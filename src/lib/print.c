@@ -4,6 +4,7 @@
 
 #include "confwriter.h"
 #include "drain.h"
+#include "role.h"
 #include "keyfiles.h"
 #include "print.h"
 #include "resolve.h"
@@ -107,13 +108,15 @@ static void print_discovery(struct conf_writer *w, const struct nv_model *m)
 }
 
 /* The ANA state a Listen line shows: the port's, unless optimized (the default). A drained port's
- * state is operational, not configuration: it shows what keep's file says (or nothing). */
+ * state, and an unpromoted node's (nvmetcfg role), are operational, not configuration: they show what
+ * keep's file says (or nothing). */
 static const char *listen_ana(struct nv_ctx *c, const struct nv_port *p, const struct print_opts *o)
 {
 	const char *s = p->ana_state;
 	_cleanup_free_ char *key = drain_port_key(p);
+	struct nv_role_rec role;
 
-	if (drain_has(c, key)) {
+	if (drain_has(c, key) || (role_read(c, &role) == 0 && role.role == ROLE_UNPROMOTED)) {
 		s = NULL;
 		for (size_t i = 0; o->keep && i < o->keep->model->nports; i++) {
 			const struct nv_port *k = &o->keep->model->ports[i];
@@ -194,6 +197,15 @@ static void print_header(struct conf_writer *w, const struct nv_config *keep)
 	if (keep && keep->has_reactor_mask) {
 		cw_section(w, "Global");
 		cw_kv(w, "ReactorMask", keep->reactor_mask);
+		cw_blank(w);
+	}
+	/* [Cluster] says how this node's configuration must be written, not what configfs holds: keep's */
+	if (keep && keep->cluster) {
+		cw_section(w, "Cluster");
+		if (keep->cntlid_min) {
+			_cleanup_free_ char *range = xasprintf("%u-%u", keep->cntlid_min, keep->cntlid_max);
+			cw_kv(w, "ControllerIDs", range);
+		}
 		cw_blank(w);
 	}
 }

@@ -8,6 +8,7 @@
 #include "dhchap.h"
 #include "keyfiles.h"
 #include "spdkconf.h"
+#include "role.h"
 #include "nvlimits.h"
 #include "util.h"
 
@@ -497,6 +498,13 @@ static int k_namespace(struct kctx *k)
 			    NVMET_NSID_MAX - 1);
 	if (entry(k)->nvals >= 3 && !valid_uuid(val(k, 2)))
 		return kerr(k, "'%s' is not a UUID", val(k, 2));
+	if (k->ps->c->cluster && (entry(k)->nvals < 2 || nsid == 0))
+		return kerr(k, "has no namespace ID: with [Cluster] (line %u) every node must give it the same one — "
+			    "write Namespace %s NSID UUID", k->ps->c->cluster_line, val(k, 0));
+	if (k->ps->c->cluster && entry(k)->nvals < 3)
+		return kerr(k, "has no UUID: with [Cluster] (line %u) the kernel would give namespace %llu a random UUID "
+			    "on each node, and hosts reject a second path whose IDs don't match — add one (uuidgen), "
+			    "the same on every node: Namespace %s %llu UUID", k->ps->c->cluster_line, nsid, val(k, 0), nsid);
 	if (spdkconf_find_bdev(k->ps->c, val(k, 0), &b) < 0 &&
 	    (!k->ps->base || spdkconf_find_bdev(k->ps->base, val(k, 0), &b) < 0))
 		return kerr(k, "bdev '%s' is not defined: name an [Nvme] controller's namespace (Nvme0n1), "
@@ -703,6 +711,37 @@ static int k_referral(struct kctx *k)
 	kinfo(k, NV_APPLIED, "ports/*/referrals/%s-%s-%s on every port", l.trtype, l.traddr, l.trsvcid);
 	return 0;
 }
+
+/* ---- [Cluster]: one identity on every node ---- */
+static int k_cntlids(struct kctx *k)
+{
+	struct nv_config *c = k->ps->c;
+	int r = role_parse_range(val(k, 0), &c->cntlid_min, &c->cntlid_max);
+
+	if (r < 0) {
+		c->cntlid_min = c->cntlid_max = 0;
+		return kerr(k, "'%s' is not a controller-ID range MIN-MAX with 1 <= MIN < MAX <= %u (e.g. 1-32759 on "
+			    "one node, 32760-65519 on the other)", val(k, 0), NVMET_CNTLID_MAX);
+	}
+	kinfo(k, NV_APPLIED, "attr_cntlid_min = %u, attr_cntlid_max = %u on every subsystem: this node's controller "
+	      "IDs (other nodes need ranges disjoint from it)", c->cntlid_min, c->cntlid_max);
+	return 0;
+}
+
+static int begin_cluster(struct kctx *k)
+{
+	k->ps->c->cluster = true;
+	k->ps->c->cluster_line = k->sec->line;
+	report_add(k->ps->rep, NV_APPLIED, k->ps->file, k->sec->line, "Cluster",
+		   "[Cluster]: every subsystem must fix its identity (SN, MN; each Namespace its NSID and UUID), "
+		   "so all nodes present the same one");
+	return 0;
+}
+
+static const struct key_def cluster_keys[] = {
+	{ "ControllerIDs", k_cntlids, NULL, 1, 1 },
+	{ 0 },
+};
 
 static const struct key_def discovery_keys[] = {
 	{ "NQN", k_disc_nqn, NULL, 1, 1 },
@@ -925,6 +964,37 @@ static bool section_is(const char *name, const char *prefix, bool numbered)
 	return true; /* SPDK matches any suffix */
 }
 
+/* [Cluster]: the subsystem's serial and model fixed, this node's controller-ID range on it. */
+static int cluster_identity(struct pstate *ps, struct ini_section *sec, struct nv_subsys *s)
+{
+	const struct nv_config *c = ps->c;
+	char buf[16];
+	int ret = 0;
+
+	if (!c->cluster)
+		return 0;
+	if (!attrs_get(&s->attrs, "attr_serial")) {
+		report_add(ps->rep, NV_ERROR, ps->file, sec->line, NULL,
+			   "[%s] has no SN: with [Cluster] (line %u) every node must present the same serial number, and "
+			   "the kernel would pick a random one on each — add SN (the same on every node)", sec->name,
+			   c->cluster_line);
+		ret = -EINVAL;
+	}
+	if (!attrs_get(&s->attrs, "attr_model")) {
+		report_add(ps->rep, NV_ERROR, ps->file, sec->line, NULL,
+			   "[%s] has no MN: with [Cluster] (line %u) every node must present the same model, not each "
+			   "kernel's default — add MN (the same on every node)", sec->name, c->cluster_line);
+		ret = -EINVAL;
+	}
+	if (c->cntlid_min) {
+		snprintf(buf, sizeof(buf), "%u", c->cntlid_min);
+		attrs_set(&s->attrs, "attr_cntlid_min", buf)->why = xstrdup("[Cluster] ControllerIDs");
+		snprintf(buf, sizeof(buf), "%u", c->cntlid_max);
+		attrs_set(&s->attrs, "attr_cntlid_max", buf)->why = xstrdup("[Cluster] ControllerIDs");
+	}
+	return ret;
+}
+
 static int finish_subsystem(struct pstate *ps, struct ini_section *sec, size_t ss)
 {
 	struct nv_subsys *s = &ps->c->model->subsys[ss];
@@ -934,6 +1004,8 @@ static int finish_subsystem(struct pstate *ps, struct ini_section *sec, size_t s
 		report_add(ps->rep, NV_ERROR, ps->file, sec->line, NULL, "[%s] has no NQN", sec->name);
 		return -EINVAL;
 	}
+	if (cluster_identity(ps, sec, s) < 0)
+		return -EINVAL;
 	if (!attrs_get(&s->attrs, "attr_serial"))
 		report_add(ps->rep, NV_WARN, ps->file, sec->line, NULL,
 			   "[%s] has no SN (SPDK requires one); the kernel picks a random serial number", sec->name);
@@ -1214,6 +1286,7 @@ static const struct section_def sections[] = {
 	{ "Subsystem", true, NULL, NULL, NULL, NULL },
 	{ "Host", true, host_keys, begin_host, end_host, NULL },
 	{ "Discovery", false, discovery_keys, NULL, NULL, NULL },
+	{ "Cluster", false, cluster_keys, begin_cluster, NULL, NULL },
 	{ "Bdev", false, NULL, NULL, NULL, BDEV_TUNING },
 	{ "QoS", false, NULL, NULL, NULL, BDEV_TUNING },
 	{ "Ioat", false, NULL, NULL, NULL, BDEV_TUNING },

@@ -65,6 +65,11 @@ struct nv_config {
 	bool has_reactor_mask;
 	char *reactor_mask;	/* hex string as written, e.g. "0x0F" */
 	bool hotplug;
+	/* [Cluster]: this configuration serves one identity from several nodes (ocf:nvmetd:nvmet), so
+	 * nothing the kernel would pick per node may be left to it; ControllerIDs: this node's range */
+	bool cluster;
+	unsigned cluster_line;
+	unsigned cntlid_min, cntlid_max;	/* 0, 0: not given */
 };
 
 /* Parse and interpret; problems and the per-key explanations go to rep.

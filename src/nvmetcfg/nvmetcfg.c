@@ -13,6 +13,7 @@
 
 #include "spdkconf.h"
 #include "drain.h"
+#include "role.h"
 #include "engine.h"
 #include "exit.h"
 #include "log.h"
@@ -27,6 +28,8 @@ struct opts {
 	const char *keys_dir;	/* import: where inline DH-HMAC-CHAP keys are written */
 	const char *file;
 	const char *from;	/* import: nvmetcli | spdk */
+	const char *standby;	/* role: --standby */
+	const char *cntlid;	/* role: --cntlid */
 };
 
 struct cmd {
@@ -61,7 +64,19 @@ static bool pid_is_nvmetd(long long id)
 	if (id <= 1 || id > INT32_MAX)
 		return false;
 	path = xasprintf("/proc/%lld/comm", id);
-	return read_attr(path, &comm) == 0 && streq(comm, "nvmetd");
+	if (read_attr(path, &comm) < 0 || !streq(comm, "nvmetd"))
+		return false;
+	/* a killed nvmetd nobody reaped yet (a zombie) runs no more */
+	free(path);
+	free(comm);
+	path = xasprintf("/proc/%lld/stat", id);
+	comm = NULL;
+	if (read_attr(path, &comm) < 0)
+		return false;
+	{
+		const char *rp = strrchr(comm, ')');
+		return !(rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X'));
+	}
 }
 
 /* The running nvmetd (from its published state): its pid and config file, or 0. The pid is trusted
@@ -722,6 +737,138 @@ static int drain_or_resume(struct nv_ctx *c, struct opts *o, bool drain)
 static int cmd_drain(struct nv_ctx *c, struct opts *o) { return drain_or_resume(c, o, true); }
 static int cmd_resume(struct nv_ctx *c, struct opts *o) { return drain_or_resume(c, o, false); }
 
+/* nvmetd's port portid in its state file (NULL: none). */
+static json_object *state_port(json_object *root, unsigned id)
+{
+	json_object *arr = root ? jarr(root, "ports") : NULL;
+
+	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+		json_object *p = json_object_array_get_idx(arr, i);
+		if (jint(p, "portid") == (long long)id)
+			return p;
+	}
+	return NULL;
+}
+
+/* The live target as the kernel shows it, port by port, beside what nvmetd wants of each: "port ID
+ * linked|unlinked LIVE WANT HEALTH" lines, then counts. Settled: nvmetd applied the recorded role and
+ * every port it configured shows the state it wants. */
+static void role_live(struct nv_ctx *c, json_object *root, bool applied)
+{
+	_cleanup_(model_freep) struct nv_model *live = NULL;
+	size_t linked = 0, accessible = 0, nsub = 0;
+	bool settled = applied;
+
+	if (live_read(c, &live) < 0)
+		live = NULL;
+	for (size_t i = 0; live && i < live->nports; i++) {
+		const struct nv_port *p = &live->ports[i];
+		json_object *sp = state_port(root, p->id);
+		const char *want = sp ? jstr(sp, "ana_state") : "";
+
+		linked += p->nsubsys > 0;
+		accessible += p->nsubsys > 0 && ana_rank(p->ana_state) < 2;
+		if (*want && !streq_ptr(want, p->ana_state))
+			settled = false;
+		printf("port %u %s %s %s %s\n", p->id, p->nsubsys ? "linked" : "unlinked", p->ana_state ? p->ana_state : "-",
+		       *want ? want : "-", sp && *jstr(sp, "state") ? jstr(sp, "state") : "-");
+	}
+	for (size_t i = 0; live && i < live->nsubsys; i++)
+		nsub++;
+	printf("live_subsystems %zu\nlive_ports_linked %zu\nlive_ports_accessible %zu\nsettled %s\n", nsub, linked,
+	       accessible, settled ? "yes" : "no");
+}
+
+/* `nvmetcfg role`: the record, what nvmetd made of it and what the kernel shows ("key value" lines,
+ * for scripts: the ocf:nvmetd:nvmet agent reads them). */
+static int role_show(struct nv_ctx *c)
+{
+	_cleanup_free_ char *dconf = NULL;
+	struct nv_role_rec r;
+	json_object *root = NULL, *cl = NULL;
+	bool applied = false;
+	pid_t pid;
+	int err = role_read(c, &r);
+
+	if (err < 0) {
+		log_error("%s/role: %s — write it again with nvmetcfg role promoted|unpromoted|none", c->rundir,
+			  err == -EINVAL ? "not a role record" : strerror(-err));
+		return EXIT_FAILED;
+	}
+	printf("role %s\nstandby %s\n", role_name(r.role), r.standby);
+	if (r.cntlid_min)
+		printf("cntlid %u-%u\n", r.cntlid_min, r.cntlid_max);
+	pid = nvmetd_running(&dconf);
+	printf("nvmetd %s\n", pid ? "running" : "stopped");
+	if (pid && status_read(state_path(), &root) == 0 && json_object_object_get_ex(root, "cluster", &cl)) {
+		printf("applied %s\nports_serving %lld\nports %lld\n", jstr(cl, "role"), jint(cl, "ports_serving"),
+		       jint(cl, "ports"));
+		applied = streq(jstr(cl, "role"), role_name(r.role)) &&
+			  (r.role != ROLE_UNPROMOTED || streq(jstr(cl, "standby"), r.standby));
+	} else {
+		printf("applied none\nports_serving 0\nports 0\n");
+	}
+	role_live(c, pid ? root : NULL, applied);
+	json_object_put(root);
+	return EXIT_OK;
+}
+
+/* Apply the changed record: nvmetd is the one that writes configfs (SIGUSR1: reconcile). */
+static void role_notify(const struct nv_role_rec *r)
+{
+	_cleanup_free_ char *dconf = NULL;
+	pid_t pid = nvmetd_running(&dconf);
+
+	if (pid && kill(pid, SIGUSR1) == 0)
+		printf("role %s: nvmetd (pid %d) applies it now\n", role_name(r->role), (int)pid);
+	else
+		printf("role %s recorded; nvmetd is not running: its next start (or nvmetcfg apply) applies it\n",
+		       role_name(r->role));
+}
+
+/* role [promoted|unpromoted|none] [--standby S] [--cntlid MIN-MAX|none]: a cluster manager's decision,
+ * recorded for nvmetd (operational state, as a drain is: a reboot forgets it). */
+static int cmd_role(struct nv_ctx *c, struct opts *o)
+{
+	struct nv_role_rec r;
+	enum nv_role want;
+	int err;
+
+	if (!o->file)
+		return role_show(c);
+	if (role_parse(o->file, &want) < 0) {
+		log_error("usage: nvmetcfg role [promoted|unpromoted|none] [--standby inaccessible|non-optimized] "
+			  "[--cntlid MIN-MAX|none]");
+		return EXIT_CONFIG;
+	}
+	if (role_read(c, &r) < 0)
+		r = (struct nv_role_rec){ .standby = "inaccessible" };	/* a broken record is replaced */
+	r.role = want;
+	if (o->standby) {
+		const char *st = ana_state_name(o->standby);
+		if (!st || (!streq(st, "inaccessible") && !streq(st, "non-optimized"))) {
+			log_error("--standby takes inaccessible or non-optimized (for shared storage), not '%s'", o->standby);
+			return EXIT_CONFIG;
+		}
+		r.standby = st;
+	}
+	if (o->cntlid && streq(o->cntlid, "none")) {
+		r.cntlid_min = r.cntlid_max = 0;
+	} else if (o->cntlid && role_parse_range(o->cntlid, &r.cntlid_min, &r.cntlid_max) < 0) {
+		log_error("--cntlid takes MIN-MAX with 1 <= MIN < MAX <= %u (or none), not '%s'", NVMET_CNTLID_MAX, o->cntlid);
+		return EXIT_CONFIG;
+	}
+	if (want == ROLE_NONE && !o->cntlid)
+		r.cntlid_min = r.cntlid_max = 0;
+	err = role_write(c, &r);
+	if (err < 0) {
+		log_error("cannot record the role in %s/role: %s", c->rundir, strerror(-err));
+		return EXIT_FAILED;
+	}
+	role_notify(&r);
+	return EXIT_OK;
+}
+
 static const struct cmd commands[] = {
 	{ "apply", cmd_apply, "[FILE]", "make the live target match FILE (default " NVMET_DEFAULT_CONFIG "); all or nothing" },
 	{ "plan", cmd_plan, "[FILE]", "list the operations apply would do; change nothing" },
@@ -732,6 +879,7 @@ static const struct cmd commands[] = {
 	{ "import", cmd_import, "FILE", "--from nvmetcli|spdk: print the equivalent nvmf.conf of their JSON" },
 	{ "drain", cmd_drain, "ADDR:PORT", "NIC maintenance: make the port(s) at ADDR:PORT ANA-inaccessible until resume" },
 	{ "resume", cmd_resume, "ADDR:PORT", "end a drain: the port(s) get their configured ANA state back" },
+	{ "role", cmd_role, "[ROLE]", "cluster role promoted|unpromoted|none for nvmetd (--standby, --cntlid); none: show it" },
 	{ "status", cmd_status, "[STATE]", "nvmetd's view: running, last apply, each port and namespace (--json)" },
 };
 
@@ -750,6 +898,8 @@ static void usage(FILE *f)
 		   "      --keys-dir D  import: write inline DH-HMAC-CHAP keys to 0600 files in D (never printed)\n"
 		   "      --with-secrets  show --format nvmetcli: include DH-HMAC-CHAP keys\n"
 		   "      --strict    unknown sections and keys are errors, not warnings\n"
+		   "      --standby S role: unpromoted ports' ANA state, inaccessible (default) or non-optimized\n"
+		   "      --cntlid R  role: this node's controller IDs MIN-MAX (or none)\n"
 		   "  -h, --help      this text\n"
 		   "\nexit status: 0 done; 1 a kernel operation failed (whatever its errno) and everything was rolled\n"
 		   "back; 2 usage or config error (or the config needs what this kernel lacks), nothing changed;\n"
@@ -766,7 +916,8 @@ static int parse_opts(int argc, char **argv, const char *optstring, struct opts 
 		{ "strict", no_argument, NULL, 'S' }, { "help", no_argument, NULL, 'h' },
 		{ "keep-going", no_argument, NULL, 'k' }, { "with-secrets", no_argument, NULL, 'W' },
 		{ "keys-dir", required_argument, NULL, 'K' }, { "jobs", required_argument, NULL, 'J' },
-		{ "from", required_argument, NULL, 'F' }, { "format", required_argument, NULL, 'f' }, { NULL, 0, NULL, 0 },
+		{ "from", required_argument, NULL, 'F' }, { "format", required_argument, NULL, 'f' },
+		{ "standby", required_argument, NULL, 's' }, { "cntlid", required_argument, NULL, 'C' }, { NULL, 0, NULL, 0 },
 	};
 	int opt;
 
@@ -789,6 +940,8 @@ static int parse_opts(int argc, char **argv, const char *optstring, struct opts 
 			break;
 		}
 		case 'F': o->from = optarg; break;
+		case 's': o->standby = optarg; break;
+		case 'C': o->cntlid = optarg; break;
 		case 'f':
 			if (streq(optarg, "nvmetcli") || streq(optarg, "json"))
 				o->json = true;

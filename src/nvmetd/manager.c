@@ -309,6 +309,20 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 	return 0;
 }
 
+/* SIGUSR1: operational state changed (nvmetcfg role): reconcile with the running configuration, the
+ * files are not read again (that is SIGHUP's). */
+static int on_sigusr1(sd_event_source *s, const struct signalfd_siginfo *si, void *ud)
+{
+	struct daemon *d = ud;
+
+	(void)s;
+	(void)si;
+	log_info("role or drains changed: reconciling");
+	run_reconcile(d, "role");
+	set_status(d);
+	return 0;
+}
+
 static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *ud)
 {
 	(void)si;
@@ -328,6 +342,7 @@ static int setup_loop(struct daemon *d)
 	sigaddset(&ss, SIGHUP);
 	sigaddset(&ss, SIGTERM);
 	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &ss, NULL);
 	r = sd_event_default(&d->ev);
 	if (r >= 0)
@@ -336,6 +351,8 @@ static int setup_loop(struct daemon *d)
 		r = sd_event_add_signal(d->ev, NULL, SIGTERM, on_sigterm, d);
 	if (r >= 0)
 		r = sd_event_add_signal(d->ev, NULL, SIGINT, on_sigterm, d);
+	if (r >= 0)
+		r = sd_event_add_signal(d->ev, NULL, SIGUSR1, on_sigusr1, d);
 	if (r >= 0)
 		r = sd_event_set_watchdog(d->ev, true);
 	return r;

@@ -6,6 +6,7 @@
 
 #include "mdns.h"
 #include "porthealth.h"
+#include "role.h"
 #include "state.h"
 #include "tlskeys.h"
 #include "unit.h"
@@ -170,6 +171,33 @@ static json_object *devices_json(const struct daemon *d)
 	return devs;
 }
 
+/* The role record (nvmetcfg role) as this reconcile applied it, and how many ports can serve: the
+ * promotion score of ocf:nvmetd:nvmet. */
+static json_object *role_json(struct daemon *d)
+{
+	json_object *o = json_object_new_object();
+	struct nv_role_rec r;
+	size_t serving = 0;
+	int err = role_read(d->ctx, &r);
+
+	for (size_t i = 0; i < d->nports; i++)
+		serving += d->ports[i].health == PORT_SERVING;
+	/* the role the last reconcile applied (the record may be newer: nvmetcfg role compares them) */
+	add_str(o, "role", role_name(d->cfg ? (enum nv_role)d->cfg->model->role : ROLE_NONE));
+	if (d->cfg && d->cfg->model->standby)
+		add_str(o, "standby", d->cfg->model->standby);
+	add_str(o, "recorded", role_name(r.role));
+	if (err < 0)
+		add_str(o, "error", strerror(-err));
+	if (r.cntlid_min) {
+		_cleanup_free_ char *range = xasprintf("%u-%u", r.cntlid_min, r.cntlid_max);
+		add_str(o, "cntlid", range);
+	}
+	json_object_object_add(o, "ports_serving", json_object_new_int64((int64_t)serving));
+	json_object_object_add(o, "ports", json_object_new_int64((int64_t)(d->cfg ? d->cfg->model->nports : 0)));
+	return o;
+}
+
 int state_publish(struct daemon *d)
 {
 	_cleanup_(json_object_putp) json_object *root = json_object_new_object();
@@ -190,6 +218,7 @@ int state_publish(struct daemon *d)
 	if (d->mdns)
 		json_object_object_add(root, "mdns", mdns_json(d->mdns));
 	json_object_object_add(root, "ports", ports_json(d, now));
+	json_object_object_add(root, "cluster", role_json(d));
 	subsystems_json(d, now, subs, nss);
 	json_object_object_add(root, "subsystems", subs);
 	json_object_object_add(root, "problems", problems_json(d, now));

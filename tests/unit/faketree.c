@@ -274,6 +274,15 @@ static int f_write(void *ud, const char *path, const char *value)
 			return -EINVAL;
 		if (streq(name, "attr_serial") && strlen(value) > 20)
 			return -EINVAL;
+		/* 6.1's configfs: 0 refused, min below max and max above min, checked against the other's
+		 * current value (later kernels also accept min == max) */
+		if (!strncmp(name, "attr_cntlid_m", 13)) {
+			bool is_min = streq(name, "attr_cntlid_min");
+			_cleanup_free_ char *other = read_str(dir, is_min ? "attr_cntlid_max" : "attr_cntlid_min");
+			unsigned long v = strtoul(value, NULL, 10), o = other ? strtoul(other, NULL, 10) : 0;
+			if (v == 0 || v > 65535 || (is_min ? v >= o : v <= o))
+				return -EINVAL;
+		}
 		break;
 	default:
 		break;

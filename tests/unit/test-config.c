@@ -105,6 +105,33 @@ static void expect_error(const char *text, unsigned line, const char *needle, bo
 
 #define SUB "[Subsystem1]\n  NQN nqn.2016-06.io.spdk:cnode1\n  SN S1\n  AllowAnyHost Yes\n"
 
+/* [Cluster]: nothing of the identity left to each node's kernel; the missing key named at its line. */
+static void test_cluster_identity(void **state)
+{
+	static const char ok[] = "[Cluster]\n  ControllerIDs 1-32759\n[AIO]\n  AIO /dev/sdb AIO0\n"
+				 "[Subsystem1]\n  NQN nqn.2016-06.io.spdk:cnode1\n  SN S1\n  MN nvmetd-ha\n"
+				 "  AllowAnyHost Yes\n  Namespace AIO0 1 4a6f2a30-7c1e-4d2b-9b8e-2f3c4d5e6f70\n";
+	struct nv_report rep = { 0 };
+	struct nv_config *c = NULL;
+
+	(void)state;
+	assert_int_equal(spdkconf_from_text("ok.conf", ok, &c, &rep), 0);
+	assert_true(c->cluster);
+	assert_string_equal(attrs_get(&c->model->subsys[0].attrs, "attr_cntlid_min"), "1");
+	assert_string_equal(attrs_get(&c->model->subsys[0].attrs, "attr_cntlid_max"), "32759");
+	report_free(&rep);
+	spdkconf_free(c);
+	expect_error("[Cluster]\n[Subsystem1]\n  NQN nqn.2016-06.io.spdk:cnode1\n  MN m\n  AllowAnyHost Yes\n", 2,
+		     "has no SN: with [Cluster] (line 1)", false);
+	expect_error("[Cluster]\n" SUB, 2, "has no MN", false);
+	expect_error("[Cluster]\n[AIO]\n  AIO /dev/sdb AIO0\n" SUB "  MN m\n  Namespace AIO0\n", 9,
+		     "has no namespace ID", false);
+	expect_error("[Cluster]\n[AIO]\n  AIO /dev/sdb AIO0\n" SUB "  MN m\n  Namespace AIO0 1\n", 9,
+		     "has no UUID", false);
+	expect_error("[Cluster]\n  ControllerIDs 10-10\n", 2, "not a controller-ID range", false);
+	expect_error("[Cluster]\n  ControllerIDs 1-65520\n", 2, "not a controller-ID range", false);
+}
+
 static void test_bad_inputs(void **state)
 {
 	(void)state;
@@ -275,6 +302,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_is_warning_without_strict),
 		cmocka_unit_test(test_transport_overrides_and_ipv6),
 		cmocka_unit_test(test_shipped_examples),
+		cmocka_unit_test(test_cluster_identity),
 		cmocka_unit_test(test_many_subsystems),
 	};
 	return cmocka_run_group_tests_name("config", tests, load_guide, free_guide);

@@ -17,6 +17,7 @@
 #include "exit.h"
 #include "faketree.h"
 #include "print.h"
+#include "role.h"
 #include "util.h"
 
 struct env {
@@ -489,6 +490,99 @@ static void test_discovery_nqn_old_kernel(void **state)
 
 /* ANA: a Listen line's state goes to the port's group 1 without unlinking anything; a drain keeps it
  * inaccessible through re-applies until resume; show never turns a drain into configuration. */
+/* nvmetcfg role: unpromoted holds every port at the standby state (the most restrictive wins), promoted
+ * gives the Listen lines' states back, a drain still wins; show never saves the role's states. */
+static void test_role(void **state)
+{
+	struct env *e = *state;
+	_cleanup_free_ char *text = conf_text(e, "TCP 10.0.0.1:4420", "AIO0",
+					      "  AllowAnyHost Yes\n  Listen TCP 10.0.0.2:4420 non-optimized\n");
+	_cleanup_free_ char *shown = NULL, *key = NULL;
+	struct nv_role_rec r = { .role = ROLE_UNPROMOTED, .standby = "inaccessible" }, got;
+	struct nv_model *live = NULL;
+	size_t w;
+
+	assert_int_equal(role_read(e->c, &got), 0);
+	assert_int_equal(got.role, ROLE_NONE);
+	assert_int_equal(role_write(e->c, &r), 0);
+	assert_int_equal(apply(e, text, &w), EXIT_OK);
+	assert_attr(e, "ports/1/ana_groups/1/ana_state", "inaccessible");
+	assert_attr(e, "ports/2/ana_groups/1/ana_state", "inaccessible");
+	assert_int_equal(plan_len(e, text), 0);
+	assert_int_equal(live_read(e->c, &live), 0);
+	assert_int_equal(print_conf(e->c, live, NULL, &shown), 0);
+	model_free(live);
+	assert_null(strstr(shown, "inaccessible"));	/* operational, not configuration */
+
+	r.standby = "non-optimized";	/* shared storage: the standby carries I/O if it must */
+	assert_int_equal(role_write(e->c, &r), 0);
+	assert_int_equal(apply(e, text, &w), EXIT_OK);
+	assert_int_equal(w, 2);
+	assert_attr(e, "ports/1/ana_groups/1/ana_state", "non-optimized");
+	assert_attr(e, "ports/2/ana_groups/1/ana_state", "non-optimized");
+
+	r.role = ROLE_PROMOTED;
+	assert_int_equal(role_write(e->c, &r), 0);
+	assert_int_equal(apply(e, text, &w), EXIT_OK);
+	assert_attr(e, "ports/1/ana_groups/1/ana_state", "optimized");
+	assert_attr(e, "ports/2/ana_groups/1/ana_state", "non-optimized");
+	assert_int_equal(drain_parse("10.0.0.1:4420", &key), 0);
+	assert_int_equal(drain_set(e->c, key, true), 0);
+	assert_int_equal(apply(e, text, &w), EXIT_OK);
+	assert_attr(e, "ports/1/ana_groups/1/ana_state", "inaccessible");	/* the drain wins */
+	assert_int_equal(drain_set(e->c, key, false), 0);
+
+	r.role = ROLE_NONE;
+	assert_int_equal(role_write(e->c, &r), 0);
+	assert_int_equal(role_read(e->c, &got), 0);
+	assert_int_equal(got.role, ROLE_NONE);
+	assert_int_equal(apply(e, text, &w), EXIT_OK);
+	assert_attr(e, "ports/1/ana_groups/1/ana_state", "optimized");
+}
+
+/* Controller-ID ranges: from the role record or [Cluster] ControllerIDs (which wins); moving the range
+ * above the current one writes max first (the kernel checks each against the other). */
+static void test_cntlid_ranges(void **state)
+{
+	struct env *e = *state;
+	_cleanup_free_ char *text = conf_text(e, "TCP 10.0.0.1:4420", "AIO0", "  AllowAnyHost Yes\n");
+	struct nv_role_rec r = { .role = ROLE_UNPROMOTED, .standby = "inaccessible", .cntlid_min = 1, .cntlid_max = 32759 };
+	unsigned lo, hi;
+
+	assert_int_equal(role_write(e->c, &r), 0);
+	assert_int_equal(apply(e, text, NULL), EXIT_OK);
+	assert_attr(e, "subsystems/nqn.2016-06.io.spdk:cnode1/attr_cntlid_min", "1");
+	assert_attr(e, "subsystems/nqn.2016-06.io.spdk:cnode1/attr_cntlid_max", "32759");
+	r.cntlid_min = 32760;
+	r.cntlid_max = 65519;
+	assert_int_equal(role_write(e->c, &r), 0);
+	assert_int_equal(apply(e, text, NULL), EXIT_OK);	/* min first would be refused (32760 >= 32759) */
+	assert_attr(e, "subsystems/nqn.2016-06.io.spdk:cnode1/attr_cntlid_min", "32760");
+	assert_attr(e, "subsystems/nqn.2016-06.io.spdk:cnode1/attr_cntlid_max", "65519");
+	{
+		_cleanup_free_ char *cl = xasprintf("[Cluster]\n  ControllerIDs 100-200\n[AIO]\n  AIO %s AIO0\n"
+						    "[Subsystem1]\n  NQN nqn.2016-06.io.spdk:cnode2\n  Listen TCP 10.0.0.1:4420\n"
+						    "  SN SPDK00000000000001\n  MN nvmetd-ha\n  AllowAnyHost Yes\n"
+						    "  Namespace AIO0 1 4a6f2a30-7c1e-4d2b-9b8e-2f3c4d5e6f70\n", e->disk0);
+		assert_int_equal(apply(e, cl, NULL), EXIT_OK);
+		assert_attr(e, "subsystems/nqn.2016-06.io.spdk:cnode2/attr_cntlid_min", "100");
+		assert_attr(e, "subsystems/nqn.2016-06.io.spdk:cnode2/attr_cntlid_max", "200");
+	}
+	assert_int_equal(role_parse_range("1-65519", &lo, &hi), 0);
+	assert_int_equal(role_parse_range("5-5", &lo, &hi), -ERANGE);
+	assert_int_equal(role_parse_range("0-10", &lo, &hi), -ERANGE);
+	assert_int_equal(role_parse_range("1-65520", &lo, &hi), -ERANGE);
+	assert_int_equal(role_parse_range("1-", &lo, &hi), -EINVAL);
+	assert_int_equal(role_parse_range("x-3", &lo, &hi), -EINVAL);
+	/* a record that does not parse is reported and counts as none */
+	{
+		_cleanup_free_ char *f = path_join(e->c->rundir, "role");
+		faketree_put(f, "role leader\n");
+		assert_int_equal(role_read(e->c, &r), -EINVAL);
+		assert_int_equal(r.role, ROLE_NONE);
+	}
+}
+
 static void test_ana_and_drain(void **state)
 {
 	struct env *e = *state;
@@ -715,6 +809,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_clear, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_discovery, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ana_and_drain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_role, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cntlid_ranges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_discovery_nqn_old_kernel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_without_optional_attr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keep_going_isolates_namespace, setup, teardown),
