@@ -107,11 +107,32 @@ disc
 connect --hostnqn=$H1 && { nok "a plain connect to the TLS port is refused"; disc; } || ok "a plain connect to the TLS port is refused"
 # host 2 with a wrong PSK, kept in a session keyring of its own (the shared .nvme would hand the target
 # the same wrong key): its identity's digest is one the target's tlshd cannot find
-keyctl session - sh -c "
-	r=\$(keyctl newring wrongring @s) &&
-	nvme check-tls-key -n $H2 -c $NQN -d '$W' --identity=1 --keyring=wrongring --insert >/dev/null 2>&1 &&
-	ip netns exec $NS nvme connect -t tcp -n $NQN -a $TARGET_IP -s 4420 --hostnqn=$H2 --tls --keyring=\$r" >$T/conn.wrong 2>&1 &&
-	{ nok "a host with a wrong PSK is refused"; disc; } || ok "a host with a wrong PSK is refused"
+# (exit 3-5: that setup failed; 1: the connect was refused; 0: it connected). nvme-cli's --keyring
+# does not keep the host from finding host 2's right key in .nvme: the connection names the wrong
+# key by its serial (nvme connect --tls_key, the kernel's tls_key option), as a host with only that
+# key would use it.
+keyctl session - bash -c "
+	r=\$(keyctl newring wrongring @s) || exit 3
+	nvme check-tls-key -n $H2 -c $NQN -d '$W' --identity=1 --keyring=wrongring --insert >/dev/null 2>&1 || exit 4
+	k=\$(keyctl rlist \$r 2>/dev/null); [[ -n \$k ]] || exit 5
+	keyctl describe \$k
+	ip netns exec $NS nvme connect -t tcp -n $NQN -a $TARGET_IP -s 4420 --hostnqn=$H2 --tls --tls_key=\$k && exit 0
+	exit 1" >$T/conn.wrong 2>&1
+rc=$?
+expect_eq "a host with a wrong PSK (in a keyring of its own) is refused" "$rc" 1
+if ((rc == 0)); then # which key the connection got: the host's own, or the one in .nvme?
+	c=$(grep -l "$NQN" /sys/class/nvme/nvme*/subsysnqn | head -1 | xargs dirname)
+	kid=$(cat $c/tls_key 2>/dev/null); info "the refused host's controller got key $kid: $(keyctl describe 0x$kid 2>&1 || keyctl describe $kid 2>&1)"
+	info "$(keyctl show %:.nvme 2>&1 | tail -n +2 | head -n 8)"
+	disc
+fi
+check "... by the target, not for want of a key on the host" bash -c "! grep -q 'Required key not available' $T/conn.wrong"
+sed 's/^/#   /' $T/conn.wrong | head -n 3
+# the same way with host 2's right key (the one apply put in .nvme) connects
+k2=$(psks | awk -v h=$H2 -v s=$NQN '$3 == h && $4 == s {print $1}')
+check "... while host 2's right key, named the same way, connects" \
+	ip netns exec $NS nvme connect -t tcp -n $NQN -a $TARGET_IP -s 4420 --hostnqn=$H2 --tls --tls_key=$k2
+disc
 check "discovery over the TLS port" sh -c "ip netns exec $NS nvme discover -t tcp -a $TARGET_IP -s 4420 --hostnqn=$H1 --tls | grep -q 'subnqn: *$NQN'"
 
 out=$("$NVMETCFG" -v apply $T/tls.conf 2>&1); echo "$out" >$T/o.reapply
