@@ -24,6 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 NVMETD = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "../../build/src/nvmetd/nvmetd")
 # nvmetd on the unit tests' fake configfs, which acts as the kernel's (make check builds it)
 NVMETD_FAKE = os.path.join(os.path.dirname(os.path.abspath(NVMETD)), "../../tests/rpc/nvmetd-fake")
+NVMETCFG = os.path.join(os.path.dirname(os.path.abspath(NVMETD)), "../nvmetcfg/nvmetcfg")
 spec = importlib.util.spec_from_file_location("spdk_rpc", os.path.join(HERE, "spdk-rpc.py"))
 spdk_rpc = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(spdk_rpc)
@@ -460,6 +461,40 @@ def refusals():
     ok(sorted(os.listdir(cfs("subsystems"))) == tree, "the refused requests changed nothing in configfs")
 
 
+def nvmetcfg(*args):
+    env = dict(ENV, NVMET_CONFIGFS_ROOT=FK + "/cfs", NVMET_SYSFS_ROOT=FK + "/sys", NVMET_RUN_DIR=FK + "/run",
+               NVMET_LOCK_FILE=FK + "/run/apply.lock", NVMETD_CONF=FK + "/nvmetd.conf", NVMETD_STATE=FK + "/state.json")
+    p = subprocess.run([NVMETCFG] + list(args), env=env, capture_output=True, text=True, timeout=60)
+    return p.returncode, p.stdout + p.stderr
+
+
+def cli():
+    """nvmetcfg loads rpc.conf with nvmf.conf, as nvmetd does: it never removes what RPC clients made."""
+    # (Malloc0's namespace waits for null_blk on this host: plan would add it, nothing else)
+    rc, out = nvmetcfg("plan", FK + "/nvmf.conf")
+    ok(rc == 0 and "rmdir" not in out and "namespaces/2/enable" in out, "nvmetcfg plan: nvmf.conf and rpc.conf, no removal")
+    rc, out = nvmetcfg("plan", "--rpc-conf", "none", FK + "/nvmf.conf")
+    ok(rc == 0 and "rmdir" in out and NQN in out, "nvmetcfg plan --rpc-conf none: would remove RPC's subsystem")
+    rc, out = nvmetcfg("check", FK + "/nvmf.conf")
+    ok(rc == 0 and "0 errors" in out, "nvmetcfg check: both files, no errors")
+    rc, out = nvmetcfg("status")
+    lines = out.split("\n")
+    ok(any(x.startswith("namespace %s/1 " % NQN) and x.endswith("[from %s/rpc.conf]" % FK) for x in lines) and
+       any(x.startswith("namespace nqn.2016-06.io.spdk:file1/1 ") and "[from" not in x for x in lines) and
+       any("127.0.0.1 4421" in x and "[from %s/rpc.conf]" % FK in x for x in lines),
+       "nvmetcfg status: RPC's objects say they come from rpc.conf, nvmf.conf's do not")
+    rc, out = nvmetcfg("show")
+    ok(rc == 0 and out.count("made over SPDK JSON-RPC: kept in %s/rpc.conf" % FK) == 1,
+       "nvmetcfg show: says which subsystem comes from RPC")
+    rc, out = nvmetcfg("save", FK + "/saved.conf")
+    saved = open(FK + "/saved.conf").read() if os.path.exists(FK + "/saved.conf") else ""
+    ok(rc == 0 and NQN not in saved and "nqn.2016-06.io.spdk:file1" in saved and "left out" in out,
+       "nvmetcfg save: RPC's subsystem stays in rpc.conf only")
+    rc, out = nvmetcfg("apply", "--keep-going", FK + "/nvmf.conf")
+    ok(rc in (0, 4) and "and %s/rpc.conf" % FK in out and os.path.isdir(cfs("subsystems/" + NQN)) and
+       os.path.isdir(cfs("subsystems/%s/namespaces/1" % NQN)), "nvmetcfg apply of nvmf.conf keeps RPC's subsystem")
+
+
 def teardown():
     ok(fres("nvmf_subsystem_remove_listener", {"nqn": NQN, "listen_address": {
         "trtype": "TCP", "adrfam": "IPv4", "traddr": "127.0.0.1", "trsvcid": "4421"}}) is True, "remove_listener")
@@ -496,6 +531,7 @@ def test_changes():
         os.makedirs(cfs())
         p = start_fake()
         check_tree("after a restart")
+        cli()
         refusals()
         teardown()
     finally:
