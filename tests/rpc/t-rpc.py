@@ -541,6 +541,84 @@ def test_changes():
         print(open(FK + "/log").read())
 
 
+FA = os.path.join(T, "fa")
+ASOCK = os.path.join(FA, "spdk.sock")
+
+
+def test_async():
+    """A slow kernel (every configfs call 150 ms): a change is applied off the loop, the socket keeps
+    answering meanwhile, concurrent changes are applied one after the other, each answered when done."""
+    for d in ("cfs", "sys", "run"):
+        os.makedirs(os.path.join(FA, d))
+    os.truncate(write("fa/file.img", ""), 1 << 20)
+    write("fa/nvmf.conf", f"[AIO]\n  AIO {FA}/file.img AIO0\n[Subsystem1]\n  NQN nqn.2016-06.io.spdk:file1\n"
+          "  Listen TCP 127.0.0.1:4420\n  AllowAnyHost Yes\n  SN F1\n  Namespace AIO0 1\n")
+    write("fa/nvmetd.conf", f'nvmf_conf = "{FA}/nvmf.conf";\nstate_file = "{FA}/state.json";\n'
+          f'rpc_socket = "{ASOCK}";\nrpc_conf = "{FA}/rpc.conf";\non_stop = "keep";\n')
+    env = dict(ENV, NVMET_CONFIGFS_ROOT=FA + "/cfs", NVMET_SYSFS_ROOT=FA + "/sys", NVMET_RUN_DIR=FA + "/run",
+               NVMET_LOCK_FILE=FA + "/run/apply.lock", NVMETD_FAKE_DELAY_MS="150")
+    p = subprocess.Popen([NVMETD_FAKE, "-f", "-c", FA + "/nvmetd.conf"], env=env, stdout=open(FA + "/log", "a"),
+                         stderr=subprocess.STDOUT)
+    answers = {}
+
+    def change(name, method, params):
+        t0 = time.monotonic()
+        answers[name] = (call(method, params, ASOCK), time.monotonic() - t0)
+
+    try:
+        ok(wait_for(lambda: os.path.exists(ASOCK), 30), "slow nvmetd-fake listens")
+        threads = [threading.Thread(target=change, args=("c%d" % i, "nvmf_create_subsystem", {
+            "nqn": "nqn.2016-06.io.spdk:async%d" % i, "serial_number": "A%d" % i, "allow_any_host": True}))
+            for i in (1, 2)]
+        threads[0].start()
+        time.sleep(0.3)
+        threads[1].start()
+        time.sleep(0.1)
+        t0 = time.monotonic()
+        v = call("spdk_get_version", None, ASOCK)
+        subs = [x["nqn"] for x in result("nvmf_get_subsystems", None, ASOCK)]
+        quick = time.monotonic() - t0
+        ok(threads[0].is_alive() and "result" in v and quick < 0.5,
+           "while a change is applied, the socket answers others (%.2f s)" % quick)
+        ok("nqn.2016-06.io.spdk:file1" in subs and "nqn.2016-06.io.spdk:async1" not in subs,
+           "meanwhile the read-only methods show the configuration before the change")
+        # a client gone before its answer: the change is applied all the same, nvmetd keeps serving
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(ASOCK)
+        s.sendall(json.dumps({"jsonrpc": "2.0", "method": "nvmf_subsystem_add_listener", "id": 1, "params": {
+            "nqn": "nqn.2016-06.io.spdk:async1", "listen_address": {"trtype": "TCP", "traddr": "127.0.0.1",
+                                                                    "trsvcid": "4421"}}}, indent=2).encode())
+        s.close()
+        for t in threads:
+            t.join(60)
+        a1, a2 = answers.get("c1", ({}, 0)), answers.get("c2", ({}, 0))
+        ok(a1[0].get("result") is True and a2[0].get("result") is True and a2[1] > a1[1] - 0.3,
+           "two concurrent changes: both applied, the second after the first (%.2f s, %.2f s)" % (a1[1], a2[1]))
+        wait_for(lambda: "127.0.0.1:4421" in open(FA + "/rpc.conf").read(), 10)  # the third, queued after them
+        rc = open(FA + "/rpc.conf").read()
+        ok("async1" in rc and "async2" in rc and "Listen TCP 127.0.0.1:4421" in rc and os.path.isdir(FA + "/cfs/nvmet/subsystems/nqn.2016-06.io.spdk:async2"),
+           "rpc.conf and configfs hold both, and the change of the client that left")
+        subs = [x["nqn"] for x in result("nvmf_get_subsystems", None, ASOCK)]
+        ok("nqn.2016-06.io.spdk:async1" in subs and "nqn.2016-06.io.spdk:async2" in subs,
+           "answered when applied: the read-only methods show them")
+        e = error("nvmf_create_subsystem", {"nqn": "nqn.2016-06.io.spdk:async1"}, ASOCK)
+        ok(e is not None and e["code"] == -32603, "a refused change is answered at once")
+        # SIGTERM while a change is applied: it finishes first, then nvmetd stops
+        th = threading.Thread(target=change, args=("c3", "nvmf_delete_subsystem", {"nqn": "nqn.2016-06.io.spdk:async2"}))
+        th.start()
+        time.sleep(0.3)
+        p.send_signal(signal.SIGTERM)
+        th.join(60)
+        ok(p.wait(60) == 0 and answers.get("c3", ({}, 0))[0].get("result") is True and
+           "async2" not in open(FA + "/rpc.conf").read(), "SIGTERM mid-change: the change completes, then nvmetd stops")
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    if failed:
+        print(open(FA + "/log").read())
+
+
 def main():
     if os.geteuid() != 0:
         print("# 0 passed, 0 failed: skipped, needs root (SO_PEERCRED, setpriv)")
@@ -560,6 +638,7 @@ def main():
                 ok(False, "%s: %s: %s" % (t.__name__, type(e).__name__, e))
         test_lock(d)
         test_changes()
+        test_async()
         ok(d.poll() is None, "nvmetd still running")
     finally:
         d.send_signal(signal.SIGTERM)
