@@ -117,7 +117,9 @@ static void move_ports(struct nv_model *a, struct nv_model *b)
 	for (size_t i = 0; i < b->nports; i++) {
 		struct nv_port *q = &b->ports[i], *p = same_port(a, q);
 
+		q->src = NV_SRC_RPC;
 		if (p) {
+			p->src |= NV_SRC_RPC;
 			for (size_t k = 0; k < q->nsubsys; k++)
 				*(char **)array_push(&p->subsys, &p->nsubsys, sizeof(char *)) = TAKE_PTR(q->subsys[k]);
 			continue;
@@ -138,6 +140,12 @@ static void move_ports(struct nv_model *a, struct nv_model *b)
 
 static void move_model(struct nv_model *a, struct nv_model *b)
 {
+	for (size_t i = 0; i < a->nsubsys; i++)
+		a->subsys[i].src = NV_SRC_CONF;
+	for (size_t i = 0; i < a->nports; i++)
+		a->ports[i].src = NV_SRC_CONF;
+	for (size_t i = 0; i < b->nsubsys; i++)
+		b->subsys[i].src = NV_SRC_RPC;
 	for (size_t i = 0; i < b->nhosts; i++)
 		if (!model_host(a, b->hosts[i].nqn))
 			MOVE(a->hosts, a->nhosts, b->hosts, i);
@@ -155,6 +163,8 @@ int conf_merge(struct nv_config *a, struct nv_config *b, struct nv_report *rep)
 		return -EINVAL;
 	}
 	move_model(a->model, b->model);
+	free(a->rpc_path);
+	a->rpc_path = xstrdup(b->path);
 	for (size_t i = 0; i < b->nctrls; i++)
 		MOVE(a->ctrls, a->nctrls, b->ctrls, i);
 	for (size_t i = 0; i < b->naio; i++) {
@@ -195,4 +205,33 @@ int conf_load_both(const char *conf_path, const char *conf_text, const char *rpc
 	}
 	*out = TAKE_PTR(a);
 	return 0;
+}
+
+int conf_merge_file(struct nv_config *cfg, const char *rpc_path, struct nv_report *rep)
+{
+	_cleanup_free_ char *text = NULL;
+	struct nv_config *b = NULL;
+	size_t len = 0;
+	int r = read_input(rpc_path, INPUT_MAX, &text, &len);
+
+	if (r == -ENOENT)
+		return 0;
+	if (r == 0 && memchr(text, '\0', len))
+		r = -EINVAL;
+	if (r < 0) {
+		report_add(rep, NV_ERROR, rpc_path, 0, NULL, "cannot read %s: %s", rpc_path,
+			   r == -EINVAL ? "NUL byte in the file" : read_input_strerror(r));
+		return r;
+	}
+	if (!*text)
+		return 0;
+	r = spdkconf_from_text_base(rpc_path, text, cfg, &b, rep);
+	return r < 0 ? r : conf_merge(cfg, b, rep);
+}
+
+char *conf_source(const struct nv_config *cfg, unsigned src)
+{
+	if (src == (NV_SRC_CONF | NV_SRC_RPC) && cfg->rpc_path)
+		return xasprintf("%s and %s", cfg->path, cfg->rpc_path);
+	return xstrdup(src == NV_SRC_RPC && cfg->rpc_path ? cfg->rpc_path : cfg->path);
 }

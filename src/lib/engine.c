@@ -18,15 +18,19 @@ int engine_load(struct nv_ctx *c, const char *path, enum resolve_mode resolve, s
 	r = spdkconf_load(path, &conf, rep);
 	if (r < 0)
 		return r;
-	if (resolve != RESOLVE_NONE) {
-		unsigned flags = resolve == RESOLVE_TOLERANT ? RESOLVE_F_TOLERANT | RESOLVE_F_CREATE :
-				 resolve == RESOLVE_APPLY ? RESOLVE_F_CREATE : 0;
-		r = resolve_namespaces(c, conf, flags, rep);
-		if (r < 0)
-			return r;
-	}
+	r = engine_resolve(c, conf, resolve, rep);
+	if (r < 0)
+		return r;
 	*cfg = TAKE_PTR(conf);
 	return 0;
+}
+
+int engine_resolve(struct nv_ctx *c, struct nv_config *cfg, enum resolve_mode resolve, struct nv_report *rep)
+{
+	unsigned flags = resolve == RESOLVE_TOLERANT ? RESOLVE_F_TOLERANT | RESOLVE_F_CREATE :
+			 resolve == RESOLVE_APPLY ? RESOLVE_F_CREATE : 0;
+
+	return resolve == RESOLVE_NONE ? 0 : resolve_namespaces(c, cfg, flags, rep);
 }
 
 char *engine_port_reason(const struct nv_port *p)

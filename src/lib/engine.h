@@ -19,6 +19,9 @@ enum resolve_mode {
 int engine_load(struct nv_ctx *c, const char *path, enum resolve_mode resolve, struct nv_config **cfg,
 		struct nv_report *rep);
 
+/* Resolve a loaded config's devices as engine_load does (RESOLVE_NONE: nothing). */
+int engine_resolve(struct nv_ctx *c, struct nv_config *cfg, enum resolve_mode resolve, struct nv_report *rep);
+
 /* Where engine_apply's error came from. */
 enum apply_stage {
 	APPLY_OK = 0,		/* no error */

@@ -284,55 +284,134 @@ static int parse_request(json_object *v, struct jrpc_request *req)
 	return 0;
 }
 
-/* One request's response object, or NULL when none is sent (a notification that succeeded). */
-static json_object *handle_one(json_object *v, jrpc_call_fn call, void *ud)
-{
-	struct jrpc_request req;
-	json_object *result = NULL, *r;
-	_cleanup_free_ char *message = NULL;
-	int code = parse_request(v, &req);
+/* One decoded value being answered: its requests in order (one unless a batch), the responses so far. */
+struct jrpc_exchange {
+	json_object *v;
+	bool batch;
+	size_t i, n;		/* the next request; how many */
+	json_object *out;	/* a batch's responses; a single request's response */
+	struct jrpc_request req;	/* the pending one's */
+	bool pending;
+	unsigned long long tag;
+};
 
-	if (code == 0 && strlen(req.method) != (size_t)json_object_get_string_len(json_object_object_get(v, "method")))
-		code = JRPC_METHOD_NOT_FOUND;	/* a NUL inside the name: no method is called that */
-	else if (code == 0)
-		code = call(ud, &req, &result, &message);
-	if (code != 0)
-		return error_response(req.id, code, message);
-	if (req.notification) {
+/* The response to req (code, result, message as a call gives them), or NULL (a notification's result). */
+static json_object *answer(const struct jrpc_request *req, int code, json_object *result, char *message)
+{
+	json_object *r;
+
+	if (code != 0) {
+		r = error_response(req->id, code, message);
+		json_object_put(result);
+		free(message);
+		return r;
+	}
+	free(message);
+	if (req->notification) {
 		json_object_put(result);
 		return NULL;
 	}
-	r = response(req.id);
+	r = response(req->id);
 	json_object_object_add(r, "result", result);
 	return r;
 }
 
-/* SPDK v26.05: the elements in order, the responses in one array; [] is an invalid request; a batch
- * of notifications gets nothing. */
-static json_object *handle_batch(json_object *v, jrpc_call_fn call, void *ud)
+static void add_response(struct jrpc_exchange *x, json_object *r)
 {
-	size_t n = json_object_array_length(v);
-	json_object *out;
+	if (!r)
+		return;
+	if (x->batch)
+		json_object_array_add(x->out, r);
+	else
+		x->out = r;
+}
 
-	if (n == 0)
-		return error_response(NULL, JRPC_INVALID_REQUEST, NULL);
-	out = json_object_new_array();
-	for (size_t i = 0; i < n; i++) {
-		json_object *r = handle_one(json_object_array_get_idx(v, i), call, ud);
-		if (r)
-			json_object_array_add(out, r);
+struct jrpc_exchange *jrpc_begin(json_object *v, unsigned long long tag)
+{
+	struct jrpc_exchange *x = xcalloc(1, sizeof(*x));
+
+	x->v = json_object_get(v);
+	x->tag = tag;
+	x->batch = json_object_is_type(v, json_type_array);
+	x->n = x->batch ? json_object_array_length(v) : 1;
+	if (x->batch && x->n)
+		x->out = json_object_new_array();
+	else if (x->batch)
+		x->out = error_response(NULL, JRPC_INVALID_REQUEST, NULL);	/* [] */
+	return x;
+}
+
+int jrpc_step(struct jrpc_exchange *x, jrpc_call_fn call, void *ud)
+{
+	while (!x->pending && x->i < x->n && !(x->batch && !json_object_is_type(x->out, json_type_array))) {
+		json_object *v = x->batch ? json_object_array_get_idx(x->v, x->i) : x->v, *result = NULL;
+		char *message = NULL;
+		int code = parse_request(v, &x->req);
+
+		x->i++;
+		x->req.tag = x->tag;
+		if (code == 0 && strlen(x->req.method) != (size_t)json_object_get_string_len(json_object_object_get(v, "method")))
+			code = JRPC_METHOD_NOT_FOUND;	/* a NUL inside the name: no method is called that */
+		else if (code == 0)
+			code = call(ud, &x->req, &result, &message);
+		if (code == JRPC_PENDING)
+			x->pending = true;
+		else
+			add_response(x, answer(&x->req, code, result, message));
 	}
-	if (json_object_array_length(out) == 0) {
-		json_object_put(out);
-		return NULL;
+	return x->pending;
+}
+
+void jrpc_complete(struct jrpc_exchange *x, int code, json_object *result, char *message)
+{
+	if (!x->pending) {
+		json_object_put(result);
+		free(message);
+		return;
 	}
-	return out;
+	x->pending = false;
+	add_response(x, answer(&x->req, code == JRPC_PENDING ? JRPC_INTERNAL_ERROR : code, result, message));
+}
+
+void jrpc_exchange_free(struct jrpc_exchange *x)
+{
+	if (!x)
+		return;
+	json_object_put(x->out);
+	json_object_put(x->v);
+	free(x);
+}
+
+char *jrpc_finish(struct jrpc_exchange *x, size_t *len)
+{
+	char *text = NULL;
+
+	/* SPDK: a batch of notifications gets nothing */
+	if (x->out && !(x->batch && json_object_is_type(x->out, json_type_array) && !json_object_array_length(x->out)))
+		text = serialize(x->out, len);
+	jrpc_exchange_free(x);
+	return text;
+}
+
+/* Synchronous methods only: a pending one is an internal error. */
+static int sync_only(void *ud, const struct jrpc_request *req, json_object **result, char **message)
+{
+	const struct { jrpc_call_fn call; void *ud; } *c = ud;
+	int code = c->call(c->ud, req, result, message);
+
+	if (code == JRPC_PENDING) {
+		*result = NULL;
+		*message = NULL;
+		return JRPC_INTERNAL_ERROR;
+	}
+	return code;
 }
 
 char *jrpc_handle(json_object *v, jrpc_call_fn call, void *ud, size_t *len)
 {
-	_cleanup_(json_object_putp) json_object *r = NULL;
+	struct { jrpc_call_fn call; void *ud; } c = { call, ud };
+	struct jrpc_exchange *x = jrpc_begin(v, 0);
 
-	r = json_object_is_type(v, json_type_array) ? handle_batch(v, call, ud) : handle_one(v, call, ud);
-	return r ? serialize(r, len) : NULL;
+	(void)jrpc_step(x, sync_only, &c);
+	return jrpc_finish(x, len);
 }

@@ -50,11 +50,27 @@ struct jrpc_request {
 	struct json_object *params;	/* an object or an array; NULL when absent or null */
 	struct json_object *id;		/* a string or number; NULL when absent or null */
 	bool notification;		/* no id at all: a result is not sent, an error is (with "id":null) */
+	unsigned long long tag;		/* the exchange's tag (jrpc_begin): what an asynchronous method keeps */
 };
 
 /* A method call. Returns 0 with *result (NULL is JSON null; given to the caller), or an error code
- * (JRPC_* or -errno) with *message (allocated) or NULL for the code's standard text. */
+ * (JRPC_* or -errno) with *message (allocated) or NULL for the code's standard text, or JRPC_PENDING:
+ * the method answers later, through jrpc_complete on the exchange req->tag names (jrpc_handle's
+ * callers never get it: only exchanges run asynchronous methods). */
+#define JRPC_PENDING 1
 typedef int (*jrpc_call_fn)(void *ud, const struct jrpc_request *req, struct json_object **result, char **message);
+
+/* The answering of one decoded value (a request, or a batch) that may wait for asynchronous methods:
+ * jrpc_begin, then jrpc_step until it returns 0 (1: a method is pending: jrpc_complete it, then step
+ * again), then jrpc_finish for the reply. The value is referenced, not copied. */
+struct jrpc_exchange;
+struct jrpc_exchange *jrpc_begin(struct json_object *v, unsigned long long tag);
+int jrpc_step(struct jrpc_exchange *x, jrpc_call_fn call, void *ud);
+/* The pending method's answer, as a call's (result and message are taken). */
+void jrpc_complete(struct jrpc_exchange *x, int code, struct json_object *result, char *message);
+/* The reply text as jrpc_handle's (NULL: nothing to send); x is freed. */
+char *jrpc_finish(struct jrpc_exchange *x, size_t *len);
+void jrpc_exchange_free(struct jrpc_exchange *x);
 
 /* The answer to one decoded value (a request, or a batch of them): the reply text, compact, ASCII,
  * ending in "\n" (allocated; *len its length), or NULL when nothing is sent (notifications). */

@@ -70,6 +70,38 @@ void model_free(struct nv_model *m)
 	free(m);
 }
 
+static void subsys_free_contents(struct nv_subsys *s)
+{
+	free(s->nqn);
+	attrs_free(&s->attrs);
+	strv_free(s->hosts, s->nhosts);
+	for (size_t j = 0; j < s->nns; j++) {
+		attrs_free(&s->ns[j].attrs);
+		free(s->ns[j].bdev);
+		free(s->ns[j].missing);
+	}
+	free(s->ns);
+}
+
+void model_drop_subsys(struct nv_model *m, const char *nqn)
+{
+	for (size_t i = 0; i < m->nports; i++) {
+		struct nv_port *p = &m->ports[i];
+		for (size_t k = 0; k < p->nsubsys; k++)
+			if (streq(p->subsys[k], nqn)) {
+				free(p->subsys[k]);
+				memmove(&p->subsys[k], &p->subsys[k + 1], (--p->nsubsys - k) * sizeof(char *));
+				break;
+			}
+	}
+	for (size_t i = 0; i < m->nsubsys; i++)
+		if (streq(m->subsys[i].nqn, nqn)) {
+			subsys_free_contents(&m->subsys[i]);
+			memmove(&m->subsys[i], &m->subsys[i + 1], (--m->nsubsys - i) * sizeof(*m->subsys));
+			return;
+		}
+}
+
 void model_free_contents(struct nv_model *m)
 {
 	if (!m)
@@ -80,18 +112,8 @@ void model_free_contents(struct nv_model *m)
 		secret_free(m->hosts[i].tls_psk);
 		free(m->hosts[i].tls_file);
 	}
-	for (size_t i = 0; i < m->nsubsys; i++) {
-		struct nv_subsys *s = &m->subsys[i];
-		free(s->nqn);
-		attrs_free(&s->attrs);
-		strv_free(s->hosts, s->nhosts);
-		for (size_t j = 0; j < s->nns; j++) {
-			attrs_free(&s->ns[j].attrs);
-			free(s->ns[j].bdev);
-			free(s->ns[j].missing);
-		}
-		free(s->ns);
-	}
+	for (size_t i = 0; i < m->nsubsys; i++)
+		subsys_free_contents(&m->subsys[i]);
 	for (size_t i = 0; i < m->nports; i++) {
 		attrs_free(&m->ports[i].attrs);
 		strv_free(m->ports[i].subsys, m->ports[i].nsubsys);

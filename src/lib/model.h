@@ -40,6 +40,7 @@ struct nv_subsys {
 	struct nv_ns *ns;
 	size_t nns;
 	unsigned line;
+	unsigned char src;	/* desired: which file defines it (NV_SRC_*, confmerge.h) */
 };
 
 /* A discovery referral on a port (ports/N/referrals/NAME): hosts that ask this port's discovery
@@ -69,6 +70,7 @@ struct nv_port {
 	const char *standby;
 	unsigned ana_line;	/* desired: the Listen line that set ana_state explicitly */
 	unsigned line;
+	unsigned char src;	/* desired: which files' Listen lines make it (NV_SRC_* bits, confmerge.h) */
 };
 
 struct nv_host {
@@ -114,6 +116,8 @@ void attrs_del(struct nv_attrs *a, const char *name);
 
 struct nv_host *model_host(const struct nv_model *m, const char *nqn);
 struct nv_subsys *model_subsys(const struct nv_model *m, const char *nqn);
+/* Remove subsystem nqn and its links from ports (nothing when there is none; order kept). */
+void model_drop_subsys(struct nv_model *m, const char *nqn);
 struct nv_ns *subsys_ns(const struct nv_subsys *s, uint32_t nsid);
 struct nv_port *model_port(const struct nv_model *m, unsigned id);
 /* A subsystem's hosts or a port's subsystems in model m: binary search once m is sorted. */

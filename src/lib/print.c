@@ -6,6 +6,7 @@
 #include "drain.h"
 #include "role.h"
 #include "keyfiles.h"
+#include "confmerge.h"
 #include "print.h"
 #include "resolve.h"
 #include "strmap.h"
@@ -316,9 +317,13 @@ static void print_subsystem(struct conf_writer *w, struct nv_ctx *c, const struc
 			    const struct print_opts *o, size_t i, char *const *ns_bdev)
 {
 	const struct nv_subsys *s = &m->subsys[i];
+	const struct nv_subsys *want = o->origin ? model_subsys(o->origin->model, s->nqn) : NULL;
 	const char *v;
 	unsigned long long q;
 
+	if (want && want->src == NV_SRC_RPC && o->origin->rpc_path)
+		cw_comment(w, "made over SPDK JSON-RPC: kept in %s line %u, not in %s", o->origin->rpc_path, want->line,
+			   o->origin->path);
 	cw_section(w, "Subsystem%zu", i + 1);
 	cw_kv(w, "NQN", s->nqn);
 	for (size_t p = 0; p < m->nports; p++) {

@@ -21,6 +21,8 @@ struct print_opts {
 					 * new 0600 file here and referenced; NULL: it is only mentioned */
 	char **why;			/* if not NULL, on -EINVAL: the value refused (malloc'd), for the
 					 * caller to report; the library prints nothing */
+	const struct nv_config *origin;	/* show: the desired configuration (nvmf.conf and rpc.conf merged):
+					 * a subsystem rpc.conf defines says so in a comment; NULL: none */
 };
 int print_conf_opts(struct nv_ctx *c, const struct nv_model *m, const struct print_opts *o, char **out);
 /* Secrets (DH-HMAC-CHAP keys) are left out unless with_secrets. */

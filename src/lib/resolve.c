@@ -8,6 +8,7 @@
 
 #include "exportable.h"
 #include "ramdisk.h"
+#include "confmerge.h"
 #include "resolve.h"
 #include "util.h"
 
@@ -190,7 +191,9 @@ int resolve_namespaces(struct nv_ctx *c, struct nv_config *cfg, unsigned flags, 
 				attrs_set(&ns->attrs, "device_path", dev)->why = xstrdup("Namespace");
 				continue;
 			}
-			report_add(rep, sev, cfg->path, b.kind == BDEV_AIO ? b.line : ns->line, NULL,
+			/* rpc.conf's subsystem (confmerge.h): its Namespace line; its bdev may be nvmf.conf's */
+			report_add(rep, sev, s->src == NV_SRC_RPC ? cfg->rpc_path : cfg->path,
+				   b.kind == BDEV_AIO && s->src != NV_SRC_RPC ? b.line : ns->line, NULL,
 				   "subsystem %s: namespace %u: %s", s->nqn, ns->nsid, detail ? detail : why);
 			ret = r;
 			/* nvmetd: keep the namespace, disabled, until its device appears */

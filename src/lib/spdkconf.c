@@ -1526,6 +1526,7 @@ void spdkconf_free(struct nv_config *c)
 	if (!c)
 		return;
 	model_free(c->model);
+	free(c->rpc_path);
 	for (size_t i = 0; i < c->ncreds; i++) {
 		free(c->creds[i].nqn);
 		free(c->creds[i].key_file);

@@ -50,6 +50,7 @@ struct nv_transport {
 
 struct nv_config {
 	char *path;
+	char *rpc_path;		/* merged with nvmetd's rpc.conf (confmerge.h): its path; else NULL */
 	struct nv_transport *transports;	/* [TransportN] sections with a Type */
 	size_t ntransports;
 	struct nv_hostcred *creds;	/* [HostN] sections */

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <stdint.h>
 
+#include "confmerge.h"
 #include "spdkconf.h"
 #include "drain.h"
 #include "role.h"
@@ -20,6 +21,8 @@
 #include "nvmet.h"
 #include "import.h"
 #include "print.h"
+#include "rpcconf.h"
+#include "settings.h"
 #include "util.h"
 
 struct opts {
@@ -30,6 +33,7 @@ struct opts {
 	const char *from;	/* import: nvmetcli | spdk */
 	const char *standby;	/* role: --standby */
 	const char *cntlid;	/* role: --cntlid */
+	const char *rpc_conf;	/* --rpc-conf: nvmetd's rpc.conf, or "none" */
 };
 
 struct cmd {
@@ -41,14 +45,61 @@ struct cmd {
 
 static const char *file_or_default(const struct opts *o) { return o->file ? o->file : NVMET_DEFAULT_CONFIG; }
 
-static int load_or_report(struct nv_ctx *c, const struct opts *o, enum resolve_mode resolve, struct nv_config **cfg)
+/* nvmetd's settings (NVMETD_CONF, default NVMETD_SETTINGS), read once; defaults when they are broken. */
+static const struct settings *nvmetd_settings(void)
+{
+	static struct settings s;
+	static bool loaded;
+	const char *conf = getenv("NVMETD_CONF");
+
+	if (!loaded && settings_load(conf && *conf ? conf : NVMETD_SETTINGS, &s) < 0) {
+		log_warn("%s has errors: nvmetd's files are taken to be %s and %s", conf && *conf ? conf : NVMETD_SETTINGS,
+			 NVMET_DEFAULT_CONFIG, NVMETD_RPC_CONF);
+		(void)settings_load(NULL, &s);
+	}
+	loaded = true;
+	return &s;
+}
+
+/* nvmetd's rpc.conf, the objects SPDK JSON-RPC clients made: --rpc-conf, else nvmetd.conf's rpc_conf.
+ * NULL: --rpc-conf none. */
+static const char *rpc_conf_path(const struct opts *o)
+{
+	if (o->rpc_conf)
+		return streq(o->rpc_conf, "none") ? NULL : o->rpc_conf;
+	return nvmetd_settings()->rpc_conf;
+}
+
+/* FILE as nvmetd loads it: with its rpc.conf merged (merge), so what RPC clients made is part of the
+ * desired state and never removed; then its devices resolved. */
+static int load_conf(struct nv_ctx *c, const struct opts *o, enum resolve_mode resolve, bool merge,
+		     struct nv_config **cfg, struct nv_report *rep)
+{
+	const char *rpc = merge ? rpc_conf_path(o) : NULL;
+	int r = engine_load(c, file_or_default(o), RESOLVE_NONE, cfg, rep);
+
+	if (r == 0 && rpc)
+		r = conf_merge_file(*cfg, rpc, rep);
+	if (r == 0)
+		r = engine_resolve(c, *cfg, resolve, rep);
+	return r;
+}
+
+static int load_or_report(struct nv_ctx *c, const struct opts *o, enum resolve_mode resolve, bool merge,
+			  struct nv_config **cfg)
 {
 	struct nv_report rep = { .strict = o->strict };
-	int r = engine_load(c, file_or_default(o), resolve, cfg, &rep);
+	int r = load_conf(c, o, resolve, merge, cfg, &rep);
 
 	report_print_problems(&rep, stderr);
 	report_free(&rep);
 	return r < 0 ? EXIT_CONFIG : EXIT_OK;
+}
+
+/* "nvmf.conf" or "nvmf.conf and rpc.conf": what an apply or plan brings the target to. */
+static char *desired_name(const struct nv_config *cfg)
+{
+	return cfg->rpc_path ? xasprintf("%s and %s", cfg->path, cfg->rpc_path) : xstrdup(cfg->path);
 }
 
 static const char *state_path(void)
@@ -203,16 +254,21 @@ static int cmd_apply(struct nv_ctx *c, struct opts *o)
 	int r;
 
 	/* the file is read and parsed before the lock is taken: a hostile one never holds it */
-	if ((r = load_or_report(c, o, RESOLVE_NONE, &cfg)))
+	if ((r = load_or_report(c, o, RESOLVE_NONE, false, &cfg)))
 		return r;
 	if (take_lock(c) < 0)
 		return EXIT_FAILED;
 	catch_signals();
-	/* devices under the lock (RAM disks are made here); --keep-going: as nvmetd, a missing device
+	/* rpc.conf under the lock: nvmetd writes it under the lock, so this is the one it applied last.
+	 * Devices under the lock too (RAM disks are made here); --keep-going: as nvmetd, a missing device
 	 * leaves its namespace out (warned) instead of refusing */
 	{
 		struct nv_report rep = { .strict = o->strict };
-		r = resolve_namespaces(c, cfg, o->keep_going ? RESOLVE_F_TOLERANT | RESOLVE_F_CREATE : RESOLVE_F_CREATE, &rep);
+		const char *rpc = rpc_conf_path(o);
+		r = rpc ? conf_merge_file(cfg, rpc, &rep) : 0;
+		if (r == 0)
+			r = resolve_namespaces(c, cfg, o->keep_going ? RESOLVE_F_TOLERANT | RESOLVE_F_CREATE : RESOLVE_F_CREATE,
+					       &rep);
 		report_print_problems(&rep, stderr);
 		report_free(&rep);
 		if (r < 0)
@@ -223,8 +279,8 @@ static int cmd_apply(struct nv_ctx *c, struct opts *o)
 	report_apply(r, &res, cfg->model);
 	r = apply_exit(r, &res);
 	if (r == EXIT_OK || r == EXIT_WAITING || r == EXIT_PARTIAL) {
-		_cleanup_free_ char *dconf = NULL;
-		printf("%s: %zu change%s applied%s\n", file_or_default(o), res.exec.writes,
+		_cleanup_free_ char *dconf = NULL, *what = desired_name(cfg);
+		printf("%s: %zu change%s applied%s\n", what, res.exec.writes,
 		       res.exec.writes == 1 ? "" : "s", res.exec.nwaiting ? ", some ports waiting (see above)" : "");
 		if (res.exec.nfailed) {
 			printf("%zu object%s failed and %s rolled back alone (the rest is applied):\n", res.exec.nfailed,
@@ -246,7 +302,7 @@ static int cmd_plan(struct nv_ctx *c, struct opts *o)
 	struct apply_result res;
 	int r;
 
-	if ((r = load_or_report(c, o, RESOLVE_STRICT, &cfg)))
+	if ((r = load_or_report(c, o, RESOLVE_STRICT, true, &cfg)))
 		return r;
 	r = engine_apply(c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res);
 	if (r < 0)
@@ -255,8 +311,9 @@ static int cmd_plan(struct nv_ctx *c, struct opts *o)
 	if (r == EXIT_OK) {
 		report_print_problems(&res.plan.notes, stdout);
 		size_t n = res.plan.n + res.keys.n;
+		_cleanup_free_ char *what = desired_name(cfg);
 		if (n == 0)
-			printf("no changes: the live target already matches %s\n", file_or_default(o));
+			printf("no changes: the live target already matches %s\n", what);
 		else {
 			printf("%zu operation%s would be applied:\n", n, n == 1 ? "" : "s");
 			plan_print(&res.plan, stdout);
@@ -291,7 +348,7 @@ static int cmd_check(struct nv_ctx *c, struct opts *o)
 	int r;
 
 	/* without udev (test roots) SSDs cannot be looked up: the file is explained, not resolved */
-	r = engine_load(c, file_or_default(o), c->udev ? RESOLVE_STRICT : RESOLVE_NONE, &cfg, &rep);
+	r = load_conf(c, o, c->udev ? RESOLVE_STRICT : RESOLVE_NONE, true, &cfg, &rep);
 	if (rep.n)
 		qsort(rep.d, rep.n, sizeof(*rep.d), cmp_diag);
 	for (size_t i = 0; i < rep.n; i++) {
@@ -310,10 +367,11 @@ static int cmd_check(struct nv_ctx *c, struct opts *o)
 	return r < 0 ? EXIT_CONFIG : EXIT_OK;
 }
 
-/* The live target as nvmf.conf or JSON. keys_dir (save): live keys no file of keep holds are written
- * there; with_secrets (show --format nvmetcli --with-secrets): JSON carries the keys. */
-static int live_text(struct nv_ctx *c, bool json, bool with_secrets, const struct nv_config *keep, const char *keys_dir,
-		     char **out)
+/* The live target as nvmf.conf or JSON. po (conf): keep, keys_dir (save: live keys no file of keep
+ * holds are written there), origin (show: where each subsystem comes from); with_secrets (show --format
+ * nvmetcli --with-secrets): JSON carries the keys. The subsystems of drop are left out. */
+static int live_text(struct nv_ctx *c, bool json, bool with_secrets, struct print_opts po, char *const *drop,
+		     size_t ndrop, char **out)
 {
 	_cleanup_(model_freep) struct nv_model *live = NULL;
 	_cleanup_free_ char *why = NULL;
@@ -323,17 +381,56 @@ static int live_text(struct nv_ctx *c, bool json, bool with_secrets, const struc
 		log_error("cannot read %s: %s", c->nvmet, strerror(-r));
 		return r;
 	}
+	for (size_t i = 0; i < ndrop; i++)
+		model_drop_subsys(live, drop[i]);
 	if (json)
 		return print_json(live, with_secrets, out);
-	r = print_conf_opts(c, live, &(struct print_opts){ .keep = keep, .keys_dir = keys_dir, .why = &why }, out);
+	po.why = &why;
+	r = print_conf_opts(c, live, &po, out);
 	if (r < 0 && why)
 		log_error("the live target cannot be written as nvmf.conf: %s", why);
 	return r;
 }
 
+/* The desired configuration nvmetd serves (the running one's nvmf.conf, else nvmetd.conf's, with
+ * rpc.conf), for show to say where each subsystem comes from; NULL when it cannot be loaded. */
+static struct nv_config *desired_quiet(struct nv_ctx *c, const struct opts *o)
+{
+	_cleanup_free_ char *dconf = NULL;
+	struct opts q = *o;
+	struct nv_report rep = { 0 };
+	struct nv_config *cfg = NULL;
+
+	q.file = nvmetd_running(&dconf) && dconf ? dconf : nvmetd_settings()->nvmf_conf;
+	if (load_conf(c, &q, RESOLVE_NONE, true, &cfg, &rep) < 0) {
+		spdkconf_free(cfg);
+		cfg = NULL;
+	}
+	report_free(&rep);
+	return cfg;
+}
+
+/* The subsystems rpc.conf defines (what `save` leaves there); none when it cannot be read. */
+static size_t rpc_subsystems(const struct opts *o, char ***nqns)
+{
+	_cleanup_free_ char *text = NULL, *err = NULL;
+	const char *path = rpc_conf_path(o);
+	struct rpcconf rc;
+	size_t n = 0;
+
+	*nqns = NULL;
+	if (!path || read_input(path, INPUT_MAX, &text, NULL) < 0 || rpcconf_parse(text, &rc, &err) < 0)
+		return 0;
+	for (size_t i = 0; i < rc.nss; i++)
+		*(char **)array_push(nqns, &n, sizeof(char *)) = xstrdup(rc.ss[i].nqn);
+	rpcconf_free(&rc);
+	return n;
+}
+
 static int cmd_show(struct nv_ctx *c, struct opts *o)
 {
 	_cleanup_free_ char *text = NULL;
+	_cleanup_(spdkconf_freep) struct nv_config *origin = NULL;
 
 	if (o->file) {
 		log_error("show takes no file (did you mean save?)");
@@ -343,7 +440,8 @@ static int cmd_show(struct nv_ctx *c, struct opts *o)
 		log_error("--with-secrets goes with --format nvmetcli (nvmf.conf names key files, never keys)");
 		return EXIT_CONFIG;
 	}
-	if (live_text(c, o->json, o->with_secrets, NULL, NULL, &text) < 0)
+	origin = o->json ? NULL : desired_quiet(c, o);
+	if (live_text(c, o->json, o->with_secrets, (struct print_opts){ .origin = origin }, NULL, 0, &text) < 0)
 		return EXIT_FAILED;
 	fputs(text, stdout);
 	if (o->json)
@@ -357,6 +455,8 @@ static int cmd_save(struct nv_ctx *c, struct opts *o)
 	const char *path = file_or_default(o);
 	_cleanup_(spdkconf_freep) struct nv_config *old = NULL;
 	struct nv_report rep = { 0 };
+	char **rpc_nqns = NULL;
+	size_t nrpc = rpc_subsystems(o, &rpc_nqns);
 	int r;
 
 	/* keep what the file says beyond configfs (ReactorMask, HotplugEnable) */
@@ -364,7 +464,10 @@ static int cmd_save(struct nv_ctx *c, struct opts *o)
 		log_warn("%s has errors; its ReactorMask and HotplugEnable are not carried over", path);
 	report_free(&rep);
 	keys_dir = xasprintf("%s/keys", dirname(dir));
-	if (live_text(c, false, false, old, keys_dir, &text) < 0)
+	/* what SPDK JSON-RPC clients made stays in rpc.conf: in both files, nvmetd would refuse them */
+	r = live_text(c, false, false, (struct print_opts){ .keep = old, .keys_dir = keys_dir }, rpc_nqns, nrpc, &text);
+	strv_free(rpc_nqns, nrpc);
+	if (r < 0)
 		return EXIT_FAILED;
 	r = write_file_atomic(path, text, strlen(text), 0644);
 	if (r < 0) {
@@ -372,6 +475,9 @@ static int cmd_save(struct nv_ctx *c, struct opts *o)
 		return EXIT_FAILED;
 	}
 	printf("saved the live target to %s\n", path);
+	if (nrpc)
+		printf("%zu subsystem%s made over SPDK JSON-RPC left out: %s keeps %s\n", nrpc, nrpc == 1 ? "" : "s",
+		       rpc_conf_path(o), nrpc == 1 ? "it" : "them");
 	{
 		/* nvmetd serving this file takes it as its configuration now */
 		_cleanup_free_ char *dconf = NULL;
@@ -453,6 +559,17 @@ static void print_problem(json_object *x)
 	}
 }
 
+/* nvmetd's nvmf.conf, as its state names it: objects from another file (rpc.conf) say which. */
+static const char *status_conf = "";
+
+static void print_source(json_object *x)
+{
+	const char *src = jstr(x, "source");
+
+	if (*src && !streq(src, status_conf))
+		printf(" [from %s]", src);
+}
+
 /* One line per element of each array section of nvmetd's state. */
 static void status_port(json_object *p)
 {
@@ -463,6 +580,7 @@ static void status_port(json_object *p)
 		printf(", ANA %s", jstr(p, "ana_state"));
 	if (json_object_get_boolean(json_object_object_get(p, "tls")))
 		printf(", TLS 1.3");
+	print_source(p);
 	print_problem(p);
 	putchar('\n');
 	if (*jstr(p, "warning"))
@@ -474,6 +592,7 @@ static void status_subsystem(json_object *x)
 	if (streq(jstr(x, "state"), "ok"))
 		return;
 	printf("subsystem %s  %s", jstr(x, "nqn"), jstr(x, "state"));
+	print_source(x);
 	print_problem(x);
 	putchar('\n');
 }
@@ -494,6 +613,7 @@ static void status_namespace(json_object *n)
 {
 	printf("namespace %s/%lld  %s %s  %s", jstr(n, "subsystem"), jint(n, "nsid"), jstr(n, "bdev"),
 	       jstr(n, "device"), jstr(n, "state"));
+	print_source(n);
 	print_problem(n);
 	putchar('\n');
 }
@@ -547,6 +667,7 @@ static void status_drained(json_object *root)
 /* What the state file says beyond the drains: only when there is one. */
 static void status_text(json_object *root)
 {
+	status_conf = jstr(root, "config");
 	printf("last apply: %s\n", jstr(root, "last_apply"));
 	if (*jstr(root, "target_error"))
 		printf("not serving: %s\n", jstr(root, "target_error"));
@@ -619,7 +740,8 @@ static int cmd_status(struct nv_ctx *c, struct opts *o)
 		if (!running)
 			printf("nvmetd: not running%s\n", r == 0 ? " (state below is from its last run)" : "");
 		else
-			printf("nvmetd: running (pid %lld), config %s\n", pid, jstr(root, "config"));
+			printf("nvmetd: running (pid %lld), config %s%s%s\n", pid, jstr(root, "config"),
+			       *jstr(root, "rpc_conf") ? " with " : "", jstr(root, "rpc_conf"));
 		status_drained(root);
 		if (r == 0)
 			status_text(root);
@@ -900,6 +1022,7 @@ static void usage(FILE *f)
 		   "      --strict    unknown sections and keys are errors, not warnings\n"
 		   "      --standby S role: unpromoted ports' ANA state, inaccessible (default) or non-optimized\n"
 		   "      --cntlid R  role: this node's controller IDs MIN-MAX (or none)\n"
+		   "      --rpc-conf F  nvmetd's rpc.conf (default: nvmetd.conf's rpc_conf), loaded with FILE; none: FILE alone\n"
 		   "  -h, --help      this text\n"
 		   "\nexit status: 0 done; 1 a kernel operation failed (whatever its errno) and everything was rolled\n"
 		   "back; 2 usage or config error (or the config needs what this kernel lacks), nothing changed;\n"
@@ -917,7 +1040,8 @@ static int parse_opts(int argc, char **argv, const char *optstring, struct opts 
 		{ "keep-going", no_argument, NULL, 'k' }, { "with-secrets", no_argument, NULL, 'W' },
 		{ "keys-dir", required_argument, NULL, 'K' }, { "jobs", required_argument, NULL, 'J' },
 		{ "from", required_argument, NULL, 'F' }, { "format", required_argument, NULL, 'f' },
-		{ "standby", required_argument, NULL, 's' }, { "cntlid", required_argument, NULL, 'C' }, { NULL, 0, NULL, 0 },
+		{ "standby", required_argument, NULL, 's' }, { "cntlid", required_argument, NULL, 'C' },
+		{ "rpc-conf", required_argument, NULL, 'R' }, { NULL, 0, NULL, 0 },
 	};
 	int opt;
 
@@ -942,6 +1066,7 @@ static int parse_opts(int argc, char **argv, const char *optstring, struct opts 
 		case 'F': o->from = optarg; break;
 		case 's': o->standby = optarg; break;
 		case 'C': o->cntlid = optarg; break;
+		case 'R': o->rpc_conf = optarg; break;
 		case 'f':
 			if (streq(optarg, "nvmetcli") || streq(optarg, "json"))
 				o->json = true;

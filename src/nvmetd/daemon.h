@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* nvmetd's state: one sd-event loop, no threads of its own. The manager (manager.c) owns it and
+/* nvmetd's state: one sd-event loop. One thread of its own, only while an RPC change is applied
+ * (rpc-commit.c): the daemon is then busy, and the loop touches nothing that thread does (what would
+ * waits: see held) but the RPC socket, whose read-only methods read rpc_cfg. The manager (manager.c) owns it and
  * drives the modules that read and update it: reconcile.c (the kernel brought to the config),
  * events.c (what the monitor saw), porthealth.c (can each port serve), advertise.c (mDNS),
  * state.c (the state file), irqpin.c (IRQ affinity). None of them calls back into the manager. */
@@ -19,6 +21,16 @@
 
 struct mdns;
 struct rpc_server;
+struct rpc_jobs;
+
+/* What waited while the daemon was busy (held), done when the RPC change is applied. */
+enum {
+	HELD_RECONCILE = 1 << 0,	/* a reconcile was asked for (events, role, timer) */
+	HELD_HEALTH = 1 << 1,		/* a port-health pass */
+	HELD_RELOAD = 1 << 2,		/* SIGHUP */
+	HELD_EXIT = 1 << 3,		/* SIGTERM, SIGINT */
+	HELD_PUBLISH = 1 << 4,		/* the state file (mDNS changed) */
+};
 struct port_view;
 struct net_ops;
 
@@ -53,7 +65,13 @@ struct daemon {
 	char *last_warnings;		/* the last reconcile's warnings, to log only when they change */
 	struct mdns *mdns;		/* mDNS advertisement (mdns = true), else NULL */
 	struct rpc_server *rpc;		/* the SPDK JSON-RPC socket (rpc_socket), else NULL */
-	struct rpc_env rpc_env;		/* what its methods read: cfg, the sysfs root */
+	struct rpc_env rpc_env;		/* what its methods read: rpc_cfg, the sysfs root */
+	struct nv_config *rpc_cfg;	/* what the read-only methods answer from: cfg, or while busy the
+					 * configuration before the change being applied (untouched by it) */
+	struct rpc_jobs *jobs;		/* the changes waiting and the one being applied (rpc-commit.c) */
+	bool busy;			/* an RPC change is being applied on its thread */
+	unsigned held;			/* HELD_*: what waits for it */
+	uint64_t busy_now;		/* the clock (daemon_now) while busy: the thread never reads the loop's */
 };
 
 /* The loop's clock (CLOCK_MONOTONIC, µs). */

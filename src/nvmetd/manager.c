@@ -21,6 +21,7 @@
 #include "mdns.h"
 #include "porthealth.h"
 #include "reconcile.h"
+#include "rpc-commit.h"
 #include "rpc-server.h"
 #include "state.h"
 #include "util.h"
@@ -31,6 +32,8 @@ uint64_t daemon_now(const struct daemon *d)
 {
 	uint64_t t = 0;
 
+	if (d->busy)
+		return d->busy_now;	/* possibly on the RPC change's thread: never the loop's clock */
 	(void)sd_event_now(d->ev, CLOCK_MONOTONIC, &t);
 	return t;
 }
@@ -158,6 +161,10 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *ud)
 	bool target = d->target_retry && d->target_retry <= usec;
 
 	(void)s;
+	if (d->busy) {
+		d->held |= HELD_RECONCILE;	/* the timer is armed again when the change is applied */
+		return 0;
+	}
 	if (objtab_event(&d->objs, &ev, usec, time(NULL)) || target) {
 		/* a namespace whose file or device was missing: look again */
 		for (size_t i = 0; i < d->objs.n; i++)
@@ -175,6 +182,10 @@ static int on_defer(sd_event_source *s, void *ud)
 	struct daemon *d = ud;
 
 	(void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
+	if (d->busy) {
+		d->held |= HELD_RECONCILE;	/* sched_why is kept for it */
+		return 0;
+	}
 	run_reconcile(d, d->sched_why ? d->sched_why : "event");
 	d->sched_why = NULL;
 	return 0;
@@ -182,8 +193,13 @@ static int on_defer(sd_event_source *s, void *ud)
 
 static int on_health(sd_event_source *s, void *ud)
 {
+	struct daemon *d = ud;
+
 	(void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
-	health_pass(ud);
+	if (d->busy)
+		d->held |= HELD_HEALTH;
+	else
+		health_pass(d);
 	return 0;
 }
 
@@ -227,7 +243,12 @@ static void on_event(void *ud, const struct mon_event *me)
 
 static void on_mdns_changed(void *ud)
 {
-	(void)state_publish(ud);
+	struct daemon *d = ud;
+
+	if (d->busy)
+		d->held |= HELD_PUBLISH;
+	else
+		(void)state_publish(d);
 }
 
 /* Make cfg the running configuration (the caller reconciles); returns the one it replaces. */
@@ -241,6 +262,36 @@ struct nv_config *manager_install(struct daemon *d, struct nv_config *cfg)
 	port_views_free(d);
 	reconcile_describe(d);
 	return old;
+}
+
+void manager_busy(struct daemon *d, bool busy)
+{
+	unsigned held = d->held;
+
+	if (busy) {
+		d->busy_now = daemon_now(d);
+		d->busy = true;
+		monitor_pause(&d->mon, true);
+		return;
+	}
+	d->busy = false;
+	d->held = 0;
+	monitor_pause(&d->mon, false);
+	if (!d->target_error)
+		irqpin_apply(d);
+	arm_timer(d);	/* and a timer that fired meanwhile fires again */
+	health_pass(d);
+	if (held & HELD_EXIT) {
+		(void)sd_notify(0, "STOPPING=1");
+		(void)sd_event_exit(d->ev, 0);
+		return;
+	}
+	if (held & HELD_RELOAD)
+		(void)kill(getpid(), SIGHUP);	/* through signalfd, as sent */
+	if (held & HELD_RECONCILE)
+		schedule(d, d->sched_why ? d->sched_why : "events while an RPC change was applied");
+	if ((held & HELD_HEALTH) && enable_defer(d, &d->health, on_health, "port health") < 0)
+		health_pass(d);
 }
 
 /* A file's text: 0, -ENOENT for a missing rpc.conf (none yet), or -errno with the error in rep. */
@@ -284,6 +335,7 @@ static int load_config(struct daemon *d)
 		return r;
 	}
 	spdkconf_free(manager_install(d, cfg));
+	d->rpc_cfg = d->cfg;
 	spdkconf_free(d->file_cfg);
 	d->file_cfg = file;
 	free(d->file_text);
@@ -299,6 +351,10 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 
 	(void)s;
 	(void)si;
+	if (d->busy) {
+		d->held |= HELD_RELOAD;
+		return 0;
+	}
 	(void)sd_notify(0, "RELOADING=1");
 	log_notice("reloading %s and %s", d->set.nvmf_conf, d->set.rpc_conf);
 	mdns_retry(d->mdns);	/* without the system D-Bus: try again now */
@@ -317,6 +373,10 @@ static int on_sigusr1(sd_event_source *s, const struct signalfd_siginfo *si, voi
 
 	(void)s;
 	(void)si;
+	if (d->busy) {
+		d->held |= HELD_RECONCILE;
+		return 0;
+	}
 	log_info("role or drains changed: reconciling");
 	run_reconcile(d, "role");
 	set_status(d);
@@ -325,8 +385,13 @@ static int on_sigusr1(sd_event_source *s, const struct signalfd_siginfo *si, voi
 
 static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *ud)
 {
+	struct daemon *d = ud;
+
 	(void)si;
-	(void)ud;
+	if (d->busy) {
+		d->held |= HELD_EXIT;	/* the change being applied finishes first (bounded by the kernel) */
+		return 0;
+	}
 	(void)sd_notify(0, "STOPPING=1");
 	return sd_event_exit(sd_event_source_get_event(s), 0);
 }
@@ -366,7 +431,7 @@ static void start_rpc(struct daemon *d)
 
 	if (!d->set.rpc_socket)
 		return;
-	d->rpc_env = (struct rpc_env){ .cfg = &d->cfg, .sysfs = d->ctx->sysfs, .daemon = d };
+	d->rpc_env = (struct rpc_env){ .cfg = &d->rpc_cfg, .sysfs = d->ctx->sysfs, .daemon = d };
 	r = rpc_server_start(d->ev, d->set.rpc_socket, rpc_call, &d->rpc_env, &d->rpc);
 	if (r == -EADDRINUSE)
 		log_error("RPC Unix domain socket path %s in use (%s.lock is held: an SPDK application or another "
@@ -461,6 +526,7 @@ void manager_stop(struct daemon *d)
 
 void manager_free(struct daemon *d)
 {
+	rpc_commit_free(d);
 	rpc_server_stop(d->rpc);
 	sd_event_source_disable_unref(d->timer);
 	sd_event_source_disable_unref(d->defer);

@@ -19,5 +19,9 @@ void manager_free(struct daemon *d);
 struct rec_watch;
 struct nv_config *manager_install(struct daemon *d, struct nv_config *cfg);
 int manager_reconcile(struct daemon *d, const char *why, struct rec_watch *w);
+/* Busy (an RPC change is applied on its thread): the loop holds back what would touch the daemon's
+ * state (events, timers, signals: d->held). Not busy again: what follows a reconcile (IRQs, timer,
+ * port health, status), then what was held. On the loop only. */
+void manager_busy(struct daemon *d, bool busy);
 
 #endif

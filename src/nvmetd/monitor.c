@@ -181,3 +181,12 @@ void monitor_stop(struct monitor *m)
 	m->nl = NULL;
 	m->mount_fd = -1;
 }
+
+void monitor_pause(struct monitor *m, bool pause)
+{
+	sd_event_source *srcs[] = { m->nl_src, m->udev_src, m->mount_src };
+
+	for (size_t i = 0; i < sizeof(srcs) / sizeof(srcs[0]); i++)
+		if (srcs[i])
+			(void)sd_event_source_set_enabled(srcs[i], pause ? SD_EVENT_OFF : SD_EVENT_ON);
+}

@@ -5,6 +5,7 @@
 #ifndef NVMETD_MONITOR_H
 #define NVMETD_MONITOR_H
 
+#include <stdbool.h>
 #include <systemd/sd-event.h>
 
 struct udev;
@@ -41,5 +42,8 @@ struct monitor {
  * whatever was set up is released. */
 int monitor_start(struct monitor *m, sd_event *ev, struct udev *udev, mon_callback cb, void *ud);
 void monitor_stop(struct monitor *m);
+/* Stop (pause) or resume reporting: events wait in the kernel's sockets meanwhile (an overflow is
+ * MON_OVERRUN once resumed). */
+void monitor_pause(struct monitor *m, bool pause);
 
 #endif

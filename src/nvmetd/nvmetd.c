@@ -14,7 +14,7 @@
 struct nv_ctx *fake_kernel_ctx(void);
 #endif
 
-#define DEFAULT_SETTINGS "/etc/nvmet/nvmetd.conf"
+#define DEFAULT_SETTINGS NVMETD_SETTINGS
 
 static void usage(FILE *f)
 {

@@ -382,6 +382,10 @@ int reconcile_watch(struct daemon *d, const char *why, struct rec_watch *w)
 	if (r < 0) {
 		d->last_err = r;
 		target_failed(d, why, r, NULL);
+		if (w && !w->failed) {
+			w->failed = xasprintf("cannot take the apply lock %s: %s", d->ctx->lock_path, strerror(-r));
+			w->err = r;
+		}
 		return -EIO;
 	}
 	if (d->resolve_due)
@@ -394,7 +398,8 @@ int reconcile_watch(struct daemon *d, const char *why, struct rec_watch *w)
 	r = engine_apply(d->ctx, d->cfg->model,
 			 &(struct apply_opts){ .verbose = log_get_level() >= LOG_INFO, .keep_going = true,
 					       .held = (char *const *)t.held, .nheld = t.nheld }, &res);
-	ctx_unlock(d->ctx);
+	if (!w || !w->keep_lock)
+		ctx_unlock(d->ctx);
 	watch_failures(&res.exec, w);
 	if (w && !w->failed && r < 0) {
 		w->failed = xstrdup(res.errmsg ? res.errmsg : strerror(-r));

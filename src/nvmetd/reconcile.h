@@ -18,7 +18,10 @@ int reconcile(struct daemon *d, const char *why);
 struct rec_watch {
 	const char *unit;
 	bool ports;
-	char *failed;	/* out: the first watched failure ("subsystem X: namespace 1: ...: No such device") */
+	bool keep_lock;	/* the apply lock stays held after the reconcile (the caller writes rpc.conf under
+			 * it, then ctx_unlock) */
+	char *failed;	/* out: the first watched failure ("subsystem X: namespace 1: ...: No such device"),
+			 * or why the apply lock could not be taken */
 	int err;	/* out: its negative errno */
 };
 /* reconcile() watching w (may be NULL). */

@@ -216,5 +216,5 @@ int rpc_call(void *ud, const struct jrpc_request *req, json_object **result, cha
 	if (!m->edit)
 		return m->fn(ud, req->params, result, message);
 	int r = rpc_check_target(req->params, message);
-	return r ? r : rpc_commit(ud, m->name, m->edit, req->params, result, message);
+	return r ? r : rpc_commit(ud, req, m->edit, result, message);
 }

@@ -29,6 +29,9 @@ struct rpc_conn {
 	bool eof;	/* the client sent everything it will */
 	bool closing;	/* close once the output is sent */
 	pid_t pid;
+	unsigned long long tag;		/* this connection's, for asynchronous answers (never reused) */
+	struct jrpc_exchange *x;	/* the request waiting for an asynchronous method: nothing more is
+					 * read or answered meanwhile */
 };
 
 struct rpc_server {
@@ -38,6 +41,7 @@ struct rpc_server {
 	jrpc_call_fn call;
 	void *ud;
 	struct rpc_conn *conns[RPC_MAX_CONNS];
+	unsigned long long next_tag;
 };
 
 static void conn_free(struct rpc_conn *c)
@@ -49,6 +53,7 @@ static void conn_free(struct rpc_conn *c)
 			s->conns[i] = NULL;
 	sd_event_source_disable_unref(c->src);
 	close(c->fd);
+	jrpc_exchange_free(c->x);	/* its answer, when it comes, finds no connection */
 	jrpc_decoder_free(c->dec);
 	free(c->out);
 	free(c);
@@ -87,7 +92,7 @@ static bool conn_answer(struct rpc_conn *c)
 	size_t len;
 	int r;
 
-	while (!c->closing) {
+	while (!c->closing && !c->x) {
 		if (out_pending(c) >= RPC_OUT_HIGH)
 			return true;
 		r = jrpc_decoder_next(c->dec, &v);
@@ -101,12 +106,15 @@ static bool conn_answer(struct rpc_conn *c)
 			c->closing = true;
 			break;
 		}
-		char *reply = jrpc_handle(v, c->srv->call, c->srv->ud, &len);
+		c->x = jrpc_begin(v, c->tag);
 		json_object_put(v);
+		if (jrpc_step(c->x, c->srv->call, c->srv->ud))
+			return false;	/* answered later (rpc_server_complete) */
+		char *reply = jrpc_finish(TAKE_PTR(c->x), &len);
 		if (reply)
 			out_append(c, reply, len);
 	}
-	if (c->eof)
+	if (c->eof && !c->x)
 		c->closing = true;	/* what is left is an incomplete request: nothing to answer */
 	return false;
 }
@@ -142,17 +150,11 @@ static int conn_send(struct rpc_conn *c)
 	return 0;
 }
 
-/* Read, answer, send; then wait for what is needed next, or close. */
-static int on_conn_io(sd_event_source *src, int fd, uint32_t revents, void *ud)
+/* Answer and send (r: what reading gave); then wait for what is needed next, or close. */
+static void conn_pump(struct rpc_conn *c, int r)
 {
-	struct rpc_conn *c = ud;
 	uint32_t want = 0;
-	int r = 0;
 
-	(void)src;
-	(void)fd;
-	if ((revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !c->eof && !c->closing && out_pending(c) < RPC_OUT_HIGH)
-		r = conn_read(c);
 	while (r == 0) {
 		bool more = conn_answer(c);
 		r = conn_send(c);
@@ -163,9 +165,9 @@ static int on_conn_io(sd_event_source *src, int fd, uint32_t revents, void *ud)
 		if (r < 0)
 			log_debug("rpc: client pid %d: %s", (int)c->pid, strerror(-r));
 		conn_free(c);
-		return 0;
+		return;
 	}
-	if (!c->eof && !c->closing && out_pending(c) < RPC_OUT_HIGH)
+	if (!c->eof && !c->closing && !c->x && out_pending(c) < RPC_OUT_HIGH)
 		want |= EPOLLIN;
 	if (out_pending(c) > 0)
 		want |= EPOLLOUT;
@@ -174,7 +176,48 @@ static int on_conn_io(sd_event_source *src, int fd, uint32_t revents, void *ud)
 		log_error("rpc: client pid %d: %s", (int)c->pid, strerror(-r));
 		conn_free(c);
 	}
+}
+
+/* Read, answer, send. A client that hangs up while its request waits is dropped at once (epoll
+ * reports the hang-up whatever it is asked for: waiting would spin). */
+static int on_conn_io(sd_event_source *src, int fd, uint32_t revents, void *ud)
+{
+	struct rpc_conn *c = ud;
+	int r = 0;
+
+	(void)src;
+	(void)fd;
+	if (c->x && (revents & (EPOLLHUP | EPOLLERR))) {
+		log_debug("rpc: client pid %d hung up before its answer", (int)c->pid);
+		conn_free(c);
+		return 0;
+	}
+	if ((revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !c->eof && !c->closing && !c->x && out_pending(c) < RPC_OUT_HIGH)
+		r = conn_read(c);
+	conn_pump(c, r);
 	return 0;
+}
+
+void rpc_server_complete(struct rpc_server *s, unsigned long long tag, int code, json_object *result, char *message)
+{
+	struct rpc_conn *c = NULL;
+	size_t len;
+
+	for (size_t i = 0; s && i < RPC_MAX_CONNS && !c; i++)
+		if (s->conns[i] && s->conns[i]->tag == tag && s->conns[i]->x)
+			c = s->conns[i];
+	if (!c) {
+		json_object_put(result);
+		free(message);
+		return;
+	}
+	jrpc_complete(c->x, code, result, message);
+	if (!jrpc_step(c->x, s->call, s->ud)) {
+		char *reply = jrpc_finish(TAKE_PTR(c->x), &len);
+		if (reply)
+			out_append(c, reply, len);
+	}
+	conn_pump(c, 0);
 }
 
 /* Root only (SO_PEERCRED), and a free slot; else the connection is closed at once. */
@@ -204,6 +247,7 @@ static void conn_accept(struct rpc_server *s, int fd)
 	c->srv = s;
 	c->fd = fd;
 	c->pid = cred.pid;
+	c->tag = ++s->next_tag;
 	r = jrpc_decoder_new(0, 0, &c->dec);
 	if (r >= 0)
 		r = sd_event_add_io(sd_event_source_get_event(s->src), &c->src, fd, EPOLLIN, on_conn_io, c);

@@ -21,6 +21,11 @@ struct rpc_server;
  * anything at path that is not a socket is left alone (-EEXIST). The socket is mode 0600. Requests
  * are answered by call(ud, ...). Returns 0 or -errno (nothing is left behind). */
 int rpc_server_start(sd_event *ev, const char *path, jrpc_call_fn call, void *ud, struct rpc_server **out);
+/* The answer of a method that returned JRPC_PENDING for the request tagged tag (jrpc_request.tag):
+ * sent, and the connection's next requests answered. result and message are taken; a connection
+ * gone meanwhile (or s NULL) drops them. */
+void rpc_server_complete(struct rpc_server *s, unsigned long long tag, int code, struct json_object *result,
+			 char *message);
 /* Close every connection, remove the socket and the lock file. NULL is fine. */
 void rpc_server_stop(struct rpc_server *s);
 

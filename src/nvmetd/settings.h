@@ -10,6 +10,9 @@
  * always agree. */
 #define NVMETD_KEEP_SERVING_FLAG "/run/nvmetd/keep-serving"
 
+/* nvmetd.conf's default path (nvmetd -c; nvmetcfg reads its rpc_conf from it). */
+#define NVMETD_SETTINGS "/etc/nvmet/nvmetd.conf"
+
 /* rpc_conf's default: state nvmetd owns, not administrator configuration. */
 #define NVMETD_RPC_CONF "/var/lib/nvmetd/rpc.conf"
 

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "confmerge.h"
 #include "mdns.h"
 #include "porthealth.h"
 #include "role.h"
@@ -45,6 +46,14 @@ static void add_problem(json_object *o, const struct obj *x, uint64_t now)
 				       json_object_new_int64(x->next_retry > now ? (x->next_retry - now + 999999) / 1000000 : 0));
 }
 
+/* "source": the file(s) that define the object (nvmf.conf, rpc.conf or both; status prints it). */
+static void add_source(json_object *o, const struct daemon *d, unsigned src)
+{
+	_cleanup_free_ char *f = conf_source(d->cfg, src);
+
+	add_str(o, "source", f);
+}
+
 static json_object *ports_json(const struct daemon *d, uint64_t now)
 {
 	json_object *ports = json_object_new_array();
@@ -59,6 +68,7 @@ static json_object *ports_json(const struct daemon *d, uint64_t now)
 
 		json_object_object_add(o, "portid", json_object_new_int(p->id));
 		add_str(o, "address", addr);
+		add_source(o, d, p->src);
 		add_str(o, "state", x ? state_word(x, pv) : "unknown");
 		if (pv && *pv->obs.rdma_dev && x && x->state == OBJ_OK)
 			add_str(o, "rdma_device", pv->obs.rdma_dev);
@@ -89,6 +99,7 @@ static json_object *ns_json(const struct daemon *d, const struct nv_subsys *s, c
 	json_object_object_add(o, "nsid", json_object_new_int64(ns->nsid));
 	add_str(o, "bdev", ns->bdev);
 	add_str(o, "device", attrs_get(&ns->attrs, "device_path"));
+	add_source(o, d, s->src);
 	add_str(o, "state", x ? state_word(x, NULL) : "unknown");
 	if (x)
 		add_problem(o, x, now);
@@ -104,6 +115,7 @@ static void subsystems_json(const struct daemon *d, uint64_t now, json_object *s
 		json_object *so = json_object_new_object();
 
 		add_str(so, "nqn", s->nqn);
+		add_source(so, d, s->src);
 		add_str(so, "state", sx ? state_word(sx, NULL) : "unknown");
 		if (sx)
 			add_problem(so, sx, now);
@@ -209,6 +221,7 @@ int state_publish(struct daemon *d)
 
 	json_object_object_add(root, "pid", json_object_new_int(getpid()));
 	add_str(root, "config", d->set.nvmf_conf);
+	add_str(root, "rpc_conf", d->set.rpc_conf);
 	add_str(root, "last_apply", d->last_result);
 	json_object_object_add(root, "last_apply_time", json_object_new_int64(d->last_time));
 	json_object_object_add(root, "last_apply_ok", json_object_new_boolean(d->last_err >= 0));

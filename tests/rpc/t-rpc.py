@@ -24,6 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 NVMETD = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "../../build/src/nvmetd/nvmetd")
 # nvmetd on the unit tests' fake configfs, which acts as the kernel's (make check builds it)
 NVMETD_FAKE = os.path.join(os.path.dirname(os.path.abspath(NVMETD)), "../../tests/rpc/nvmetd-fake")
+NVMETCFG = os.path.join(os.path.dirname(os.path.abspath(NVMETD)), "../nvmetcfg/nvmetcfg")
 spec = importlib.util.spec_from_file_location("spdk_rpc", os.path.join(HERE, "spdk-rpc.py"))
 spdk_rpc = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(spdk_rpc)
@@ -460,6 +461,40 @@ def refusals():
     ok(sorted(os.listdir(cfs("subsystems"))) == tree, "the refused requests changed nothing in configfs")
 
 
+def nvmetcfg(*args):
+    env = dict(ENV, NVMET_CONFIGFS_ROOT=FK + "/cfs", NVMET_SYSFS_ROOT=FK + "/sys", NVMET_RUN_DIR=FK + "/run",
+               NVMET_LOCK_FILE=FK + "/run/apply.lock", NVMETD_CONF=FK + "/nvmetd.conf", NVMETD_STATE=FK + "/state.json")
+    p = subprocess.run([NVMETCFG] + list(args), env=env, capture_output=True, text=True, timeout=60)
+    return p.returncode, p.stdout + p.stderr
+
+
+def cli():
+    """nvmetcfg loads rpc.conf with nvmf.conf, as nvmetd does: it never removes what RPC clients made."""
+    # (Malloc0's namespace waits for null_blk on this host: plan would add it, nothing else)
+    rc, out = nvmetcfg("plan", FK + "/nvmf.conf")
+    ok(rc == 0 and "rmdir" not in out and "namespaces/2/enable" in out, "nvmetcfg plan: nvmf.conf and rpc.conf, no removal")
+    rc, out = nvmetcfg("plan", "--rpc-conf", "none", FK + "/nvmf.conf")
+    ok(rc == 0 and "rmdir" in out and NQN in out, "nvmetcfg plan --rpc-conf none: would remove RPC's subsystem")
+    rc, out = nvmetcfg("check", FK + "/nvmf.conf")
+    ok(rc == 0 and "0 errors" in out, "nvmetcfg check: both files, no errors")
+    rc, out = nvmetcfg("status")
+    lines = out.split("\n")
+    ok(any(x.startswith("namespace %s/1 " % NQN) and x.endswith("[from %s/rpc.conf]" % FK) for x in lines) and
+       any(x.startswith("namespace nqn.2016-06.io.spdk:file1/1 ") and "[from" not in x for x in lines) and
+       any("127.0.0.1 4421" in x and "[from %s/rpc.conf]" % FK in x for x in lines),
+       "nvmetcfg status: RPC's objects say they come from rpc.conf, nvmf.conf's do not")
+    rc, out = nvmetcfg("show")
+    ok(rc == 0 and out.count("made over SPDK JSON-RPC: kept in %s/rpc.conf" % FK) == 1,
+       "nvmetcfg show: says which subsystem comes from RPC")
+    rc, out = nvmetcfg("save", FK + "/saved.conf")
+    saved = open(FK + "/saved.conf").read() if os.path.exists(FK + "/saved.conf") else ""
+    ok(rc == 0 and NQN not in saved and "nqn.2016-06.io.spdk:file1" in saved and "left out" in out,
+       "nvmetcfg save: RPC's subsystem stays in rpc.conf only")
+    rc, out = nvmetcfg("apply", "--keep-going", FK + "/nvmf.conf")
+    ok(rc in (0, 4) and "and %s/rpc.conf" % FK in out and os.path.isdir(cfs("subsystems/" + NQN)) and
+       os.path.isdir(cfs("subsystems/%s/namespaces/1" % NQN)), "nvmetcfg apply of nvmf.conf keeps RPC's subsystem")
+
+
 def teardown():
     ok(fres("nvmf_subsystem_remove_listener", {"nqn": NQN, "listen_address": {
         "trtype": "TCP", "adrfam": "IPv4", "traddr": "127.0.0.1", "trsvcid": "4421"}}) is True, "remove_listener")
@@ -496,6 +531,7 @@ def test_changes():
         os.makedirs(cfs())
         p = start_fake()
         check_tree("after a restart")
+        cli()
         refusals()
         teardown()
     finally:
@@ -503,6 +539,84 @@ def test_changes():
             stop_fake(p)
     if failed:
         print(open(FK + "/log").read())
+
+
+FA = os.path.join(T, "fa")
+ASOCK = os.path.join(FA, "spdk.sock")
+
+
+def test_async():
+    """A slow kernel (every configfs call 150 ms): a change is applied off the loop, the socket keeps
+    answering meanwhile, concurrent changes are applied one after the other, each answered when done."""
+    for d in ("cfs", "sys", "run"):
+        os.makedirs(os.path.join(FA, d))
+    os.truncate(write("fa/file.img", ""), 1 << 20)
+    write("fa/nvmf.conf", f"[AIO]\n  AIO {FA}/file.img AIO0\n[Subsystem1]\n  NQN nqn.2016-06.io.spdk:file1\n"
+          "  Listen TCP 127.0.0.1:4420\n  AllowAnyHost Yes\n  SN F1\n  Namespace AIO0 1\n")
+    write("fa/nvmetd.conf", f'nvmf_conf = "{FA}/nvmf.conf";\nstate_file = "{FA}/state.json";\n'
+          f'rpc_socket = "{ASOCK}";\nrpc_conf = "{FA}/rpc.conf";\non_stop = "keep";\n')
+    env = dict(ENV, NVMET_CONFIGFS_ROOT=FA + "/cfs", NVMET_SYSFS_ROOT=FA + "/sys", NVMET_RUN_DIR=FA + "/run",
+               NVMET_LOCK_FILE=FA + "/run/apply.lock", NVMETD_FAKE_DELAY_MS="150")
+    p = subprocess.Popen([NVMETD_FAKE, "-f", "-c", FA + "/nvmetd.conf"], env=env, stdout=open(FA + "/log", "a"),
+                         stderr=subprocess.STDOUT)
+    answers = {}
+
+    def change(name, method, params):
+        t0 = time.monotonic()
+        answers[name] = (call(method, params, ASOCK), time.monotonic() - t0)
+
+    try:
+        ok(wait_for(lambda: os.path.exists(ASOCK), 30), "slow nvmetd-fake listens")
+        threads = [threading.Thread(target=change, args=("c%d" % i, "nvmf_create_subsystem", {
+            "nqn": "nqn.2016-06.io.spdk:async%d" % i, "serial_number": "A%d" % i, "allow_any_host": True}))
+            for i in (1, 2)]
+        threads[0].start()
+        time.sleep(0.3)
+        threads[1].start()
+        time.sleep(0.1)
+        t0 = time.monotonic()
+        v = call("spdk_get_version", None, ASOCK)
+        subs = [x["nqn"] for x in result("nvmf_get_subsystems", None, ASOCK)]
+        quick = time.monotonic() - t0
+        ok(threads[0].is_alive() and "result" in v and quick < 0.5,
+           "while a change is applied, the socket answers others (%.2f s)" % quick)
+        ok("nqn.2016-06.io.spdk:file1" in subs and "nqn.2016-06.io.spdk:async1" not in subs,
+           "meanwhile the read-only methods show the configuration before the change")
+        # a client gone before its answer: the change is applied all the same, nvmetd keeps serving
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(ASOCK)
+        s.sendall(json.dumps({"jsonrpc": "2.0", "method": "nvmf_subsystem_add_listener", "id": 1, "params": {
+            "nqn": "nqn.2016-06.io.spdk:async1", "listen_address": {"trtype": "TCP", "traddr": "127.0.0.1",
+                                                                    "trsvcid": "4421"}}}, indent=2).encode())
+        s.close()
+        for t in threads:
+            t.join(60)
+        a1, a2 = answers.get("c1", ({}, 0)), answers.get("c2", ({}, 0))
+        ok(a1[0].get("result") is True and a2[0].get("result") is True and a2[1] > a1[1] - 0.3,
+           "two concurrent changes: both applied, the second after the first (%.2f s, %.2f s)" % (a1[1], a2[1]))
+        wait_for(lambda: "127.0.0.1:4421" in open(FA + "/rpc.conf").read(), 10)  # the third, queued after them
+        rc = open(FA + "/rpc.conf").read()
+        ok("async1" in rc and "async2" in rc and "Listen TCP 127.0.0.1:4421" in rc and os.path.isdir(FA + "/cfs/nvmet/subsystems/nqn.2016-06.io.spdk:async2"),
+           "rpc.conf and configfs hold both, and the change of the client that left")
+        subs = [x["nqn"] for x in result("nvmf_get_subsystems", None, ASOCK)]
+        ok("nqn.2016-06.io.spdk:async1" in subs and "nqn.2016-06.io.spdk:async2" in subs,
+           "answered when applied: the read-only methods show them")
+        e = error("nvmf_create_subsystem", {"nqn": "nqn.2016-06.io.spdk:async1"}, ASOCK)
+        ok(e is not None and e["code"] == -32603, "a refused change is answered at once")
+        # SIGTERM while a change is applied: it finishes first, then nvmetd stops
+        th = threading.Thread(target=change, args=("c3", "nvmf_delete_subsystem", {"nqn": "nqn.2016-06.io.spdk:async2"}))
+        th.start()
+        time.sleep(0.3)
+        p.send_signal(signal.SIGTERM)
+        th.join(60)
+        ok(p.wait(60) == 0 and answers.get("c3", ({}, 0))[0].get("result") is True and
+           "async2" not in open(FA + "/rpc.conf").read(), "SIGTERM mid-change: the change completes, then nvmetd stops")
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    if failed:
+        print(open(FA + "/log").read())
 
 
 def main():
@@ -524,6 +638,7 @@ def main():
                 ok(False, "%s: %s: %s" % (t.__name__, type(e).__name__, e))
         test_lock(d)
         test_changes()
+        test_async()
         ok(d.poll() is None, "nvmetd still running")
     finally:
         d.send_signal(signal.SIGTERM)

@@ -223,7 +223,47 @@ static int fake_call(void *ud, const struct jrpc_request *req, json_object **res
 		*message = xstrdup("Invalid parameters: x");
 		return JRPC_INVALID_PARAMS;
 	}
+	if (streq(req->method, "slow"))
+		return req->tag == 42 || req->tag == 0 ? JRPC_PENDING : JRPC_INTERNAL_ERROR;
 	return JRPC_METHOD_NOT_FOUND;
+}
+
+/* Asynchronous methods: the exchange waits at the pending one, in a batch the rest follows it; a
+ * pending method through jrpc_handle (synchronous callers) is an internal error. */
+static void test_pending(void **state)
+{
+	json_object *v = json_tokener_parse("[{\"method\":\"echo\",\"id\":1},{\"method\":\"slow\",\"id\":2},"
+					    "{\"method\":\"echo\",\"id\":3,\"params\":[3]}]");
+	struct jrpc_exchange *x = jrpc_begin(v, 42);
+	_cleanup_free_ char *text = NULL, *text2 = NULL;
+	size_t len;
+
+	(void)state;
+	calls = 0;
+	assert_int_equal(jrpc_step(x, fake_call, NULL), 1);
+	assert_int_equal(calls, 2);
+	assert_int_equal(jrpc_step(x, fake_call, NULL), 1);	/* still waiting: nothing more is called */
+	assert_int_equal(calls, 2);
+	jrpc_complete(x, 0, json_object_new_string("done"), NULL);
+	assert_int_equal(jrpc_step(x, fake_call, NULL), 0);
+	text = jrpc_finish(x, &len);
+	assert_string_equal(text, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":true},{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":"
+			    "\"done\"},{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":[3]}]\n");
+	json_object_put(v);
+	v = json_tokener_parse("{\"method\":\"slow\",\"id\":5}");
+	x = jrpc_begin(v, 42);
+	assert_int_equal(jrpc_step(x, fake_call, NULL), 1);
+	jrpc_complete(x, -EBUSY, NULL, xstrdup("busy here"));
+	assert_int_equal(jrpc_step(x, fake_call, NULL), 0);
+	text2 = jrpc_finish(x, &len);
+	assert_string_equal(text2, "{\"jsonrpc\":\"2.0\",\"id\":5,\"error\":{\"code\":-16,\"message\":\"busy here\"}}\n");
+	jrpc_exchange_free(jrpc_begin(v, 42));	/* dropped unanswered: no leak */
+	json_object_put(v);
+	v = json_tokener_parse("{\"method\":\"slow\",\"id\":6}");
+	free(text);
+	text = jrpc_handle(v, fake_call, NULL, &len);
+	assert_non_null(strstr(text, "-32603"));
+	json_object_put(v);
 }
 
 /* The reply to one request's text, or "" when nothing is sent. */
@@ -361,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_notifications),
 		cmocka_unit_test(test_batches),
 		cmocka_unit_test(test_error_reply),
+		cmocka_unit_test(test_pending),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

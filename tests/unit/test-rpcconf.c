@@ -68,6 +68,23 @@ static void test_walkthrough_round_trip(void **state)
 	assert_non_null(model_subsys(merged->model, "nqn.x:c1"));
 	assert_non_null(model_subsys(merged->model, "nqn.x:file1"));
 	assert_int_equal(merged->malloc_luns, 1);
+	/* where each object comes from (status, show) */
+	assert_int_equal(model_subsys(merged->model, "nqn.x:c1")->src, NV_SRC_RPC);
+	assert_int_equal(model_subsys(merged->model, "nqn.x:file1")->src, NV_SRC_CONF);
+	assert_string_equal(merged->rpc_path, "/var/lib/rpc.conf");
+	{
+		_cleanup_free_ char *a = conf_source(merged, NV_SRC_RPC), *b = conf_source(merged, NV_SRC_CONF | NV_SRC_RPC);
+		assert_string_equal(a, "/var/lib/rpc.conf");
+		assert_string_equal(b, "/etc/nvmf.conf and /var/lib/rpc.conf");
+	}
+	for (size_t i = 0; i < merged->model->nports; i++)
+		assert_int_equal(merged->model->ports[i].src,
+				 streq(attrs_get(&merged->model->ports[i].attrs, "addr_traddr"), "10.0.0.1") ? NV_SRC_CONF : NV_SRC_RPC);
+	/* a model without a subsystem: its links go too */
+	model_drop_subsys(merged->model, "nqn.x:c1");
+	assert_null(model_subsys(merged->model, "nqn.x:c1"));
+	for (size_t i = 0; i < merged->model->nports; i++)
+		assert_false(strv_contains(merged->model->ports[i].subsys, merged->model->ports[i].nsubsys, "nqn.x:c1"));
 	rpcconf_free(&back);
 	rpcconf_free(&rc);
 	rpc_edit_free(&e);

@@ -5,7 +5,9 @@
 # target side wrote; nvmetd restarted (the tree cleared in between, as at a reboot) serves it again
 # from rpc.conf; a call the kernel or the config refuses changes neither configfs nor rpc.conf; an
 # nvmf.conf object cannot be deleted over RPC; a non-root client gets nothing; deletes over RPC
-# leave only what nvmf.conf defines.
+# leave only what nvmf.conf defines. nvmetcfg loads rpc.conf with nvmf.conf: plan has nothing to do,
+# apply of nvmf.conf keeps the RPC-made subsystem, status names rpc.conf, save leaves it out. A change
+# waiting for the apply lock (held as an nvmetcfg apply holds it) does not stop the socket answering.
 # Usage: t-rpc.sh [tcp|rdma]
 . "$(dirname "$0")/guest-lib.sh"
 NVMETD=${NVMETD:-$(dirname "$NVMETCFG")/../nvmetd/nvmetd}
@@ -64,6 +66,27 @@ check "deleting nvmf.conf's subsystem over RPC: refused, naming nvmf.conf" bash 
 check "... configfs unchanged" test "$(cfs_snapshot)" == "$before"
 check "... rpc.conf unchanged" cmp $T/rpc.conf $T/rpc.before
 check "a non-root client gets nothing" bash -c "! setpriv --reuid=65534 --regid=65534 --clear-groups python3 $TOP/tests/rpc/spdk-rpc.py -s $SOCK -t 10 spdk_get_version"
+
+# nvmetcfg reads the same two files as nvmetd (nvmetd.conf's rpc_conf)
+export NVMETD_CONF=$T/nvmetd.conf NVMETD_STATE=/run/nvmetd/state.json
+check "nvmetcfg plan nvmf.conf: no changes (rpc.conf loaded beside it)" bash -c "'$NVMETCFG' plan $T/nvmf.conf | grep -q 'no changes: .*$T/rpc.conf'"
+check "nvmetcfg plan --rpc-conf none: would remove the RPC subsystem" bash -c "'$NVMETCFG' plan --rpc-conf none $T/nvmf.conf | grep -q 'rmdir.*$NQN'"
+check "nvmetcfg apply nvmf.conf: writes nothing, keeps the RPC subsystem" bash -c "'$NVMETCFG' apply $T/nvmf.conf | grep -q ': 0 changes applied'"
+check "... the tree as before" tree_ok
+check "nvmetcfg status: the RPC namespace says [from rpc.conf]" bash -c "'$NVMETCFG' status | grep '^namespace $NQN/1 ' | grep -qF '[from $T/rpc.conf]'"
+check "nvmetcfg save: nvmf.conf's subsystem only" bash -c "'$NVMETCFG' save $T/saved.conf && grep -q '$FILENQN' $T/saved.conf && ! grep -q '$NQN' $T/saved.conf"
+
+# a change waits for the apply lock off nvmetd's loop: the socket answers meanwhile
+flock /run/nvmet/apply.lock sleep 5 & holder=$!
+sleep 0.5
+rpc nvmf_create_subsystem '{"nqn": "nqn.2016-06.io.spdk:cnode9", "allow_any_host": true}' >$T/slow.out 2>&1 & slow=$!
+sleep 0.5
+check "while a change waits for the lock, spdk_get_version answers at once" timeout 2 $RPC spdk_get_version
+check "... and nvmf_get_subsystems does not show it yet" bash -c "! timeout 2 $RPC nvmf_get_subsystems | grep -q cnode9"
+wait $holder
+check "the change is answered once applied" wait $slow
+check "... it is in configfs and rpc.conf" bash -c "test -d $CFS/subsystems/nqn.2016-06.io.spdk:cnode9 && grep -q cnode9 $T/rpc.conf"
+check "nvmf_delete_subsystem cnode9" rpc nvmf_delete_subsystem '{"nqn": "nqn.2016-06.io.spdk:cnode9"}'
 
 # a restart that clears the target (on_stop = clear) serves it again from rpc.conf
 kill $pid; wait $pid
