@@ -1,0 +1,31 @@
+#!/bin/bash
+# One node of the two-node rig (t-ha-host.sh boots both under real systemd). Node A joins the
+# cluster and serves until the host kills it or says "end"; node B joins, hosts the initiator and
+# drives the scenarios, asking the host (files in the rendezvous directory) to kill or restart A.
+# Usage: ha-node.sh nodeA|nodeB STAGE [boot number]
+. "$(dirname "$0")/guest-lib.sh"
+. "$(dirname "$0")/ha-lib.sh"
+node=$1 stage=$2 boot=${3:-1}
+ha_mount || { nok "the rendezvous directory is mounted"; finish; }
+hostname $node
+info "$node (boot $boot), kernel $(uname -r), $(pacemakerd --version 2>/dev/null | head -n1), $(corosync -v 2>/dev/null | head -n1)"
+check "$node: install the staged tree" bash -c "tar -C '$stage' -cf - . | tar -C / -xf - --keep-directory-symlink && systemctl daemon-reload"
+check "$node: the cluster link is up" ha_net $node
+modprobe nvmet-tcp
+check "$node: the shared disk is there ($SHARED)" wait_for 30 test -b $SHARED
+check "$node: the agent, nvmetd.conf and nvmf.conf ([Cluster], the shared disk)" ha_target_setup $node
+check "$node: corosync and pacemaker start" ha_cluster_start
+ha_say $node.up "$boot"
+
+if [[ $node == nodeA ]]; then
+	# serve until the host says "end" (or kills this guest)
+	wait_for 1500 ha_seen end
+	info "$node: end"
+	finish
+fi
+
+# node B: everything else runs from here
+. "$(dirname "$0")/ha-scenarios.sh"
+ha_scenarios
+ha_say end
+finish

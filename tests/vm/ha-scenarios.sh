@@ -1,0 +1,179 @@
+# The scenarios of the two-node rig, run on node B (sourced by ha-node.sh): Pacemaker promotes
+# ocf:nvmetd:nvmet on node A; the initiator (B's namespace) has a path to each node and writes with
+# fio (rate-limited, verified) through a planned switchover to B and back, a crash of A (its qemu
+# killed: stonith-enabled=false is a test-only setting, acceptable because the victim is really
+# gone), A's return and a failback. All times are B's clock.
+
+# the promoted node in Pacemaker's view
+ha_promoted() { crm_mon -1 2>/dev/null | sed -n 's/.*\(Promoted\|Masters\): \[ *\([^ ]*\) *\].*/\2/p' | head -n1; }
+ha_promoted_is() { [[ $(ha_promoted) == "$1" ]]; }
+
+# the host's paths to the subsystem: "address ana_state" per controller (native multipath)
+ha_paths() {
+	local c n a s p
+	for c in /sys/class/nvme/nvme*; do
+		read -r n <$c/subsysnqn 2>/dev/null && [[ $n == "$HA_NQN" ]] || continue
+		read -r s <$c/state 2>/dev/null
+		a=$(sed -n 's/.*traddr=\([^,]*\).*/\1/p' $c/address)
+		for p in $c/nvme*c*n1; do [[ -e $p/ana_state ]] && read -r p <$p/ana_state && break; p=none; done
+		echo "$a $s $p"
+	done | sort
+}
+# the host sees node X's path optimized and the other one inaccessible, both live
+ha_host_sees() { # nodeA|nodeB
+	local o=${HA_ADDR[$1]} other
+	[[ $1 == nodeA ]] && other=${HA_ADDR[nodeB]} || other=${HA_ADDR[nodeA]}
+	[[ $(ha_paths) == "$(printf '%s\n' "$o live optimized" "$other live inaccessible" | sort)" ]]
+}
+ha_host_sees_only() { # node: its path optimized (the other one gone or not live)
+	ha_paths | grep -q "^${HA_ADDR[$1]} live optimized$"
+}
+
+ha_cib() {
+	cat >$T/cib.xml <<'EOX'
+<cib crm_feature_set="3.0" validate-with="pacemaker-3.0" epoch="1" num_updates="0" admin_epoch="0">
+  <configuration>
+    <crm_config>
+      <cluster_property_set id="cib-bootstrap-options">
+        <nvpair id="opt-stonith" name="stonith-enabled" value="false"/>
+        <nvpair id="opt-deadtime" name="dc-deadtime" value="60s"/>
+      </cluster_property_set>
+    </crm_config>
+    <nodes/>
+    <resources>
+      <clone id="c_nvmet">
+        <meta_attributes id="c_nvmet-meta">
+          <nvpair id="c-promotable" name="promotable" value="true"/>
+          <nvpair id="c-pmax" name="promoted-max" value="1"/>
+          <nvpair id="c-pnmax" name="promoted-node-max" value="1"/>
+          <nvpair id="c-cmax" name="clone-max" value="2"/>
+          <nvpair id="c-cnmax" name="clone-node-max" value="1"/>
+        </meta_attributes>
+        <primitive id="p_nvmet" class="ocf" provider="nvmetd" type="nvmet">
+          <instance_attributes id="p_nvmet-params">
+            <nvpair id="p-config" name="config" value="/etc/nvmet/nvmf.conf"/>
+            <nvpair id="p-storage" name="storage" value="shared"/>
+          </instance_attributes>
+          <operations>
+            <op id="p-start" name="start" interval="0s" timeout="120s"/>
+            <op id="p-stop" name="stop" interval="0s" timeout="120s"/>
+            <op id="p-promote" name="promote" interval="0s" timeout="90s"/>
+            <op id="p-demote" name="demote" interval="0s" timeout="90s"/>
+            <op id="p-mon-p" name="monitor" interval="5s" role="Promoted" timeout="30s"/>
+            <op id="p-mon-u" name="monitor" interval="7s" role="Unpromoted" timeout="30s"/>
+          </operations>
+        </primitive>
+      </clone>
+    </resources>
+    <constraints>
+      <rsc_location id="l_pref_A" rsc="c_nvmet">
+        <rule id="l_pref_A-rule" role="Promoted" score="50">
+          <expression id="l_pref_A-expr" attribute="#uname" operation="eq" value="nodeA"/>
+        </rule>
+      </rsc_location>
+    </constraints>
+    <rsc_defaults>
+      <meta_attributes id="rsc-options">
+        <nvpair id="rsc-stick" name="resource-stickiness" value="100"/>
+        <nvpair id="rsc-mig" name="migration-threshold" value="1"/>
+      </meta_attributes>
+    </rsc_defaults>
+  </configuration>
+  <status/>
+</cib>
+EOX
+	cibadmin --replace --xml-file $T/cib.xml
+}
+
+# move the promoted role (Pacemaker 2.1 spells it --promoted; older --master)
+ha_move() { crm_resource --move --promoted -r c_nvmet -N $1 2>/dev/null || crm_resource --move --master -r c_nvmet -N $1; }
+ha_clear() { crm_resource --clear -r c_nvmet >/dev/null 2>&1; }
+
+# the longest window with no completed I/O between two times (s since the epoch), from fio's
+# 100 ms IOPS log (time in ms since fio started, at $T/fio.t0)
+ha_stall() { # from to
+	local t0; t0=$(cat $T/fio.t0)
+	awk -F', *' -v a="$1" -v b="$2" -v t0="$t0" '
+		{ t = t0 + $1 / 1000; if (t < a || t > b) next
+		  if ($2 == 0) { if (!z) z = t - 0.1 } else if (z) { if (t - z > m) m = t - z; z = 0 } }
+		END { if (z && b - z > m) m = b - z; printf "%.1f\n", m }' $T/fio_iops.1.log
+}
+
+ha_phase() { date +%s.%N; }
+
+ha_scenarios() {
+	local t1 t2 dev pid fails
+	check "node A is up" wait_for 600 ha_seen nodeA.up
+	check "both nodes are online in Pacemaker (corosync two_node)" wait_for 300 ha_online
+	check "the initiator reaches node A over the cluster link" ip netns exec $NS ping -c1 -W5 ${HA_ADDR[nodeA]}
+	check "... and node B through its bridge" ip netns exec $NS ping -c1 -W5 ${HA_ADDR[nodeB]}
+	check "the CIB: a promotable clone of ocf:nvmetd:nvmet, node A preferred" ha_cib
+	t1=$(ha_phase)
+	check "Pacemaker promotes node A" wait_for 300 ha_promoted_is nodeA
+	info "cluster up to node A promoted: $(echo "$(ha_phase) - $t1" | bc) s"
+	check "node B's port is at the standby state (inaccessible)" wait_for 60 \
+		bash -c "grep -qx inaccessible $CFS/ports/*/ana_groups/1/ana_state"
+	check "... and node B's controller IDs are its own range" \
+		bash -c "[[ \$(cat $CFS/subsystems/$HA_NQN/attr_cntlid_min) -gt 1 ]]"
+
+	modprobe nvme-tcp
+	ip netns exec $NS nvme connect -t tcp -a ${HA_ADDR[nodeA]} -s 4420 -n $HA_NQN --reconnect-delay=1 >/dev/null 2>&1
+	ip netns exec $NS nvme connect -t tcp -a ${HA_ADDR[nodeB]} -s 4420 -n $HA_NQN --reconnect-delay=1 >/dev/null 2>&1
+	check "the host has a path to each node: A optimized, B inaccessible" wait_for 60 ha_host_sees nodeA
+	ha_paths | sed 's/^/#   path /'
+	check "... two controllers, two controller IDs" bash -c "[[ \$(grep -l '$HA_NQN' /sys/class/nvme/nvme*/subsysnqn | xargs -n1 dirname | sed 's|\$|/cntlid|' | xargs cat | sort -u | wc -l) == 2 ]]"
+	check "... no duplicate controller ID, no identity mismatch (dmesg)" bash -c "! dmesg | grep -E 'Duplicate cntlid|IDs don.t match'"
+	dev=$(fabric_dev $HA_NQN)
+	check "one multipath device ($dev)" test -b "$dev"
+
+	# load through every phase: rate-limited (TCG must keep corosync fed), verified writes
+	ha_phase >$T/fio.t0
+	fio --name=ha --filename=$dev --direct=1 --ioengine=libaio --rw=randwrite --bs=4k --iodepth=8 \
+		--size=128M --rate_iops=200 --verify=crc32c --verify_backlog=512 --time_based --runtime=1500 \
+		--write_iops_log=$T/fio --log_avg_msec=100 --output-format=json --output=$T/fio.json &
+	pid=$!
+	sleep 10
+
+	t1=$(ha_phase)
+	check "planned switchover: Pacemaker moves the promoted role to node B" ha_move nodeB
+	check "... the host sees B optimized, A inaccessible" wait_for 180 ha_host_sees nodeB
+	t2=$(ha_phase); info "switchover to B: $(echo "$t2 - $t1" | bc) s; longest stall $(ha_stall $t1 $t2) s"
+	sleep 5
+	t1=$(ha_phase)
+	check "planned failback to node A" ha_move nodeA
+	check "... the host sees A optimized again" wait_for 180 ha_host_sees nodeA
+	t2=$(ha_phase); info "failback to A: $(echo "$t2 - $t1" | bc) s; longest stall $(ha_stall $t1 $t2) s"
+	ha_clear
+	sleep 5
+
+	t1=$(ha_phase)
+	ha_say kill-A.req
+	check "crash: node A's qemu is killed" wait_for 60 ha_seen kill-A.done
+	check "... Pacemaker promotes node B" wait_for 240 ha_promoted_is nodeB
+	info "kill to B promoted: $(echo "$(ha_phase) - $(cat $HA/kill-A.done)" | bc) s"
+	check "... the host's I/O goes to node B" wait_for 120 ha_host_sees_only nodeB
+	t2=$(ha_phase); info "crash: longest stall $(ha_stall $t1 $t2) s"
+	check "... fio still runs" kill -0 $pid
+
+	t1=$(ha_phase)
+	ha_say restart-A.req
+	check "node A boots again and rejoins" wait_for 600 ha_seen nodeA.up
+	check "... both online" wait_for 300 ha_online
+	check "... node B stays promoted (stickiness)" ha_promoted_is nodeB
+	check "... the host's path to A comes back inaccessible" wait_for 240 ha_host_sees nodeB
+	info "restart of A to two live paths: $(echo "$(ha_phase) - $t1" | bc) s"
+
+	t1=$(ha_phase)
+	check "failback to the returned node A" ha_move nodeA
+	check "... the host sees A optimized" wait_for 180 ha_host_sees nodeA
+	t2=$(ha_phase); info "failback after the crash: $(echo "$t2 - $t1" | bc) s; longest stall $(ha_stall $t1 $t2) s"
+	ha_clear
+
+	sleep 5
+	kill -INT $pid; wait $pid
+	fails=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(sum(x["error"] for x in j["jobs"]), j["jobs"][0]["write"]["total_ios"])' $T/fio.json 2>&1)
+	info "fio: errors, writes: $fails"
+	expect_eq "no I/O error and no verify failure through every phase" "${fails%% *}" 0
+	check "no path ever failed I/O (dmesg)" bash -c "! dmesg | grep -E 'no available path - failing I/O|ANATT timeout'"
+	crm_mon -1 2>&1 | sed 's/^/#   /' | head -n 20
+}
