@@ -7,6 +7,7 @@
  * Idle means idle: the timer is armed only while some object waits for the clock, and bursts of
  * events coalesce into one reconcile and one port-health pass (deferred sources). */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -149,6 +150,9 @@ int manager_reconcile(struct daemon *d, const char *why, struct rec_watch *w)
 static void run_reconcile(struct daemon *d, const char *why)
 {
 	(void)manager_reconcile(d, why, NULL);
+	/* an apply's transient memory (live tree, plan, the pool threads' arenas) goes back to the
+	 * system: nvmetd idles at its configuration's size, not at its biggest apply's */
+	malloc_trim(0);
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *ud)
