@@ -56,6 +56,13 @@ line=$(grep -E '^# [0-9]+ passed' <<<"$out" | tail -n1)
 p=$(sed -n 's/^# \([0-9]*\) passed.*/\1/p' <<<"$line"); f=$(sed -n 's/.* \([0-9]*\) failed.*/\1/p' <<<"$line")
 echo "=== hostile inputs (CLI): ${p:-0} passed, ${f:-1} failed"
 step_ok "${p:-0}"; ((${f:-1} == 0)) || step_fail "${f:-1}" "hostile inputs (CLI)"
+# SIGKILL at any moment: nvmetcfg apply and nvmetd's start-up killed with -9, the next apply converges
+out=$(timeout 600 tests/cli/t-kill.sh "$top/build" 2>&1)
+echo "$out" | grep -E '^(not ok|# )' | sed 's/^/    /'
+p=$(grep -c '^ok' <<<"$out"); f=$(grep -c '^not ok' <<<"$out")
+grep -q '^# [0-9]* passed' <<<"$out" || f=$((f + 1))
+echo "=== kill -9 at any moment: $p passed, $f failed"
+step_ok "$p"; ((f == 0)) || step_fail "$f" "kill -9 at any moment"
 # the JSON-RPC socket: nvmetd against a fake configfs root, rpc.py's framing, hostile clients
 out=$(timeout 600 tests/rpc/t-rpc.py "$top/build/src/nvmetd/nvmetd" 2>&1)
 echo "$out" | grep -E '^(not ok|# )' | sed 's/^/    /'
