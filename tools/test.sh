@@ -102,6 +102,7 @@ trixie:6.12 t-several.sh t-irq.sh t-malloc.sh t-import.sh t-auth.sh t-tls.sh t-r
 trixie:6.12 t-mdns.sh
 6.1 t-mdns.sh
 trixie:6.12 t-ana.sh
+trixie:6.12 t-soak.sh
 6.12 t-persist-host.sh
 trixie:6.12 t-deb-host.sh
 6.12 t-deb-host.sh
@@ -137,6 +138,7 @@ while read -r k script args; do
 		# qemu itself has crashed at start (SIGSEGV after 5 s): a guest that ran no test at all — not
 		# one ok/not ok line — is booted once more
 		tmo=${NVMETD_VM_TIMEOUT:-600}; [[ $script == t-several.sh ]] && tmo=$((tmo * 3 / 2))
+		[[ $script == t-soak.sh ]] && tmo=$((tmo * 3))	# 300 reloads of 50 subsystems under TCG
 		out=$(NVMETD_VM_TIMEOUT=$tmo tests/vm/vm.sh run "$k" "tests/vm/$script" $args 2>&1)
 		rc=$?
 		if ((rc != 0)) && ! grep -qE '^(ok|not ok) ' <<<"$out"; then
