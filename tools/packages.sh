@@ -3,7 +3,7 @@
 # tests/vm/vm.sh checks the ones booting and driving the guests need.
 # building
 build_pkgs=(build-essential autoconf automake pkg-config scdoc
-	libnl-3-dev libnl-route-3-dev libkmod-dev libudev-dev libconfig-dev libibverbs-dev libsystemd-dev
+	libnl-3-dev libnl-route-3-dev libkmod-dev libudev-dev libconfig-dev libsystemd-dev
 	libjson-c-dev libavahi-client-dev)
 # the guests: qemu, their init, the initiator side and the tools the guest tests run (from the host's root)
 guest_pkgs=(qemu-system-x86 busybox-static kmod nvme-cli fio rdma-core ibverbs-utils iproute2 xz-utils cpio

@@ -56,6 +56,13 @@ line=$(grep -E '^# [0-9]+ passed' <<<"$out" | tail -n1)
 p=$(sed -n 's/^# \([0-9]*\) passed.*/\1/p' <<<"$line"); f=$(sed -n 's/.* \([0-9]*\) failed.*/\1/p' <<<"$line")
 echo "=== hostile inputs (CLI): ${p:-0} passed, ${f:-1} failed"
 step_ok "${p:-0}"; ((${f:-1} == 0)) || step_fail "${f:-1}" "hostile inputs (CLI)"
+# SIGKILL at any moment: nvmetcfg apply and nvmetd's start-up killed with -9, the next apply converges
+out=$(timeout 600 tests/cli/t-kill.sh "$top/build" 2>&1)
+echo "$out" | grep -E '^(not ok|# )' | sed 's/^/    /'
+p=$(grep -c '^ok' <<<"$out"); f=$(grep -c '^not ok' <<<"$out")
+grep -q '^# [0-9]* passed' <<<"$out" || f=$((f + 1))
+echo "=== kill -9 at any moment: $p passed, $f failed"
+step_ok "$p"; ((f == 0)) || step_fail "$f" "kill -9 at any moment"
 # the JSON-RPC socket: nvmetd against a fake configfs root, rpc.py's framing, hostile clients
 out=$(timeout 600 tests/rpc/t-rpc.py "$top/build/src/nvmetd/nvmetd" 2>&1)
 echo "$out" | grep -E '^(not ok|# )' | sed 's/^/    /'
@@ -95,6 +102,7 @@ trixie:6.12 t-several.sh t-irq.sh t-malloc.sh t-import.sh t-auth.sh t-tls.sh t-r
 trixie:6.12 t-mdns.sh
 6.1 t-mdns.sh
 trixie:6.12 t-ana.sh
+trixie:6.12 t-soak.sh
 6.12 t-persist-host.sh
 trixie:6.12 t-deb-host.sh
 6.12 t-deb-host.sh
@@ -130,6 +138,7 @@ while read -r k script args; do
 		# qemu itself has crashed at start (SIGSEGV after 5 s): a guest that ran no test at all — not
 		# one ok/not ok line — is booted once more
 		tmo=${NVMETD_VM_TIMEOUT:-600}; [[ $script == t-several.sh ]] && tmo=$((tmo * 3 / 2))
+		[[ $script == t-soak.sh ]] && tmo=$((tmo * 3))	# 300 reloads of 50 subsystems under TCG
 		out=$(NVMETD_VM_TIMEOUT=$tmo tests/vm/vm.sh run "$k" "tests/vm/$script" $args 2>&1)
 		rc=$?
 		if ((rc != 0)) && ! grep -qE '^(ok|not ok) ' <<<"$out"; then

@@ -29,3 +29,10 @@ int dl_load(void **handle, const char *soname, const char *pkg, void *table, con
 	*handle = h;
 	return 0;
 }
+
+void dl_unload(void **handle)
+{
+	if (*handle)
+		dlclose(*handle);
+	*handle = NULL;
+}

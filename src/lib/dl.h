@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Libraries opened on first use instead of linked: libkmod (modules load once per boot) and
- * libibverbs (only an RDMA port's address check needs it). Linked, they and what they pull in
- * (libcrypto, liblzma, libzstd, libnl) would be loaded by every nvmetcfg start-up. */
+/* Libraries opened on first use instead of linked: libkmod (modules load once per boot; closed again
+ * after use, see kernel.c) and libnvme (TLS keys). Linked, they and what they pull in (libcrypto,
+ * liblzma, libzstd) would be loaded by every nvmetcfg start-up and stay mapped in nvmetd. */
 #ifndef NVMET_DL_H
 #define NVMET_DL_H
 
@@ -17,5 +17,8 @@ struct dl_sym {
  * package for the debug log. Returns 0 or -ENOPKG (the library or a symbol is missing): the caller
  * says what it could not do. */
 int dl_load(void **handle, const char *soname, const char *pkg, void *table, const struct dl_sym *syms, size_t n);
+
+/* Close what dl_load opened (*handle = NULL): the next dl_load opens it again. */
+void dl_unload(void **handle);
 
 #endif

@@ -56,15 +56,14 @@ static bool module_present(const char *name)
 	return stat(path, &st) == 0;
 }
 
-int kmod_load_opts(const char *name, const char *options)
+/* libkmod (and libcrypto, liblzma, libzstd under it) is closed again after each module: modules load
+ * at start-up, a long-running nvmetd should not keep a megabyte of libraries mapped for them. */
+static int kmod_probe(const char *name, const char *options)
 {
 	_cleanup_(kmod_unrefp) struct kmod_ctx *ctx = NULL;
 	_cleanup_(kmod_list_freep) struct kmod_list *list = NULL;
-	int r;
+	int r = kmod_open();
 
-	if (module_present(name))
-		return 0;
-	r = kmod_open();
 	if (r < 0)
 		return r;
 	ctx = kmod_fn.new(NULL, NULL);
@@ -85,6 +84,17 @@ int kmod_load_opts(const char *name, const char *options)
 			return r;
 	}
 	return 0;
+}
+
+int kmod_load_opts(const char *name, const char *options)
+{
+	int r;
+
+	if (module_present(name))
+		return 0;
+	r = kmod_probe(name, options);
+	dl_unload(&kmod_handle);
+	return r;
 }
 
 static bool is_dir(const char *p)
@@ -173,9 +183,6 @@ int kernel_prepare(struct nv_ctx *c, bool need_rdma, bool need_tcp, char **why, 
 			*(char **)array_push(warnings, nwarnings, sizeof(char *)) =
 				xasprintf("%s; its ports will not listen", m);
 		}
-		/* ib_uverbs lets nvmetd inspect RDMA devices (GIDs) through libibverbs */
-		if (i == 0)
-			(void)c->sys->load_module("ib_uverbs", NULL);
 	}
 	return 0;
 }

@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <ifaddrs.h>
-#include <infiniband/verbs.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <unistd.h>
 
-#include "dl.h"
 #include "netdev.h"
 #include "util.h"
 
@@ -50,79 +51,111 @@ static int find_ifindex(const char *adrfam, const char *traddr, char *ifname, si
 	return (int)if_nametoindex(i->ifa_name);
 }
 
-/* libibverbs, loaded on first use by verbs_load (dl.h). The GID table is read with
- * _ibv_query_gid_table, the exported function behind verbs.h's inline ibv_query_gid_table(). */
-static void *ibv_handle;
-static struct {
-	__typeof__(ibv_get_device_list) *get_device_list;
-	__typeof__(ibv_free_device_list) *free_device_list;
-	__typeof__(ibv_get_device_name) *get_device_name;
-	__typeof__(ibv_open_device) *open_device;
-	__typeof__(ibv_close_device) *close_device;
-	__typeof__(_ibv_query_gid_table) *query_gid_table;
-} verbs;
-
-static int verbs_load(void)
+/* A GID entry's attribute, gid_attrs/{ndevs,types}/IDX of a port: its netdev's name, its type ("RoCE v2",
+ * "IB/RoCE v1"). False for an empty entry (the kernel refuses to read it) or an IB GID (no netdev). */
+static bool gid_attr(int portfd, const char *attr, unsigned idx, char *buf, size_t len)
 {
-	static const struct dl_sym syms[] = {
-		DL_SYM(__typeof__(verbs), ibv_get_device_list, get_device_list),
-		DL_SYM(__typeof__(verbs), ibv_free_device_list, free_device_list),
-		DL_SYM(__typeof__(verbs), ibv_get_device_name, get_device_name),
-		DL_SYM(__typeof__(verbs), ibv_open_device, open_device),
-		DL_SYM(__typeof__(verbs), ibv_close_device, close_device),
-		DL_SYM(__typeof__(verbs), _ibv_query_gid_table, query_gid_table),
-	};
-	return dl_load(&ibv_handle, LIBIBVERBS_SONAME, "libibverbs1", &verbs, syms, ARRAY_SIZE(syms));
+	char rel[64];
+	int fd;
+	ssize_t n;
+
+	snprintf(rel, sizeof(rel), "gid_attrs/%s/%u", attr, idx);
+	fd = openat(portfd, rel, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	memmove(buf, strstrip(buf), strlen(strstrip(buf)) + 1);
+	return true;
 }
 
-/* Every valid GID entry of the device (all ports), or -errno. */
-static ssize_t gid_table(struct ibv_context *ctx, struct ibv_gid_entry **out)
+/* The entries of a port's GID table (every index has its files, used or not). */
+static unsigned gid_count(int portfd)
 {
-	for (size_t max = 64; max <= 65536; max *= 4) {
-		struct ibv_gid_entry *e = xcalloc(max, sizeof(*e));
-		ssize_t n = verbs.query_gid_table(ctx, e, max, 0, sizeof(*e));
+	int fd = openat(portfd, "gid_attrs/ndevs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	unsigned n = 0;
 
-		if (n >= 0) {
-			*out = e;
-			return n;
-		}
-		free(e);
-		if (n != -EINVAL)
-			return n;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
 	}
-	return -E2BIG;
+	for (struct dirent *e; (e = readdir(d));)
+		n += e->d_name[0] != '.';
+	return n;
+}
+
+/* The best GID kind of one port on ifname: 2 = RoCE v2, 1 = RoCE v1, 0 = none. In index order: the
+ * kernel puts a port's default GIDs (one per type) first, so a RoCE port is known after a few reads. */
+static int port_best(int portfd, const char *ifname)
+{
+	unsigned n = gid_count(portfd);
+	int best = 0;
+	char buf[64];
+
+	for (unsigned i = 0; i < n && best < 2; i++) {
+		if (!gid_attr(portfd, "ndevs", i, buf, sizeof(buf)) || !streq(buf, ifname))
+			continue;
+		if (gid_attr(portfd, "types", i, buf, sizeof(buf)))
+			best = streq(buf, "RoCE v2") ? 2 : best > 1 ? best : 1;
+	}
+	return best;
+}
+
+static int device_best(const char *cls, const char *dev, const char *ifname)
+{
+	_cleanup_free_ char *ports = xasprintf("%s/%s/ports", cls, dev);
+	_cleanup_closedir_ DIR *d = opendir(ports);
+	int best = 0;
+
+	for (struct dirent *e; d && best < 2 && (e = readdir(d));) {
+		int fd, k;
+
+		if (e->d_name[0] == '.')
+			continue;
+		fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		k = port_best(fd, ifname);
+		close(fd);
+		best = k > best ? k : best;
+	}
+	return best;
+}
+
+/* The GID tables through sysfs, as rdma-core reads them without its ioctl: no libibverbs, whose
+ * first device list dlopens every provider library of the system and keeps them mapped. */
+int netdev_roce_gids_at(const char *sysfs, const char *ifname, char *dev, size_t len)
+{
+	_cleanup_free_ char *cls = path_join(sysfs, "class/infiniband");
+	_cleanup_closedir_ DIR *d = opendir(cls);
+	int best = 0;
+
+	for (struct dirent *e; d && best < 2 && (e = readdir(d));) {
+		int k;
+
+		if (e->d_name[0] == '.')
+			continue;
+		k = device_best(cls, e->d_name, ifname);
+		if (k > best) {
+			best = k;
+			snprintf(dev, len, "%s", e->d_name);
+		}
+	}
+	return best;
 }
 
 int netdev_roce_gids(int ifindex, char *dev, size_t len)
 {
-	struct ibv_device **list;
-	int n, best = 0;
+	char ifname[IF_NAMESIZE];
 
-	if (verbs_load() < 0)
+	if (!if_indextoname((unsigned)ifindex, ifname))
 		return 0;
-	list = verbs.get_device_list(&n);
-	if (!list)
-		return 0;
-	for (int i = 0; i < n && best < 2; i++) {
-		struct ibv_context *ctx = verbs.open_device(list[i]);
-		_cleanup_free_ struct ibv_gid_entry *e = NULL;
-		ssize_t ne;
-
-		if (!ctx)
-			continue;
-		ne = gid_table(ctx, &e);
-		for (ssize_t g = 0; g < ne && best < 2; g++) {
-			int kind = e[g].gid_type == IBV_GID_TYPE_ROCE_V2 ? 2 : 1;
-
-			if ((int)e[g].ndev_ifindex != ifindex || kind <= best)
-				continue;
-			best = kind;
-			snprintf(dev, len, "%s", verbs.get_device_name(list[i]));
-		}
-		verbs.close_device(ctx);
-	}
-	verbs.free_device_list(list);
-	return best;
+	return netdev_roce_gids_at("/sys", ifname, dev, len);
 }
 
 int addr_check(const char *trtype, const char *adrfam, const char *traddr, struct addr_info *out)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Where a listen address lives: which interface has it, and whether that interface has a
- * RoCE v2 capable RDMA device (through rdma-core's GID table). */
+ * RoCE v2 capable RDMA device (through the GID table in sysfs). */
 #ifndef NVMET_NETDEV_H
 #define NVMET_NETDEV_H
 
@@ -28,8 +28,10 @@ struct addr_info {
 const struct ifaddrs *netdev_find_addr(const struct ifaddrs *list, const char *adrfam, const char *traddr);
 
 /* The RoCE GIDs bound to interface ifindex: 2 = a RoCE v2 GID (dev = its RDMA device), 1 = RoCE v1
- * only, 0 = none (or no rdma-core). */
+ * only, 0 = none. Read from sysfs (/sys/class/infiniband/DEV/ports/N/gid_attrs); _at: below the root
+ * sysfs, by the interface's name. */
 int netdev_roce_gids(int ifindex, char *dev, size_t len);
+int netdev_roce_gids_at(const char *sysfs, const char *ifname, char *dev, size_t len);
 
 /* family: "ipv4" or "ipv6"; trtype: "rdma" or "tcp". Returns 0 or -errno. */
 int addr_check(const char *trtype, const char *adrfam, const char *traddr, struct addr_info *out);

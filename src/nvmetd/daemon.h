@@ -46,7 +46,12 @@ struct daemon {
 	sd_event_source *timer;		/* armed only while some object waits for the clock */
 	sd_event_source *defer;		/* coalesces bursts of events into one reconcile */
 	const char *sched_why;		/* ...and why it was asked for (a static string) */
-	sd_event_source *health;	/* ...and into one port-health pass */
+	sd_event_source *settle;	/* the monitor's events: one pass per quiet period (manager.c) */
+	uint64_t settle_first;		/* when the burst's first event came (CLOCK_MONOTONIC µs), 0: none */
+	unsigned settle_what;		/* what the burst asked for (EV_* of events.h) */
+	const char *settle_why;
+	uint64_t settle_quiet, settle_max; /* quiet period, longest wait (µs); 0: the defaults (a test seam) */
+	unsigned reconciles, health_passes; /* counted since start (tests count them: storms coalesce) */
 	struct monitor mon;
 	struct objtab objs;		/* every configured object: serving, or why not */
 	struct port_view *ports;	/* cfg->model->ports[i]'s health (porthealth.h) */

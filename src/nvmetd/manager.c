@@ -5,8 +5,13 @@
  * whatever failed; STATUS= says what is served and what is not. SIGHUP re-reads the config (a broken
  * one is logged and the running state stays). SIGTERM removes the target unless on_stop = "keep".
  * Idle means idle: the timer is armed only while some object waits for the clock, and bursts of
- * events coalesce into one reconcile and one port-health pass (deferred sources). */
+ * events coalesce: what the monitor reports waits for a quiet period (SETTLE_QUIET_USEC without a new
+ * event, SETTLE_MAX_USEC at most) and then costs one reconcile or one port-health pass, however many
+ * events came (a flapping link, an RDMA device removed and added a hundred times, a netlink overrun
+ * reported by every read); the daemon's own requests run once after the events pending now (deferred
+ * sources). */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -25,6 +30,9 @@
 #include "rpc-server.h"
 #include "state.h"
 #include "util.h"
+
+#define SETTLE_QUIET_USEC (100 * 1000ULL)
+#define SETTLE_MAX_USEC (1000 * 1000ULL)
 
 static void schedule(struct daemon *d, const char *why);
 
@@ -130,6 +138,7 @@ static void arm_timer(struct daemon *d)
 /* Port health, then everything that reads it: ANA (through a reconcile), mDNS, status. */
 static void health_pass(struct daemon *d)
 {
+	d->health_passes++;
 	port_health_refresh(d, NULL);
 	advertise(d);
 	if (d->cfg && !d->target_error && port_health_ana_changed(d))
@@ -142,6 +151,7 @@ int manager_reconcile(struct daemon *d, const char *why, struct rec_watch *w)
 {
 	int r = reconcile_watch(d, why, w);
 
+	d->reconciles++;
 	if (r >= 0)
 		irqpin_apply(d);
 	arm_timer(d);
@@ -152,6 +162,9 @@ int manager_reconcile(struct daemon *d, const char *why, struct rec_watch *w)
 static void run_reconcile(struct daemon *d, const char *why)
 {
 	(void)manager_reconcile(d, why, NULL);
+	/* an apply's transient memory (live tree, plan, the pool threads' arenas) goes back to the
+	 * system: nvmetd idles at its configuration's size, not at its biggest apply's */
+	malloc_trim(0);
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *ud)
@@ -191,18 +204,6 @@ static int on_defer(sd_event_source *s, void *ud)
 	return 0;
 }
 
-static int on_health(sd_event_source *s, void *ud)
-{
-	struct daemon *d = ud;
-
-	(void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
-	if (d->busy)
-		d->held |= HELD_HEALTH;
-	else
-		health_pass(d);
-	return 0;
-}
-
 /* A deferred source runs once after the events pending now: a burst costs one pass. */
 static int enable_defer(struct daemon *d, sd_event_source **src, sd_event_handler_t fn, const char *name)
 {
@@ -229,16 +230,82 @@ static void schedule(struct daemon *d, const char *why)
 	}
 }
 
+/* The burst is over: one reconcile (which ends with a port-health pass), or the health pass alone. */
+static void settle_now(struct daemon *d)
+{
+	unsigned what = d->settle_what;
+	const char *why = d->settle_why;
+
+	d->settle_what = 0;
+	d->settle_why = NULL;
+	d->settle_first = 0;
+	if (what & EV_RECONCILE)
+		run_reconcile(d, why ? why : "event");
+	else if (what)
+		health_pass(d);
+}
+
+static int on_settle(sd_event_source *s, uint64_t usec, void *ud)
+{
+	struct daemon *d = ud;
+
+	(void)s;
+	(void)usec;
+	if (d->busy) {	/* an RPC change is being applied: what settled waits for its end */
+		if (d->settle_what & EV_RECONCILE) {
+			d->held |= HELD_RECONCILE;
+			d->sched_why = d->sched_why ? d->sched_why : d->settle_why;
+		}
+		d->held |= HELD_HEALTH;	/* manager_busy() ends with a health pass */
+		d->settle_what = 0;
+		d->settle_why = NULL;
+		d->settle_first = 0;
+		return 0;
+	}
+	settle_now(d);
+	return 0;
+}
+
+/* Each event pushes the pass SETTLE_QUIET_USEC later, never past SETTLE_MAX_USEC after the first. */
+static int settle_arm(struct daemon *d)
+{
+	struct timespec ts;
+	uint64_t now, when;
+	uint64_t quiet = d->settle_quiet ? d->settle_quiet : SETTLE_QUIET_USEC;
+	uint64_t max = d->settle_max ? d->settle_max : SETTLE_MAX_USEC;
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
+	if (!d->settle_first)
+		d->settle_first = now;
+	when = now + quiet < d->settle_first + max ? now + quiet : d->settle_first + max;
+	if (!d->settle) {
+		r = sd_event_add_time(d->ev, &d->settle, CLOCK_MONOTONIC, when, 1000, on_settle, d);
+		return r < 0 ? r : sd_event_source_set_description(d->settle, "settle");
+	}
+	r = sd_event_source_set_time(d->settle, when);
+	return r < 0 ? r : sd_event_source_set_enabled(d->settle, SD_EVENT_ONESHOT);
+}
+
 static void on_event(void *ud, const struct mon_event *me)
 {
 	struct daemon *d = ud;
 	const char *why = NULL;
 	unsigned act = daemon_event(d, me, &why);
+	int r;
 
-	if (act & EV_RECONCILE)
-		schedule(d, why);
-	if ((act & (EV_HEALTH | EV_PUBLISH)) && enable_defer(d, &d->health, on_health, "port health") < 0)
-		health_pass(d);
+	if (!act)
+		return;
+	log_debug("event: %s", why);
+	if ((act & EV_RECONCILE) && !d->settle_why)
+		d->settle_why = why;
+	d->settle_what |= act;
+	r = settle_arm(d);
+	if (r < 0) {
+		log_error("cannot wait for the events to settle: %s; acting now", strerror(-r));
+		settle_now(d);
+	}
 }
 
 static void on_mdns_changed(void *ud)
@@ -290,8 +357,6 @@ void manager_busy(struct daemon *d, bool busy)
 		(void)kill(getpid(), SIGHUP);	/* through signalfd, as sent */
 	if (held & HELD_RECONCILE)
 		schedule(d, d->sched_why ? d->sched_why : "events while an RPC change was applied");
-	if ((held & HELD_HEALTH) && enable_defer(d, &d->health, on_health, "port health") < 0)
-		health_pass(d);
 }
 
 /* A file's text: 0, -ENOENT for a missing rpc.conf (none yet), or -errno with the error in rep. */
@@ -530,7 +595,7 @@ void manager_free(struct daemon *d)
 	rpc_server_stop(d->rpc);
 	sd_event_source_disable_unref(d->timer);
 	sd_event_source_disable_unref(d->defer);
-	sd_event_source_disable_unref(d->health);
+	sd_event_source_disable_unref(d->settle);
 	sd_event_unref(d->ev);
 	spdkconf_free(d->cfg);
 	spdkconf_free(d->file_cfg);

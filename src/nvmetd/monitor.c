@@ -123,6 +123,9 @@ static int start_netlink(struct monitor *m, sd_event *ev)
 		r = nl_socket_add_memberships(m->nl, RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, 0);
 	if (r >= 0)
 		r = nl_socket_set_nonblocking(m->nl);
+	/* room for a burst (a thousand flaps) before the kernel drops events: only what waits is charged */
+	if (r >= 0)
+		r = nl_socket_set_buffer_size(m->nl, 1 << 20, 0);
 	if (r < 0) {
 		log_error("netlink: %s", nl_geterror(r));
 		return -EIO;

@@ -41,6 +41,24 @@ static void sub(const char *dir, const char *name)
 	mkdir(p, 0755);
 }
 
+/* As the kernel's, each mkdir, rmdir and write is all or nothing even for a process killed with -9
+ * in the middle (tests/cli/t-kill.sh): made aside in root/.stage, then renamed into place. */
+static char *stage_name(struct faketree *t)
+{
+	static unsigned n;
+
+	return xasprintf("%s/.stage/%ld.%u", t->root, (long)getpid(), __atomic_add_fetch(&n, 1, __ATOMIC_SEQ_CST));
+}
+
+static void put_atomic(struct faketree *t, const char *path, const char *content)
+{
+	_cleanup_free_ char *tmp = stage_name(t);
+
+	faketree_put(tmp, content);
+	if (rename(tmp, path) < 0)
+		abort();
+}
+
 static char *read_str(const char *dir, const char *name)
 {
 	_cleanup_free_ char *p = path_join(dir, name);
@@ -102,17 +120,32 @@ static void put_addr(const char *dir)
 	put_in(dir, "addr_treq", "not specified\n");
 }
 
+static int rm_files(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(p) : unlink(p);
+}
+
 static int f_mkdir(void *ud, const char *path)
 {
 	struct faketree *t = ud;
 	char dummy[4096];
 	int r = step(t);
+	_cleanup_free_ char *final = NULL;
 
 	if (r)
 		return r;
-	if (mkdir(path, 0755) < 0)
-		return -errno;
-	switch (kind_of(t, path, dummy, sizeof(dummy))) {
+	if (access(path, F_OK) == 0)
+		return -EEXIST;
+	final = xstrdup(path);
+	path = stage_name(t);	/* populated aside, renamed into place at the end */
+	if (mkdir(path, 0755) < 0) {
+		r = -errno;
+		free((char *)path);
+		return r;
+	}
+	switch (kind_of(t, final, dummy, sizeof(dummy))) {
 	case K_SUBSYS:
 		put_in(path, "attr_allow_any_host", "0\n");
 		put_in(path, "attr_serial", "8a2c5e1f0b3d4c6e\n");
@@ -172,15 +205,13 @@ static int f_mkdir(void *ud, const char *path)
 	default:
 		break;
 	}
-	return 0;
+	r = rename(path, final) < 0 ? -errno : 0;
+	if (r < 0)
+		nftw(path, rm_files, 8, FTW_DEPTH | FTW_PHYS);
+	free((char *)path);
+	return r;
 }
 
-static int rm_files(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(p) : unlink(p);
-}
 
 static int f_rmdir(void *ud, const char *path)
 {
@@ -202,7 +233,13 @@ static int f_rmdir(void *ud, const char *path)
 	default:
 		break;
 	}
-	return nftw(path, rm_files, 8, FTW_DEPTH | FTW_PHYS) < 0 ? -errno : 0;
+	{
+		_cleanup_free_ char *tmp = stage_name(t);
+
+		if (rename(path, tmp) < 0)
+			return -errno;
+		return nftw(tmp, rm_files, 8, FTW_DEPTH | FTW_PHYS) < 0 ? -errno : 0;
+	}
 }
 
 static int f_write(void *ud, const char *path, const char *value)
@@ -289,7 +326,7 @@ static int f_write(void *ud, const char *path, const char *value)
 	}
 	{
 		_cleanup_free_ char *v = xasprintf("%s\n", value);
-		faketree_put(path, v);
+		put_atomic(t, path, v);
 	}
 	return 0;
 }
@@ -345,6 +382,10 @@ struct faketree *faketree_at(const char *root, bool v612)
 	t->nvmet = path_join(t->root, "nvmet");
 	t->v612 = v612;
 	mkdir(t->nvmet, 0755);
+	{
+		_cleanup_free_ char *stage = path_join(t->root, ".stage");
+		mkdir(stage, 0755);
+	}
 	sub(t->nvmet, "hosts");
 	sub(t->nvmet, "ports");
 	sub(t->nvmet, "subsystems");

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The pure parts: IRQ affinity (CPU lists, ReactorMask ∩ the device's NUMA node) against a fake
- * sysfs/procfs, the string map, array growth, the nvmf.conf writer's quoting and what the kernel
+ * sysfs/procfs, RoCE GIDs in sysfs, the string map, array growth, the nvmf.conf writer's quoting and what the kernel
  * target cannot export as a usable disk. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +21,7 @@
 #include "faketree.h"
 #include "ini.h"
 #include "irq.h"
+#include "netdev.h"
 #include "report.h"
 #include "strmap.h"
 #include "util.h"
@@ -295,11 +296,44 @@ static void test_export_check(void **state)
 	assert_int_equal(export_check(&c, bdev, &why), 0);
 }
 
+/* A GID entry as sysfs shows it: gid_attrs/ndevs/IDX and types/IDX (absent: an empty entry). */
+static void gid(const char *dev, unsigned port, unsigned idx, const char *ndev, const char *type)
+{
+	_cleanup_free_ char *n = xasprintf("sys/class/infiniband/%s/ports/%u/gid_attrs/ndevs/%u", dev, port, idx);
+	_cleanup_free_ char *t = xasprintf("sys/class/infiniband/%s/ports/%u/gid_attrs/types/%u", dev, port, idx);
+	_cleanup_free_ char *nl = xasprintf("%s\n", ndev), *tl = xasprintf("%s\n", type);
+
+	put(n, nl);
+	put(t, tl);
+}
+
+/* The device with a RoCE v2 GID on the interface wins; v1 only is told apart; other interfaces and
+ * empty entries do not count; no infiniband class at all is no device. */
+static void test_roce_gids_sysfs(void **state)
+{
+	_cleanup_free_ char *sys = path_join(root, "sys");
+	char dev[64] = "";
+
+	(void)state;
+	assert_int_equal(netdev_roce_gids_at(sys, "veth-t", dev, sizeof(dev)), 0);
+	gid("mlx4_0", 1, 0, "eth1", "IB/RoCE v1");
+	gid("mlx4_0", 1, 1, "veth-t", "IB/RoCE v1");
+	assert_int_equal(netdev_roce_gids_at(sys, "veth-t", dev, sizeof(dev)), 1);
+	assert_string_equal(dev, "mlx4_0");
+	put("sys/class/infiniband/rxe_t/ports/1/gid_attrs/ndevs/0/x", "");	/* an unreadable entry (empty) */
+	gid("rxe_t", 1, 1, "veth-t", "IB/RoCE v1");
+	gid("rxe_t", 1, 2, "veth-t", "RoCE v2");
+	assert_int_equal(netdev_roce_gids_at(sys, "veth-t", dev, sizeof(dev)), 2);
+	assert_string_equal(dev, "rxe_t");
+	assert_int_equal(netdev_roce_gids_at(sys, "eth2", dev, sizeof(dev)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_irq_mask_and_node, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_export_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_roce_gids_sysfs, setup, teardown),
 		cmocka_unit_test(test_strmap),
 		cmocka_unit_test(test_array_push),
 		cmocka_unit_test(test_writer_quoting),
