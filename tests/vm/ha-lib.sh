@@ -104,7 +104,7 @@ ha_conf() { # node [state] [file]
   Listen TCP ${HA_ADDR[$1]}:4420 ${2:-}
   AllowAnyHost Yes
   SN NVTESTHA0000000001
-  MN nvmetd HA test
+  MN NVTEST-HA
   Namespace Shared0 1 $HA_NSUUID
 EOC
 }

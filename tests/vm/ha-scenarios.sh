@@ -31,7 +31,7 @@ ha_host_sees_only() { # node: its path optimized (the other one gone or not live
 
 ha_cib() {
 	cat >$T/cib.xml <<'EOX'
-<cib crm_feature_set="3.0" validate-with="pacemaker-3.0" epoch="1" num_updates="0" admin_epoch="0">
+<cib crm_feature_set="3.0" validate-with="pacemaker-3.7" epoch="1" num_updates="0" admin_epoch="1">
   <configuration>
     <crm_config>
       <cluster_property_set id="cib-bootstrap-options">
