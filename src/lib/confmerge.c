@@ -101,6 +101,13 @@ static int conflicts(const struct nv_config *a, const struct nv_config *b, struc
 				CONFLICT(rep, a, a->creds[j].line, b, b->creds[i].line, "host %s's keys", b->creds[i].nqn);
 				r = -EINVAL;
 			}
+	for (size_t i = 0; i < b->nkeyring; i++) {
+		const struct nv_keyname *k = spdkconf_key_by_name(a, b->keyring[i].name);
+		if (k) {
+			CONFLICT(rep, a, k->line, b, b->keyring[i].line, "key %s", b->keyring[i].name);
+			r = -EINVAL;
+		}
+	}
 	return port_conflicts(a, b, rep) < 0 ? -EINVAL : r;
 }
 
@@ -173,6 +180,8 @@ int conf_merge(struct nv_config *a, struct nv_config *b, struct nv_report *rep)
 	}
 	for (size_t i = 0; i < b->ncreds; i++)
 		MOVE(a->creds, a->ncreds, b->creds, i);
+	for (size_t i = 0; i < b->nkeyring; i++)
+		MOVE(a->keyring, a->nkeyring, b->keyring, i);
 	for (size_t i = 0; i < b->ntransports; i++)
 		MOVE(a->transports, a->ntransports, b->transports, i);
 	if (b->malloc_luns) {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* nvmf.conf and nvmetd's rpc.conf as one desired configuration. Each object is defined in one file:
  * the same subsystem NQN, bdev name, NVMe controller (name or PCI address), transport type or a
- * [Malloc] section in both is an error naming both files and lines. A Listen address both files use
+ * [Malloc] section or keyring key name in both is an error naming both files and lines. A Listen address both files use
  * is one port with both files' subsystems linked. */
 #ifndef NVMET_CONFMERGE_H
 #define NVMET_CONFMERGE_H

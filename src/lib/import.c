@@ -531,6 +531,28 @@ static void emit_bdevs(struct conf_writer *w, const struct spdk_conf *sc)
 	}
 }
 
+/* [Keyring]: the names keyring_file_add_key gives key files (nvmetd-host*: names nvmetd made up for
+ * [HostN] files, which the [HostN] sections say already). */
+static void emit_keyring(struct conf_writer *w, const struct spdk_conf *sc)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sc->nkeys; i++) {
+		const char *name = str(sc->keys[i], "name"), *path = str(sc->keys[i], "path");
+		if (!name || !path || !strncmp(name[0] == ':' ? name + 1 : name, "nvmetd-host", 11))
+			continue;
+		if (!conf_value_ok(name) || !conf_value_ok(path) || path[0] != '/') {
+			cw_comment(w, "not imported: keyring key %zu (its name or path cannot be kept)", i);
+			continue;
+		}
+		if (!n++)
+			cw_section(w, "Keyring");
+		cw_kv(w, "Key", name, path);
+	}
+	if (n)
+		cw_blank(w);
+}
+
 /* [HostN]: DH-HMAC-CHAP keys and TLS PSKs from the keyring files. */
 static void emit_hosts(struct conf_writer *w, const struct spdk_conf *sc)
 {
@@ -687,6 +709,7 @@ int import_spdk_json(const char *text, char **conf, char **err)
 	emit_transports(&w, &sc);
 	emit_discovery(&w, &sc);
 	emit_bdevs(&w, &sc);
+	emit_keyring(&w, &sc);
 	emit_hosts(&w, &sc);
 	emit_subsystems(&w, &sc);
 	spdk_conf_free(&sc);

@@ -7,6 +7,7 @@
 #include "confwriter.h"
 #include "ini.h"
 #include "rpcconf.h"
+#include "spdkconf.h"
 #include "util.h"
 
 struct rd {
@@ -159,6 +160,45 @@ static int read_subsys(struct rd *d)
 	return s->nqn ? 0 : bad(d, "no NQN");
 }
 
+static int read_keyring(struct rd *d)
+{
+	for (size_t i = 0; i < d->sec->n; i++) {
+		struct rc_key *k;
+
+		d->e = &d->sec->e[i];
+		if (strcasecmp(d->e->key, "Key"))
+			return bad(d, "not written by nvmetd");
+		if (nvals(d, 2, 2) < 0)
+			return -EINVAL;
+		k = array_push(&d->rc->keys, &d->rc->nkeys, sizeof(*k));
+		k->name = xstrdup(d->e->vals[0]);
+		k->path = xstrdup(d->e->vals[1]);
+	}
+	return 0;
+}
+
+static int read_cred(struct rd *d)
+{
+	struct rc_cred *c = array_push(&d->rc->creds, &d->rc->ncreds, sizeof(*c));
+
+	for (size_t i = 0; i < d->sec->n; i++) {
+		const char *k;
+		char **dst;
+
+		d->e = &d->sec->e[i];
+		k = d->e->key;
+		dst = !strcasecmp(k, "NQN") ? &c->nqn : !strcasecmp(k, "DhchapKey") ? &c->key :
+		      !strcasecmp(k, "DhchapCtrlKey") ? &c->ctrl : !strcasecmp(k, "TlsKey") ? &c->psk : NULL;
+		if (!dst || *dst)
+			return bad(d, "not written by nvmetd");
+		if (nvals(d, 1, 1) < 0)
+			return -EINVAL;
+		*dst = xstrdup(d->e->vals[0]);
+	}
+	d->e = NULL;
+	return c->nqn ? 0 : bad(d, "no NQN");
+}
+
 static int read_section(struct rd *d)
 {
 	const char *n = d->sec->name;
@@ -172,6 +212,10 @@ static int read_section(struct rd *d)
 		return read_malloc(d);
 	if (!strncasecmp(n, "Subsystem", 9))
 		return read_subsys(d);
+	if (!strcasecmp(n, "Keyring"))
+		return read_keyring(d);
+	if (!strncasecmp(n, "Host", 4))
+		return read_cred(d);
 	return bad(d, "a section nvmetd does not write");
 }
 
@@ -268,6 +312,33 @@ static void render_subsys(struct conf_writer *w, size_t i, const struct rc_subsy
 	}
 }
 
+/* [Keyring] and the [HostN] of the hosts a subsystem lists (the others are dropped). */
+static void render_keys(struct conf_writer *w, const struct rpcconf *rc)
+{
+	size_t n = 0;
+
+	if (rc->nkeys)
+		cw_section(w, "Keyring");
+	for (size_t i = 0; i < rc->nkeys; i++)
+		cw_kv(w, "Key", rc->keys[i].name, rc->keys[i].path);
+	if (rc->nkeys)
+		cw_blank(w);
+	for (size_t i = 0; i < rc->ncreds; i++) {
+		const struct rc_cred *c = &rc->creds[i];
+		if (!rpcconf_host_used(rc, c->nqn))
+			continue;
+		cw_section(w, "Host%zu", ++n);
+		cw_kv(w, "NQN", c->nqn);
+		if (c->key)
+			cw_kv(w, "DhchapKey", c->key);
+		if (c->ctrl)
+			cw_kv(w, "DhchapCtrlKey", c->ctrl);
+		if (c->psk)
+			cw_kv(w, "TlsKey", c->psk);
+		cw_blank(w);
+	}
+}
+
 int rpcconf_render(const struct rpcconf *rc, char **text, char **err)
 {
 	struct conf_writer w;
@@ -279,6 +350,7 @@ int rpcconf_render(const struct rpcconf *rc, char **text, char **err)
 	cw_comment(&w, "Written by nvmetd: the objects made through SPDK JSON-RPC (rpc_socket). nvmetd loads it");
 	cw_comment(&w, "with nvmf.conf and rewrites it after every change it applies: do not edit it while nvmetd runs.");
 	cw_blank(&w);
+	render_keys(&w, rc);
 	render_bdevs(&w, rc);
 	for (size_t i = 0; i < rc->nss; i++)
 		render_subsys(&w, i, &rc->ss[i]);
@@ -322,6 +394,14 @@ void rpcconf_free(struct rpcconf *rc)
 	for (size_t i = 0; i < rc->nss; i++)
 		rpcconf_subsys_free(&rc->ss[i]);
 	free(rc->ss);
+	for (size_t i = 0; i < rc->nkeys; i++) {
+		free(rc->keys[i].name);
+		free(rc->keys[i].path);
+	}
+	free(rc->keys);
+	for (size_t i = 0; i < rc->ncreds; i++)
+		rpcconf_cred_free(&rc->creds[i]);
+	free(rc->creds);
 	*rc = (struct rpcconf){ 0 };
 }
 
@@ -331,6 +411,38 @@ struct rc_subsys *rpcconf_subsys(const struct rpcconf *rc, const char *nqn)
 		if (streq(rc->ss[i].nqn, nqn))
 			return &rc->ss[i];
 	return NULL;
+}
+
+struct rc_key *rpcconf_key(const struct rpcconf *rc, const char *name)
+{
+	for (size_t i = 0; i < rc->nkeys; i++)
+		if (streq(keyring_bare_name(rc->keys[i].name), keyring_bare_name(name)))
+			return &rc->keys[i];
+	return NULL;
+}
+
+struct rc_cred *rpcconf_cred(const struct rpcconf *rc, const char *nqn)
+{
+	for (size_t i = 0; i < rc->ncreds; i++)
+		if (streq(rc->creds[i].nqn, nqn))
+			return &rc->creds[i];
+	return NULL;
+}
+
+bool rpcconf_host_used(const struct rpcconf *rc, const char *nqn)
+{
+	for (size_t i = 0; i < rc->nss; i++)
+		if (strv_contains(rc->ss[i].hosts, rc->ss[i].nhosts, nqn))
+			return true;
+	return false;
+}
+
+void rpcconf_cred_free(struct rc_cred *c)
+{
+	free(c->nqn);
+	free(c->key);
+	free(c->ctrl);
+	free(c->psk);
 }
 
 struct rc_bdev *rpcconf_bdev(struct rc_bdev *v, size_t n, const char *name)

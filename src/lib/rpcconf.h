@@ -45,6 +45,18 @@ struct rc_subsys {
 	size_t nls;
 };
 
+/* A [Keyring] Key line: keyring_file_add_key's name for a key file. */
+struct rc_key {
+	char *name, *path;
+};
+
+/* A [HostN] section: the key files nvmf_subsystem_add_host's dhchap_key, dhchap_ctrlr_key and psk
+ * named (DhchapKey, DhchapCtrlKey, TlsKey; NULL: not given). One per host: the kernel keeps a host's
+ * keys for every subsystem. Rendered only while a subsystem of rc lists the host. */
+struct rc_cred {
+	char *nqn, *key, *ctrl, *psk;
+};
+
 struct rpcconf {
 	struct rc_transport *tr;
 	size_t ntr;
@@ -55,6 +67,10 @@ struct rpcconf {
 	unsigned malloc_bs;
 	struct rc_subsys *ss;
 	size_t nss;
+	struct rc_key *keys;
+	size_t nkeys;
+	struct rc_cred *creds;
+	size_t ncreds;
 };
 
 /* rpc.conf's text (NULL or "": empty) -> rc. Only what render writes is accepted: anything else is
@@ -68,8 +84,15 @@ void rpcconf_free(struct rpcconf *rc);
 struct rc_subsys *rpcconf_subsys(const struct rpcconf *rc, const char *nqn);
 /* The [Nvme] or [AIO] entry called name (any case, as nvmf.conf compares), or NULL. */
 struct rc_bdev *rpcconf_bdev(struct rc_bdev *v, size_t n, const char *name);
+/* The keyring entry called name (":name" is name too), or NULL. */
+struct rc_key *rpcconf_key(const struct rpcconf *rc, const char *name);
+/* Host nqn's [HostN], or NULL. */
+struct rc_cred *rpcconf_cred(const struct rpcconf *rc, const char *nqn);
+/* Whether a subsystem of rc lists host nqn. */
+bool rpcconf_host_used(const struct rpcconf *rc, const char *nqn);
 /* Remove element i of an array of n elements of size sz (order kept). */
 void rpcconf_remove(void *v, size_t *n, size_t sz, size_t i);
 void rpcconf_subsys_free(struct rc_subsys *s);
+void rpcconf_cred_free(struct rc_cred *c);
 
 #endif

@@ -20,4 +20,8 @@ int ed_bdev_where(const struct rpc_edit *e, const char *name, unsigned *line);
 /* The refusal for an object nvmf.conf defines. */
 int ed_in_file(struct rpc_edit *e, int code, const char *what, unsigned line);
 
+/* add_host's dhchap_key, dhchap_ctrlr_key and psk (keyring names) as host's [HostN] in rc: 0 or the
+ * error (an unknown key, keys nvmf.conf gives the host, other keys than the host has elsewhere). */
+int ed_host_keys(struct rpc_edit *e, const struct rc_subsys *s, const char *host);
+
 #endif

@@ -320,19 +320,17 @@ int rpc_edit_remove_listener(struct rpc_edit *e)
 
 int rpc_edit_add_host(struct rpc_edit *e)
 {
-	static const char *const keys[] = { "psk", "dhchap_key", "dhchap_ctrlr_key" };
 	const char *host = ed_str(e->params, "host");
 	struct rc_subsys *s;
 	int r = find_ss(e, &s);
 
 	if (r)
 		return r;
-	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
-		if (ed_str(e->params, keys[i]))
-			return ed_fail(e, JRPC_INVALID_PARAMS, "nvmetd: %s: keys over RPC are not supported yet; give the "
-				       "host its keys in nvmf.conf's [HostN]", keys[i]);
 	if (!host || strv_contains(s->hosts, s->nhosts, host))
 		return ed_fail(e, JRPC_INVALID_PARAMS, "Invalid parameters");
+	r = ed_host_keys(e, s, host);
+	if (r)
+		return r;
 	*(char **)array_push(&s->hosts, &s->nhosts, sizeof(char *)) = xstrdup(host);
 	return ed_true(e);
 }

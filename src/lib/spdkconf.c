@@ -819,6 +819,59 @@ static const struct key_def host_keys[] = {
 	{ 0 },
 };
 
+/* ---- [Keyring]: names for key files (SPDK's keyring_file_add_key) ---- */
+static int k_keyring_key(struct kctx *k)
+{
+	const char *name = val(k, 0), *path = val(k, 1), *secret, *why, *why2;
+	struct nv_keyname *kn;
+
+	if (strchr(keyring_bare_name(name), ':') || !*keyring_bare_name(name))
+		return kerr(k, "'%s' is not a key name (SPDK's global keyring: no ':' but a leading one)", name);
+	if (spdkconf_key_by_name(k->ps->c, name))
+		return kerr(k, "key %s is named twice (line %u)", name, spdkconf_key_by_name(k->ps->c, name)->line);
+	if (path[0] != '/')
+		return kerr(k, "%s: not an absolute path", path);
+	if (keyfile_load(&k->ps->keys, path, KEY_DHCHAP, &secret, &why) < 0 &&
+	    keyfile_load(&k->ps->keys, path, KEY_TLS, &secret, &why2) < 0) {
+		if (streq_ptr(why, why2))
+			return kerr(k, "%s %s", path, why);
+		return kerr(k, "%s holds neither kind of key: %s (as a DH-HMAC-CHAP key); %s (as a TLS PSK)", path, why,
+			    why2 ? why2 : "?");
+	}
+	kn = array_push(&k->ps->c->keyring, &k->ps->c->nkeyring, sizeof(*kn));
+	kn->name = xstrdup(name);
+	kn->path = xstrdup(path);
+	kn->line = k->e->line;
+	kinfo(k, NV_APPLIED, "key %s names %s (for SPDK JSON-RPC's keyring methods)", name, path);
+	return 0;
+}
+
+static const struct key_def keyring_keys[] = {
+	{ "Key", k_keyring_key, NULL, 2, 2 },
+	{ 0 },
+};
+
+const char *keyring_bare_name(const char *name)
+{
+	return name[0] == ':' ? name + 1 : name;
+}
+
+const struct nv_keyname *spdkconf_key_by_name(const struct nv_config *c, const char *name)
+{
+	for (size_t i = 0; i < c->nkeyring; i++)
+		if (streq(keyring_bare_name(c->keyring[i].name), keyring_bare_name(name)))
+			return &c->keyring[i];
+	return NULL;
+}
+
+const struct nv_keyname *spdkconf_key_by_path(const struct nv_config *c, const char *path)
+{
+	for (size_t i = 0; path && i < c->nkeyring; i++)
+		if (streq(c->keyring[i].path, path))
+			return &c->keyring[i];
+	return NULL;
+}
+
 static const struct nv_hostcred *cred_of(const struct nv_config *c, const char *nqn)
 {
 	for (size_t i = 0; i < c->ncreds; i++)
@@ -1285,6 +1338,7 @@ static const struct section_def sections[] = {
 	{ "Malloc", false, malloc_keys, NULL, NULL, NULL },
 	{ "Subsystem", true, NULL, NULL, NULL, NULL },
 	{ "Host", true, host_keys, begin_host, end_host, NULL },
+	{ "Keyring", false, keyring_keys, NULL, NULL, NULL },
 	{ "Discovery", false, discovery_keys, NULL, NULL, NULL },
 	{ "Cluster", false, cluster_keys, begin_cluster, NULL, NULL },
 	{ "Bdev", false, NULL, NULL, NULL, BDEV_TUNING },
@@ -1536,6 +1590,11 @@ void spdkconf_free(struct nv_config *c)
 		free(c->creds[i].dhgroup);
 	}
 	free(c->creds);
+	for (size_t i = 0; i < c->nkeyring; i++) {
+		free(c->keyring[i].name);
+		free(c->keyring[i].path);
+	}
+	free(c->keyring);
 	for (size_t i = 0; i < c->ntransports; i++)
 		free(c->transports[i].trtype);
 	free(c->transports);

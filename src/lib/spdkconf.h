@@ -42,6 +42,14 @@ struct nv_hostcred {
 	unsigned line;
 };
 
+/* A [Keyring] Key line: a name for a key file, as SPDK's keyring_file_add_key gives one (nvmetd
+ * extension; nvmetd writes them in rpc.conf). The file is checked like a [HostN] key file, as either
+ * kind of key; its secret is never kept here. */
+struct nv_keyname {
+	char *name, *path;
+	unsigned line;
+};
+
 /* A [TransportN] section: its transport type ("tcp", "rdma") and where it is. */
 struct nv_transport {
 	char *trtype;
@@ -55,6 +63,8 @@ struct nv_config {
 	size_t ntransports;
 	struct nv_hostcred *creds;	/* [HostN] sections */
 	size_t ncreds;
+	struct nv_keyname *keyring;	/* [Keyring] Key lines */
+	size_t nkeyring;
 	struct nv_model *model;	/* desired state; namespaces carry bdev names until resolved */
 	struct nv_nvme_ctrl *ctrls;
 	size_t nctrls;
@@ -89,6 +99,13 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct nv_config *, spdkconf_free)
 /* Look up a bdev name used by a Namespace line. Fills b (borrowed strings, b->path NULL for NVMe
  * until resolved). Returns 0 or -ENOENT. */
 int spdkconf_find_bdev(const struct nv_config *c, const char *name, struct nv_bdev *b);
+
+/* The [Keyring] name of key file path (the first that names it), or NULL. */
+const struct nv_keyname *spdkconf_key_by_path(const struct nv_config *c, const char *path);
+/* The [Keyring] entry called name (SPDK: ":name" is name too), or NULL. */
+const struct nv_keyname *spdkconf_key_by_name(const struct nv_config *c, const char *name);
+/* name without SPDK's global-keyring prefix ":". */
+const char *keyring_bare_name(const char *name);
 
 /* SPDK booleans: Yes/Y/True/No/N/False, case-insensitive. Returns 1, 0 or -EINVAL. */
 int spdk_bool(const char *s);

@@ -16,7 +16,7 @@ enum { RPC_STARTUP = 1, RPC_RUNTIME = 2 };
 /* How a method reports params it cannot decode: nvmf_* and the framework as -32602 "Invalid
  * parameters", bdev_* as -32603 "spdk_json_decode_object failed" (SPDK's own inconsistency, which
  * clients match on). */
-enum rpc_perr { PERR_NVMF, PERR_BDEV };
+enum rpc_perr { PERR_NVMF, PERR_BDEV, PERR_KEYRING, PERR_CONFIG };
 
 struct rpc_method {
 	const char *name;
@@ -58,25 +58,6 @@ static int wait_init(const struct rpc_env *e, json_object *params, json_object *
 	(void)params;
 	(void)message;
 	*result = json_object_new_boolean(1);
-	return 0;
-}
-
-/* framework_get_subsystems: what nvmetd models of SPDK's subsystems, in their start-up order. */
-static int get_subsystems(const struct rpc_env *e, json_object *params, json_object **result, char **message)
-{
-	json_object *bdev = json_object_new_object(), *nvmf = json_object_new_object(), *dep = json_object_new_array();
-
-	(void)e;
-	(void)params;
-	(void)message;
-	json_object_object_add(bdev, "subsystem", json_object_new_string("bdev"));
-	json_object_object_add(bdev, "depends_on", json_object_new_array());
-	json_object_array_add(dep, json_object_new_string("bdev"));
-	json_object_object_add(nvmf, "subsystem", json_object_new_string("nvmf"));
-	json_object_object_add(nvmf, "depends_on", dep);
-	*result = json_object_new_array();
-	json_object_array_add(*result, bdev);
-	json_object_array_add(*result, nvmf);
 	return 0;
 }
 
@@ -137,6 +118,9 @@ static const struct rpc_param p_host[] = {
 	{ "nqn", RP_STRING, true }, { "host", RP_STRING, true }, TGT, { "psk", RP_STRING, false },
 	{ "dhchap_key", RP_STRING, false }, { "dhchap_ctrlr_key", RP_STRING, false },
 };
+static const struct rpc_param p_get_config[] = { { "name", RP_STRING, true } };
+static const struct rpc_param p_add_key[] = { { "name", RP_STRING, true }, { "path", RP_STRING, true } };
+static const struct rpc_param p_remove_key[] = { { "name", RP_STRING, true } };
 static const struct rpc_param p_any_host[] = { { "nqn", RP_STRING, true }, { "allow_any_host", RP_BOOL, true }, TGT };
 
 #define PARAMS(p) p, ARRAY_SIZE(p)
@@ -149,8 +133,11 @@ static const struct rpc_method methods[] = {
 	  "Invalid parameters", NULL, false },
 	{ "framework_start_init", RPC_STARTUP, wait_init, NULL, 0, PERR_NVMF,
 	  "Invalid parameters", NULL, false },
-	{ "framework_get_subsystems", RPC_RUNTIME, get_subsystems, NULL, 0, PERR_NVMF,
+	{ "framework_get_subsystems", RPC_RUNTIME, rpc_framework_get_subsystems, NULL, 0, PERR_NVMF,
 	  "'framework_get_subsystems' requires no arguments", NULL, false },
+	{ "framework_get_config", RPC_RUNTIME, rpc_framework_get_config, PARAMS(p_get_config), PERR_CONFIG, NULL, NULL,
+	  false },
+	{ "keyring_get_keys", RPC_RUNTIME, rpc_keyring_get_keys, NULL, 0, PERR_NVMF, NULL, NULL, true },
 	{ "nvmf_get_transports", RPC_RUNTIME, rpc_nvmf_get_transports, PARAMS(p_transports), PERR_NVMF, NULL, NULL, false },
 	{ "nvmf_get_subsystems", RPC_RUNTIME, rpc_nvmf_get_subsystems, PARAMS(p_subsystems), PERR_NVMF, NULL, NULL, false },
 	{ "nvmf_subsystem_get_listeners", RPC_RUNTIME, rpc_nvmf_subsystem_get_listeners, PARAMS(p_listeners),
@@ -172,6 +159,8 @@ static const struct rpc_method methods[] = {
 	CHANGE("nvmf_subsystem_add_host", p_host, PERR_NVMF, rpc_edit_add_host, false),
 	CHANGE("nvmf_subsystem_remove_host", p_host, PERR_NVMF, rpc_edit_remove_host, false),
 	CHANGE("nvmf_subsystem_allow_any_host", p_any_host, PERR_NVMF, rpc_edit_allow_any_host, false),
+	CHANGE("keyring_file_add_key", p_add_key, PERR_KEYRING, rpc_edit_keyring_add, true),
+	CHANGE("keyring_file_remove_key", p_remove_key, PERR_KEYRING, rpc_edit_keyring_remove, false),
 };
 
 static int get_methods(const struct rpc_env *e, json_object *params, json_object **result, char **message)
@@ -192,6 +181,10 @@ static int bad_params(const struct rpc_method *m, char **message)
 	if (m->perr == PERR_BDEV) {
 		*message = xstrdup("spdk_json_decode_object failed");
 		return JRPC_INTERNAL_ERROR;
+	}
+	if (m->perr == PERR_KEYRING || m->perr == PERR_CONFIG) {	/* spdk_strerror(EINVAL); framework_get_config's own */
+		*message = xstrdup(m->perr == PERR_KEYRING ? "Invalid argument" : "Invalid arguments");
+		return JRPC_INVALID_PARAMS;
 	}
 	*message = xstrdup(m->no_params ? m->no_params : "Invalid parameters");
 	return JRPC_INVALID_PARAMS;

@@ -123,9 +123,11 @@ static json_object *subsys_namespaces(const struct nv_subsys *s)
 	return a;
 }
 
-/* One subsystem as SPDK's dump_nvmf_subsystem writes it; hosts by NQN only (never a key). */
-static json_object *subsystem(const struct nv_model *m, const struct nv_subsys *s)
+/* One subsystem as SPDK's dump_nvmf_subsystem writes it; hosts by NQN and their DH-HMAC-CHAP keys'
+ * keyring names (never a key). */
+static json_object *subsystem(const struct nv_config *c, const struct nv_subsys *s)
 {
+	const struct nv_model *m = c->model;
 	json_object *o = json_object_new_object(), *la = json_object_new_array(), *hosts = json_object_new_array();
 	const char *sn = attrs_get(&s->attrs, "attr_serial"), *mn = attrs_get(&s->attrs, "attr_model");
 
@@ -139,7 +141,13 @@ static json_object *subsystem(const struct nv_model *m, const struct nv_subsys *
 			       json_object_new_boolean(streq_ptr(attrs_get(&s->attrs, "attr_allow_any_host"), "1")));
 	for (size_t i = 0; i < s->nhosts; i++) {
 		json_object *h = json_object_new_object();
+		const struct nv_hostcred *cr = rpc_cred(c, s->hosts[i]);
 		json_object_object_add(h, "nqn", json_object_new_string(s->hosts[i]));
+		for (int w = 0; cr && w < 2; w++) {
+			_cleanup_free_ char *name = rpc_key_name(c, cr, w);
+			if (name)
+				json_object_object_add(h, w ? "dhchap_ctrlr_key" : "dhchap_key", json_object_new_string(name));
+		}
 		json_object_array_add(hosts, h);
 	}
 	json_object_object_add(o, "hosts", hosts);
@@ -170,7 +178,7 @@ int rpc_nvmf_get_subsystems(const struct rpc_env *e, json_object *params, json_o
 		json_object_array_add(*result, discovery_subsystem(m));
 	for (size_t i = 0; i < m->nsubsys; i++)
 		if (!nqn || streq(nqn, m->subsys[i].nqn))
-			json_object_array_add(*result, subsystem(m, &m->subsys[i]));
+			json_object_array_add(*result, subsystem(*e->cfg, &m->subsys[i]));
 	return 0;
 }
 

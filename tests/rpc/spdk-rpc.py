@@ -5,6 +5,8 @@
 # trailing newline, several joined by "\n" -- with keys jsonrpc, method, id[, params]; a response
 # ends where a complete JSON value ends (raw_decode), not at the newline. Stdlib only.
 #   spdk-rpc.py [-s SOCKET] [-t SECONDS] METHOD [JSON-PARAMS]
+#   spdk-rpc.py [-s SOCKET] save_config | keyring_file_add_key NAME PATH | keyring_file_remove_key NAME |
+#               nvmf_subsystem_add_host NQN HOST [--dhchap-key K] [--dhchap-ctrlr-key K] [--psk K]
 # Prints the result as rpc.py does (json.dumps indent=2) and exits 0, or prints the error response
 # and exits 1; a closed connection or a timeout exits 2.
 import argparse
@@ -56,16 +58,57 @@ class Client:
         return self.recv()
 
 
+def save_config(client):
+    """rpc.py save_config (python/spdk/rpc/__init__.py): framework_get_subsystems, then framework_get_config
+    {"name": ...} for each, as {"subsystems": [{"subsystem": ..., "config": [...]}]}."""
+    def result(method, params=None):
+        resp = client.call(method, params)
+        if "error" in resp:
+            raise RuntimeError("%s: %s" % (method, resp["error"]))
+        return resp["result"]
+    return {"subsystems": [{"subsystem": s["subsystem"], "config": result("framework_get_config", {"name": s["subsystem"]})}
+                           for s in result("framework_get_subsystems")]}
+
+
+# What rpc.py sends for the commands that are not one call with JSON params: METHOD -> (positional
+# params' names, options' names) as python/spdk/cli builds them (keyring_file_add_key NAME PATH;
+# nvmf_subsystem_add_host NQN HOST [--psk K] [--dhchap-key K] [--dhchap-ctrlr-key K]).
+SHAPES = {
+    "keyring_file_add_key": (["name", "path"], []),
+    "keyring_file_remove_key": (["name"], []),
+    "nvmf_subsystem_add_host": (["nqn", "host"], ["psk", "dhchap_key", "dhchap_ctrlr_key"]),
+}
+
+
+def shaped(method, args):
+    """rpc.py's params for METHOD from its command line words (positional, then --opt value)."""
+    pos, opts = SHAPES[method]
+    params = dict(zip(pos, args[:len(pos)]))
+    rest = args[len(pos):]
+    for i in range(0, len(rest) - 1, 2):
+        key = rest[i].lstrip("-").replace("-", "_")
+        if key in opts:
+            params[key] = rest[i + 1]
+    return params
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-s", default="/var/tmp/spdk.sock")
     ap.add_argument("-t", type=float, default=60.0)
     ap.add_argument("method")
-    ap.add_argument("params", nargs="?")
+    ap.add_argument("params", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     try:
-        resp = Client(a.s, a.t).call(a.method, json.loads(a.params) if a.params else None)
-    except (OSError, TimeoutError, ConnectionError) as e:
+        if a.method == "save_config":
+            print(json.dumps(save_config(Client(a.s, a.t)), indent=2))
+            return 0
+        if a.method in SHAPES:
+            params = shaped(a.method, a.params)
+        else:
+            params = json.loads(a.params[0]) if a.params else None
+        resp = Client(a.s, a.t).call(a.method, params)
+    except (OSError, TimeoutError, ConnectionError, RuntimeError) as e:
         print(e, file=sys.stderr)
         return 2
     if "error" in resp:

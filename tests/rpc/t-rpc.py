@@ -170,7 +170,12 @@ def test_methods():
     e = error("framework_start_init")
     ok(e["code"] == -1 and e["message"].startswith("Method may only be called before framework is initialized"),
        "framework_start_init: SPDK's state error")
-    ok([s["subsystem"] for s in result("framework_get_subsystems")] == ["bdev", "nvmf"], "framework_get_subsystems")
+    subs = result("framework_get_subsystems")
+    ok([(s["subsystem"], s["depends_on"]) for s in subs] == [("keyring", []), ("bdev", ["keyring"]),
+                                                            ("nvmf", ["bdev", "keyring"])], "framework_get_subsystems")
+    ok(error("framework_get_config", {"name": "vhost"}) == {"code": -32602, "message": "Subsystem 'vhost' not found"},
+       "framework_get_config of an unknown subsystem: SPDK's error")
+    ok(error("framework_get_config") == {"code": -32602, "message": "Invalid arguments"}, "framework_get_config: name")
     ok(error("nvmf_no_such") == {"code": -32601, "message": "Method not found"}, "unknown method: -32601")
 
 
@@ -183,7 +188,8 @@ def test_nvmf():
        c1["model_number"] == "nvmetd_ctrl" and c1["allow_any_host"] is False, "cnode1's fields")
     ok(sorted((a["trtype"], a["adrfam"], a["traddr"], a["trsvcid"]) for a in c1["listen_addresses"]) ==
        [("RDMA", "IPv4", "192.168.20.200", "4791"), ("TCP", "IPv4", "127.0.0.1", "4420")], "listen addresses, SPDK case")
-    ok(c1["hosts"] == [{"nqn": "nqn.2014-08.org.nvmexpress:uuid:host1"}], "hosts by NQN only")
+    ok(c1["hosts"] == [{"nqn": "nqn.2014-08.org.nvmexpress:uuid:host1", "dhchap_key": "nvmetd-host1-key"}],
+       "hosts by NQN and key name ([HostN] files without a [Keyring] name: nvmetd-host<N>-key)")
     ok([(n["nsid"], n["bdev_name"]) for n in c1["namespaces"]] == [(1, "Malloc0"), (2, "AIO0")] and
        c1["namespaces"][1]["uuid"] == "6c3e5d3c-0f2a-4b0e-9a55-3c1f2e7b9a01", "namespaces")
     ok(subs[2]["allow_any_host"] is True and len(subs) == 3, "cnode2")
@@ -221,11 +227,37 @@ def test_bdevs():
 
 def test_no_secret():
     c = spdk_rpc.Client(SOCK, 10)
-    text = ""
+    text = named = ""
     for m in result("rpc_get_methods"):
+        if m in ("keyring_get_keys", "framework_get_config"):
+            continue
         text += json.dumps(c.call(m))
     text += json.dumps(c.call("nvmf_get_subsystems", {"nqn": "nqn.2016-06.io.spdk:cnode1"}))
     ok(SECRET not in text and SECRET[10:30] not in text and "host1.key" not in text, "no key, nor its file, in any reply")
+    named += json.dumps(c.call("keyring_get_keys"))
+    for sub in ("keyring", "bdev", "nvmf"):
+        named += json.dumps(c.call("framework_get_config", {"name": sub}))
+    ok(SECRET not in named and SECRET[10:30] not in named and KEYFILE in named,
+       "framework_get_config and keyring_get_keys name key files, never what they hold")
+
+
+def test_save_config():
+    """rpc.py save_config, then nvmetcfg import --from spdk: the same configuration."""
+    saved = spdk_rpc.save_config(spdk_rpc.Client(SOCK, 10))
+    nvmf = [s["config"] for s in saved["subsystems"] if s["subsystem"] == "nvmf"][0]
+    keys = [s["config"] for s in saved["subsystems"] if s["subsystem"] == "keyring"][0]
+    ok(keys == [{"method": "keyring_file_add_key", "params": {"name": "nvmetd-host1-key", "path": KEYFILE}}],
+       "save_config: keyring: [Host1]'s key file by a name")
+    ok([c["method"] for c in nvmf].count("nvmf_create_subsystem") == 2 and
+       {"method": "nvmf_subsystem_add_host", "params": {"nqn": "nqn.2016-06.io.spdk:cnode1", "host":
+        "nqn.2014-08.org.nvmexpress:uuid:host1", "dhchap_key": "nvmetd-host1-key"}} in nvmf, "save_config: nvmf")
+    path = write("saved.json", json.dumps(saved, indent=2))
+    p = subprocess.run([NVMETCFG, "import", "--from", "spdk", path], capture_output=True, text=True, env=ENV)
+    write("imported.conf", p.stdout)
+    plan = lambda f: subprocess.run([NVMETCFG, "plan", "--rpc-conf", "none", f], capture_output=True, text=True,
+                                    env=ENV).stdout.replace(f, "FILE")
+    ok(p.returncode == 0 and "DhchapKey " + KEYFILE in p.stdout and plan(T + "/imported.conf") == plan(T + "/nvmf.conf"),
+       "import of save_config: nvmetcfg plans the same as for nvmf.conf")
 
 
 def test_framing():
@@ -418,6 +450,75 @@ def walkthrough():
     ok(fres("nvmf_subsystem_allow_any_host", {"nqn": NQN, "allow_any_host": False}) is True, "allow_any_host false")
 
 
+H3 = "nqn.2014-08.org.nvmexpress:uuid:h3"
+FKEY0 = FKEY1 = ""
+
+
+def keyring():
+    """SPDK's DH-HMAC-CHAP walkthrough (doc/nvmf.md): keyring_file_add_key, add_host --dhchap-key."""
+    global FKEY0, FKEY1
+    FKEY0 = write("fk/key0", dhchap_secret() + "\n", 0o600)
+    FKEY1 = write("fk/ckey0", dhchap_secret() + "\n", 0o600)
+    loose = write("fk/loose.key", dhchap_secret() + "\n", 0o644)
+    ok(fres("keyring_file_add_key", spdk_rpc.shaped("keyring_file_add_key", ["key0", FKEY0])) is True and
+       fres("keyring_file_add_key", {"name": "ckey0", "path": FKEY1}) is True, "keyring_file_add_key key0, ckey0")
+    e = ferr("keyring_file_add_key", {"name": "key0", "path": FKEY1})
+    ok(e["code"] == -17 and e["message"].startswith("File exists"), "a name taken: -17 File exists")
+    e = ferr("keyring_file_add_key", {"name": "k2", "path": "key0"})
+    ok(e["code"] == -1 and "absolute" in e["message"], "a relative path: -1 (EPERM)")
+    e = ferr("keyring_file_add_key", {"name": "k2", "path": loose})
+    ok(e["code"] == -1 and "chmod 600" in e["message"], "a key file others may read: -1, chmod 600")
+    e = ferr("keyring_file_add_key", {"name": "k2", "path": FK + "/nope"})
+    ok(e["code"] == -2, "a missing file: -2")
+    bad = write("fk/bad.key", "not a key\n", 0o600)
+    e = ferr("keyring_file_add_key", {"name": "k2", "path": bad})
+    ok(e is not None and "neither kind of key" in e["message"] and "k2" not in open(FK + "/rpc.conf").read(),
+       "a file that holds no key: refused by nvmetd's key file checks")
+    e = ferr("nvmf_subsystem_add_host", {"nqn": NQN, "host": H3, "dhchap_key": "nokey"})
+    ok(e["code"] == -32602 and e["message"].startswith("Invalid parameters"), "an unknown key name: -32602")
+    ok(fres("nvmf_subsystem_add_host", spdk_rpc.shaped("nvmf_subsystem_add_host", [
+        NQN, H3, "--dhchap-key", "key0", "--dhchap-ctrlr-key", "ckey0"])) is True, "add_host --dhchap-key key0")
+    host = [h for s in fres("nvmf_get_subsystems") if s["nqn"] == NQN for h in s["hosts"] if h["nqn"] == H3]
+    ok(host == [{"nqn": H3, "dhchap_key": "key0", "dhchap_ctrlr_key": "ckey0"}], "nvmf_get_subsystems: the key names")
+    keys = fres("keyring_get_keys")
+    ok(sorted((k["name"], k["path"], k["refcnt"], k["removed"], k["module"]) for k in keys) ==
+       [("ckey0", FKEY1, 2, False, "keyring_file"), ("key0", FKEY0, 2, False, "keyring_file")], "keyring_get_keys")
+    e = ferr("keyring_file_remove_key", {"name": "key0"})
+    ok(e["code"] == -16 and H3 in e["message"], "removing a key a host uses: -16, naming the host")
+    ok(ferr("keyring_file_remove_key", {"name": "nope"}) == {"code": -126, "message": "Required key not available"},
+       "removing an unknown key: -126")
+    text = open(FK + "/rpc.conf").read()
+    ok("[Keyring]" in text and "Key key0 " + FKEY0 in text and "DhchapKey " + FKEY0 in text and
+       "DhchapCtrlKey " + FKEY1 in text, "rpc.conf: [Keyring] and the host's [HostN]")
+    hk = cfs("hosts/" + H3 + "/dhchap_key")
+    ok(not os.path.exists(hk) or open(hk).read().strip() == open(FKEY0).read().strip(),
+       "configfs: the host's dhchap_key from key0's file")
+
+
+def keyring_teardown():
+    ok(fres("nvmf_subsystem_remove_host", {"nqn": NQN, "host": H3}) is True, "remove_host h3")
+    ok(fres("keyring_file_remove_key", {"name": "key0"}) is True and fres("keyring_file_remove_key", {"name": "ckey0"}),
+       "then its keys can go")
+    text = open(FK + "/rpc.conf").read()
+    ok("[Keyring]" not in text and "[Host" not in text and fres("keyring_get_keys") == [], "rpc.conf: no key left")
+
+
+def round_trip():
+    """rpc.py save_config of nvmf.conf's and rpc.conf's objects, imported: the same configuration."""
+    saved = spdk_rpc.save_config(spdk_rpc.Client(FSOCK, 10))
+    path = write("fk/saved.json", json.dumps(saved, indent=2))
+    rc, conf = nvmetcfg("import", "--from", "spdk", path)
+    write("fk/imported.conf", conf)
+    ok(rc == 0 and "[Keyring]" in conf and "Key key0 " + FKEY0 in conf and "DhchapKey " + FKEY0 in conf,
+       "import of save_config: the keyring names and the host's key files")
+    ops = lambda out: [x for x in out.split("\n") if x.startswith("  ") or "operations" in x]  # not warnings (lines)
+    rc1, p1 = nvmetcfg("plan", FK + "/nvmf.conf")
+    rc2, p2 = nvmetcfg("plan", "--rpc-conf", "none", FK + "/imported.conf")
+    ok(rc1 == rc2 == 0 and ops(p1) == ops(p2) and ops(p1), "the imported file plans as nvmf.conf with rpc.conf")
+    if ops(p1) != ops(p2):
+        print("# " + p1.replace("\n", "\n# ") + "\n# ---\n# " + p2.replace("\n", "\n# "))
+
+
 def check_tree(what):
     sub = cfs("subsystems/" + NQN)
     ok(open(sub + "/attr_serial").read().strip() == "SPDK00000000000001" and
@@ -522,6 +623,7 @@ def test_changes():
     p = start_fake()
     try:
         walkthrough()
+        keyring()
         check_tree("after the walkthrough")
         text = open(FK + "/rpc.conf").read()
         ok("[Malloc]" in text and "Listen TCP 127.0.0.1:4421" in text and "InCapsuleDataSize 8192" in text and
@@ -531,8 +633,11 @@ def test_changes():
         os.makedirs(cfs())
         p = start_fake()
         check_tree("after a restart")
+        ok(sorted(k["name"] for k in fres("keyring_get_keys")) == ["ckey0", "key0"], "the keyring after a restart")
+        round_trip()
         cli()
         refusals()
+        keyring_teardown()
         teardown()
     finally:
         if p.poll() is None:
@@ -629,7 +734,7 @@ def main():
             print(open(os.path.join(T, "nvmetd.log")).read())
             return 1
         ok(oct(os.stat(SOCK).st_mode & 0o777) == "0o600", "socket mode 0600")
-        for t in (test_methods, test_nvmf, test_bdevs, test_no_secret, test_framing, test_hostile, test_connections):
+        for t in (test_methods, test_nvmf, test_bdevs, test_no_secret, test_save_config, test_framing, test_hostile, test_connections):
             try:
                 t()
             except Exception as e:  # a crash of one group is a failure, the rest still run

@@ -5,7 +5,9 @@
 # target side wrote; nvmetd restarted (the tree cleared in between, as at a reboot) serves it again
 # from rpc.conf; a call the kernel or the config refuses changes neither configfs nor rpc.conf; an
 # nvmf.conf object cannot be deleted over RPC; a non-root client gets nothing; deletes over RPC
-# leave only what nvmf.conf defines. nvmetcfg loads rpc.conf with nvmf.conf: plan has nothing to do,
+# leave only what nvmf.conf defines. On 6.12 over TCP: a keyring key named by nvmf_subsystem_add_host's
+# dhchap_key authenticates an nvme-cli host (save_config names the key, never its secret). nvmetcfg
+# loads rpc.conf with nvmf.conf: plan has nothing to do,
 # apply of nvmf.conf keeps the RPC-made subsystem, status names rpc.conf, save leaves it out. A change
 # waiting for the apply lock (held as an nvmetcfg apply holds it) does not stop the socket answering.
 # Usage: t-rpc.sh [tcp|rdma]
@@ -93,6 +95,39 @@ kill $pid; wait $pid
 check "stopped: the target is cleared" test ! -d $S
 start; check "started again: the socket is back" test -S $SOCK
 check "... the same tree" wait_for 60 tree_ok
+
+# DH-HMAC-CHAP over RPC (SPDK's doc/nvmf.md): a keyring key, a host given it by name; the kernel
+# authenticates the host with it (6.12; Debian's 6.1 has no CONFIG_NVME_TARGET_AUTH: skipped)
+mkdir $CFS/hosts/nqn.test:probe 2>/dev/null; has_auth=$([[ -e $CFS/hosts/nqn.test:probe/dhchap_key ]] && echo yes)
+rmdir $CFS/hosts/nqn.test:probe 2>/dev/null
+if [[ -n $has_auth && $tr == tcp ]]; then
+	ANQN=nqn.2016-06.io.spdk:auth2; AHOST=nqn.2014-08.org.nvmexpress:uuid:$(cat /proc/sys/kernel/random/uuid)
+	truncate -s 16M $T/auth.img; authdev=$(losetup --show -f $T/auth.img)
+	S1=$(nvme gen-dhchap-key --nqn=$AHOST | tr -d '\n'); (umask 077; mkdir -p $T/keys; printf '%s\n' "$S1" >$T/keys/key0)
+	check "keyring_file_add_key key0" rpc keyring_file_add_key key0 $T/keys/key0
+	check "bdev_aio_create AIO2" rpc bdev_aio_create "{\"filename\": \"$authdev\", \"name\": \"AIO2\"}"
+	check "nvmf_create_subsystem auth2" rpc nvmf_create_subsystem "{\"nqn\": \"$ANQN\", \"serial_number\": \"AUTH2\"}"
+	check "... add_ns AIO2" rpc nvmf_subsystem_add_ns "{\"nqn\": \"$ANQN\", \"namespace\": {\"bdev_name\": \"AIO2\"}}"
+	check "... add_listener TCP $TARGET_IP:4422" rpc nvmf_subsystem_add_listener \
+		"{\"nqn\": \"$ANQN\", \"listen_address\": {\"trtype\": \"tcp\", \"traddr\": \"$TARGET_IP\", \"trsvcid\": \"4422\"}}"
+	check "nvmf_subsystem_add_host --dhchap-key key0" rpc nvmf_subsystem_add_host $ANQN $AHOST --dhchap-key key0
+	check "configfs: the host's dhchap_key holds key0's secret" bash -c "[[ \$(cat $CFS/hosts/$AHOST/dhchap_key) == '$S1' ]]"
+	check "rpc.conf: [Keyring] key0 and the host's DhchapKey" bash -c "grep -q 'Key key0 $T/keys/key0' $T/rpc.conf && grep -q 'DhchapKey $T/keys/key0' $T/rpc.conf"
+	check "keyring_file_remove_key of a key in use: refused" bash -c "! $RPC keyring_file_remove_key key0"
+	aconnect() { ip netns exec $NS nvme connect -t tcp -n $ANQN -a $TARGET_IP -s 4422 --hostnqn=$AHOST "$@" >$T/aconn 2>&1; }
+	adisc() { ip netns exec $NS nvme disconnect -n $ANQN >/dev/null 2>&1; sleep 0.5; }
+	check "the host connects with key0's secret (nvme-cli)" aconnect --dhchap-secret="$S1"
+	adisc
+	aconnect && { nok "... without the secret it is refused"; adisc; } || ok "... without the secret it is refused"
+	check "save_config names key0 and its file, never the secret" bash -c "$RPC save_config >$T/saved.json && grep -q '\"key0\"' $T/saved.json && ! grep -qF '$S1' $T/saved.json"
+	check "nvmf_subsystem_remove_host" rpc nvmf_subsystem_remove_host "{\"nqn\": \"$ANQN\", \"host\": \"$AHOST\"}"
+	check "nvmf_delete_subsystem auth2" rpc nvmf_delete_subsystem "{\"nqn\": \"$ANQN\"}"
+	check "bdev_aio_delete AIO2" rpc bdev_aio_delete '{"name": "AIO2"}'
+	check "keyring_file_remove_key key0 once unused" rpc keyring_file_remove_key key0
+	losetup -d $authdev
+else
+	info "DH-HMAC-CHAP over RPC skipped: transport $tr, target DH-HMAC-CHAP ${has_auth:-no}"
+fi
 
 # teardown over RPC leaves only nvmf.conf's objects
 check "nvmf_delete_subsystem" rpc nvmf_delete_subsystem "{\"nqn\": \"$NQN\"}"
