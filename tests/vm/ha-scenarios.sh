@@ -100,6 +100,8 @@ ha_stall() { # from to
 }
 
 ha_phase() { date +%s.%N; }
+# a phase's window, for the stall figures computed once fio has written its log (at its end)
+ha_record() { echo "$2 $3 $1" >>$T/phases; } # name from to
 
 ha_scenarios() {
 	local t1 t2 dev pid fails
@@ -137,12 +139,12 @@ ha_scenarios() {
 	t1=$(ha_phase)
 	check "planned switchover: Pacemaker moves the promoted role to node B" ha_move nodeB
 	check "... the host sees B optimized, A inaccessible" wait_for 180 ha_host_sees nodeB
-	t2=$(ha_phase); info "switchover to B: $(echo "$t2 - $t1" | bc) s; longest stall $(ha_stall $t1 $t2) s"
+	t2=$(ha_phase); info "switchover to B: $(echo "$t2 - $t1" | bc) s"; ha_record "planned switchover to B" $t1 $t2
 	sleep 5
 	t1=$(ha_phase)
 	check "planned failback to node A" ha_move nodeA
 	check "... the host sees A optimized again" wait_for 180 ha_host_sees nodeA
-	t2=$(ha_phase); info "failback to A: $(echo "$t2 - $t1" | bc) s; longest stall $(ha_stall $t1 $t2) s"
+	t2=$(ha_phase); info "failback to A: $(echo "$t2 - $t1" | bc) s"; ha_record "planned failback to A" $t1 $t2
 	ha_clear
 	sleep 5
 
@@ -152,7 +154,7 @@ ha_scenarios() {
 	check "... Pacemaker promotes node B" wait_for 240 ha_promoted_is nodeB
 	info "kill to B promoted: $(echo "$(ha_phase) - $(cat $HA/kill-A.done)" | bc) s"
 	check "... the host's I/O goes to node B" wait_for 120 ha_host_sees_only nodeB
-	t2=$(ha_phase); info "crash: longest stall $(ha_stall $t1 $t2) s"
+	t2=$(ha_phase); ha_record "crash of A" $t1 $t2
 	check "... fio still runs" kill -0 $pid
 
 	t1=$(ha_phase)
@@ -166,13 +168,14 @@ ha_scenarios() {
 	t1=$(ha_phase)
 	check "failback to the returned node A" ha_move nodeA
 	check "... the host sees A optimized" wait_for 180 ha_host_sees nodeA
-	t2=$(ha_phase); info "failback after the crash: $(echo "$t2 - $t1" | bc) s; longest stall $(ha_stall $t1 $t2) s"
+	t2=$(ha_phase); info "failback after the crash: $(echo "$t2 - $t1" | bc) s"; ha_record "failback to the returned A" $t1 $t2
 	ha_clear
 
 	sleep 5
 	kill -INT $pid; wait $pid
 	fails=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(sum(x["error"] for x in j["jobs"]), j["jobs"][0]["write"]["total_ios"])' $T/fio.json 2>&1)
 	info "fio: errors, writes: $fails"
+	while read -r a b name; do info "$name: longest window without a completed I/O $(ha_stall $a $b) s"; done <$T/phases
 	expect_eq "no I/O error and no verify failure through every phase" "${fails%% *}" 0
 	check "no path ever failed I/O (dmesg)" bash -c "! dmesg | grep -E 'no available path - failing I/O|ANATT timeout'"
 	crm_mon -1 2>&1 | sed 's/^/#   /' | head -n 20

@@ -1,6 +1,6 @@
 #!/bin/bash
-# Host side of the package test: build the package twice (0.1.0-1, and the same tree as 0.1.0-2 for
-# the upgrade), lintian must be clean, then boot the 6.12 guest under real systemd and run
+# Host side of the package test: build the package (0.1.0-1, and the same files as 0.1.0-2 for the
+# upgrade), lintian must be clean, then boot the 6.12 guest under real systemd and run
 # t-deb.sh there. Usage: t-deb-host.sh KERNEL
 # With NVMETD_VM_ROOT=trixie the packages are built, and checked by lintian, inside the Debian 13 root
 # (tools/deb.sh --release trixie) and the guest boots that root (systemd 257).
@@ -15,8 +15,17 @@ rm -rf "$out"; mkdir -p "$out"
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok - $*"; }
 nok() { fail=$((fail + 1)); echo "not ok - $*"; }
-if log=$("$here/../../tools/deb.sh" "${rel[@]}" "$out/1" 2>&1); then ok "package 0.1.0-1 builds; $(grep '^lintian' <<<"$log")"; else nok "package build or lintian"; echo "$log" | tail -40; fi
-if log=$("$here/../../tools/deb.sh" "${rel[@]}" "$out/2" 0.1.0-2 2>&1); then ok "package 0.1.0-2 builds; $(grep '^lintian' <<<"$log")"; else nok "package 0.1.0-2"; echo "$log" | tail -20; fi
+# the unit tests ran already (make check): the package builds without them; the upgrade's 0.1.0-2 is
+# the same files repackaged with that version (dpkg-deb), as a rebuild of the same tree would be
+if log=$("$here/../../tools/deb.sh" "${rel[@]}" --nocheck "$out/1" 2>&1); then ok "package 0.1.0-1 builds; $(grep '^lintian' <<<"$log")"; else nok "package build or lintian"; echo "$log" | tail -40; fi
+deb1=$(ls "$out"/1/nvmetd_*.deb 2>/dev/null)
+if [[ -n $deb1 ]]; then
+	mkdir -p "$out/2" && rm -rf "$out/x" && dpkg-deb -R "$deb1" "$out/x" &&
+		sed -i 's/^Version: .*/Version: 0.1.0-2/' "$out/x/DEBIAN/control" &&
+		dpkg-deb -b -Zxz "$out/x" "$out/2/nvmetd_0.1.0-2_$(dpkg-deb -f "$deb1" Architecture).deb" >/dev/null &&
+		ok "package 0.1.0-2: the same files as 0.1.0-1 (dpkg-deb)" || nok "package 0.1.0-2 (dpkg-deb)"
+	rm -rf "$out/x"
+fi
 deb1=$(ls "$out"/1/nvmetd_*.deb 2>/dev/null); deb2=$(ls "$out"/2/nvmetd_*.deb 2>/dev/null)
 if [[ -n $deb1 && -n $deb2 ]]; then
 	o=$(NVMETD_VM_INIT=systemd "$here/vm.sh" run "$k" "$here/t-deb.sh" "$deb1" "$deb2" 2>&1)
