@@ -60,17 +60,37 @@ char *xstrdup(const char *s)
 	return p;
 }
 
+/* Formatted into a stack buffer first: glibc's vasprintf costs twice as much as vsnprintf, and the
+ * planner formats a few strings per configfs operation. */
+char *xvasprintf(const char *fmt, va_list ap)
+{
+	char buf[256], *s;
+	va_list again;
+	int r;
+
+	va_copy(again, ap);
+	r = vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (r < 0) {
+		va_end(again);
+		oom();
+	}
+	s = xmalloc((size_t)r + 1);
+	if ((size_t)r < sizeof(buf))
+		memcpy(s, buf, (size_t)r + 1);
+	else
+		vsnprintf(s, (size_t)r + 1, fmt, again);
+	va_end(again);
+	return s;
+}
+
 char *xasprintf(const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
-	int r;
 
 	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		oom();
 	return s;
 }
 
