@@ -109,6 +109,9 @@ for n in "$@"; do
 	snapshot >$T/tool.snap
 	if diff -q $T/floor.snap $T/tool.snap >/dev/null; then ok "N=$n: nvmetcfg apply builds the same tree as the floor"
 	else nok "N=$n: nvmetcfg apply builds the same tree as the floor"; diff $T/floor.snap $T/tool.snap | head -n 10 | sed 's/^/#   /'; fi
+	# where a cold apply's time goes (NVMET_TIMING): one more run, its phases as comment lines
+	"$FLOOR" $CFS clear
+	NVMET_TIMING=1 "$NVMETCFG" apply $T/bench.conf 2>&1 >/dev/null | sed -n "s/^timing: /# N=$n cold apply, phase: /p"
 	"$FLOOR" $CFS clear
 	wt=$(writes "$NVMETCFG" apply $T/bench.conf)
 	"$FLOOR" $CFS clear

@@ -5,6 +5,7 @@
 
 #include "drain.h"
 #include "engine.h"
+#include "log.h"
 #include "netdev.h"
 #include "role.h"
 #include "util.h"
@@ -284,10 +285,12 @@ int engine_apply(struct nv_ctx *c, struct nv_model *desired, const struct apply_
 				   &res->warnings, &res->nwarnings);
 		if (r < 0)
 			return failed(res, APPLY_PREPARE, r, why);
+		log_phase("kernel modules");
 	}
 	r = live_read(c, &live);
 	if (r < 0)
 		return failed(res, APPLY_PREPARE, r, xasprintf("cannot read %s: %s", c->nvmet, strerror(-r)));
+	log_phase("live read");
 	r = check_kernel(c, desired, live, o, res);
 	if (r < 0)
 		return r;
@@ -311,10 +314,12 @@ int engine_apply(struct nv_ctx *c, struct nv_model *desired, const struct apply_
 		return failed(res, APPLY_REFUSED, -EPERM, xstrdup(res->plan.refused[0].msg));
 	if (tls == 0 && (r = plan_keys(c, desired, live, o, res)) < 0)
 		return r;
+	log_phase("kernel features, plan");
 	if (o->dry_run)
 		return 0;
 	_cleanup_free_ char **held = hold_refused(o, &res->plan, &eo); /* strings: the caller's, the plan's */
 	r = plan_execute(c->ops, c->nvmet, &res->plan, &eo, &res->exec);
+	log_phase("execute");
 	report_refused(&res->plan, &res->exec);
 	finish_keys(c, desired, o, r, res);
 	/* RAM disks no namespace uses any more (or made for an apply that was rolled back). With objects

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "log.h"
 
@@ -80,4 +81,31 @@ void log_lines(int prio, const char *prefix, const char *text)
 		log_msg(prio, "%s%.*s", prefix, (int)len, text);
 		text += len + (text[len] == '\n');
 	}
+}
+
+static double ms_of(const struct timespec *t) { return t->tv_sec * 1e3 + t->tv_nsec / 1e6; }
+
+void log_phase(const char *what)
+{
+	static int on = -1;
+	static double wall0, cpu0;
+	struct timespec w, c;
+	double wall, cpu;
+
+	if (on < 0) {
+		const char *e = getenv("NVMET_TIMING");
+		on = e && *e && strcmp(e, "0") != 0;
+	}
+	if (!on)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &w);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c);
+	wall = ms_of(&w);
+	cpu = ms_of(&c);
+	if (wall0 == 0)
+		fprintf(stderr, "timing: %s: cpu %.3f ms before it\n", what, cpu);
+	else
+		fprintf(stderr, "timing: %s %.3f ms, cpu %.3f ms\n", what, wall - wall0, cpu - cpu0);
+	wall0 = wall;
+	cpu0 = cpu;
 }

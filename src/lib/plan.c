@@ -24,8 +24,7 @@ static struct op *add(struct plan *p, enum op_type t, const char *obj, const cha
 	o->type = t;
 	o->obj = xstrdup(obj);
 	va_start(ap, fmt);
-	if (vasprintf(&o->path, fmt, ap) < 0)
-		abort();
+	o->path = xvasprintf(fmt, ap);
 	va_end(ap);
 	return o;
 }

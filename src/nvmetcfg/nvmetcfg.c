@@ -260,6 +260,7 @@ static int cmd_apply(struct nv_ctx *c, struct opts *o)
 	/* the file is read and parsed before the lock is taken: a hostile one never holds it */
 	if ((r = load_or_report(c, o, RESOLVE_NONE, false, &cfg)))
 		return r;
+	log_phase("parse");
 	if (take_lock(c) < 0)
 		return EXIT_FAILED;
 	catch_signals();
@@ -278,6 +279,7 @@ static int cmd_apply(struct nv_ctx *c, struct opts *o)
 		if (r < 0)
 			return EXIT_CONFIG;
 	}
+	log_phase("lock, rpc.conf, devices");
 	r = engine_apply(c, cfg->model, &(struct apply_opts){ .verbose = o->verbose, .keep_going = o->keep_going,
 							      .stop = &stop_signal }, &res);
 	report_apply(r, &res, cfg->model);
@@ -297,6 +299,7 @@ static int cmd_apply(struct nv_ctx *c, struct opts *o)
 				 "reload: `nvmetcfg save` keeps this state (and reloads nvmetd)", dconf);
 	}
 	apply_result_free(&res);
+	log_phase("report");
 	return r;
 }
 
@@ -308,6 +311,7 @@ static int cmd_plan(struct nv_ctx *c, struct opts *o)
 
 	if ((r = load_or_report(c, o, RESOLVE_STRICT, true, &cfg)))
 		return r;
+	log_phase("parse, devices");
 	r = engine_apply(c, cfg->model, &(struct apply_opts){ .dry_run = true }, &res);
 	if (r < 0)
 		log_error("%s", res.errmsg ? res.errmsg : strerror(-r));
@@ -445,8 +449,10 @@ static int cmd_show(struct nv_ctx *c, struct opts *o)
 		return EXIT_CONFIG;
 	}
 	origin = o->json ? NULL : desired_quiet(c, o);
+	log_phase("desired configuration");
 	if (live_text(c, o->json, o->with_secrets, (struct print_opts){ .origin = origin }, NULL, 0, &text) < 0)
 		return EXIT_FAILED;
+	log_phase("live read, print");
 	fputs(text, stdout);
 	if (o->json)
 		fputc('\n', stdout);
@@ -1093,6 +1099,7 @@ int main(int argc, char **argv)
 	const struct cmd *cmd = NULL;
 	int r;
 
+	log_phase("start-up");
 	log_init("nvmetcfg");
 	if ((r = parse_opts(argc, argv, "+vjkh", &o)) >= 0)
 		return r;
@@ -1134,5 +1141,6 @@ int main(int argc, char **argv)
 		return EXIT_FAILED;
 	}
 	c->jobs = o.jobs;
+	log_phase("options, context");
 	return cmd->fn(c, &o);
 }
