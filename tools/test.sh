@@ -97,12 +97,12 @@ trixie:6.12 t-reapply.sh tcp
 6.1 t-reapply.sh rdma
 trixie:6.12 t-daemon.sh 60
 6.1 t-daemon.sh 20
-trixie:6.12 t-several.sh t-irq.sh t-malloc.sh t-import.sh t-auth.sh t-tls.sh t-rpc.sh:rdma
-6.1 t-several.sh t-irq.sh t-malloc.sh t-import.sh t-auth.sh t-tls.sh t-rpc.sh:tcp
+trixie:6.12 t-several.sh t-irq.sh t-malloc.sh t-import.sh t-auth.sh t-tls.sh t-rpc.sh:tcp
+6.1 t-several.sh t-irq.sh t-malloc.sh t-import.sh t-auth.sh t-tls.sh t-rpc.sh:rdma
 trixie:6.12 t-mdns.sh
 6.1 t-mdns.sh
 trixie:6.12 t-ana.sh
-trixie:6.12 t-soak.sh
+6.12 t-ha-agent.sh
 6.12 t-persist-host.sh
 trixie:6.12 t-deb-host.sh
 6.12 t-deb-host.sh
