@@ -18,8 +18,13 @@ check "$node: corosync and pacemaker start" ha_cluster_start
 ha_say $node.up "$boot"
 
 if [[ $node == nodeA ]]; then
-	# serve until the host says "end" (or kills this guest)
-	wait_for 1500 ha_seen end
+	# serve until the host says "end" (or kills this guest); node B reads this node's view of its
+	# role and ports (nvmetcfg role) from the rendezvous directory when something fails
+	end=$((SECONDS + 1500))
+	until ha_seen end || ((SECONDS > end)); do
+		{ date +%T; nvmetcfg role 2>&1; } >$HA/nodeA.role.tmp && mv $HA/nodeA.role.tmp $HA/nodeA.role
+		sleep 3
+	done
 	info "$node: end"
 	finish
 fi

@@ -100,6 +100,18 @@ ha_stall() { # from to
 }
 
 ha_phase() { date +%s.%N; }
+# what to look at when a step fails: both nodes' view, the host's paths, Pacemaker's
+ha_diag() {
+	info "--- $1"
+	ha_paths | sed 's/^/#   path /'
+	sed 's/^/#   node A: /' $HA/nodeA.role 2>/dev/null
+	nvmetcfg role 2>&1 | sed 's/^/#   node B: /'
+	crm_mon -1 -f 2>&1 | sed -n '/Clone Set/,$p' | sed 's/^/#   /' | head -n 20
+	cibadmin -Q -o constraints 2>/dev/null | grep -E 'rsc_location id="cli' | sed 's/^/#   /'
+	journalctl -b --no-pager -o cat 2>/dev/null | grep -E 'nvmet\(p_nvmet|pacemaker-controld.*(p_nvmet|Result of)' | tail -n 12 | sed 's/^/#   /'
+}
+# check with diagnostics: ha_check "description" command...
+ha_check() { local d=$1; shift; if "$@" >/dev/null 2>&1; then ok "$d"; else nok "$d"; ha_diag "$d"; fi; }
 # a phase's window, for the stall figures computed once fio has written its log (at its end)
 ha_record() { echo "$2 $3 $1" >>$T/phases; } # name from to
 
@@ -111,7 +123,7 @@ ha_scenarios() {
 	check "... and node B through its bridge" ip netns exec $NS ping -c1 -W5 ${HA_ADDR[nodeB]}
 	check "the CIB: a promotable clone of ocf:nvmetd:nvmet, node A preferred" ha_cib
 	t1=$(ha_phase)
-	check "Pacemaker promotes node A" wait_for 300 ha_promoted_is nodeA
+	ha_check "Pacemaker promotes node A" wait_for 300 ha_promoted_is nodeA
 	info "cluster up to node A promoted: $(echo "$(ha_phase) - $t1" | bc) s"
 	check "node B's port is at the standby state (inaccessible)" wait_for 60 \
 		bash -c "grep -qx inaccessible $CFS/ports/*/ana_groups/1/ana_state"
@@ -138,12 +150,12 @@ ha_scenarios() {
 
 	t1=$(ha_phase)
 	check "planned switchover: Pacemaker moves the promoted role to node B" ha_move nodeB
-	check "... the host sees B optimized, A inaccessible" wait_for 180 ha_host_sees nodeB
+	ha_check "... the host sees B optimized, A inaccessible" wait_for 180 ha_host_sees nodeB
 	t2=$(ha_phase); info "switchover to B: $(echo "$t2 - $t1" | bc) s"; ha_record "planned switchover to B" $t1 $t2
 	sleep 5
 	t1=$(ha_phase)
 	check "planned failback to node A" ha_move nodeA
-	check "... the host sees A optimized again" wait_for 180 ha_host_sees nodeA
+	ha_check "... the host sees A optimized again" wait_for 180 ha_host_sees nodeA
 	t2=$(ha_phase); info "failback to A: $(echo "$t2 - $t1" | bc) s"; ha_record "planned failback to A" $t1 $t2
 	ha_clear
 	sleep 5
@@ -151,9 +163,9 @@ ha_scenarios() {
 	t1=$(ha_phase)
 	ha_say kill-A.req
 	check "crash: node A's qemu is killed" wait_for 60 ha_seen kill-A.done
-	check "... Pacemaker promotes node B" wait_for 240 ha_promoted_is nodeB
+	ha_check "... Pacemaker promotes node B" wait_for 240 ha_promoted_is nodeB
 	info "kill to B promoted: $(echo "$(ha_phase) - $(cat $HA/kill-A.done)" | bc) s"
-	check "... the host's I/O goes to node B" wait_for 120 ha_host_sees_only nodeB
+	ha_check "... the host's I/O goes to node B" wait_for 120 ha_host_sees_only nodeB
 	t2=$(ha_phase); ha_record "crash of A" $t1 $t2
 	check "... fio still runs" kill -0 $pid
 
@@ -161,19 +173,21 @@ ha_scenarios() {
 	ha_say restart-A.req
 	check "node A boots again and rejoins" wait_for 600 ha_seen nodeA.up
 	check "... both online" wait_for 300 ha_online
-	check "... node B stays promoted (stickiness)" ha_promoted_is nodeB
-	check "... the host's path to A comes back inaccessible" wait_for 240 ha_host_sees nodeB
+	ha_check "... node B stays promoted (stickiness)" ha_promoted_is nodeB
+	ha_check "... the host's path to A comes back inaccessible" wait_for 240 ha_host_sees nodeB
 	info "restart of A to two live paths: $(echo "$(ha_phase) - $t1" | bc) s"
 
 	t1=$(ha_phase)
 	check "failback to the returned node A" ha_move nodeA
-	check "... the host sees A optimized" wait_for 180 ha_host_sees nodeA
+	ha_check "... the host sees A optimized" wait_for 180 ha_host_sees nodeA
 	t2=$(ha_phase); info "failback after the crash: $(echo "$t2 - $t1" | bc) s"; ha_record "failback to the returned A" $t1 $t2
 	ha_clear
 
 	sleep 5
-	kill -INT $pid; wait $pid
-	fails=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(sum(x["error"] for x in j["jobs"]), j["jobs"][0]["write"]["total_ios"])' $T/fio.json 2>&1)
+	kill -INT $pid
+	wait_for 60 bash -c "! kill -0 $pid" || { nok "fio stops (its I/O hangs)"; ha_diag "fio hangs"; kill -9 $pid; }
+	wait $pid 2>/dev/null
+	fails=$(python3 -c 'import json,sys; t=open(sys.argv[1]).read(); j=json.loads(t[t.index("{"):]); print(sum(x["error"] for x in j["jobs"]), j["jobs"][0]["write"]["total_ios"])' $T/fio.json 2>&1 | tail -n1)
 	info "fio: errors, writes: $fails"
 	while read -r a b name; do info "$name: longest window without a completed I/O $(ha_stall $a $b) s"; done <$T/phases
 	expect_eq "no I/O error and no verify failure through every phase" "${fails%% *}" 0
