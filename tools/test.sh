@@ -40,6 +40,18 @@ unit() { # builddir label [command prefix, e.g. tools/in-root.sh trixie]
 		cat "$dir/check.out"; step_fail 1 "unit tests ($label)"; fi
 }
 
+# a host test printing TAP lines and "# N passed, N failed": host_tap LABEL COMMAND...
+host_tap() {
+	local label=$1 out p f
+	shift
+	out=$(timeout 600 "$@" 2>&1)
+	echo "$out" | grep -E '^(not ok|# )' | sed 's/^/    /'
+	p=$(grep -c '^ok' <<<"$out"); f=$(grep -c '^not ok' <<<"$out")
+	grep -q '^# [0-9]* passed' <<<"$out" || f=$((f + 1))
+	echo "=== $label: $p passed, $f failed"
+	step_ok "$p"; ((f == 0)) || step_fail "$f" "$label"
+}
+
 run_step "install dependencies" tools/deps.sh || true
 if ! run_step "build (-Werror)" tools/build.sh "$top/build"; then
 	echo "$pass passed, $fail failed"; exit 1
@@ -57,26 +69,11 @@ p=$(sed -n 's/^# \([0-9]*\) passed.*/\1/p' <<<"$line"); f=$(sed -n 's/.* \([0-9]
 echo "=== hostile inputs (CLI): ${p:-0} passed, ${f:-1} failed"
 step_ok "${p:-0}"; ((${f:-1} == 0)) || step_fail "${f:-1}" "hostile inputs (CLI)"
 # SIGKILL at any moment: nvmetcfg apply and nvmetd's start-up killed with -9, the next apply converges
-out=$(timeout 600 tests/cli/t-kill.sh "$top/build" 2>&1)
-echo "$out" | grep -E '^(not ok|# )' | sed 's/^/    /'
-p=$(grep -c '^ok' <<<"$out"); f=$(grep -c '^not ok' <<<"$out")
-grep -q '^# [0-9]* passed' <<<"$out" || f=$((f + 1))
-echo "=== kill -9 at any moment: $p passed, $f failed"
-step_ok "$p"; ((f == 0)) || step_fail "$f" "kill -9 at any moment"
+host_tap "kill -9 at any moment" tests/cli/t-kill.sh "$top/build"
 # the JSON-RPC socket: nvmetd against a fake configfs root, rpc.py's framing, hostile clients
-out=$(timeout 600 tests/rpc/t-rpc.py "$top/build/src/nvmetd/nvmetd" 2>&1)
-echo "$out" | grep -E '^(not ok|# )' | sed 's/^/    /'
-p=$(grep -c '^ok' <<<"$out"); f=$(grep -c '^not ok' <<<"$out")
-grep -q '^# [0-9]* passed' <<<"$out" || f=$((f + 1))
-echo "=== JSON-RPC socket: $p passed, $f failed"
-step_ok "$p"; ((f == 0)) || step_fail "$f" "JSON-RPC socket"
+host_tap "JSON-RPC socket" tests/rpc/t-rpc.py "$top/build/src/nvmetd/nvmetd"
 # the Pacemaker agent ocf:nvmetd:nvmet: metadata, validate-all, transitions on nvmetd-fake, ocf-tester
-out=$(timeout 600 tests/ha/t-agent.sh "$top/build" 2>&1)
-echo "$out" | grep -E '^(not ok|# )' | sed 's/^/    /'
-p=$(grep -c '^ok' <<<"$out"); f=$(grep -c '^not ok' <<<"$out")
-grep -q '^# [0-9]* passed' <<<"$out" || f=$((f + 1))
-echo "=== resource agent: $p passed, $f failed"
-step_ok "$p"; ((f == 0)) || step_fail "$f" "resource agent"
+host_tap "resource agent" tests/ha/t-agent.sh "$top/build"
 # a clang build with -Werror, then the fuzz targets: every seed replayed, each target fuzzed briefly
 run_step "build with clang (-Werror)" tools/build.sh "$top/build-clang" CC=clang
 fuzz_out=$(NVMETD_FUZZ_BUILD="$top/build-fuzz" tools/fuzz.sh run "${NVMETD_FUZZ_SECONDS:-20}" 2>&1); rc=$?
