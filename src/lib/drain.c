@@ -98,9 +98,9 @@ bool drain_has(struct nv_ctx *c, const char *key)
 
 void drain_mark(struct nv_ctx *c, struct nv_model *m)
 {
-	_cleanup_free_ char *dir = path_join(c->rundir, "drained");
+	_cleanup_free_ char *dir = c->rundir ? path_join(c->rundir, "drained") : NULL;
 	struct stat st;
-	bool any = stat(dir, &st) == 0;	/* the usual case: nothing drained, one stat */
+	bool any = dir && stat(dir, &st) == 0;	/* the usual case: nothing drained, one stat */
 
 	for (size_t i = 0; m && i < m->nports; i++) {
 		_cleanup_free_ char *k = any ? drain_port_key(&m->ports[i]) : NULL;
