@@ -149,6 +149,11 @@ expect_eq "rotation: host 2's keys untouched" "$(grep -F "$H2" $T/keys.3)" "$(gr
 kept=$(for s in $(grep -F "$H1" $T/keys.1 | cut -d' ' -f1); do grep -q "^$s " $T/keys.3 && echo "$s"; done)
 expect_eq "rotation: host 1's keys replaced" "$kept" ""
 expect_eq "rotation: still four keys" "$(wc -l <$T/keys.3)" 4
+# the connection made with the old key lives on (TLS keys only matter at the handshake)
+c=$(grep -l "$NQN" /sys/class/nvme/nvme*/subsysnqn 2>/dev/null | head -n1 | xargs -r dirname)
+check "rotation: host 1's connection stays live" grep -qx live "${c:-/nonexistent}/state"
+dev=$(fabric_dev $NQN)
+check "... and reads through it" dd if="$dev" of=/dev/null bs=4k count=8 iflag=direct status=none
 disc
 check "host 1 reconnects with its new PSK" connect --hostnqn=$H1 --tls
 disc
