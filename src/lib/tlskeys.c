@@ -70,6 +70,15 @@ static void key_wipe(unsigned char *k, size_t len)
 	}
 }
 
+/* libnvme loaded and the configured key decoded: 0, -ENOPKG (no TLS-capable libnvme) or -errno */
+static int psk_open(const char *psk, unsigned char **key, unsigned char *hmac, size_t *len)
+{
+	if (nvme_load() < 0)
+		return -ENOPKG;
+	*key = psk_import(psk, hmac, len);
+	return *key ? 0 : errno ? -errno : -EINVAL;
+}
+
 static int real_identity(void *ud, const char *host, const char *subsys, const char *psk, char **identity)
 {
 	unsigned char hmac = 0, *key;
@@ -77,11 +86,9 @@ static int real_identity(void *ud, const char *host, const char *subsys, const c
 	int e;
 
 	(void)ud;
-	if (nvme_load() < 0)
-		return -ENOPKG;
-	key = psk_import(psk, &hmac, &len);
-	if (!key)
-		return errno ? -errno : -EINVAL;
+	e = psk_open(psk, &key, &hmac, &len);
+	if (e < 0)
+		return e;
 	*identity = nvme.identity(host, subsys, 1, hmac, key, (int)len);
 	e = errno;
 	key_wipe(key, len);
@@ -122,11 +129,9 @@ static long real_insert(void *ud, const char *host, const char *subsys, const ch
 	int back, e;
 
 	(void)ud;
-	if (nvme_load() < 0)
-		return -ENOPKG;
-	key = psk_import(psk, &hmac, &len);
-	if (!key)
-		return errno ? -errno : -EINVAL;
+	e = psk_open(psk, &key, &hmac, &len);
+	if (e < 0)
+		return e;
 	back = enter_root_netns();
 	if (back < -1) {
 		key_wipe(key, len);
