@@ -111,13 +111,12 @@ static void print_discovery(struct conf_writer *w, const struct nv_model *m)
 /* The ANA state a Listen line shows: the port's, unless optimized (the default). A drained port's
  * state, and an unpromoted node's (nvmetcfg role), are operational, not configuration: they show what
  * keep's file says (or nothing). */
-static const char *listen_ana(struct nv_ctx *c, const struct nv_port *p, const struct print_opts *o)
+static const char *listen_ana(struct nv_ctx *c, const struct nv_port *p, const struct print_opts *o, bool unpromoted)
 {
 	const char *s = p->ana_state;
 	_cleanup_free_ char *key = drain_port_key(p);
-	struct nv_role_rec role;
 
-	if (drain_has(c, key) || (role_read(c, &role) == 0 && role.role == ROLE_UNPROMOTED)) {
+	if (unpromoted || drain_has(c, key)) {
 		s = NULL;
 		for (size_t i = 0; o->keep && i < o->keep->model->nports; i++) {
 			const struct nv_port *k = &o->keep->model->ports[i];
@@ -314,7 +313,7 @@ static void print_bdevs(struct conf_writer *w, const struct bdev_names *bn,
 
 /* [SubsystemN] for subsystem i; ns_bdev: its namespaces' bdev names. */
 static void print_subsystem(struct conf_writer *w, struct nv_ctx *c, const struct nv_model *m,
-			    const struct print_opts *o, size_t i, char *const *ns_bdev)
+			    const struct print_opts *o, size_t i, char *const *ns_bdev, bool unpromoted)
 {
 	const struct nv_subsys *s = &m->subsys[i];
 	const struct nv_subsys *want = o->origin ? model_subsys(o->origin->model, s->nqn) : NULL;
@@ -333,7 +332,7 @@ static void print_subsystem(struct conf_writer *w, struct nv_ctx *c, const struc
 			continue;
 		addr = conf_listen_addr(attrs_get(&port->attrs, "addr_adrfam"), attrs_get(&port->attrs, "addr_traddr"),
 					attrs_get(&port->attrs, "addr_trsvcid"));
-		const char *ana = listen_ana(c, port, o), *tls = port_tls(port) ? "tls" : NULL;
+		const char *ana = listen_ana(c, port, o, unpromoted), *tls = port_tls(port) ? "tls" : NULL;
 		cw_kv(w, "Listen", conf_trtype(attrs_get(&port->attrs, "addr_trtype")), addr, ana ? ana : tls, ana ? tls : NULL);
 	}
 	v = attrs_get(&s->attrs, "attr_allow_any_host");
@@ -368,6 +367,8 @@ int print_conf_opts(struct nv_ctx *c, const struct nv_model *m, const struct pri
 {
 	struct conf_writer w;
 	struct bdev_names bn;
+	struct nv_role_rec role;
+	bool unpromoted = role_read(c, &role) == 0 && role.role == ROLE_UNPROMOTED;	/* once, not per Listen */
 	int r;
 
 	r = cw_open(&w);
@@ -381,7 +382,7 @@ int print_conf_opts(struct nv_ctx *c, const struct nv_model *m, const struct pri
 	print_bdevs(&w, &bn, o->keep);
 	print_hosts(&w, m, o);
 	for (size_t i = 0; i < m->nsubsys; i++)
-		print_subsystem(&w, c, m, o, i, bn.ns[i]);
+		print_subsystem(&w, c, m, o, i, bn.ns[i], unpromoted);
 	bdev_names_free(m, &bn);
 	return cw_close(&w, out, o->why);
 }
