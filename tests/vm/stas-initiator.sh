@@ -3,10 +3,18 @@
 # namespace: its own system bus and avahi-daemon (two avahi-daemons cannot share one bus, and
 # avahi's runtime directory is fixed), then nvme-stas's stafd and stacd configured only with
 # zeroconf on. Writes "dbus avahi stafd stacd" pids to DIR/ini.pids, logs to DIR, then waits.
+# It also runs a udevd of its own (see below).
 # Usage: stas-initiator.sh DIR
 set -u
 d=$1
 mount -t tmpfs tmpfs /run/dbus && mount -t tmpfs tmpfs /run/avahi-daemon || exit 1
+# stafd follows its controllers through udev's events ("remove" is what makes it reconnect, fail and
+# drop a withdrawn DC). The guest runs no udevd, and a listener in this network namespace would not
+# hear one in the root's anyway: a udevd of our own, rules emptied (it only relays the kernel's
+# events, which reach this namespace) — nothing of the guest's /dev or /run is changed by it
+mkdir -p /run/udev $d/no-rules && mount -t tmpfs tmpfs /run/udev || exit 1
+for r in /usr/lib/udev/rules.d /etc/udev/rules.d; do [[ -d $r ]] && mount --bind $d/no-rules $r; done
+/usr/lib/systemd/systemd-udevd --daemon --resolve-names=never 2>>$d/udevd.log || exit 1
 mkdir -p /run/stafd /run/stacd
 cat >$d/ini-avahi.conf <<'EOC'
 [server]
