@@ -90,13 +90,17 @@ ha_move() { crm_resource --move --promoted -r c_nvmet -N $1 2>/dev/null || crm_r
 ha_clear() { crm_resource --clear -r c_nvmet >/dev/null 2>&1; }
 
 # the longest window with no completed I/O between two times (s since the epoch), from fio's
-# 100 ms IOPS log (time in ms since fio started, at $T/fio.t0)
+# 100 ms IOPS log (time in ms since fio started, at $T/fio.t0): the longest run of zero samples or
+# the longest gap between samples with I/O (fio may write no sample while nothing completes), and
+# how many samples fell in the window (none: the figure means nothing, and says so)
 ha_stall() { # from to
 	local t0; t0=$(cat $T/fio.t0)
+	[[ -s $T/fio_iops.1.log ]] || { echo "unknown (no fio log)"; return; }
 	awk -F', *' -v a="$1" -v b="$2" -v t0="$t0" '
-		{ t = t0 + $1 / 1000; if (t < a || t > b) next
-		  if ($2 == 0) { if (!z) z = t - 0.1 } else if (z) { if (t - z > m) m = t - z; z = 0 } }
-		END { if (z && b - z > m) m = b - z; printf "%.1f\n", m }' $T/fio_iops.1.log
+		BEGIN { last = a }
+		{ t = t0 + $1 / 1000; if (t < a || t > b) next; n++
+		  if ($2 > 0) { if (t - 0.1 - last > m) m = t - 0.1 - last; last = t } }
+		END { if (b - last > m) m = b - last; printf "%.1f s (%d samples)\n", m, n }' $T/fio_iops.1.log
 }
 
 ha_phase() { date +%s.%N; }
@@ -189,7 +193,7 @@ ha_scenarios() {
 	wait $pid 2>/dev/null
 	fails=$(python3 -c 'import json,sys; t=open(sys.argv[1]).read(); j=json.loads(t[t.index("{"):]); print(sum(x["error"] for x in j["jobs"]), j["jobs"][0]["write"]["total_ios"])' $T/fio.json 2>&1 | tail -n1)
 	info "fio: errors, writes: $fails"
-	while read -r a b name; do info "$name: longest window without a completed I/O $(ha_stall $a $b) s"; done <$T/phases
+	while read -r a b name; do info "$name: longest window without a completed I/O $(ha_stall $a $b)"; done <$T/phases
 	expect_eq "no I/O error and no verify failure through every phase" "${fails%% *}" 0
 	check "no path ever failed I/O (dmesg)" bash -c "! dmesg | grep -E 'no available path - failing I/O|ANATT timeout'"
 	crm_mon -1 2>&1 | sed 's/^/#   /' | head -n 20

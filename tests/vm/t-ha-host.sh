@@ -54,14 +54,20 @@ while kill -0 "$bpid" 2>/dev/null; do
 		date +%s.%N >"$W/ha/kill-A.done"
 	fi
 	if [[ -e $W/ha/restart-A.req && ! -e $W/ha/restart-A.done ]]; then
-		rm -f "$W/ha/nodeA.up"
+		rm -f "$W/ha/nodeA.up" "$W/ha/nodeA.up.seen"
 		nA=$((nA + 1)); boot nodeA $nA
 		echo "# host: node A booted again"
 		date +%s.%N >"$W/ha/restart-A.done"
 	fi
+	for f in "$W"/ha/*; do # the rendezvous as it happens, with the time since the start
+		[[ -e $f && ! -e $f.seen ]] || continue
+		[[ $f == *.seen || $f == *.role* || $f == *.tmp ]] && continue
+		: >"$f.seen"; echo "# host: +$SECONDS s ${f##*/}"
+	done
 	sleep 1
 done
 wait "$bpid"; rcB=$?
+echo "# host: +$SECONDS s node B's guest ended"
 [[ -e $W/ha/end ]] || date +%s.%N >"$W/ha/end"
 # node A powers off once it sees "end"
 apid=$(cat "$W/nodeA.vm")
