@@ -86,24 +86,28 @@ fi
 # Guest tests: "kernel script args" per line (*-host.sh scripts run on the host and boot guests themselves;
 # t-several.sh runs several scripts in one boot, resetting the guest between them: a boot costs more
 # than many a test under TCG). "trixie:KERNEL" boots the Debian 13 root (NVMETD_VM_ROOT=trixie) with
-# the binaries built in it.
+# the binaries built in it. Guests run NVMETD_VM_JOBS at a time (default 2): a TCG guest mostly keeps
+# one host CPU busy, whatever its vCPUs, and waits much of the time; "solo:" runs a step alone (the HA
+# rig boots two guests itself). Longest first, so the two lanes end together; each step is reported
+# when it ends. No test asserts a time: a slower guest only takes longer.
 vm_tests=${NVMETD_VM_TESTS:-"
-trixie:6.12 t-several.sh t-guide.sh:rdma t-guide.sh:tcp
-6.1 t-several.sh t-guide.sh:rdma t-guide.sh:tcp
-trixie:6.12 t-reapply.sh tcp
-6.1 t-reapply.sh rdma
-trixie:6.12 t-daemon.sh 60
-6.1 t-daemon.sh 20
-trixie:6.12 t-several.sh t-irq.sh t-malloc.sh t-import.sh t-auth.sh t-tls.sh t-rpc.sh:tcp
-6.1 t-several.sh t-irq.sh t-malloc.sh t-import.sh t-auth.sh t-tls.sh t-rpc.sh:rdma
-trixie:6.12 t-mdns.sh
-6.1 t-mdns.sh
-trixie:6.12 t-ana.sh
-6.12 t-ha-agent.sh
+solo:6.12 t-ha-host.sh
 6.12 t-persist-host.sh
 trixie:6.12 t-deb-host.sh
 6.12 t-deb-host.sh
+trixie:6.12 t-several.sh t-irq.sh t-malloc.sh t-import.sh t-auth.sh t-tls.sh t-rpc.sh:tcp
+6.1 t-several.sh t-guide.sh:rdma t-guide.sh:tcp
+6.12 t-ha-agent.sh
+6.1 t-several.sh t-irq.sh t-malloc.sh t-import.sh t-auth.sh t-tls.sh t-rpc.sh:rdma
+trixie:6.12 t-several.sh t-mdns.sh t-stas.sh
+trixie:6.12 t-daemon.sh 60
+trixie:6.12 t-reapply.sh tcp
+trixie:6.12 t-ana.sh
+trixie:6.12 t-several.sh t-guide.sh:rdma t-guide.sh:tcp
+6.1 t-daemon.sh 20
+6.1 t-reapply.sh rdma
 6.12 bench --smoke
+6.1 t-mdns.sh
 "}
 run_step "prepare guest kernels and the Debian 13 root" tests/vm/vm.sh setup
 if grep -qE '^[[:space:]]*trixie:' <<<"$vm_tests"; then
@@ -112,11 +116,10 @@ if grep -qE '^[[:space:]]*trixie:' <<<"$vm_tests"; then
 		unit "$top/build-trixie" "Debian 13" tools/in-root.sh trixie
 	fi
 fi
-while read -r k script args; do
-	[[ -n ${k:-} ]] || continue
-	name="guest $k $script $args"
-	echo "=== $name"
-	t0=$SECONDS
+# one guest step: its output on stdout, its status as the exit status
+guest_run() { # kernel script [args]
+	local k=$1 script=$2 out rc tmo
+	shift 2
 	if [[ $k == trixie:* ]]; then
 		export NVMETD_VM_ROOT=trixie NVMETD_BUILD=$top/build-trixie; k=${k#trixie:}
 	else
@@ -125,28 +128,36 @@ while read -r k script args; do
 	export NVMETCFG=$NVMETD_BUILD/src/nvmetcfg/nvmetcfg NVMETD=$NVMETD_BUILD/src/nvmetd/nvmetd
 	if [[ $script == bench ]]; then
 		# the benchmark as a smoke test (N = 10): its write-count checks count, its times do not
-		out=$(bench/run.sh $args --out "$top/build/bench-smoke" 2>&1)
-		rc=$?
+		bench/run.sh "$@" --out "$top/build/bench-smoke" 2>&1
+		return
 	elif [[ $script == *-host.sh ]]; then
-		out=$(tests/vm/$script "$k" $args 2>&1)   # boots the guest itself (several times)
-		rc=$?
-	else
-		# TCG now and then leaves a guest hung at boot (RCU stalls: "timer wakeup didn't happen"), and
-		# qemu itself has crashed at start (SIGSEGV after 5 s): a guest that ran no test at all — not
-		# one ok/not ok line — is booted once more
-		tmo=${NVMETD_VM_TIMEOUT:-600}; [[ $script == t-several.sh ]] && tmo=$((tmo * 3 / 2))
-		[[ $script == t-soak.sh ]] && tmo=$((tmo * 3))	# 300 reloads of 50 subsystems under TCG
-		out=$(NVMETD_VM_TIMEOUT=$tmo tests/vm/vm.sh run "$k" "tests/vm/$script" $args 2>&1)
-		rc=$?
-		if ((rc != 0)) && ! grep -qE '^(ok|not ok) ' <<<"$out"; then
-			echo "    guest ran no test ($((SECONDS - t0)) s; console tail below); booting it once more"
-			echo "$out" | tail -n 8 | sed 's/^/    /'
-			out=$(NVMETD_VM_TIMEOUT=$tmo tests/vm/vm.sh run "$k" "tests/vm/$script" $args 2>&1)
-			rc=$?
-		fi
+		tests/vm/$script "$k" "$@" 2>&1   # boots the guest itself (several times)
+		return
 	fi
-	echo "    ($((SECONDS - t0)) s)"
-	echo "$out" | grep -E '^(ok|not ok|# )' | grep -v '^#   '
+	# TCG now and then leaves a guest hung at boot (RCU stalls: "timer wakeup didn't happen"), and
+	# qemu itself has crashed at start (SIGSEGV after 5 s): a guest that ran no test at all — not
+	# one ok/not ok line — is booted once more
+	tmo=${NVMETD_VM_TIMEOUT:-600}; [[ $script == t-several.sh ]] && tmo=$((tmo * 3 / 2))
+	[[ $script == t-soak.sh ]] && tmo=$((tmo * 3))	# 300 reloads of 50 subsystems under TCG
+	out=$(NVMETD_VM_TIMEOUT=$tmo tests/vm/vm.sh run "$k" "tests/vm/$script" "$@" 2>&1)
+	rc=$?
+	if ((rc != 0)) && ! grep -qE '^(ok|not ok) ' <<<"$out"; then
+		echo "    guest ran no test (console tail below); booting it once more"
+		echo "$out" | tail -n 8 | sed 's/^/    /'
+		out=$(NVMETD_VM_TIMEOUT=$tmo tests/vm/vm.sh run "$k" "tests/vm/$script" "$@" 2>&1)
+		rc=$?
+	fi
+	echo "$out"
+	return $rc
+}
+# a finished step: its name, time, TAP summary and, when it failed, its tail
+guest_report() { # index
+	local i=$1 name secs rc out line p f
+	name=$(cat "$gdir/$i.name"); read -r secs rc <"$gdir/$i.meta"
+	out=$(cat "$gdir/$i.out")
+	echo "=== $name"
+	echo "    ($secs s)"
+	echo "$out" | grep -E '^(ok|not ok|# |    guest ran no test)' | grep -v '^#   '
 	[[ $rc == 0 ]] || echo "$out" | tail -n 60 | sed 's/^/    /'
 	line=$(echo "$out" | grep -E '^# [0-9]+ passed, [0-9]+ failed' | tail -n1)
 	p=$(sed -n 's/^# \([0-9]*\) passed.*/\1/p' <<<"$line")
@@ -154,7 +165,27 @@ while read -r k script args; do
 	step_ok "${p:-0}"
 	if [[ -z $line ]]; then step_fail 1 "$name (no result)"; elif ((f > 0)); then step_fail "$f" "$name";
 	elif ((rc != 0)); then step_fail 1 "$name (exit $rc)"; fi
+}
+gdir=$(mktemp -d "${TMPDIR:-/var/tmp}/nvmetd-suite.XXXXXX")
+declare -A running=() # pid -> index
+reap_one() { local done; wait -n -p done "${!running[@]}"; guest_report "${running[$done]}"; unset "running[$done]"; }
+i=0
+t_guests=$SECONDS
+while read -r k script args; do
+	[[ -n ${k:-} ]] || continue
+	limit=${NVMETD_VM_JOBS:-2}
+	[[ $k == solo:* ]] && { k=${k#solo:}; limit=1; }
+	while ((${#running[@]} >= limit)); do reap_one; done
+	i=$((i + 1))
+	echo "guest $k $script $args" >"$gdir/$i.name"
+	# shellcheck disable=SC2086 # args are words
+	(t0=$SECONDS; guest_run "$k" "$script" $args >"$gdir/$i.out" 2>&1; rc=$?; echo "$((SECONDS - t0)) $rc" >"$gdir/$i.meta") &
+	running[$!]=$i
+	((limit == 1)) && reap_one
 done <<<"$vm_tests"
+while ((${#running[@]})); do reap_one; done
+echo "=== guest tests: $((SECONDS - t_guests)) s"
+rm -rf "$gdir"
 
 echo
 ((${#failed[@]})) && printf 'failed: %s\n' "${failed[@]}"
