@@ -132,6 +132,14 @@ static void test_conflicts(void **state)
 			strstr(rep.d[i].msg, "/var/lib/rpc.conf line");
 	assert_int_equal(both, 2); /* the bdev and the subsystem */
 	report_free(&rep);
+	/* one address, TLS in one file and not in the other: TLS is per address */
+	assert_int_equal(conf_load_both("/etc/nvmf.conf", file_text, "/var/lib/rpc.conf", "[Subsystem1]\n  NQN nqn.x:c1\n"
+					"  Listen TCP 10.0.0.1:4420 tls\n  AllowAnyHost No\n", &merged, &rep), -EINVAL);
+	both = 0;
+	for (size_t i = 0; i < rep.n; i++)
+		both += rep.d[i].sev == NV_ERROR && strstr(rep.d[i].msg, "requires TLS here but does not in /etc/nvmf.conf");
+	assert_int_equal(both, 1);
+	report_free(&rep);
 }
 
 static void test_parse_hostile(void **state)
