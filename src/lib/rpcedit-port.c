@@ -95,6 +95,17 @@ static int fits_address(struct rpc_edit *e, const struct rc_subsys *s, const cha
 	return 0;
 }
 
+/* The ANA state a Listen line of rpc.conf gives address t a, or NULL. */
+static const char *rc_address_ana(const struct rpcconf *rc, const char *t, const char *a)
+{
+	for (size_t i = 0; i < rc->nss; i++) {
+		ssize_t k = find_listen(&rc->ss[i], t, a);
+		if (k >= 0 && rc->ss[i].ls[k].ana)
+			return rc->ss[i].ls[k].ana;
+	}
+	return NULL;
+}
+
 /* secure_channel and ana_state of add_listener: 0 with *ana (NULL: not given) and *tls, or the error. */
 static int listen_options(struct rpc_edit *e, const struct rc_subsys *s, const char *t, const char **ana, bool *tls)
 {
@@ -130,6 +141,8 @@ int rpc_edit_add_listener(struct rpc_edit *e)
 	struct rc_listen *l = array_push(&s->ls, &s->nls, sizeof(*l));
 	l->trtype = TAKE_PTR(t);
 	l->addr = TAKE_PTR(a);
+	/* without ana_state, the address's state as it is (it stays when the others' listeners go) */
+	ana = ana ? ana : rc_address_ana(e->rc, l->trtype, l->addr);
 	l->ana = ana ? xstrdup(ana) : NULL;
 	l->tls = tls;
 	e->ports = true;
@@ -274,5 +287,6 @@ int rpc_edit_remove_referral(struct rpc_edit *e)
 	free(e->rc->refs[k].trtype);
 	free(e->rc->refs[k].addr);
 	rpcconf_remove(e->rc->refs, &e->rc->nrefs, sizeof(*e->rc->refs), (size_t)k);
+	e->ports = true;
 	return ed_true(e);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The nvmf_* edits (rpcedit.h), and what the bdev_* ones share (rpcedit-int.h). Errors follow SPDK's
- * lib/nvmf/nvmf_rpc.c: -32602 for an unknown subsystem or a listener/namespace that does not fit,
- * -32603 "Unable to create subsystem"; an object of nvmf.conf is refused naming its file and line. */
+/* The nvmf_* edits of subsystems, namespaces and hosts (rpcedit.h; listeners and referrals are in
+ * rpcedit-port.c, keys in rpcedit-key.c), and what all edits share (rpcedit-int.h). Errors follow SPDK's
+ * lib/nvmf/nvmf_rpc.c: -32602 for an unknown subsystem or a namespace that does not fit, -32603
+ * "Unable to create subsystem"; an object of nvmf.conf is refused naming its file and line. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -231,6 +231,10 @@ static void test_listen_ana_tls(void **state)
 	assert_string_equal(port_at(merged->model, "10.0.0.1")->ana_state, "optimized");
 	assert_int_equal(edit(rpc_edit_remove_listener, &rc, file, "{\"nqn\":\"nqn.x:c1\"," LA("TCP", "10.0.0.2") "}", &e), 0);
 	assert_int_equal(rc.ss[0].nls, 1);
+	/* a listener without ana_state takes the address's, which stays when the others' listeners go */
+	assert_int_equal(edit(rpc_edit_create_subsystem, &rc, file, "{\"nqn\":\"nqn.x:c3\"}", &e), 0);
+	assert_int_equal(edit(rpc_edit_add_listener, &rc, file, "{\"nqn\":\"nqn.x:c3\",\"secure_channel\":true," LA("tcp", "10.0.0.2") "}", &e), 0);
+	assert_string_equal(rc.ss[3].ls[0].ana, "non-optimized");
 	rpcconf_free(&rc);
 	rpc_edit_free(&e);
 	json_object_put(e.params);
