@@ -182,7 +182,8 @@ int rpc_edit_set_ana_state(struct rpc_edit *e)
 	if ((r = ed_find_ss(e, &s)) || (r = address_of(e, "listen_address", &t, &a)))
 		return r;
 	if (!(ana = spdk_ana(st)))
-		return ed_fail(e, JRPC_INVALID_PARAMS, "Invalid parameters");
+		return ed_fail(e, JRPC_INVALID_PARAMS, "Invalid parameters: ana_state %s: optimized, non_optimized or "
+			       "inaccessible", st ? st : "");
 	if (ed_int(e->params, "anagrpid", 0, 1, &grp) < 0)
 		return ed_fail(e, JRPC_INTERNAL_ERROR, "error setting ANA state: %d (nvmetd: every namespace is in ANA "
 			       "group 1, the only one nvmf.conf's dialect has)", -EINVAL);

@@ -581,8 +581,9 @@ def cntlids_and_listener():
         "trtype": "rdma", "traddr": "127.0.0.1", "trsvcid": "4426"}})
     ok(e["code"] == -32602 and "TLS is for NVMe/TCP only" in e["message"], "secure_channel on RDMA: -32602")
     rpc_conf = open(FK + "/rpc.conf").read()
-    ok(ferr("nvmf_subsystem_listener_set_ana_state", {"nqn": N5, "listen_address": LA5, "ana_state": "persistent_loss"})
-       == {"code": -32602, "message": "Invalid parameters"}, "set_ana_state persistent_loss: SPDK's -32602")
+    e = ferr("nvmf_subsystem_listener_set_ana_state", {"nqn": N5, "listen_address": LA5, "ana_state": "persistent_loss"})
+    ok(e["code"] == -32602 and e["message"].startswith("Invalid parameters: ana_state persistent_loss"),
+       "set_ana_state persistent_loss: SPDK's -32602, the states it takes")
     ok(ferr("nvmf_subsystem_listener_set_ana_state", {"nqn": "nqn.x:none", "listen_address": LA5, "ana_state":
             "optimized"}) == {"code": -32602, "message": "Unable to find subsystem with NQN nqn.x:none"},
        "set_ana_state of an unknown subsystem: SPDK's wording")
