@@ -106,16 +106,25 @@ P4421=$(port_of 4421)
 LA4421="\"listen_address\": {\"trtype\": \"$tr\", \"adrfam\": \"IPv4\", \"traddr\": \"$TARGET_IP\", \"trsvcid\": \"4421\"}"
 ip netns exec $NS nvme connect -t $tr -a $TARGET_IP -s 4421 -n $NQN >/dev/null 2>&1
 dev=$(fabric_dev $NQN 1)
-host_ana() { nvme list-subsys "$dev" 2>/dev/null | grep -oE 'non-optimized|optimized|inaccessible' | tail -n1; }
+# the host's view: the ANA state of its path to $NQN (the hidden path device nvmeXcYn1 of native multipath)
+host_ana() {
+	local c s
+	for c in /sys/class/nvme/nvme*; do
+		[[ $(cat $c/subsysnqn 2>/dev/null) == "$NQN" && $(cat $c/transport 2>/dev/null) != pcie ]] || continue
+		for s in /sys/block/nvme*c${c##*/nvme}n1/ana_state; do [[ -e $s ]] && cat $s; done
+	done | head -n1
+}
+ana_is() { [[ $(host_ana) == "$1" ]]; }
+check "the host's path to $NQN is optimized at first" wait_for 20 ana_is optimized
 check "nvmf_subsystem_listener_set_ana_state non_optimized" rpc nvmf_subsystem_listener_set_ana_state \
 	"{\"nqn\": \"$NQN\", \"ana_state\": \"non_optimized\", $LA4421}"
 expect_eq "configfs: port $P4421's ANA group 1" "$(cat $CFS/ports/$P4421/ana_groups/1/ana_state)" non-optimized
-check "the host's path is non-optimized ($dev)" wait_for 20 bash -c "[[ \$(nvme list-subsys $dev 2>/dev/null | grep -oE 'non-optimized|optimized|inaccessible' | tail -n1) == non-optimized ]]"
+check "the host's path is non-optimized ($dev)" wait_for 20 ana_is non-optimized
 check "nvmf_subsystem_get_listeners says non_optimized" bash -c "$RPC nvmf_subsystem_get_listeners '{\"nqn\": \"$NQN\"}' | grep -q '\"non_optimized\"'"
 check "rpc.conf: Listen $TR $TARGET_IP:4421 non-optimized" grep -q "Listen $TR $TARGET_IP:4421 non-optimized" $T/rpc.conf
 check "set_ana_state persistent_loss: refused" bash -c "! $RPC nvmf_subsystem_listener_set_ana_state '{\"nqn\": \"$NQN\", \"ana_state\": \"persistent_loss\", $LA4421}'"
 check "set_ana_state optimized again" rpc nvmf_subsystem_listener_set_ana_state "{\"nqn\": \"$NQN\", \"ana_state\": \"optimized\", $LA4421}"
-check "... the host's path is optimized" wait_for 20 bash -c "[[ \$(nvme list-subsys $dev 2>/dev/null | grep -oE 'non-optimized|optimized|inaccessible' | tail -n1) == optimized ]]"
+check "... the host's path is optimized" wait_for 20 ana_is optimized
 ip netns exec $NS nvme disconnect -n $NQN >/dev/null 2>&1
 
 # referrals over RPC: on every port (nvmf.conf's too), in the discovery log the host reads
