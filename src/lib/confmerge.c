@@ -49,6 +49,12 @@ static int port_conflicts(const struct nv_config *a, const struct nv_config *b, 
 				   "port per address", param, addr, a->path, p->line);
 			r = -EINVAL;
 		}
+		if (p && port_tls(p) != port_tls(q)) {
+			report_add(rep, NV_ERROR, b->path, q->line, NULL, "%s %s TLS here but %s in %s (line %u): TLS is per "
+				   "address", addr, port_tls(q) ? "requires" : "does not require", port_tls(p) ? "does" : "does not",
+				   a->path, p->line);
+			r = -EINVAL;
+		}
 	}
 	return r;
 }
@@ -108,6 +114,12 @@ static int conflicts(const struct nv_config *a, const struct nv_config *b, struc
 			r = -EINVAL;
 		}
 	}
+	for (size_t i = 0; i < b->nreferrals; i++)
+		for (size_t j = 0; j < a->nreferrals; j++)
+			if (streq(a->referrals[j].name, b->referrals[i].name)) {
+				CONFLICT(rep, a, a->referrals[j].line, b, b->referrals[i].line, "referral %s", b->referrals[i].name);
+				r = -EINVAL;
+			}
 	return port_conflicts(a, b, rep) < 0 ? -EINVAL : r;
 }
 
@@ -119,8 +131,6 @@ static int conflicts(const struct nv_config *a, const struct nv_config *b, struc
 
 static void move_ports(struct nv_model *a, struct nv_model *b)
 {
-	size_t na = a->nports;
-
 	for (size_t i = 0; i < b->nports; i++) {
 		struct nv_port *q = &b->ports[i], *p = same_port(a, q);
 
@@ -131,18 +141,19 @@ static void move_ports(struct nv_model *a, struct nv_model *b)
 				*(char **)array_push(&p->subsys, &p->nsubsys, sizeof(char *)) = TAKE_PTR(q->subsys[k]);
 			continue;
 		}
-		/* nvmf.conf's [Discovery] referrals are on every port: on rpc.conf's too */
-		for (size_t k = 0; na && k < a->ports[0].nrefs; k++) {
-			const struct nv_referral *ref = &a->ports[0].refs[k];
-			struct nv_referral *nr = array_push(&q->refs, &q->nrefs, sizeof(*nr));
-			nr->name = xstrdup(ref->name);
-			for (size_t j = 0; j < ref->attrs.n; j++)
-				attrs_set(&nr->attrs, ref->attrs.v[j].name, ref->attrs.v[j].value);
-			nr->enable = ref->enable;
-			nr->line = ref->line;
-		}
 		MOVE(a->ports, a->nports, b->ports, i);
 	}
+}
+
+/* Both files' [Discovery] referrals, on every port of both. */
+static void move_referrals(struct nv_config *a, struct nv_config *b)
+{
+	for (size_t i = 0; i < b->nreferrals; i++)
+		MOVE(a->referrals, a->nreferrals, b->referrals, i);
+	for (size_t i = 0; i < a->model->nports; i++)
+		port_add_referrals(&a->model->ports[i], a->referrals, a->nreferrals);
+	for (size_t i = 0; i < b->model->nports; i++)
+		port_add_referrals(&b->model->ports[i], a->referrals, a->nreferrals);
 }
 
 static void move_model(struct nv_model *a, struct nv_model *b)
@@ -169,6 +180,7 @@ int conf_merge(struct nv_config *a, struct nv_config *b, struct nv_report *rep)
 		spdkconf_free(b);
 		return -EINVAL;
 	}
+	move_referrals(a, b);
 	move_model(a->model, b->model);
 	free(a->rpc_path);
 	a->rpc_path = xstrdup(b->path);

@@ -9,6 +9,7 @@
 #include "confwriter.h"
 #include "dhchap.h"
 #include "import.h"
+#include "nvlimits.h"
 #include "strmap.h"
 #include "util.h"
 
@@ -466,12 +467,16 @@ static void emit_discovery(struct conf_writer *w, const struct spdk_conf *sc)
 			_cleanup_free_ char *addr = NULL;
 			if (!spdk_address(w, obj(sc->refs[i], "address"), "referral", &t, &addr))
 				continue;
-			if (str(sc->refs[i], "subnqn")) {
+			const char *sub = str(sc->refs[i], "subnqn");
+			json_object *sec;
+			if (sub && strcmp(sub, NVME_DISC_NQN)) {
 				/* the kernel's referrals point at discovery services only */
 				cw_comment(w, "not imported: a referral to subsystem %s (kernel referrals name discovery "
-					   "services, not subsystems)", str(sc->refs[i], "subnqn"));
+					   "services, not subsystems)", sub);
 				continue;
 			}
+			if (json_object_object_get_ex(sc->refs[i], "secure_channel", &sec) && json_object_get_boolean(sec))
+				cw_comment(w, "note: referral %s requires a secure channel; nvmf.conf's Referral cannot say so", addr);
 			cw_kv(w, "Referral", t, addr);
 		}
 		cw_blank(w);
@@ -610,6 +615,26 @@ static void emit_hosts(struct conf_writer *w, const struct spdk_conf *sc)
 	}
 }
 
+/* ControllerIDs from nvmf_create_subsystem's min_cntlid/max_cntlid, unless SPDK's defaults. */
+static void emit_cntlids(struct conf_writer *w, json_object *create)
+{
+	long long lo = 1, hi = 0xffef;
+	char range[32];
+
+	if (!create)
+		return;
+	num_in(create, "min_cntlid", 1, 0xffef, &lo);
+	num_in(create, "max_cntlid", 1, 0xffef, &hi);
+	if (lo == 1 && hi == 0xffef)
+		return;
+	if (lo >= hi) {	/* Linux 6.1 refuses min >= max */
+		cw_comment(w, "not imported: controller IDs %lld-%lld (nvmf.conf's ControllerIDs needs MIN < MAX)", lo, hi);
+		return;
+	}
+	snprintf(range, sizeof(range), "%lld-%lld", lo, hi);
+	cw_kv(w, "ControllerIDs", range);
+}
+
 /* [SubsystemN] */
 static void emit_subsystems(struct conf_writer *w, const struct spdk_conf *sc)
 {
@@ -668,6 +693,7 @@ static void emit_subsystems(struct conf_writer *w, const struct spdk_conf *sc)
 			cw_kv(w, "SN", v);
 		if (c && (v = str(c, "model_number")))
 			cw_kv(w, "MN", v);
+		emit_cntlids(w, c);
 		for (size_t k = 0; k < s->nns; k++) {
 			json_object *ns = obj(s->ns[k], "namespace");
 			long long nsid = 0;

@@ -299,6 +299,22 @@ struct nv_referral *port_referral(const struct nv_port *p, const char *name)
 	return NULL;
 }
 
+void port_add_referrals(struct nv_port *p, const struct nv_referral *refs, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		struct nv_referral *r;
+
+		if (port_referral(p, refs[k].name))
+			continue;
+		r = array_push(&p->refs, &p->nrefs, sizeof(*r));
+		r->name = xstrdup(refs[k].name);
+		for (size_t j = 0; j < refs[k].attrs.n; j++)
+			attrs_set(&r->attrs, refs[k].attrs.v[j].name, refs[k].attrs.v[j].value);
+		r->enable = refs[k].enable;
+		r->line = refs[k].line;
+	}
+}
+
 void model_sort(struct nv_model *m)
 {
 	if (m->nhosts)

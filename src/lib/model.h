@@ -142,6 +142,8 @@ const char *ana_state_name(const char *s);
 /* The directory name nvmf.conf's referrals get: "tcp-192.168.30.200-4420". Allocated. */
 char *referral_name(const char *trtype, const char *traddr, const char *trsvcid);
 struct nv_referral *port_referral(const struct nv_port *p, const char *name);
+/* Give port p a copy of each of refs it lacks (by name); the model is no longer sorted. */
+void port_add_referrals(struct nv_port *p, const struct nv_referral *refs, size_t n);
 void referral_free_contents(struct nv_referral *r);
 
 /* Sort everything by key (nqn, nsid, port id) so printing and diffing are deterministic and lookups

@@ -311,11 +311,29 @@ static void print_bdevs(struct conf_writer *w, const struct bdev_names *bn,
 	}
 }
 
+/* ControllerIDs: a subsystem's own controller-ID range, unless it is the kernel's default or this node's
+ * ([Cluster] ControllerIDs of keep, or the role record's: the node's, not the subsystem's). */
+static void print_cntlids(struct conf_writer *w, const struct nv_subsys *s, const struct print_opts *o,
+			  const struct nv_role_rec *role)
+{
+	const char *lo = attrs_get(&s->attrs, "attr_cntlid_min"), *hi = attrs_get(&s->attrs, "attr_cntlid_max");
+	unsigned long long l, h;
+	char range[48];
+
+	if (!lo || !hi || parse_u64(lo, &l) < 0 || parse_u64(hi, &h) < 0 || (l == 1 && h == NVMET_CNTLID_MAX) || l >= h)
+		return;
+	if ((o->keep && o->keep->cluster) || (role->cntlid_min == l && role->cntlid_max == h))
+		return;
+	snprintf(range, sizeof(range), "%llu-%llu", l, h);
+	cw_kv(w, "ControllerIDs", range);
+}
+
 /* [SubsystemN] for subsystem i; ns_bdev: its namespaces' bdev names. */
 static void print_subsystem(struct conf_writer *w, struct nv_ctx *c, const struct nv_model *m,
-			    const struct print_opts *o, size_t i, char *const *ns_bdev, bool unpromoted)
+			    const struct print_opts *o, size_t i, char *const *ns_bdev, const struct nv_role_rec *role)
 {
 	const struct nv_subsys *s = &m->subsys[i];
+	bool unpromoted = role->role == ROLE_UNPROMOTED;
 	const struct nv_subsys *want = o->origin ? model_subsys(o->origin->model, s->nqn) : NULL;
 	const char *v;
 	unsigned long long q;
@@ -343,6 +361,7 @@ static void print_subsystem(struct conf_writer *w, struct nv_ctx *c, const struc
 		cw_kv(w, "SN", v);
 	if ((v = attrs_get(&s->attrs, "attr_model")))
 		cw_kv(w, "MN", v);
+	print_cntlids(w, s, o, role);
 	if ((v = attrs_get(&s->attrs, "attr_qid_max")) && parse_u64(v, &q) == 0) {
 		_cleanup_free_ char *n = xasprintf("%llu", q + 1);
 		cw_kv(w, "MaxQueuesPerSession", n);
@@ -368,9 +387,10 @@ int print_conf_opts(struct nv_ctx *c, const struct nv_model *m, const struct pri
 	struct conf_writer w;
 	struct bdev_names bn;
 	struct nv_role_rec role;
-	bool unpromoted = role_read(c, &role) == 0 && role.role == ROLE_UNPROMOTED;	/* once, not per Listen */
 	int r;
 
+	if (role_read(c, &role) < 0)	/* once, not per Listen */
+		role = (struct nv_role_rec){ .role = ROLE_NONE };
 	r = cw_open(&w);
 	if (r < 0)
 		return r;
@@ -382,7 +402,7 @@ int print_conf_opts(struct nv_ctx *c, const struct nv_model *m, const struct pri
 	print_bdevs(&w, &bn, o->keep);
 	print_hosts(&w, m, o);
 	for (size_t i = 0; i < m->nsubsys; i++)
-		print_subsystem(&w, c, m, o, i, bn.ns[i], unpromoted);
+		print_subsystem(&w, c, m, o, i, bn.ns[i], &role);
 	bdev_names_free(m, &bn);
 	return cw_close(&w, out, o->why);
 }

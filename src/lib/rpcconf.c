@@ -6,6 +6,7 @@
 
 #include "confwriter.h"
 #include "ini.h"
+#include "role.h"
 #include "rpcconf.h"
 #include "spdkconf.h"
 #include "util.h"
@@ -118,6 +119,24 @@ static int read_ns(struct rd *d, struct rc_subsys *s)
 	return 0;
 }
 
+/* "Listen TRTYPE ADDR [ANA-STATE] [tls]", in the order render writes them. */
+static int read_listen(struct rd *d, struct rc_subsys *s)
+{
+	struct rc_listen *l;
+	size_t i = 2;
+
+	if (nvals(d, 2, 4) < 0)
+		return -EINVAL;
+	l = array_push(&s->ls, &s->nls, sizeof(*l));
+	l->trtype = xstrdup(d->e->vals[0]);
+	l->addr = xstrdup(d->e->vals[1]);
+	if (i < d->e->nvals && ana_state_name(d->e->vals[i]))
+		l->ana = xstrdup(ana_state_name(d->e->vals[i++]));
+	if (i < d->e->nvals && !strcasecmp(d->e->vals[i], "tls"))
+		l->tls = (i++, true);
+	return i == d->e->nvals ? 0 : bad(d, "not written by nvmetd");
+}
+
 static int read_entry(struct rd *d, struct rc_subsys *s)
 {
 	const char *k = d->e->key, *v = d->e->vals[0];
@@ -125,15 +144,8 @@ static int read_entry(struct rd *d, struct rc_subsys *s)
 
 	if (!strcasecmp(k, "Namespace"))
 		return read_ns(d, s);
-	if (!strcasecmp(k, "Listen")) {
-		struct rc_listen *l;
-		if (nvals(d, 2, 2) < 0)
-			return -EINVAL;
-		l = array_push(&s->ls, &s->nls, sizeof(*l));
-		l->trtype = xstrdup(v);
-		l->addr = xstrdup(d->e->vals[1]);
-		return 0;
-	}
+	if (!strcasecmp(k, "Listen"))
+		return read_listen(d, s);
 	if (nvals(d, 1, 1) < 0)
 		return -EINVAL;
 	if (dst && !*dst)
@@ -142,6 +154,8 @@ static int read_entry(struct rd *d, struct rc_subsys *s)
 		s->any_host = !strcasecmp(v, "Yes");
 	else if (!strcasecmp(k, "Host"))
 		*(char **)array_push(&s->hosts, &s->nhosts, sizeof(char *)) = xstrdup(v);
+	else if (!strcasecmp(k, "ControllerIDs") && !s->cntlid_min)
+		return role_parse_range(v, &s->cntlid_min, &s->cntlid_max) < 0 ? bad(d, "not a range MIN-MAX") : 0;
 	else
 		return bad(d, "not written by nvmetd");
 	return 0;
@@ -199,6 +213,23 @@ static int read_cred(struct rd *d)
 	return c->nqn ? 0 : bad(d, "no NQN");
 }
 
+static int read_discovery(struct rd *d)
+{
+	for (size_t i = 0; i < d->sec->n; i++) {
+		struct rc_referral *r;
+
+		d->e = &d->sec->e[i];
+		if (strcasecmp(d->e->key, "Referral"))
+			return bad(d, "not written by nvmetd");
+		if (nvals(d, 2, 2) < 0)
+			return -EINVAL;
+		r = array_push(&d->rc->refs, &d->rc->nrefs, sizeof(*r));
+		r->trtype = xstrdup(d->e->vals[0]);
+		r->addr = xstrdup(d->e->vals[1]);
+	}
+	return 0;
+}
+
 static int read_section(struct rd *d)
 {
 	const char *n = d->sec->name;
@@ -214,6 +245,8 @@ static int read_section(struct rd *d)
 		return read_subsys(d);
 	if (!strcasecmp(n, "Keyring"))
 		return read_keyring(d);
+	if (!strcasecmp(n, "Discovery"))
+		return read_discovery(d);
 	if (!strncasecmp(n, "Host", 4))
 		return read_cred(d);
 	return bad(d, "a section nvmetd does not write");
@@ -288,6 +321,10 @@ static void render_bdevs(struct conf_writer *w, const struct rpcconf *rc)
 		put_num(w, "LunSizeInMB", rc->malloc_mb);
 		put_num(w, "BlockSize", rc->malloc_bs);
 	}
+	if (rc->nrefs)
+		cw_section(w, "Discovery");
+	for (size_t i = 0; i < rc->nrefs; i++)
+		cw_kv(w, "Referral", rc->refs[i].trtype, rc->refs[i].addr);
 }
 
 static void render_subsys(struct conf_writer *w, size_t i, const struct rc_subsys *s)
@@ -297,9 +334,17 @@ static void render_subsys(struct conf_writer *w, size_t i, const struct rc_subsy
 	cw_blank(w);
 	cw_section(w, "Subsystem%zu", i + 1);
 	cw_kv(w, "NQN", s->nqn);
-	for (size_t k = 0; k < s->nls; k++)
-		cw_kv(w, "Listen", s->ls[k].trtype, s->ls[k].addr);
+	for (size_t k = 0; k < s->nls; k++) {
+		const struct rc_listen *l = &s->ls[k];
+		const char *tls = l->tls ? "tls" : NULL;
+		cw_kv(w, "Listen", l->trtype, l->addr, l->ana ? l->ana : tls, l->ana ? tls : NULL);
+	}
 	cw_kv(w, "AllowAnyHost", s->any_host ? "Yes" : "No");
+	if (s->cntlid_min) {
+		char range[32];
+		snprintf(range, sizeof(range), "%u-%u", s->cntlid_min, s->cntlid_max);
+		cw_kv(w, "ControllerIDs", range);
+	}
 	for (size_t k = 0; k < s->nhosts; k++)
 		cw_kv(w, "Host", s->hosts[k]);
 	if (s->sn)
@@ -368,11 +413,16 @@ void rpcconf_subsys_free(struct rc_subsys *s)
 		free(s->ns[k].uuid);
 	}
 	free(s->ns);
-	for (size_t k = 0; k < s->nls; k++) {
-		free(s->ls[k].trtype);
-		free(s->ls[k].addr);
-	}
+	for (size_t k = 0; k < s->nls; k++)
+		rpcconf_listen_free(&s->ls[k]);
 	free(s->ls);
+}
+
+void rpcconf_listen_free(struct rc_listen *l)
+{
+	free(l->trtype);
+	free(l->addr);
+	free(l->ana);
 }
 
 static void bdevs_free(struct rc_bdev *v, size_t n)
@@ -402,6 +452,11 @@ void rpcconf_free(struct rpcconf *rc)
 	for (size_t i = 0; i < rc->ncreds; i++)
 		rpcconf_cred_free(&rc->creds[i]);
 	free(rc->creds);
+	for (size_t i = 0; i < rc->nrefs; i++) {
+		free(rc->refs[i].trtype);
+		free(rc->refs[i].addr);
+	}
+	free(rc->refs);
 	*rc = (struct rpcconf){ 0 };
 }
 

@@ -32,11 +32,19 @@ struct rc_ns {
 struct rc_listen {
 	char *trtype;			/* "TCP" or "RDMA" */
 	char *addr;			/* "10.0.0.1:4420", "[fe80::1]:4420" */
+	char *ana;			/* the address's ANA state, kernel spelling ("non-optimized"); NULL: not said */
+	bool tls;			/* TCP only: TLS 1.3 required (secure_channel) */
+};
+
+/* A [Discovery] Referral line: nvmf_discovery_add_referral's discovery service. */
+struct rc_referral {
+	char *trtype, *addr;		/* as rc_listen's */
 };
 
 struct rc_subsys {
 	char *nqn, *sn, *mn;		/* sn, mn: NULL when not set */
 	bool any_host;
+	unsigned cntlid_min, cntlid_max;	/* ControllerIDs; 0, 0: the kernel's default range */
 	char **hosts;
 	size_t nhosts;
 	struct rc_ns *ns;
@@ -71,6 +79,8 @@ struct rpcconf {
 	size_t nkeys;
 	struct rc_cred *creds;
 	size_t ncreds;
+	struct rc_referral *refs;
+	size_t nrefs;
 };
 
 /* rpc.conf's text (NULL or "": empty) -> rc. Only what render writes is accepted: anything else is
@@ -93,6 +103,7 @@ bool rpcconf_host_used(const struct rpcconf *rc, const char *nqn);
 /* Remove element i of an array of n elements of size sz (order kept). */
 void rpcconf_remove(void *v, size_t *n, size_t sz, size_t i);
 void rpcconf_subsys_free(struct rc_subsys *s);
+void rpcconf_listen_free(struct rc_listen *l);
 void rpcconf_cred_free(struct rc_cred *c);
 
 #endif

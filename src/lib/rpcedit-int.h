@@ -19,6 +19,9 @@ int ed_true(struct rpc_edit *e);
 int ed_bdev_where(const struct rpc_edit *e, const char *name, unsigned *line);
 /* The refusal for an object nvmf.conf defines. */
 int ed_in_file(struct rpc_edit *e, int code, const char *what, unsigned line);
+/* The subsystem params' nqn names, rpc.conf's (e->unit set to it), or the error: nvmf.conf's is refused
+ * (-1, naming its line), an unknown one is SPDK's released -32602 "Invalid parameters". */
+int ed_find_ss(struct rpc_edit *e, struct rc_subsys **s);
 
 /* add_host's dhchap_key, dhchap_ctrlr_key and psk (keyring names) as host's [HostN] in rc: 0 or the
  * error (an unknown key, keys nvmf.conf gives the host, other keys than the host has elsewhere). */

@@ -14,6 +14,7 @@
 
 #include "jsonrpc.h"
 #include "rpcedit-int.h"
+#include "unit.h"
 #include "util.h"
 
 /* The path of keyring key name: rpc.conf's or nvmf.conf's (*in_file set), or NULL. */
@@ -139,23 +140,30 @@ static int key_files(struct rpc_edit *e, const char *files[3])
 	return 0;
 }
 
+/* Whether rpc.conf may give host keys: not when nvmf.conf gives it keys or lists it (the kernel keeps
+ * one set of keys per host). 0 or the error. */
+static int keys_ours(struct rpc_edit *e, const char *host)
+{
+	for (size_t i = 0; i < e->file->ncreds; i++)
+		if (streq_ptr(e->file->creds[i].nqn, host)) {
+			_cleanup_free_ char *what = xasprintf("host %s's keys", host);
+			return ed_in_file(e, JRPC_INVALID_PARAMS, what, e->file->creds[i].line);
+		}
+	if (model_host(e->file->model, host))
+		return ed_fail(e, JRPC_INVALID_PARAMS, "nvmetd: host %s is allowed by a subsystem of %s without keys; the "
+			       "kernel keeps one set of keys per host, for every subsystem: give it its keys there "
+			       "([HostN])", host, e->file->path);
+	return 0;
+}
+
 int ed_host_keys(struct rpc_edit *e, const struct rc_subsys *s, const char *host)
 {
 	const char *f[3];
 	struct rc_cred *c = rpcconf_cred(e->rc, host);
 	int r = key_files(e, f);
 
-	if (r)
+	if (r || ((f[0] || f[2]) && (r = keys_ours(e, host))))
 		return r;
-	for (size_t i = 0; (f[0] || f[2]) && i < e->file->ncreds; i++)
-		if (streq_ptr(e->file->creds[i].nqn, host)) {
-			_cleanup_free_ char *what = xasprintf("host %s's keys", host);
-			return ed_in_file(e, JRPC_INVALID_PARAMS, what, e->file->creds[i].line);
-		}
-	if ((f[0] || f[2]) && model_host(e->file->model, host))
-		return ed_fail(e, JRPC_INVALID_PARAMS, "nvmetd: host %s is allowed by a subsystem of %s without keys; the "
-			       "kernel keeps one set of keys per host, for every subsystem: give it its keys there "
-			       "([HostN])", host, e->file->path);
 	if (c && (!streq_ptr(c->key, f[0]) || !streq_ptr(c->ctrl, f[1]) || !streq_ptr(c->psk, f[2])))
 		return ed_fail(e, JRPC_INVALID_PARAMS, "nvmetd: host %s has other keys in another subsystem than %s; the "
 			       "kernel keeps one set of keys per host, for every subsystem: give the same keys", host,
@@ -171,4 +179,44 @@ int ed_host_keys(struct rpc_edit *e, const struct rc_subsys *s, const char *host
 	c->ctrl = f[1] ? xstrdup(f[1]) : NULL;
 	c->psk = f[2] ? xstrdup(f[2]) : NULL;
 	return 0;
+}
+
+/* nvmf_subsystem_set_keys: host's DH-HMAC-CHAP keys changed in place (its TLS PSK stays). The kernel
+ * keeps one set of keys per host, so they change for every subsystem of rpc.conf that lists the host.
+ * nvmetd writes keys into configfs but never clears one: a call that would drop a key (no dhchap_key,
+ * or no dhchap_ctrlr_key for a host that has one) is refused. */
+int rpc_edit_set_keys(struct rpc_edit *e)
+{
+	const char *host = ed_str(e->params, "host"), *f[3];
+	struct rc_subsys *s;
+	struct rc_cred *c;
+	int r = ed_find_ss(e, &s);
+
+	if (r)
+		return r;
+	if (ed_str(e->params, "dhchap_ctrlr_key") && !ed_str(e->params, "dhchap_key"))
+		return ed_fail(e, -EINVAL, "%s: dhchap_ctrlr_key needs dhchap_key", strerror(EINVAL));
+	if ((r = key_files(e, f)))
+		return r;
+	if (!host || !strv_contains(s->hosts, s->nhosts, host))
+		return ed_fail(e, -EINVAL, "%s: subsystem %s does not allow host %s (nvmf_subsystem_add_host)",
+			       strerror(EINVAL), s->nqn, host ? host : "");
+	c = rpcconf_cred(e->rc, host);
+	if (!f[0] || (c && c->ctrl && !f[1]))
+		return ed_fail(e, -EINVAL, "%s: nvmetd: host %s's %s would be dropped, and nvmetd never clears a key in "
+			       "configfs: remove the host (nvmf_subsystem_remove_host) and add it again", strerror(EINVAL),
+			       host, f[0] ? "dhchap_ctrlr_key" : "dhchap_key");
+	if ((r = keys_ours(e, host)))
+		return r;
+	if (!c) {
+		c = array_push(&e->rc->creds, &e->rc->ncreds, sizeof(*c));
+		c->nqn = xstrdup(host);
+	}
+	free(c->key);
+	free(c->ctrl);
+	c->key = xstrdup(f[0]);
+	c->ctrl = f[1] ? xstrdup(f[1]) : NULL;
+	free(e->unit);
+	e->unit = unit_host(host);
+	return ed_true(e);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The nvmf_* edits (rpcedit.h), and what the bdev_* ones share (rpcedit-int.h). Errors follow SPDK's
- * lib/nvmf/nvmf_rpc.c: -32602 for an unknown subsystem or a listener/namespace that does not fit,
- * -32603 "Unable to create subsystem"; an object of nvmf.conf is refused naming its file and line. */
+/* The nvmf_* edits of subsystems, namespaces and hosts (rpcedit.h; listeners and referrals are in
+ * rpcedit-port.c, keys in rpcedit-key.c), and what all edits share (rpcedit-int.h). Errors follow SPDK's
+ * lib/nvmf/nvmf_rpc.c: -32602 for an unknown subsystem or a namespace that does not fit, -32603
+ * "Unable to create subsystem"; an object of nvmf.conf is refused naming its file and line. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include "confwriter.h"
 #include "jsonrpc.h"
 #include "rpcedit-int.h"
+#include "role.h"
 #include "unit.h"
 #include "util.h"
 
@@ -107,8 +109,7 @@ int ed_in_file(struct rpc_edit *e, int code, const char *what, unsigned line)
 			     "RPC made)", what, e->file->path, line);
 }
 
-/* The subsystem params name: rpc.conf's, or the error (nvmf.conf's; unknown: SPDK's released wording). */
-static int find_ss(struct rpc_edit *e, struct rc_subsys **s)
+int ed_find_ss(struct rpc_edit *e, struct rc_subsys **s)
 {
 	const char *nqn = ed_str(e->params, "nqn");
 	const struct nv_subsys *fs = nqn ? model_subsys(e->file->model, nqn) : NULL;
@@ -125,12 +126,33 @@ static int find_ss(struct rpc_edit *e, struct rc_subsys **s)
 	return 0;
 }
 
+/* min_cntlid, max_cntlid (SPDK's defaults 1, 65519): 0 with the range, or the error. */
+static int cntlid_range(struct rpc_edit *e, unsigned *lo, unsigned *hi)
+{
+	long long min = 1, max = NVMET_CNTLID_MAX;
+
+	if (ed_int(e->params, "min_cntlid", 0, 0xffff, &min) < 0 || ed_int(e->params, "max_cntlid", 0, 0xffff, &max) < 0)
+		return ed_fail(e, JRPC_INVALID_PARAMS, "Invalid parameters");
+	*lo = (unsigned)min, *hi = (unsigned)max;
+	if (min < 1 || max > NVMET_CNTLID_MAX || min > max)
+		return ed_fail(e, JRPC_INVALID_PARAMS, "Invalid cntlid range [%u-%u]", *lo, *hi);
+	if (min == max)
+		return ed_fail(e, JRPC_INVALID_PARAMS, "Invalid cntlid range [%u-%u] (nvmetd: Linux 6.1's configfs refuses "
+			       "min_cntlid = max_cntlid: give at least two IDs)", *lo, *hi);
+	if (e->file->cluster && (min != 1 || max != NVMET_CNTLID_MAX))
+		return ed_fail(e, JRPC_INVALID_PARAMS, "nvmetd: min_cntlid/max_cntlid: %s has [Cluster] (line %u), whose nodes "
+			       "take their controller IDs from [Cluster] ControllerIDs or nvmetcfg role", e->file->path,
+			       e->file->cluster_line);
+	return 0;
+}
+
 int rpc_edit_create_subsystem(struct rpc_edit *e)
 {
 	static const char *const bools[] = { "passthrough", "enable_nssr", NULL };
 	const char *nqn = ed_str(e->params, "nqn");
 	const struct nv_subsys *fs = model_subsys(e->file->model, nqn);
 	struct rc_subsys *s;
+	unsigned lo = 1, hi = NVMET_CNTLID_MAX;
 	long long v;
 	int r;
 
@@ -140,13 +162,13 @@ int rpc_edit_create_subsystem(struct rpc_edit *e)
 	if (rpcconf_subsys(e->rc, nqn))
 		return ed_fail(e, JRPC_INTERNAL_ERROR, "Unable to create subsystem %s", nqn);
 	r = ed_must_default(e, bools, NULL);
-	if (r)
+	if (r || (r = cntlid_range(e, &lo, &hi)))
 		return r;
-	if (ed_int(e->params, "min_cntlid", 1, 1, &v) < 0 || ed_int(e->params, "max_cntlid", 0xffef, 0xffef, &v) < 0)
-		return ed_fail(e, -EINVAL, "nvmetd: min_cntlid/max_cntlid: nvmf.conf keeps the defaults (1, 65519)");
 	if (ed_int(e->params, "max_namespaces", 0, 0xfffffffeLL, &v) < 0)
 		return ed_fail(e, JRPC_INVALID_PARAMS, "Invalid parameters");
 	s = array_push(&e->rc->ss, &e->rc->nss, sizeof(*s));
+	if (lo != 1 || hi != NVMET_CNTLID_MAX)
+		s->cntlid_min = lo, s->cntlid_max = hi;
 	s->nqn = xstrdup(nqn);
 	/* SPDK's defaults, which nvmf_get_subsystems then shows */
 	s->sn = xstrdup(ed_str(e->params, "serial_number") ?: "00000000000000000000");
@@ -159,7 +181,7 @@ int rpc_edit_create_subsystem(struct rpc_edit *e)
 int rpc_edit_delete_subsystem(struct rpc_edit *e)
 {
 	struct rc_subsys *s;
-	int r = find_ss(e, &s);
+	int r = ed_find_ss(e, &s);
 
 	if (r)
 		return r;
@@ -200,7 +222,7 @@ int rpc_edit_add_ns(struct rpc_edit *e)
 	long long nsid = 0, ag;
 	uint32_t unsid;
 	unsigned line;
-	int r = find_ss(e, &s);
+	int r = ed_find_ss(e, &s);
 
 	if (r)
 		return r;
@@ -238,7 +260,7 @@ int rpc_edit_remove_ns(struct rpc_edit *e)
 {
 	struct rc_subsys *s;
 	long long nsid = 0;
-	int r = find_ss(e, &s);
+	int r = ed_find_ss(e, &s);
 
 	if (r)
 		return r;
@@ -254,75 +276,11 @@ int rpc_edit_remove_ns(struct rpc_edit *e)
 	return ed_fail(e, JRPC_INVALID_PARAMS, "Invalid parameters");
 }
 
-/* listen_address as a Listen line's transport and address; 0 or the error. */
-static int listen_of(struct rpc_edit *e, char **trtype, char **addr)
-{
-	json_object *la = NULL;
-	const char *t, *a, *s, *fam;
-
-	json_object_object_get_ex(e->params, "listen_address", &la);
-	t = ed_str(la, "trtype"), a = ed_str(la, "traddr"), s = ed_str(la, "trsvcid"), fam = ed_str(la, "adrfam");
-	if (!t || !a || !s)
-		return ed_fail(e, JRPC_INVALID_PARAMS, "Invalid parameters");
-	if (strcasecmp(t, "TCP") && strcasecmp(t, "RDMA"))
-		return ed_fail(e, JRPC_INVALID_PARAMS, "nvmetd: transport %s: the kernel target serves TCP and RDMA", t);
-	if (fam && strcasecmp(fam, "IPv4") && strcasecmp(fam, "IPv6"))
-		return ed_fail(e, JRPC_INVALID_PARAMS, "nvmetd: address family %s: IPv4 or IPv6", fam);
-	*trtype = xstrdup(strcasecmp(t, "TCP") ? "RDMA" : "TCP");
-	*addr = conf_listen_addr(fam, a, s);
-	return 0;
-}
-
-static ssize_t find_listen(const struct rc_subsys *s, const char *t, const char *a)
-{
-	for (size_t k = 0; k < s->nls; k++)
-		if (streq(s->ls[k].trtype, t) && streq(s->ls[k].addr, a))
-			return (ssize_t)k;
-	return -1;
-}
-
-int rpc_edit_add_listener(struct rpc_edit *e)
-{
-	_cleanup_free_ char *t = NULL, *a = NULL;
-	struct rc_subsys *s;
-	int r = find_ss(e, &s);
-
-	if (r || (r = listen_of(e, &t, &a)))
-		return r;
-	if (ed_bool(e->params, "secure_channel"))
-		return ed_fail(e, JRPC_INVALID_PARAMS, "nvmetd: secure_channel (TLS) cannot be kept in nvmf.conf's dialect");
-	if (find_listen(s, t, a) >= 0)
-		return ed_fail(e, JRPC_INVALID_PARAMS, "Invalid parameters");
-	struct rc_listen *l = array_push(&s->ls, &s->nls, sizeof(*l));
-	l->trtype = TAKE_PTR(t);
-	l->addr = TAKE_PTR(a);
-	e->ports = true;
-	return ed_true(e);
-}
-
-int rpc_edit_remove_listener(struct rpc_edit *e)
-{
-	_cleanup_free_ char *t = NULL, *a = NULL;
-	struct rc_subsys *s;
-	ssize_t k;
-	int r = find_ss(e, &s);
-
-	if (r || (r = listen_of(e, &t, &a)))
-		return r;
-	k = find_listen(s, t, a);
-	if (k < 0)
-		return ed_fail(e, JRPC_INVALID_PARAMS, "Invalid parameters");
-	free(s->ls[k].trtype);
-	free(s->ls[k].addr);
-	rpcconf_remove(s->ls, &s->nls, sizeof(*s->ls), (size_t)k);
-	return ed_true(e);
-}
-
 int rpc_edit_add_host(struct rpc_edit *e)
 {
 	const char *host = ed_str(e->params, "host");
 	struct rc_subsys *s;
-	int r = find_ss(e, &s);
+	int r = ed_find_ss(e, &s);
 
 	if (r)
 		return r;
@@ -339,7 +297,7 @@ int rpc_edit_remove_host(struct rpc_edit *e)
 {
 	const char *host = ed_str(e->params, "host");
 	struct rc_subsys *s;
-	int r = find_ss(e, &s);
+	int r = ed_find_ss(e, &s);
 
 	if (r)
 		return r;
@@ -355,7 +313,7 @@ int rpc_edit_remove_host(struct rpc_edit *e)
 int rpc_edit_allow_any_host(struct rpc_edit *e)
 {
 	struct rc_subsys *s;
-	int r = find_ss(e, &s);
+	int r = ed_find_ss(e, &s);
 
 	if (r)
 		return r;

@@ -29,7 +29,8 @@ rpc_edit_fn rpc_edit_create_transport, rpc_edit_malloc_create, rpc_edit_malloc_d
 	rpc_edit_aio_delete, rpc_edit_nvme_attach, rpc_edit_nvme_detach, rpc_edit_create_subsystem,
 	rpc_edit_delete_subsystem, rpc_edit_add_ns, rpc_edit_remove_ns, rpc_edit_add_listener,
 	rpc_edit_remove_listener, rpc_edit_add_host, rpc_edit_remove_host, rpc_edit_allow_any_host,
-	rpc_edit_keyring_add, rpc_edit_keyring_remove;
+	rpc_edit_keyring_add, rpc_edit_keyring_remove, rpc_edit_set_ana_state, rpc_edit_add_referral,
+	rpc_edit_remove_referral, rpc_edit_set_keys;
 
 void rpc_edit_free(struct rpc_edit *e);
 

@@ -474,6 +474,30 @@ static int k_mn(struct kctx *k)
 	return 0;
 }
 
+/* ControllerIDs MIN-MAX: this subsystem's controller IDs (SPDK's min_cntlid/max_cntlid). Not with
+ * [Cluster], whose nodes need disjoint ranges: one nvmf.conf cannot give each node its own. */
+static int k_ss_cntlids(struct kctx *k)
+{
+	const struct nv_config *cl = k->ps->c->cluster ? k->ps->c : k->ps->base && k->ps->base->cluster ? k->ps->base : NULL;
+	unsigned lo, hi;
+	char buf[16];
+
+	if (cl)
+		return kerr(k, "cannot be given with [Cluster] (%s line %u): the nodes' controller IDs must not overlap, "
+			    "so they come from [Cluster] ControllerIDs or nvmetcfg role", cl->path, cl->cluster_line);
+	if (role_parse_range(val(k, 0), &lo, &hi) < 0)
+		return kerr(k, "'%s' is not a controller-ID range MIN-MAX with 1 <= MIN < MAX <= %u", val(k, 0),
+			    NVMET_CNTLID_MAX);
+	if (attrs_get(&cur_ss(k)->attrs, "attr_cntlid_min"))
+		return kerr(k, "is given twice in [%s]", k->sec->name);
+	snprintf(buf, sizeof(buf), "%u", lo);
+	attrs_set(&cur_ss(k)->attrs, "attr_cntlid_min", buf)->why = xstrdup("ControllerIDs");
+	snprintf(buf, sizeof(buf), "%u", hi);
+	attrs_set(&cur_ss(k)->attrs, "attr_cntlid_max", buf)->why = xstrdup("ControllerIDs");
+	kinfo(k, NV_APPLIED, "attr_cntlid_min = %u, attr_cntlid_max = %u", lo, hi);
+	return 0;
+}
+
 static bool valid_uuid(const char *u)
 {
 	static const char fmt[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
@@ -941,6 +965,7 @@ static const struct key_def subsys_keys[] = {
 	{ "MN", k_mn, NULL, 1, 1 },
 	{ "Namespace", k_namespace, NULL, 1, 3 },
 	{ "MaxQueuesPerSession", k_max_queues, NULL, 1, 1 },
+	{ "ControllerIDs", k_ss_cntlids, NULL, 1, 1 },
 	{ "MaxNamespaces", NULL, "the kernel accepts namespaces up to NSID 0xfffffffe without a preset limit", 1, 1 },
 	{ "Core", NULL, "SPDK no longer pins subsystems to cores; see [Global] ReactorMask", 1, 1 },
 	{ "Mode", k_mode, NULL, 1, 1 },
@@ -1182,23 +1207,25 @@ static int set_port_ana(struct pstate *ps, struct nv_port *p, const struct liste
 	return 0;
 }
 
-/* Every port's discovery controller reports the [Discovery] referrals. */
+/* The [Discovery] referrals, which every port's discovery controller reports. */
 static void add_referrals(struct pstate *ps)
 {
-	struct nv_model *m = ps->c->model;
+	struct nv_config *c = ps->c;
+	struct nv_model *m = c->model;
 
+	for (size_t r = 0; r < ps->nrefs; r++) {
+		const struct listen *l = &ps->refs[r];
+		struct nv_referral *ref = array_push(&c->referrals, &c->nreferrals, sizeof(*ref));
+		ref->name = referral_name(l->trtype, l->traddr, l->trsvcid);
+		attrs_set(&ref->attrs, "addr_trtype", l->trtype);
+		attrs_set(&ref->attrs, "addr_adrfam", l->adrfam);
+		attrs_set(&ref->attrs, "addr_traddr", l->traddr);
+		attrs_set(&ref->attrs, "addr_trsvcid", l->trsvcid);
+		ref->enable = true;
+		ref->line = l->line;
+	}
 	for (size_t i = 0; i < m->nports; i++)
-		for (size_t r = 0; r < ps->nrefs; r++) {
-			const struct listen *l = &ps->refs[r];
-			struct nv_referral *ref = array_push(&m->ports[i].refs, &m->ports[i].nrefs, sizeof(*ref));
-			ref->name = referral_name(l->trtype, l->traddr, l->trsvcid);
-			attrs_set(&ref->attrs, "addr_trtype", l->trtype);
-			attrs_set(&ref->attrs, "addr_adrfam", l->adrfam);
-			attrs_set(&ref->attrs, "addr_traddr", l->traddr);
-			attrs_set(&ref->attrs, "addr_trsvcid", l->trsvcid);
-			ref->enable = true;
-			ref->line = l->line;
-		}
+		port_add_referrals(&m->ports[i], c->referrals, c->nreferrals);
 	if (ps->nrefs && !m->nports)
 		report_add(ps->rep, NV_WARN, ps->file, ps->refs[0].line, NULL,
 			   "[Discovery] Referral has no effect: referrals are served by the ports, and no subsystem Listens");
@@ -1595,6 +1622,9 @@ void spdkconf_free(struct nv_config *c)
 		free(c->keyring[i].path);
 	}
 	free(c->keyring);
+	for (size_t i = 0; i < c->nreferrals; i++)
+		referral_free_contents(&c->referrals[i]);
+	free(c->referrals);
 	for (size_t i = 0; i < c->ntransports; i++)
 		free(c->transports[i].trtype);
 	free(c->transports);

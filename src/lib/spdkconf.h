@@ -65,6 +65,8 @@ struct nv_config {
 	size_t ncreds;
 	struct nv_keyname *keyring;	/* [Keyring] Key lines */
 	size_t nkeyring;
+	struct nv_referral *referrals;	/* [Discovery] Referral lines: every port serves them */
+	size_t nreferrals;
 	struct nv_model *model;	/* desired state; namespaces carry bdev names until resolved */
 	struct nv_nvme_ctrl *ctrls;
 	size_t nctrls;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <strings.h>
 
+#include "nvlimits.h"
 #include "rpc-params.h"
 #include "util.h"
 
@@ -125,6 +126,16 @@ static json_object *address(const struct nv_attrs *at)
 	return o;
 }
 
+json_object *rpc_referral(const struct nv_referral *r)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "address", address(&r->attrs));
+	json_object_object_add(o, "secure_channel", json_object_new_boolean(0));
+	add_str(o, "subnqn", NVME_DISC_NQN);
+	return o;
+}
+
 static void add_int(json_object *o, const char *key, const char *v, long long delta)
 {
 	long long n;
@@ -152,11 +163,8 @@ static void transports(const struct nv_model *m, const struct nv_config *c, json
 		}
 		call(a, "nvmf_create_transport", p);
 	}
-	for (size_t i = 0; m->nports && i < m->ports[0].nrefs; i++) {
-		json_object *p = json_object_new_object();
-		json_object_object_add(p, "address", address(&m->ports[0].refs[i].attrs));
-		call(a, "nvmf_discovery_add_referral", p);
-	}
+	for (size_t i = 0; i < c->nreferrals; i++)
+		call(a, "nvmf_discovery_add_referral", rpc_referral(&c->referrals[i]));
 }
 
 static void subsys_hosts(const struct nv_config *c, const struct nv_subsys *s, json_object *a)
@@ -185,6 +193,8 @@ static void subsys_config(const struct nv_config *c, const struct nv_subsys *s, 
 	add_str(p, "serial_number", attrs_get(&s->attrs, "attr_serial"));
 	add_str(p, "model_number", attrs_get(&s->attrs, "attr_model"));
 	json_object_object_add(p, "ana_reporting", json_object_new_boolean(0));
+	add_int(p, "min_cntlid", attrs_get(&s->attrs, "attr_cntlid_min"), 0);
+	add_int(p, "max_cntlid", attrs_get(&s->attrs, "attr_cntlid_max"), 0);
 	call(a, "nvmf_create_subsystem", p);
 	subsys_hosts(c, s, a);
 	for (size_t i = 0; i < s->nns; i++) {
@@ -206,8 +216,12 @@ static void subsys_config(const struct nv_config *c, const struct nv_subsys *s, 
 		json_object_object_add(p, "listen_address", address(&port->attrs));
 		json_object_object_add(p, "secure_channel",
 				       json_object_new_boolean(streq_ptr(attrs_get(&port->attrs, "addr_tsas"), "tls1.3")));
-		if (port->ana_state && !streq(port->ana_state, "optimized"))
-			add_str(p, "ana_state", port->ana_state);
+		if (port->ana_state && !streq(port->ana_state, "optimized")) {
+			_cleanup_free_ char *st = xstrdup(port->ana_state);	/* SPDK's spelling: non_optimized */
+			for (char *q = st; *q; q++)
+				*q = *q == '-' ? '_' : *q;
+			add_str(p, "ana_state", st);
+		}
 		call(a, "nvmf_subsystem_add_listener", p);
 	}
 }

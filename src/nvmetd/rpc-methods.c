@@ -112,7 +112,19 @@ static const struct rpc_param p_add_ns[] = {
 static const struct rpc_param p_remove_ns[] = { { "nqn", RP_STRING, true }, { "nsid", RP_INT, true }, TGT };
 static const struct rpc_param p_listener[] = {
 	{ "nqn", RP_STRING, true }, { "listen_address", RP_OBJECT, true }, TGT, { "secure_channel", RP_BOOL, false },
-	{ "ana_state", RP_STRING, false },
+	{ "ana_state", RP_STRING, false }, { "sock_impl", RP_STRING, false },
+};
+static const struct rpc_param p_ana_state[] = {
+	{ "nqn", RP_STRING, true }, { "listen_address", RP_OBJECT, true }, { "ana_state", RP_STRING, true }, TGT,
+	{ "anagrpid", RP_INT, false },
+};
+static const struct rpc_param p_referral[] = {
+	{ "address", RP_OBJECT, true }, TGT, { "secure_channel", RP_BOOL, false }, { "subnqn", RP_STRING, false },
+};
+static const struct rpc_param p_get_referrals[] = { TGT };
+static const struct rpc_param p_set_keys[] = {
+	{ "nqn", RP_STRING, true }, { "host", RP_STRING, true }, TGT, { "dhchap_key", RP_STRING, false },
+	{ "dhchap_ctrlr_key", RP_STRING, false },
 };
 static const struct rpc_param p_host[] = {
 	{ "nqn", RP_STRING, true }, { "host", RP_STRING, true }, TGT, { "psk", RP_STRING, false },
@@ -142,6 +154,8 @@ static const struct rpc_method methods[] = {
 	{ "nvmf_get_subsystems", RPC_RUNTIME, rpc_nvmf_get_subsystems, PARAMS(p_subsystems), PERR_NVMF, NULL, NULL, false },
 	{ "nvmf_subsystem_get_listeners", RPC_RUNTIME, rpc_nvmf_subsystem_get_listeners, PARAMS(p_listeners),
 	  PERR_NVMF, NULL, NULL, false },
+	{ "nvmf_discovery_get_referrals", RPC_RUNTIME, rpc_nvmf_get_referrals, PARAMS(p_get_referrals), PERR_NVMF, NULL,
+	  NULL, false },
 	{ "bdev_get_bdevs", RPC_RUNTIME, rpc_bdev_get_bdevs, PARAMS(p_bdevs), PERR_BDEV, NULL, NULL, false },
 	CHANGE("nvmf_create_transport", p_create_transport, PERR_NVMF, rpc_edit_create_transport, true),
 	CHANGE("bdev_malloc_create", p_malloc_create, PERR_BDEV, rpc_edit_malloc_create, false),
@@ -154,11 +168,15 @@ static const struct rpc_method methods[] = {
 	CHANGE("nvmf_delete_subsystem", p_nqn, PERR_NVMF, rpc_edit_delete_subsystem, false),
 	CHANGE("nvmf_subsystem_add_ns", p_add_ns, PERR_NVMF, rpc_edit_add_ns, true),
 	CHANGE("nvmf_subsystem_remove_ns", p_remove_ns, PERR_NVMF, rpc_edit_remove_ns, false),
-	CHANGE("nvmf_subsystem_add_listener", p_listener, PERR_NVMF, rpc_edit_add_listener, false),
+	CHANGE("nvmf_subsystem_add_listener", p_listener, PERR_NVMF, rpc_edit_add_listener, true),
 	CHANGE("nvmf_subsystem_remove_listener", p_listener, PERR_NVMF, rpc_edit_remove_listener, false),
+	CHANGE("nvmf_subsystem_listener_set_ana_state", p_ana_state, PERR_NVMF, rpc_edit_set_ana_state, false),
+	CHANGE("nvmf_discovery_add_referral", p_referral, PERR_NVMF, rpc_edit_add_referral, true),
+	CHANGE("nvmf_discovery_remove_referral", p_referral, PERR_NVMF, rpc_edit_remove_referral, false),
 	CHANGE("nvmf_subsystem_add_host", p_host, PERR_NVMF, rpc_edit_add_host, false),
 	CHANGE("nvmf_subsystem_remove_host", p_host, PERR_NVMF, rpc_edit_remove_host, false),
 	CHANGE("nvmf_subsystem_allow_any_host", p_any_host, PERR_NVMF, rpc_edit_allow_any_host, false),
+	CHANGE("nvmf_subsystem_set_keys", p_set_keys, PERR_NVMF, rpc_edit_set_keys, false),
 	CHANGE("keyring_file_add_key", p_add_key, PERR_KEYRING, rpc_edit_keyring_add, true),
 	CHANGE("keyring_file_remove_key", p_remove_key, PERR_KEYRING, rpc_edit_keyring_remove, false),
 };

@@ -32,12 +32,16 @@ int rpc_check_target(struct json_object *params, char **message);
 typedef int rpc_handler(const struct rpc_env *e, struct json_object *params, struct json_object **result,
 			char **message);
 rpc_handler rpc_nvmf_get_transports, rpc_nvmf_get_subsystems, rpc_nvmf_subsystem_get_listeners,
-	rpc_bdev_get_bdevs, rpc_framework_get_subsystems, rpc_framework_get_config, rpc_keyring_get_keys;
+	rpc_bdev_get_bdevs, rpc_framework_get_subsystems, rpc_framework_get_config, rpc_keyring_get_keys,
+	rpc_nvmf_get_referrals;
 
 /* rpc-config.c: host cr's key (which: 0 dhchap_key, 1 dhchap_ctrlr_key, 2 psk) by its keyring name
  * (nvmetd-host<N>-... when no [Keyring] line names the file), NULL when it has none; host nqn's
  * [HostN], or NULL. */
 char *rpc_key_name(const struct nv_config *c, const struct nv_hostcred *cr, int which);
 const struct nv_hostcred *rpc_cred(const struct nv_config *c, const char *nqn);
+/* A referral as SPDK writes one (nvmf_discovery_add_referral's params, nvmf_discovery_get_referrals'
+ * elements): {address, secure_channel, subnqn}. */
+struct json_object *rpc_referral(const struct nv_referral *r);
 
 #endif

@@ -6,7 +6,8 @@
 # ends where a complete JSON value ends (raw_decode), not at the newline. Stdlib only.
 #   spdk-rpc.py [-s SOCKET] [-t SECONDS] METHOD [JSON-PARAMS]
 #   spdk-rpc.py [-s SOCKET] save_config | keyring_file_add_key NAME PATH | keyring_file_remove_key NAME |
-#               nvmf_subsystem_add_host NQN HOST [--dhchap-key K] [--dhchap-ctrlr-key K] [--psk K]
+#               nvmf_subsystem_add_host NQN HOST [--dhchap-key K] [--dhchap-ctrlr-key K] [--psk K] |
+#               nvmf_subsystem_set_keys NQN HOST [--dhchap-key K] [--dhchap-ctrlr-key K]
 # Prints the result as rpc.py does (json.dumps indent=2) and exits 0, or prints the error response
 # and exits 1; a closed connection or a timeout exits 2.
 import argparse
@@ -72,11 +73,12 @@ def save_config(client):
 
 # What rpc.py sends for the commands that are not one call with JSON params: METHOD -> (positional
 # params' names, options' names) as python/spdk/cli builds them (keyring_file_add_key NAME PATH;
-# nvmf_subsystem_add_host NQN HOST [--psk K] [--dhchap-key K] [--dhchap-ctrlr-key K]).
+# nvmf_subsystem_add_host NQN HOST [--psk K] [--dhchap-key K] [--dhchap-ctrlr-key K]; set_keys likewise).
 SHAPES = {
     "keyring_file_add_key": (["name", "path"], []),
     "keyring_file_remove_key": (["name"], []),
     "nvmf_subsystem_add_host": (["nqn", "host"], ["psk", "dhchap_key", "dhchap_ctrlr_key"]),
+    "nvmf_subsystem_set_keys": (["nqn", "host"], ["dhchap_key", "dhchap_ctrlr_key"]),
 }
 
 

@@ -86,6 +86,8 @@ CONF = f"""[Malloc]
   Listen TCP 127.0.0.1:4420
   AllowAnyHost Yes
   Namespace Malloc1 1
+[Discovery]
+  Referral TCP 192.168.30.200:8009
 """
 write("nvmf.conf", CONF)
 
@@ -207,6 +209,11 @@ def test_nvmf():
     ok(error("nvmf_subsystem_get_listeners") == {"code": -32602, "message": "Invalid parameters"}, "missing nqn")
     ok(error("nvmf_get_subsystems", {"nqn": 5})["code"] == -32602, "a param of the wrong type")
     ok(error("nvmf_get_subsystems", {"bogus": "x"})["code"] == -32602, "an unknown param")
+    ok(result("nvmf_discovery_get_referrals") == [{"address": {"trtype": "TCP", "adrfam": "IPv4", "traddr": "192.168.30.200",
+       "trsvcid": "8009"}, "secure_channel": False, "subnqn": "nqn.2014-08.org.nvmexpress.discovery"}],
+       "nvmf_discovery_get_referrals: nvmf.conf's [Discovery] referral, SPDK's shape")
+    ok(error("nvmf_discovery_get_referrals", {"tgt_name": "x"}) == {"code": -32603, "message": "Unable to find a target"},
+       "get_referrals of another target: SPDK's wording")
     tr = result("nvmf_get_transports")
     ok(sorted(t["trtype"] for t in tr) == ["RDMA", "TCP"], "nvmf_get_transports")
     ok(error("nvmf_get_transports", {"trtype": "FC"}) == {"code": -19, "message": "No such device"}, "unknown trtype")
@@ -511,12 +518,142 @@ def round_trip():
     write("fk/imported.conf", conf)
     ok(rc == 0 and "[Keyring]" in conf and "Key key0 " + FKEY0 in conf and "DhchapKey " + FKEY0 in conf,
        "import of save_config: the keyring names and the host's key files")
+    ok("  ControllerIDs 100-199\n" in conf and "  Listen TCP 127.0.0.1:4425 inaccessible tls\n" in conf and
+       "  Referral TCP 127.0.0.1:8009\n" in conf and "DhchapKey " + FKEY1 in conf,
+       "import of save_config: the controller-ID range, the TLS listener's ANA state, the referral, h5's new key")
     ops = lambda out: [x for x in out.split("\n") if x.startswith("  ") or "operations" in x]  # not warnings (lines)
     rc1, p1 = nvmetcfg("plan", FK + "/nvmf.conf")
     rc2, p2 = nvmetcfg("plan", "--rpc-conf", "none", FK + "/imported.conf")
     ok(rc1 == rc2 == 0 and ops(p1) == ops(p2) and ops(p1), "the imported file plans as nvmf.conf with rpc.conf")
     if ops(p1) != ops(p2):
         print("# " + p1.replace("\n", "\n# ") + "\n# ---\n# " + p2.replace("\n", "\n# "))
+
+
+N5 = "nqn.2016-06.io.spdk:cnode5"
+H5 = "nqn.2014-08.org.nvmexpress:uuid:h5"
+LA5 = {"trtype": "tcp", "adrfam": "IPv4", "traddr": "127.0.0.1", "trsvcid": "4425"}
+REF = {"trtype": "tcp", "adrfam": "IPv4", "traddr": "127.0.0.1", "trsvcid": "8009"}
+DISC = "nqn.2014-08.org.nvmexpress.discovery"
+
+
+def read(path):
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+def port_dir(svc):
+    ports = [p for p in os.listdir(cfs("ports")) if read(cfs("ports/%s/addr_trsvcid" % p)) == svc]
+    return cfs("ports/" + ports[0]) if len(ports) == 1 else ""
+
+
+def listeners5(state):
+    return [{"address": {"trtype": "TCP", "adrfam": "IPv4", "traddr": "127.0.0.1", "trsvcid": "4425"},
+             "ana_states": [{"ana_group": 1, "ana_state": state}]}]
+
+
+def cntlids_and_listener():
+    """create_subsystem's controller-ID range; SPDK's TLS walkthrough's listener (--secure-channel) with an
+    ANA state, then set_ana_state."""
+    ok(fres("nvmf_create_subsystem", {"nqn": N5, "serial_number": "SPDK5", "min_cntlid": 100, "max_cntlid": 199})
+       is True, "create_subsystem min_cntlid 100 max_cntlid 199")
+    s5 = cfs("subsystems/" + N5)
+    ok(read(s5 + "/attr_cntlid_min") == "100" and read(s5 + "/attr_cntlid_max") == "199", "configfs: attr_cntlid_min/max")
+    sub = [x for x in fres("nvmf_get_subsystems") if x["nqn"] == N5]
+    ok(sub and (sub[0]["min_cntlid"], sub[0]["max_cntlid"]) == (100, 199), "nvmf_get_subsystems: min_cntlid, max_cntlid")
+    ok(ferr("nvmf_create_subsystem", {"nqn": "nqn.2016-06.io.spdk:c6", "min_cntlid": 9, "max_cntlid": 3}) ==
+       {"code": -32602, "message": "Invalid cntlid range [9-3]"}, "a range upside down: SPDK's error")
+    ok(fres("nvmf_subsystem_add_listener", {"nqn": N5, "listen_address": LA5, "secure_channel": True,
+                                            "ana_state": "non_optimized"}) is True,
+       "add_listener --secure-channel, ana_state non_optimized")
+    p = port_dir("4425")
+    ok(p and read(p + "/addr_tsas") == "tls1.3" and read(p + "/addr_treq") == "required" and
+       read(p + "/ana_groups/1/ana_state") == "non-optimized", "configfs: a TLS port, ANA group 1 non-optimized")
+    ok(fres("nvmf_subsystem_get_listeners", {"nqn": N5}) == listeners5("non_optimized"), "get_listeners: non_optimized")
+    ok(fres("nvmf_subsystem_listener_set_ana_state", {"nqn": N5, "listen_address": LA5, "ana_state": "inaccessible"})
+       is True, "nvmf_subsystem_listener_set_ana_state inaccessible")
+    ok(read(p + "/ana_groups/1/ana_state") == "inaccessible" and
+       fres("nvmf_subsystem_get_listeners", {"nqn": N5}) == listeners5("inaccessible"),
+       "configfs and get_listeners: inaccessible")
+    e = ferr("nvmf_subsystem_add_listener", {"nqn": N5, "secure_channel": True, "listen_address": {
+        "trtype": "rdma", "traddr": "127.0.0.1", "trsvcid": "4426"}})
+    ok(e["code"] == -32602 and "TLS is for NVMe/TCP only" in e["message"], "secure_channel on RDMA: -32602")
+    rpc_conf = open(FK + "/rpc.conf").read()
+    e = ferr("nvmf_subsystem_listener_set_ana_state", {"nqn": N5, "listen_address": LA5, "ana_state": "persistent_loss"})
+    ok(e["code"] == -32602 and e["message"].startswith("Invalid parameters: ana_state persistent_loss"),
+       "set_ana_state persistent_loss: SPDK's -32602, the states it takes")
+    ok(ferr("nvmf_subsystem_listener_set_ana_state", {"nqn": "nqn.x:none", "listen_address": LA5, "ana_state":
+            "optimized"}) == {"code": -32602, "message": "Unable to find subsystem with NQN nqn.x:none"},
+       "set_ana_state of an unknown subsystem: SPDK's wording")
+    e = ferr("nvmf_subsystem_listener_set_ana_state", {"nqn": "nqn.2016-06.io.spdk:file1", "ana_state": "inaccessible",
+                                                       "listen_address": dict(LA5, trsvcid="4420")})
+    ok(e["code"] == -1 and FK + "/nvmf.conf line" in e["message"], "set_ana_state of nvmf.conf's subsystem: refused")
+    e = ferr("nvmf_subsystem_listener_set_ana_state", {"nqn": N5, "listen_address": LA5, "ana_state": "optimized",
+                                                       "anagrpid": 2})
+    ok(e["code"] == -32603 and e["message"].startswith("error setting ANA state: -22"), "anagrpid 2: SPDK's -22")
+    ok(open(FK + "/rpc.conf").read() == rpc_conf and read(p + "/ana_groups/1/ana_state") == "inaccessible",
+       "the refused calls changed neither rpc.conf nor configfs")
+
+
+def referrals():
+    ok(fres("nvmf_discovery_add_referral", {"address": REF, "secure_channel": False, "subnqn": DISC}) is True,
+       "nvmf_discovery_add_referral")
+    want = [{"address": {"trtype": "TCP", "adrfam": "IPv4", "traddr": "127.0.0.1", "trsvcid": "8009"},
+             "secure_channel": False, "subnqn": DISC}]
+    ok(fres("nvmf_discovery_get_referrals") == want, "nvmf_discovery_get_referrals: SPDK's shape")
+    ports = os.listdir(cfs("ports"))
+    ok(len(ports) >= 2 and all(read(cfs("ports/%s/referrals/tcp-127.0.0.1-8009/enable" % x)) == "1" for x in ports),
+       "configfs: the referral on every port (nvmf.conf's too)")
+    rpc_conf = open(FK + "/rpc.conf").read()
+    ok(fres("nvmf_discovery_add_referral", {"address": REF}) is True and open(FK + "/rpc.conf").read() == rpc_conf,
+       "the same referral again: true, nothing changed (SPDK's)")
+    ok(ferr("nvmf_discovery_remove_referral", {"address": dict(REF, trsvcid="8010")}) ==
+       {"code": -32603, "message": "Unable to remove a referral."}, "removing an unknown referral: SPDK's error")
+    e = ferr("nvmf_discovery_add_referral", {"address": dict(REF, trsvcid="8011"), "secure_channel": True})
+    ok(e["code"] == -32602 and "secure_channel" in e["message"], "a secure_channel referral: refused, said why")
+    e = ferr("nvmf_discovery_add_referral", {"address": dict(REF, trsvcid="8011"), "subnqn": NQN})
+    ok(e["code"] == -32602 and "discovery services" in e["message"], "a referral to a subsystem: refused, said why")
+    ok(ferr("nvmf_discovery_add_referral", {"address": {"trtype": "tcp", "traddr": "127.0.0.1"}}) ==
+       {"code": -32603, "message": "Service ID is required."}, "no trsvcid: SPDK's error")
+
+
+def set_keys():
+    """nvmf_subsystem_set_keys: a host's DH-HMAC-CHAP key changed in place (configfs rewritten)."""
+    ok(fres("nvmf_subsystem_add_host", {"nqn": N5, "host": H5, "dhchap_key": "key0"}) is True, "add_host h5 key0")
+    hk = cfs("hosts/%s/dhchap_key" % H5)
+    ok(read(hk) == read(FKEY0), "configfs: h5's dhchap_key is key0's")
+    ok(fres("nvmf_subsystem_set_keys", spdk_rpc.shaped("nvmf_subsystem_set_keys", [N5, H5, "--dhchap-key", "ckey0"]))
+       is True, "nvmf_subsystem_set_keys --dhchap-key ckey0")
+    ok(read(hk) == read(FKEY1) and "DhchapKey " + FKEY1 in open(FK + "/rpc.conf").read(),
+       "configfs and rpc.conf: h5's key is ckey0's now")
+    host = [h for s in fres("nvmf_get_subsystems") if s["nqn"] == N5 for h in s["hosts"]]
+    ok(host == [{"nqn": H5, "dhchap_key": "ckey0"}], "nvmf_get_subsystems: the new key's name")
+    e = ferr("nvmf_subsystem_set_keys", {"nqn": N5, "host": H5})
+    ok(e["code"] == -22 and "remove the host" in e["message"] and read(hk) == read(FKEY1),
+       "set_keys without a key: -22 (nvmetd never clears a key), nothing changed")
+    ok(ferr("nvmf_subsystem_set_keys", {"nqn": N5, "host": H3, "dhchap_key": "key0"})["code"] == -22,
+       "set_keys of a host the subsystem does not allow: -22")
+    ok(ferr("nvmf_subsystem_set_keys", {"nqn": N5, "host": H5, "dhchap_key": "nokey"})["code"] == -32602,
+       "set_keys of an unknown key: -32602")
+
+
+def ports_after_restart():
+    ok(fres("nvmf_subsystem_get_listeners", {"nqn": N5}) == listeners5("inaccessible") and
+       read(port_dir("4425") + "/addr_tsas") == "tls1.3", "after a restart: the TLS listener, inaccessible")
+    ok([r["address"]["trsvcid"] for r in fres("nvmf_discovery_get_referrals")] == ["8009"] and
+       read(cfs("subsystems/%s/attr_cntlid_min" % N5)) == "100" and read(cfs("hosts/%s/dhchap_key" % H5)) == read(FKEY1),
+       "... the referral, the controller-ID range and h5's key")
+
+
+def ports_teardown():
+    ok(fres("nvmf_discovery_remove_referral", {"address": REF}) is True and fres("nvmf_discovery_get_referrals") == [] and
+       not any(os.path.exists(cfs("ports/%s/referrals/tcp-127.0.0.1-8009" % x)) for x in os.listdir(cfs("ports"))),
+       "nvmf_discovery_remove_referral: gone from every port")
+    ok(fres("nvmf_delete_subsystem", {"nqn": N5}) is True and not port_dir("4425"), "cnode5 deleted, its TLS port too")
+    text = open(FK + "/rpc.conf").read()
+    ok("[Discovery]" not in text and H5 not in text and "4425" not in text, "rpc.conf: none of it left")
 
 
 def check_tree(what):
@@ -560,6 +697,49 @@ def refusals():
     ok(fres("bdev_aio_delete", {"name": "AIO2"}) is True and open(FK + "/rpc.conf").read() == rpc_conf,
        "deleted: rpc.conf as before")
     ok(sorted(os.listdir(cfs("subsystems"))) == tree, "the refused requests changed nothing in configfs")
+
+
+def test_http_proxy():
+    """SPDK's scripts/rpc_http_proxy.py framing (tests/rpc/http-proxy.py does what it does): one request
+    per connection, read until the bytes parse as JSON; driven as spdk-csi and Cinder do (HTTP POST,
+    Basic auth)."""
+    import urllib.error
+    import urllib.request
+    proxy = subprocess.Popen([sys.executable, os.path.join(HERE, "http-proxy.py"), "127.0.0.1", "0", "spdk", "secret",
+                              "-s", FSOCK], stdout=subprocess.PIPE, text=True)
+    try:
+        line = proxy.stdout.readline()
+        url = "http://" + line.split(" on ")[-1].strip() + "/"
+
+        def post(method, params=None, password="secret", rid=7):
+            req = {"jsonrpc": "2.0", "id": rid, "method": method}
+            if params:
+                req["params"] = params
+            auth = base64.b64encode(("spdk:" + password).encode()).decode()
+            r = urllib.request.Request(url, data=json.dumps(req).encode(), method="POST",
+                                       headers={"Authorization": "Basic " + auth, "Content-Type": "application/json"})
+            with urllib.request.urlopen(r, timeout=30) as resp:
+                return resp.status, json.loads(resp.read())
+
+        st, r = post("nvmf_get_subsystems")
+        ok(st == 200 and r["id"] == 7 and r["result"][0]["subtype"] == "Discovery" and
+           any(x["nqn"] == NQN for x in r["result"]), "HTTP proxy: nvmf_get_subsystems (a reply of several KiB)")
+        st, r = post("nvmf_create_subsystem", {"nqn": "nqn.2016-06.io.spdk:http1", "allow_any_host": True}, rid=8)
+        ok(st == 200 and r == {"jsonrpc": "2.0", "id": 8, "result": True} and
+           os.path.isdir(cfs("subsystems/nqn.2016-06.io.spdk:http1")), "HTTP proxy: nvmf_create_subsystem, applied")
+        st, r = post("nvmf_delete_subsystem", {"nqn": "nqn.2016-06.io.spdk:http1"})
+        ok(st == 200 and r["result"] is True and "http1" not in open(FK + "/rpc.conf").read(), "HTTP proxy: deleted")
+        st, r = post("nvmf_subsystem_add_ns", {"nqn": "nqn.x:none", "namespace": {"bdev_name": "AIO1"}})
+        ok(st == 200 and r["error"] == {"code": -32602, "message": "Invalid parameters"},
+           "HTTP proxy: an error is a JSON-RPC error in a 200 reply")
+        try:
+            post("spdk_get_version", password="wrong")
+            ok(False, "HTTP proxy: a wrong password is refused")
+        except urllib.error.HTTPError as e:
+            ok(e.code == 401, "HTTP proxy: a wrong password is 401")
+    finally:
+        proxy.terminate()
+        proxy.wait(10)
 
 
 def nvmetcfg(*args):
@@ -624,17 +804,26 @@ def test_changes():
     try:
         walkthrough()
         keyring()
+        cntlids_and_listener()
+        referrals()
+        set_keys()
+        test_http_proxy()
         check_tree("after the walkthrough")
         text = open(FK + "/rpc.conf").read()
         ok("[Malloc]" in text and "Listen TCP 127.0.0.1:4421" in text and "InCapsuleDataSize 8192" in text and
            oct(os.stat(FK + "/rpc.conf").st_mode & 0o777) == "0o600", "rpc.conf holds it, mode 0600")
+        ok("ControllerIDs 100-199" in text and "Listen TCP 127.0.0.1:4425 inaccessible tls" in text and
+           "[Discovery]\n  Referral TCP 127.0.0.1:8009" in text, "rpc.conf: ControllerIDs, Listen ... inaccessible tls, "
+           "[Discovery] Referral")
         ok(stop_fake(p) == 0, "nvmetd-fake stops (on_stop keep)")
         shutil.rmtree(cfs())  # a reboot: the kernel forgets, rpc.conf stays
         os.makedirs(cfs())
         p = start_fake()
         check_tree("after a restart")
         ok(sorted(k["name"] for k in fres("keyring_get_keys")) == ["ckey0", "key0"], "the keyring after a restart")
+        ports_after_restart()
         round_trip()
+        ports_teardown()
         cli()
         refusals()
         keyring_teardown()

@@ -130,6 +130,26 @@ static void test_cluster_identity(void **state)
 		     "has no UUID", false);
 	expect_error("[Cluster]\n  ControllerIDs 10-10\n", 2, "not a controller-ID range", false);
 	expect_error("[Cluster]\n  ControllerIDs 1-65520\n", 2, "not a controller-ID range", false);
+	/* a subsystem's own range: not with [Cluster] (the same on every node) */
+	expect_error("[Cluster]\n" SUB "  MN m\n  ControllerIDs 1-100\n", 7, "cannot be given with [Cluster] (bad.conf line 1)",
+		     false);
+}
+
+/* [SubsystemN] ControllerIDs: SPDK's min_cntlid/max_cntlid for one subsystem. */
+static void test_subsystem_cntlids(void **state)
+{
+	struct nv_report rep = { 0 };
+	struct nv_config *c = NULL;
+
+	(void)state;
+	assert_int_equal(spdkconf_from_text("ok.conf", SUB "  ControllerIDs 100-200\n", &c, &rep), 0);
+	assert_string_equal(attrs_get(&c->model->subsys[0].attrs, "attr_cntlid_min"), "100");
+	assert_string_equal(attrs_get(&c->model->subsys[0].attrs, "attr_cntlid_max"), "200");
+	report_free(&rep);
+	spdkconf_free(c);
+	expect_error(SUB "  ControllerIDs 7-7\n", 5, "not a controller-ID range", false);
+	expect_error(SUB "  ControllerIDs 0-9\n", 5, "not a controller-ID range", false);
+	expect_error(SUB "  ControllerIDs 1-9\n  ControllerIDs 1-9\n", 6, "given twice", false);
 }
 
 static void test_bad_inputs(void **state)
@@ -303,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_transport_overrides_and_ipv6),
 		cmocka_unit_test(test_shipped_examples),
 		cmocka_unit_test(test_cluster_identity),
+		cmocka_unit_test(test_subsystem_cntlids),
 		cmocka_unit_test(test_many_subsystems),
 	};
 	return cmocka_run_group_tests_name("config", tests, load_guide, free_guide);

@@ -407,6 +407,29 @@ static void test_kernel_without_optional_attr(void **state)
 	assert_int_equal(w, 0);
 }
 
+/* [SubsystemN] ControllerIDs: written on a new subsystem, moved to a disjoint range in a safe order,
+ * shown by show (and the kernel's default range not). */
+static void test_subsystem_cntlids(void **state)
+{
+	struct env *e = *state;
+	_cleanup_free_ char *a = conf_text(e, "TCP 10.0.0.1:4420", "AIO0", "  AllowAnyHost Yes\n  ControllerIDs 100-200\n");
+	_cleanup_free_ char *b = conf_text(e, "TCP 10.0.0.1:4420", "AIO0", "  AllowAnyHost Yes\n  ControllerIDs 300-400\n");
+	_cleanup_free_ char *shown = NULL;
+	struct nv_model *live = NULL;
+
+	assert_int_equal(apply(e, a, NULL), EXIT_OK);
+	assert_attr(e, "subsystems/nqn.2016-06.io.spdk:cnode1/attr_cntlid_min", "100");
+	assert_attr(e, "subsystems/nqn.2016-06.io.spdk:cnode1/attr_cntlid_max", "200");
+	assert_int_equal(apply(e, b, NULL), EXIT_OK);
+	assert_attr(e, "subsystems/nqn.2016-06.io.spdk:cnode1/attr_cntlid_min", "300");
+	assert_attr(e, "subsystems/nqn.2016-06.io.spdk:cnode1/attr_cntlid_max", "400");
+	assert_int_equal(live_read(e->c, &live), 0);
+	assert_int_equal(print_conf(e->c, live, NULL, &shown), 0);
+	model_free(live);
+	assert_non_null(strstr(shown, "  ControllerIDs 300-400\n"));
+	assert_int_equal(plan_len(e, shown), 0);
+}
+
 /* [Discovery]: a unique discovery NQN (written first) and referrals on every port, diffed like the
  * rest: re-applied with 0 writes, shown, removed before their port, rolled back at every step. */
 static void test_discovery(void **state)
@@ -808,6 +831,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_acl_switch_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clear, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_discovery, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_subsystem_cntlids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ana_and_drain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_role, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cntlid_ranges, setup, teardown),

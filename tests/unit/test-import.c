@@ -124,9 +124,14 @@ static void test_spdk_json(void **state)
 	assert_string_equal(cfg->model->ports[0].ana_state, "non-optimized");
 	assert_non_null(strstr(conf, "Listen RDMA 192.168.20.200:4791 non-optimized\n"));
 	/* nvmf_discovery_add_referral: a discovery referral is imported, one to a subsystem said not to be */
-	assert_int_equal(cfg->model->ports[0].nrefs, 1);
+	assert_int_equal(cfg->model->ports[0].nrefs, 2);
 	assert_string_equal(attrs_get(&cfg->model->ports[0].refs[0].attrs, "addr_traddr"), "192.168.30.200");
 	assert_non_null(strstr(conf, "not imported: a referral to subsystem nqn.2016-06.io.spdk:other"));
+	/* SPDK's subnqn of a discovery referral (save_config writes it) is the discovery NQN: imported */
+	assert_non_null(strstr(conf, "note: referral 192.168.32.200:8009 requires a secure channel"));
+	/* min_cntlid/max_cntlid: the subsystem's ControllerIDs */
+	assert_non_null(strstr(conf, "  ControllerIDs 1-32000\n"));
+	assert_string_equal(attrs_get(&s->attrs, "attr_cntlid_max"), "32000");
 	spdkconf_free(cfg);
 	report_free(&rep);
 	assert_int_equal(import_spdk_json("{\"foo\": 1}", &conf, &err), -EINVAL);

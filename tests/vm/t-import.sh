@@ -47,6 +47,7 @@ expect_eq "namespace 2 is the AIO device" "$(cat $S/namespaces/2/device_path)" "
 check "namespace 3 is a RAM disk (null_blk)" bash -c "[[ \$(readlink -f /sys/class/block/\$(basename \$(cat $S/namespaces/3/device_path))) == */virtual/block/* ]]"
 expect_eq "SPDK's serial" "$(xargs <$S/attr_serial)" SPDK00000000000001
 expect_eq "max_io_qpairs_per_ctrlr 3 -> attr_qid_max 3" "$(cat $S/attr_qid_max)" 3
+expect_eq "min_cntlid/max_cntlid 1-32000 -> ControllerIDs" "$(cat $S/attr_cntlid_min)-$(cat $S/attr_cntlid_max)" 1-32000
 check "only the listed host connects" ip netns exec $NS nvme connect -t tcp -a $TARGET_IP -s 4420 \
 	-n nqn.2016-06.io.spdk:cnode1 --hostnqn=nqn.2016-06.io.spdk:init
 ip netns exec $NS nvme disconnect-all >/dev/null

@@ -5,8 +5,12 @@
 # target side wrote; nvmetd restarted (the tree cleared in between, as at a reboot) serves it again
 # from rpc.conf; a call the kernel or the config refuses changes neither configfs nor rpc.conf; an
 # nvmf.conf object cannot be deleted over RPC; a non-root client gets nothing; deletes over RPC
-# leave only what nvmf.conf defines. On 6.12 over TCP: a keyring key named by nvmf_subsystem_add_host's
-# dhchap_key authenticates an nvme-cli host (save_config names the key, never its secret). nvmetcfg
+# leave only what nvmf.conf defines. set_ana_state changes the ANA state the host sees; a referral is in
+# the discovery log of every port; a controller-ID range holds the host's controller ID; a read and a
+# change go through SPDK's rpc_http_proxy.py framing (tests/rpc/http-proxy.py). On 6.12 over TCP: a
+# keyring key named by nvmf_subsystem_add_host's dhchap_key authenticates an nvme-cli host (save_config
+# names the key, never its secret), nvmf_subsystem_set_keys replaces it in place, and a secure_channel
+# listener makes a TLS port. nvmetcfg
 # loads rpc.conf with nvmf.conf: plan has nothing to do,
 # apply of nvmf.conf keeps the RPC-made subsystem, status names rpc.conf, save leaves it out. A change
 # waiting for the apply lock (held as an nvmetcfg apply holds it) does not stop the socket answering.
@@ -96,6 +100,73 @@ check "stopped: the target is cleared" test ! -d $S
 start; check "started again: the socket is back" test -S $SOCK
 check "... the same tree" wait_for 60 tree_ok
 
+# ANA over RPC: set_ana_state on the RPC-made listener (the port's ANA group 1); the host sees it change
+port_of() { local p; for p in $CFS/ports/*; do [[ $(cat $p/addr_trsvcid) == "$1" ]] && basename $p; done; }
+P4421=$(port_of 4421)
+LA4421="\"listen_address\": {\"trtype\": \"$tr\", \"adrfam\": \"IPv4\", \"traddr\": \"$TARGET_IP\", \"trsvcid\": \"4421\"}"
+ip netns exec $NS nvme connect -t $tr -a $TARGET_IP -s 4421 -n $NQN >/dev/null 2>&1
+dev=$(fabric_dev $NQN 1)
+# the host's view: the ANA state of its path to $NQN (the hidden path device nvmeXcYn1 of native multipath)
+host_ana() {
+	local c s
+	for c in /sys/class/nvme/nvme*; do
+		[[ $(cat $c/subsysnqn 2>/dev/null) == "$NQN" && $(cat $c/transport 2>/dev/null) != pcie ]] || continue
+		for s in /sys/block/nvme*c${c##*/nvme}n1/ana_state; do [[ -e $s ]] && cat $s; done
+	done | head -n1
+}
+ana_is() { [[ $(host_ana) == "$1" ]]; }
+check "the host's path to $NQN is optimized at first" wait_for 20 ana_is optimized
+check "nvmf_subsystem_listener_set_ana_state non_optimized" rpc nvmf_subsystem_listener_set_ana_state \
+	"{\"nqn\": \"$NQN\", \"ana_state\": \"non_optimized\", $LA4421}"
+expect_eq "configfs: port $P4421's ANA group 1" "$(cat $CFS/ports/$P4421/ana_groups/1/ana_state)" non-optimized
+check "the host's path is non-optimized ($dev)" wait_for 20 ana_is non-optimized
+check "nvmf_subsystem_get_listeners says non_optimized" bash -c "$RPC nvmf_subsystem_get_listeners '{\"nqn\": \"$NQN\"}' | grep -q '\"non_optimized\"'"
+check "rpc.conf: Listen $TR $TARGET_IP:4421 non-optimized" grep -q "Listen $TR $TARGET_IP:4421 non-optimized" $T/rpc.conf
+check "set_ana_state persistent_loss: refused" bash -c "! $RPC nvmf_subsystem_listener_set_ana_state '{\"nqn\": \"$NQN\", \"ana_state\": \"persistent_loss\", $LA4421}'"
+check "set_ana_state optimized again" rpc nvmf_subsystem_listener_set_ana_state "{\"nqn\": \"$NQN\", \"ana_state\": \"optimized\", $LA4421}"
+check "... the host's path is optimized" wait_for 20 ana_is optimized
+ip netns exec $NS nvme disconnect -n $NQN >/dev/null 2>&1
+
+# referrals over RPC: on every port (nvmf.conf's too), in the discovery log the host reads
+REF='{"address": {"trtype": "tcp", "adrfam": "IPv4", "traddr": "192.0.2.9", "trsvcid": "8009"}}'
+check "nvmf_discovery_add_referral 192.0.2.9:8009" rpc nvmf_discovery_add_referral "$REF"
+check "configfs: the referral on every port, enabled" bash -c "for p in $CFS/ports/*; do [[ \$(cat \$p/referrals/tcp-192.0.2.9-8009/enable) == 1 ]] || exit 1; done"
+check "nvme discover (nvmf.conf's port 4420) lists it" bash -c "ip netns exec $NS nvme discover -t $tr -a $TARGET_IP -s 4420 | grep -q 192.0.2.9"
+check "nvmf_discovery_get_referrals lists it" bash -c "$RPC nvmf_discovery_get_referrals | grep -q 192.0.2.9"
+check "nvmf_discovery_remove_referral" rpc nvmf_discovery_remove_referral "$REF"
+check "... gone from every port" bash -c "! ls -d $CFS/ports/*/referrals/tcp-192.0.2.9-8009 2>/dev/null"
+
+# a controller-ID range (nvmf_create_subsystem min_cntlid/max_cntlid): the host's controller gets an ID in it
+CNQN=nqn.2016-06.io.spdk:cntlid7
+check "nvmf_create_subsystem min_cntlid 100 max_cntlid 199" rpc nvmf_create_subsystem "{\"nqn\": \"$CNQN\", \"allow_any_host\": true, \"min_cntlid\": 100, \"max_cntlid\": 199}"
+expect_eq "configfs: attr_cntlid_min-max" "$(cat $CFS/subsystems/$CNQN/attr_cntlid_min)-$(cat $CFS/subsystems/$CNQN/attr_cntlid_max)" 100-199
+check "... add_listener $TR $TARGET_IP:4421" rpc nvmf_subsystem_add_listener "{\"nqn\": \"$CNQN\", $LA4421}"
+ip netns exec $NS nvme connect -t $tr -a $TARGET_IP -s 4421 -n $CNQN >/dev/null 2>&1
+cntlid=$(for c in /sys/class/nvme/nvme*; do [[ $(cat $c/subsysnqn 2>/dev/null) == "$CNQN" ]] && cat $c/cntlid; done | head -n1)
+check "the host's controller ID is in 100-199 (${cntlid:-none})" bash -c "[[ -n '$cntlid' ]] && ((${cntlid:-0} >= 100 && ${cntlid:-0} <= 199))"
+ip netns exec $NS nvme disconnect -n $CNQN >/dev/null 2>&1
+check "save_config writes min_cntlid 100" bash -c "$RPC save_config | grep -q '\"min_cntlid\": 100'"
+check "nvmf_delete_subsystem $CNQN" rpc nvmf_delete_subsystem "{\"nqn\": \"$CNQN\"}"
+
+# SPDK's rpc_http_proxy.py framing (tests/rpc/http-proxy.py does what it does): a read and a change over HTTP
+python3 $TOP/tests/rpc/http-proxy.py 127.0.0.1 0 spdk pw -s $SOCK >$T/proxy.out 2>&1 & proxy=$!
+wait_for 10 grep -q Started $T/proxy.out
+URL=http://$(sed -n 's/.* on //p' $T/proxy.out)/
+# POST $1 with Basic auth as spdk-csi does; the reply must contain $2
+hpost() { python3 -c 'import base64, sys, urllib.request as u
+auth = "Basic " + base64.b64encode(b"spdk:pw").decode()
+print(u.urlopen(u.Request(sys.argv[1], data=sys.argv[2].encode(), headers={"Authorization": auth}), timeout=60).read().decode())' \
+	"$URL" "$1" | grep -qF "$2"; }
+check "HTTP: nvmf_get_subsystems" hpost '{"jsonrpc": "2.0", "id": 1, "method": "nvmf_get_subsystems"}' "$FILENQN"
+check "HTTP: nvmf_create_subsystem http1" hpost \
+	'{"jsonrpc": "2.0", "id": 2, "method": "nvmf_create_subsystem", "params": {"nqn": "nqn.2016-06.io.spdk:http1"}}' '"result":true'
+check "... in configfs" test -d $CFS/subsystems/nqn.2016-06.io.spdk:http1
+check "HTTP: an unknown NQN is a JSON-RPC error" hpost \
+	'{"jsonrpc": "2.0", "id": 3, "method": "nvmf_subsystem_get_listeners", "params": {"nqn": "nqn.x:none"}}' '"code":-32602'
+check "HTTP: nvmf_delete_subsystem http1" hpost \
+	'{"jsonrpc": "2.0", "id": 4, "method": "nvmf_delete_subsystem", "params": {"nqn": "nqn.2016-06.io.spdk:http1"}}' '"result":true'
+kill $proxy; wait $proxy 2>/dev/null
+
 # DH-HMAC-CHAP over RPC (SPDK's doc/nvmf.md): a keyring key, a host given it by name; the kernel
 # authenticates the host with it (6.12; Debian's 6.1 has no CONFIG_NVME_TARGET_AUTH: skipped)
 mkdir $CFS/hosts/nqn.test:probe 2>/dev/null; has_auth=$([[ -e $CFS/hosts/nqn.test:probe/dhchap_key ]] && echo yes)
@@ -120,10 +191,29 @@ if [[ -n $has_auth && $tr == tcp ]]; then
 	adisc
 	aconnect && { nok "... without the secret it is refused"; adisc; } || ok "... without the secret it is refused"
 	check "save_config names key0 and its file, never the secret" bash -c "$RPC save_config >$T/saved.json && grep -q '\"key0\"' $T/saved.json && ! grep -qF '$S1' $T/saved.json"
+	# nvmf_subsystem_set_keys: the key changed in place; the host authenticates with the new one only
+	S2=$(nvme gen-dhchap-key --nqn=$AHOST | tr -d '\n'); (umask 077; printf '%s\n' "$S2" >$T/keys/key1)
+	check "keyring_file_add_key key1" rpc keyring_file_add_key key1 $T/keys/key1
+	check "nvmf_subsystem_set_keys --dhchap-key key1" rpc nvmf_subsystem_set_keys $ANQN $AHOST --dhchap-key key1
+	check "configfs: the host's dhchap_key holds key1's secret" bash -c "[[ \$(cat $CFS/hosts/$AHOST/dhchap_key) == '$S2' ]]"
+	check "the host connects with key1's secret" aconnect --dhchap-secret="$S2"
+	adisc
+	aconnect --dhchap-secret="$S1" && { nok "... with key0's it is refused"; adisc; } || ok "... with key0's it is refused"
+	check "set_keys without a key: refused, the key stays" bash -c "! $RPC nvmf_subsystem_set_keys $ANQN $AHOST && [[ \$(cat $CFS/hosts/$AHOST/dhchap_key) == '$S2' ]]"
+	# a TLS listener (SPDK's --secure-channel): the port requires TLS 1.3; allow_any_host is refused with it
+	check "add_listener --secure-channel TCP $TARGET_IP:4423" rpc nvmf_subsystem_add_listener \
+		"{\"nqn\": \"$ANQN\", \"secure_channel\": true, \"listen_address\": {\"trtype\": \"tcp\", \"traddr\": \"$TARGET_IP\", \"trsvcid\": \"4423\"}}"
+	P4423=$(port_of 4423)
+	expect_eq "configfs: port 4423 addr_tsas, addr_treq" "$(cat $CFS/ports/$P4423/addr_tsas 2>/dev/null) $(cat $CFS/ports/$P4423/addr_treq 2>/dev/null)" "tls1.3 required"
+	check "rpc.conf: Listen TCP $TARGET_IP:4423 tls" grep -q "Listen TCP $TARGET_IP:4423 tls" $T/rpc.conf
+	check "save_config: secure_channel true" bash -c "$RPC save_config | grep -q '\"secure_channel\": true'"
+	check "remove_listener 4423" rpc nvmf_subsystem_remove_listener \
+		"{\"nqn\": \"$ANQN\", \"listen_address\": {\"trtype\": \"tcp\", \"traddr\": \"$TARGET_IP\", \"trsvcid\": \"4423\"}}"
 	check "nvmf_subsystem_remove_host" rpc nvmf_subsystem_remove_host "{\"nqn\": \"$ANQN\", \"host\": \"$AHOST\"}"
 	check "nvmf_delete_subsystem auth2" rpc nvmf_delete_subsystem "{\"nqn\": \"$ANQN\"}"
 	check "bdev_aio_delete AIO2" rpc bdev_aio_delete '{"name": "AIO2"}'
 	check "keyring_file_remove_key key0 once unused" rpc keyring_file_remove_key key0
+	check "keyring_file_remove_key key1" rpc keyring_file_remove_key key1
 	losetup -d $authdev
 else
 	info "DH-HMAC-CHAP over RPC skipped: transport $tr, target DH-HMAC-CHAP ${has_auth:-no}"
