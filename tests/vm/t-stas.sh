@@ -34,7 +34,10 @@ bdf=$(ssd_bdf) || { nok "guest SSD found"; finish; }
 ssd=$(ssd_dev)
 printf 'NVTEST-STAS-%s' "$RANDOM" >$T/sig; dd if=$T/sig of=$ssd bs=4096 conv=sync,fsync status=none
 net_setup rdma
-ip addr add 192.168.20.201/24 dev veth-t # not listened on: the interface keeps an address
+# not listened on: the interface keeps an address. Removing a subnet's first address removes the
+# others too unless net.ipv4.conf.IF.promote_secondaries is on
+sysctl -qw net.ipv4.conf.veth-t.promote_secondaries=1
+ip addr add 192.168.20.201/24 dev veth-t
 modprobe nvme-tcp
 guide_conf "$bdf" $T/nvmf.conf
 sed -i "s|^\(  Listen RDMA 192.168.20.200:4791\)|\1\n  Listen TCP 192.168.20.200:4420|" $T/nvmf.conf
