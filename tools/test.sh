@@ -102,6 +102,7 @@ trixie:6.12 t-mdns.sh
 trixie:6.12 t-ana.sh
 6.12 t-ha-agent.sh
 6.12 t-persist-host.sh
+6.12 t-lvm.sh
 trixie:6.12 t-deb-host.sh
 6.12 t-deb-host.sh
 6.12 bench --smoke
