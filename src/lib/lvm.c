@@ -29,7 +29,9 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The child's environment: the caller's, with LVM's descriptor warnings off and messages in C. */
+/* The child's environment: the caller's, with LVM's descriptor warnings off and messages in C; where
+ * udev does not run (a minimal system, an initramfs), LVM makes the device nodes itself
+ * (DM_DISABLE_UDEV) instead of waiting for udev to, which would never happen. */
 static char **child_env(void)
 {
 	size_t n = 0;
@@ -37,13 +39,15 @@ static char **child_env(void)
 
 	while (environ[n])
 		n++;
-	env = xcalloc(n + 3, sizeof(*env));
+	env = xcalloc(n + 4, sizeof(*env));
 	n = 0;
 	for (char **e = environ; *e; e++)
 		if (strncmp(*e, "LC_ALL=", 7) && strncmp(*e, "LVM_SUPPRESS_FD_WARNINGS=", 25))
 			env[n++] = *e;
 	env[n++] = (char *)"LC_ALL=C";
 	env[n++] = (char *)"LVM_SUPPRESS_FD_WARNINGS=1";
+	if (access("/run/udev/control", F_OK) < 0)
+		env[n++] = (char *)"DM_DISABLE_UDEV=1";
 	return env;
 }
 

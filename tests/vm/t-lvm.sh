@@ -34,8 +34,12 @@ err=$(rpc_err bdev_lvol_create_lvstore '{"bdev_name": "Nvme0n1", "lvs_name": "lv
 check "create_lvstore on an ext4 SSD: refused, naming ext4 and the device" bash -c "grep -q 'ext4 filesystem' <<<'$err' && grep -q '$dev' <<<'$err'"
 check "... the filesystem is still there" bash -c "blkid -p $dev | grep -q ext4"
 wipefs -q -a $dev
-LVS=$(rpc bdev_lvol_create_lvstore '{"bdev_name": "Nvme0n1", "lvs_name": "lvs0", "clear_method": "unmap"}' | jq -r .)
+out=$(rpc bdev_lvol_create_lvstore '{"bdev_name": "Nvme0n1", "lvs_name": "lvs0", "clear_method": "unmap"}')
+LVS=$(jq -r . <<<"$out" 2>/dev/null)
 check "bdev_lvol_create_lvstore lvs0 on Nvme0n1: a UUID ($LVS)" bash -c "[[ '$LVS' =~ ^[0-9a-f-]{36}\$ ]]"
+if ! [[ $LVS =~ ^[0-9a-f-]{36}$ ]]; then # nothing below can work
+	sed 's/^/#   /' <<<"$out"; sed 's/^/#   nvmetd: /' $T/nvmetd.log | tail -n 20; pvs; vgs; finish
+fi
 check "LVM has VG lvs0 tagged with the UUID, a thin pool on $dev" bash -c \
 	"vgs --noheadings -o vg_tags lvs0 | grep -q 'nvmetd.uuid=$LVS' && lvs --noheadings -o segtype lvs0/nvmetd-pool | grep -q thin-pool && pvs --noheadings -o vg_name $dev | grep -q lvs0"
 check "create_lvstore lvs0 again: File exists" bash -c "$RPC bdev_lvol_create_lvstore '{\"bdev_name\": \"Nvme0n1\", \"lvs_name\": \"lvs0\"}' 2>&1 | grep -q 'File exists'"
@@ -72,7 +76,7 @@ check "configfs: pvc-1's namespace is /dev/lvs0/pvc-1, enabled" bash -c \
 sed 's/^/#   rpc.conf: /' $T/rpc.conf | grep -E 'AIO|Namespace'
 head -c 4M /dev/urandom >$T/data; printf 'NVTEST-LVM-CSI' | dd of=$T/data conv=notrunc status=none
 sum=$(md5sum <$T/data | cut -d' ' -f1)
-connect() { ip netns exec $NS nvme connect -t tcp -a $TARGET_IP -s $2 -n nqn.2020-04.io.spdk.csi:uuid:$1 >/dev/null 2>&1; fabric_dev nqn.2020-04.io.spdk.csi:uuid:$1 1; }
+connect() { ip netns exec $NS nvme connect -t tcp -a $TARGET_IP -s ${2:-4420} -n nqn.2020-04.io.spdk.csi:uuid:$1 >/dev/null 2>&1; fabric_dev nqn.2020-04.io.spdk.csi:uuid:$1 1; }
 disconnect() { ip netns exec $NS nvme disconnect -n nqn.2020-04.io.spdk.csi:uuid:$1 >/dev/null 2>&1; }
 d1=$(connect $V1 4420)
 check "csi: the host writes 4 MiB to pvc-1 over TCP ($d1)" bash -c "[[ -n '$d1' ]] && dd if=$T/data of=$d1 bs=1M oflag=direct status=none"
