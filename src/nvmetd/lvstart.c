@@ -2,6 +2,8 @@
 /* lvstart.h */
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "ctx.h"
@@ -29,6 +31,18 @@ static void activate(const struct lvm_env *env, char **vglv, size_t n)
 		log_info("activated %zu exported lvol%s (%s%s)", n, n == 1 ? "" : "s", vglv[0], n > 1 ? " ..." : "");
 }
 
+/* A device node with a device behind it: a node LVM made without udev outlives a deactivation. */
+static bool live(const char *sysfs, const char *path)
+{
+	struct stat st;
+	_cleanup_free_ char *p = NULL;
+
+	if (stat(path, &st) < 0 || !S_ISBLK(st.st_mode))
+		return false;
+	p = xasprintf("%s/dev/block/%u:%u", sysfs, major(st.st_rdev), minor(st.st_rdev));
+	return access(p, F_OK) == 0;
+}
+
 void lvstart_activate(struct daemon *d)
 {
 	struct lvm_env env = { d->ctx->lvm, d->ctx->lvm_timeout_ms };
@@ -40,7 +54,7 @@ void lvstart_activate(struct daemon *d)
 		char *vglv = NULL;
 		if (!lvname_aio_is_lvol(b->name, b->path, &vglv))
 			continue;
-		if (access(b->path, F_OK) == 0) {
+		if (live(d->ctx->sysfs, b->path)) {
 			free(vglv);
 			continue;
 		}
