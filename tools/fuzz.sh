@@ -9,7 +9,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=${NVMETD_FUZZ_BUILD:-$top/build-fuzz}
-targets=(fuzz-conf fuzz-nvmetcli fuzz-spdk fuzz-rpc)
+targets=(fuzz-conf fuzz-nvmetcli fuzz-spdk fuzz-rpc fuzz-lvreport)
 san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 
 build() {
@@ -17,12 +17,13 @@ build() {
 	"$top/tools/build.sh" "$dir" CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link $san"
 	make -C "$dir" src/lib/libnvmetcore.a >/dev/null
 	local libs common
-	libs="$dir/src/lib/libnvmetcore.a $(pkg-config --libs libudev json-c) -ldl -pthread"
+	libs="$dir/src/lib/libnvmetcore.a $(pkg-config --libs libudev json-c blkid) -ldl -pthread"
 	common=(-O1 -g -fsanitize=fuzzer $san -I"$top/src/lib" -include "$dir/config.h")
 	clang "${common[@]}" "$top/tests/fuzz/fuzz-conf.c" $libs -o "$dir/fuzz-conf"
 	clang "${common[@]}" "$top/tests/fuzz/fuzz-import.c" $libs -o "$dir/fuzz-nvmetcli"
 	clang "${common[@]}" -DIMPORT_SPDK "$top/tests/fuzz/fuzz-import.c" $libs -o "$dir/fuzz-spdk"
 	clang "${common[@]}" "$top/tests/fuzz/fuzz-rpc.c" $libs -o "$dir/fuzz-rpc"
+	clang "${common[@]}" "$top/tests/fuzz/fuzz-lvreport.c" $libs -o "$dir/fuzz-lvreport"
 	echo "fuzz.sh: built ${targets[*]} in $dir"
 }
 

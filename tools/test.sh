@@ -72,6 +72,7 @@ step_ok "${p:-0}"; ((${f:-1} == 0)) || step_fail "${f:-1}" "hostile inputs (CLI)
 host_tap "kill -9 at any moment" tests/cli/t-kill.sh "$top/build"
 # the JSON-RPC socket: nvmetd against a fake configfs root, rpc.py's framing, hostile clients
 host_tap "JSON-RPC socket" tests/rpc/t-rpc.py "$top/build/src/nvmetd/nvmetd"
+host_tap "lvol stores on LVM (a fake lvm)" tests/rpc/t-lvol.py "$top/build/src/nvmetd/nvmetd"
 # the Pacemaker agent ocf:nvmetd:nvmet: metadata, validate-all, transitions on nvmetd-fake, ocf-tester
 host_tap "resource agent" tests/ha/t-agent.sh "$top/build"
 # a clang build with -Werror, then the fuzz targets: every seed replayed, each target fuzzed briefly
@@ -93,11 +94,12 @@ fi
 vm_tests=${NVMETD_VM_TESTS:-"
 solo:6.12 t-ha-host.sh
 6.12 t-persist-host.sh
+6.12 t-several.sh t-ha-agent.sh t-lvm.sh
+6.12 t-soak.sh 60 40 20 2
 trixie:6.12 t-deb-host.sh
 6.12 t-deb-host.sh
 trixie:6.12 t-several.sh t-irq.sh t-malloc.sh t-import.sh t-auth.sh t-tls.sh t-rpc.sh:tcp
 6.1 t-several.sh t-guide.sh:rdma t-guide.sh:tcp
-6.12 t-ha-agent.sh
 6.1 t-several.sh t-irq.sh t-malloc.sh t-import.sh t-auth.sh t-tls.sh t-rpc.sh:rdma
 trixie:6.12 t-several.sh t-mdns.sh t-stas.sh
 trixie:6.12 t-daemon.sh 60

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "log.h"
+#include "lvm.h"
 #include "ctx.h"
 #include "exec.h"
 #include "tlskeys.h"
@@ -50,6 +51,12 @@ int ctx_new(struct nv_ctx **out)
 		const char *lock = getenv("NVMET_LOCK_FILE");
 		c->lock_path = lock && *lock ? xstrdup(lock) : path_join(c->rundir, "apply.lock");
 	}
+	{
+		const char *lvm = getenv("NVMET_LVM"), *tmo = getenv("NVMET_LVM_TIMEOUT_MS");
+		unsigned long long ms = 0;
+		c->lvm = xstrdup(lvm && *lvm ? lvm : NVMET_LVM_DEFAULT);
+		c->lvm_timeout_ms = tmo && parse_u64(tmo, &ms) == 0 && ms && ms < 3600000 ? (unsigned)ms : 0;
+	}
 	if (!test_roots) {
 		c->udev = udev_new();
 		if (!c->udev) {
@@ -70,6 +77,7 @@ void ctx_free(struct nv_ctx *c)
 		udev_unref(c->udev);
 	if (c->lock_fd >= 0)
 		close(c->lock_fd);
+	free(c->lvm);
 	free(c->configfs);
 	free(c->sysfs);
 	free(c->procfs);

@@ -50,6 +50,8 @@ struct nv_ctx {
 	bool keys_owned;	/* keys (and its ud) was allocated by ctx_new */
 	unsigned jobs;		/* configfs operations in flight at most (0: the executor's default) */
 	const struct exec_runner *runner;	/* how they run: NULL = a pool of threads; tests: their own */
+	char *lvm;		/* LVM's program (lvm.h): NVMET_LVM for tests (a fake one), else /sbin/lvm */
+	unsigned lvm_timeout_ms;	/* each lvm call at most: NVMET_LVM_TIMEOUT_MS, else lvm.h's default */
 };
 
 /* Roots come from NVMET_CONFIGFS_ROOT / NVMET_SYSFS_ROOT / NVMET_PROCFS_ROOT when set (tests), else

@@ -165,6 +165,28 @@ static int bdev_device(struct nv_ctx *c, const struct nv_ns *ns, const struct nv
 	return r;
 }
 
+int resolve_bdev_device(struct nv_ctx *c, const struct nv_config *cfg, const char *name, char **dev, char **why)
+{
+	struct nv_ns ns = { .bdev = (char *)name };
+	_cleanup_free_ char *detail = NULL;
+	struct nv_bdev b;
+	struct stat st;
+	int r;
+
+	*dev = *why = NULL;
+	if (spdkconf_find_bdev(cfg, name, &b) < 0)
+		return *why = xasprintf("No such device: bdev %s", name), -ENODEV;
+	if (b.kind == BDEV_MALLOC)
+		return *why = xasprintf("%s is a RAM disk: an lvol store needs a persistent block device", name), -EINVAL;
+	r = bdev_device(c, &ns, &b, false, dev, why, &detail);
+	if (r == 0 && (stat(*dev, &st) < 0 || !S_ISBLK(st.st_mode))) {
+		*why = xasprintf("%s (%s) is not a block device: an lvol store needs one", name, *dev);
+		free(TAKE_PTR(*dev));
+		r = -ENOTBLK;
+	}
+	return r;
+}
+
 int resolve_namespaces(struct nv_ctx *c, struct nv_config *cfg, unsigned flags, struct nv_report *rep)
 {
 	bool tolerant = flags & RESOLVE_F_TOLERANT;

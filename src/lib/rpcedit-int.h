@@ -27,4 +27,9 @@ int ed_find_ss(struct rpc_edit *e, struct rc_subsys **s);
  * error (an unknown key, keys nvmf.conf gives the host, other keys than the host has elsewhere). */
 int ed_host_keys(struct rpc_edit *e, const struct rc_subsys *s, const char *host);
 
+/* rpcedit-lvol.c: the [AIO] entry of e->lvol_uuid (add_ns of an lvol); drop the lvols' [AIO] entries
+ * no namespace uses any more. */
+void ed_lvol_export(struct rpc_edit *e);
+void ed_drop_lvol_exports(struct rpcconf *rc);
+
 #endif

@@ -188,6 +188,7 @@ int rpc_edit_delete_subsystem(struct rpc_edit *e)
 	free(TAKE_PTR(e->unit));
 	rpcconf_subsys_free(s);
 	rpcconf_remove(e->rc->ss, &e->rc->nss, sizeof(*s), (size_t)(s - e->rc->ss));
+	ed_drop_lvol_exports(e->rc);
 	return ed_true(e);
 }
 
@@ -227,7 +228,7 @@ int rpc_edit_add_ns(struct rpc_edit *e)
 	if (r)
 		return r;
 	json_object_object_get_ex(e->params, "namespace", &ns);
-	bdev = ed_str(ns, "bdev_name");
+	bdev = e->lvol_uuid ? e->lvol_uuid : ed_str(ns, "bdev_name");
 	if (!bdev || ed_int(ns, "nsid", 0, 0xfffffffeLL, &nsid) < 0 || ed_int(ns, "anagrpid", 0, 1, &ag) < 0)
 		return ed_fail(e, JRPC_INVALID_PARAMS, "Invalid parameters");
 	for (size_t i = 0; i < ARRAY_SIZE(refused); i++)
@@ -237,6 +238,7 @@ int rpc_edit_add_ns(struct rpc_edit *e)
 	if (ed_bool(ns, "no_auto_visible"))
 		return ed_fail(e, JRPC_INVALID_PARAMS, "nvmetd: no_auto_visible: the kernel target has no per-host "
 			       "namespace masking");
+	ed_lvol_export(e);
 	if (!ed_bdev_where(e, bdev, &line))
 		return ed_fail(e, JRPC_INVALID_PARAMS, "Unable to add namespace: bdev %s does not exist", bdev);
 	if ((user = bdev_user(e, bdev, &unsid)))
@@ -249,7 +251,7 @@ int rpc_edit_add_ns(struct rpc_edit *e)
 	struct rc_ns *n = array_push(&s->ns, &s->nns, sizeof(*n));
 	n->bdev = xstrdup(bdev);
 	n->nsid = (uint32_t)nsid;
-	n->uuid = ed_str(ns, "uuid") ? xstrdup(ed_str(ns, "uuid")) : NULL;
+	n->uuid = ed_str(ns, "uuid") ? xstrdup(ed_str(ns, "uuid")) : e->lvol_uuid ? xstrdup(e->lvol_uuid) : NULL;
 	free(e->unit);
 	e->unit = unit_ns(s->nqn, n->nsid);
 	e->result = json_object_new_int64(nsid);
@@ -271,6 +273,7 @@ int rpc_edit_remove_ns(struct rpc_edit *e)
 			free(s->ns[k].bdev);
 			free(s->ns[k].uuid);
 			rpcconf_remove(s->ns, &s->nns, sizeof(*s->ns), k);
+			ed_drop_lvol_exports(e->rc);
 			return ed_true(e);
 		}
 	return ed_fail(e, JRPC_INVALID_PARAMS, "Invalid parameters");

@@ -21,6 +21,8 @@ struct rpc_edit {
 	char *message;			/* out: with an error code */
 	char *unit;			/* out: the object the apply must not fail ("subsystems/X"), or NULL */
 	bool ports;			/* out: nor may any port (a listener was added) */
+	const char *lvol_uuid, *lvol_path;	/* add_ns: the bdev is this lvol, exported through its device
+						 * as an [AIO] entry named by its UUID (rpc-lvol.h) */
 };
 
 /* Each returns 0 (e->result set) or a JSON-RPC error code (jsonrpc.h, or a negative errno) with e->message. */

@@ -22,6 +22,7 @@
 struct mdns;
 struct rpc_server;
 struct rpc_jobs;
+struct lvjob_thread;
 
 /* What waited while the daemon was busy (held), done when the RPC change is applied. */
 enum {
@@ -74,6 +75,7 @@ struct daemon {
 	struct nv_config *rpc_cfg;	/* what the read-only methods answer from: cfg, or while busy the
 					 * configuration before the change being applied (untouched by it) */
 	struct rpc_jobs *jobs;		/* the changes waiting and the one being applied (rpc-commit.c) */
+	struct lvjob_thread *lvjobs;	/* the LVM jobs running (rpc-lvol.h) */
 	bool busy;			/* an RPC change is being applied on its thread */
 	unsigned held;			/* HELD_*: what waits for it */
 	uint64_t busy_now;		/* the clock (daemon_now) while busy: the thread never reads the loop's */

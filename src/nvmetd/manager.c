@@ -22,11 +22,13 @@
 #include "events.h"
 #include "irqpin.h"
 #include "log.h"
+#include "lvstart.h"
 #include "manager.h"
 #include "mdns.h"
 #include "porthealth.h"
 #include "reconcile.h"
 #include "rpc-commit.h"
+#include "rpc-lvol.h"
 #include "rpc-server.h"
 #include "state.h"
 #include "util.h"
@@ -543,6 +545,7 @@ int manager_start(struct daemon *d)
 	}
 	if (d->set.mdns && (r = mdns_start(d->ev, on_mdns_changed, d, &d->mdns)) < 0)
 		log_error("mDNS: cannot start: %s; nothing is advertised", strerror(-r));
+	lvstart_activate(d);	/* the exported lvols' devices, before the namespaces are enabled */
 	run_reconcile(d, "start");
 	start_rpc(d);
 	/* ready whatever failed: what can serve does, the rest is retried (see status) */
@@ -591,6 +594,7 @@ void manager_stop(struct daemon *d)
 
 void manager_free(struct daemon *d)
 {
+	rpc_lvol_free(d);	/* first: the queue's LVM job, if any, is one of them */
 	rpc_commit_free(d);
 	rpc_server_stop(d->rpc);
 	sd_event_source_disable_unref(d->timer);

@@ -11,6 +11,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "lvname.h"
+#include "rpc-lvint.h"
 #include "rpc-params.h"
 #include "util.h"
 
@@ -101,21 +103,24 @@ static void add_bdev(const struct rpc_env *e, json_object *a, const char *name, 
 	json_object_array_add(a, bdev_object(e, name, &b));
 }
 
-/* bdev_get_bdevs: with name, that one or -19 "No such device" (spdk-csi matches the text). */
-int rpc_bdev_get_bdevs(const struct rpc_env *e, json_object *params, json_object **result, char **message)
+bool rpc_bdev_in_use(const struct nv_model *m, const char *name)
+{
+	return user_of(m, name) != NULL;
+}
+
+json_object *rpc_config_bdevs(const struct rpc_env *e, const char *want, const struct lv_list *lvols)
 {
 	const struct nv_config *c = *e->cfg;
 	const struct nv_model *m = c->model;
-	const char *want = rpc_param_str(params, "name");
+	json_object *a = json_object_new_array();
 
-	(void)message;
-	*result = json_object_new_array();
 	for (size_t i = 0; i < c->naio; i++)
-		add_bdev(e, *result, c->aio[i].name, want);
+		if (!lvname_aio_is_lvol(c->aio[i].name, c->aio[i].path, NULL) || !lvols || !lv_find_vol(lvols, c->aio[i].name))
+			add_bdev(e, a, c->aio[i].name, want);
 	for (unsigned i = 0; i < c->malloc_luns; i++) {
 		char name[32];
 		snprintf(name, sizeof(name), "Malloc%u", i);
-		add_bdev(e, *result, name, want);
+		add_bdev(e, a, name, want);
 	}
 	for (size_t i = 0; i < m->nsubsys; i++)
 		for (size_t j = 0; j < m->subsys[i].nns; j++) {
@@ -123,8 +128,18 @@ int rpc_bdev_get_bdevs(const struct rpc_env *e, json_object *params, json_object
 			struct nv_bdev b;
 			if (name && spdkconf_find_bdev(c, name, &b) == 0 && b.kind == BDEV_NVME &&
 			    user_of(m, name) == &m->subsys[i].ns[j])
-				add_bdev(e, *result, name, want);
+				add_bdev(e, a, name, want);
 		}
+	return a;
+}
+
+/* bdev_get_bdevs without LVM: with name, that one or -19 "No such device" (spdk-csi matches the text). */
+int rpc_bdev_get_bdevs(const struct rpc_env *e, json_object *params, json_object **result, char **message)
+{
+	const char *want = rpc_param_str(params, "name");
+
+	(void)message;
+	*result = rpc_config_bdevs(e, want, NULL);
 	if (want && json_object_array_length(*result) == 0) {
 		json_object_put(*result);
 		*result = NULL;

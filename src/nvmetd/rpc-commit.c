@@ -29,6 +29,7 @@
 #include "manager.h"
 #include "reconcile.h"
 #include "rpc-commit.h"
+#include "rpc-lvol.h"
 #include "rpc-server.h"
 #include "util.h"
 
@@ -37,6 +38,8 @@ struct rpc_req {
 	rpc_edit_fn *fn;
 	json_object *params;
 	unsigned long long tag;
+	const struct rpc_lvop *lv;	/* an LVM job instead of fn (rpc-lvol.h) */
+	char *lvol_uuid, *lvol_path;	/* fn exports this lvol (add_ns after its LVM job) */
 };
 
 struct rpc_jobs {
@@ -53,6 +56,7 @@ struct rpc_jobs {
 	pthread_t thread;
 	int efd;			/* the thread -> the loop: done */
 	sd_event_source *src;
+	bool lvol;			/* the daemon is busy with cur's LVM job, not with thread */
 };
 
 static char *first_error(const struct nv_report *rep)
@@ -75,6 +79,8 @@ static int save(const char *path, const char *text)
 static void req_free(struct rpc_req *r)
 {
 	free(r->method);
+	free(r->lvol_uuid);
+	free(r->lvol_path);
 	json_object_put(r->params);
 	*r = (struct rpc_req){ 0 };
 }
@@ -92,7 +98,8 @@ static int prepare(struct daemon *d, struct rpc_jobs *j, json_object **result, c
 		*message = xasprintf("%s: %s", d->set.rpc_conf, err);
 		return JRPC_INTERNAL_ERROR;
 	}
-	j->e = (struct rpc_edit){ .rc = &rc, .file = d->file_cfg, .params = j->cur.params };
+	j->e = (struct rpc_edit){ .rc = &rc, .file = d->file_cfg, .params = j->cur.params,
+				  .lvol_uuid = j->cur.lvol_uuid, .lvol_path = j->cur.lvol_path };
 	r = j->cur.fn(&j->e);
 	if (r == 0 && rpcconf_render(&rc, &j->text, &err) < 0) {
 		*message = xasprintf("nvmetd: %s cannot be kept in %s (nvmf.conf's dialect)", err, d->set.rpc_conf);
@@ -232,9 +239,27 @@ static int start(struct daemon *d, char **message)
 	return 0;
 }
 
+/* j->cur's LVM job, the daemon busy meanwhile: JRPC_PENDING, or its answer now. */
+static int run_lvol(struct daemon *d, char **message)
+{
+	int r;
+
+	manager_busy(d, true);
+	d->jobs->lvol = true;
+	r = rpc_lvol_start(d, d->jobs->cur.lv, d->jobs->cur.params, d->jobs->cur.tag, message);
+	if (r == JRPC_PENDING)
+		return r;
+	d->jobs->lvol = false;
+	manager_busy(d, false);
+	req_free(&d->jobs->cur);
+	return r;
+}
+
 /* Run j->cur: JRPC_PENDING when it is being applied, else its answer (j->cur freed). */
 static int run(struct daemon *d, json_object **result, char **message)
 {
+	if (d->jobs->cur.lv)
+		return run_lvol(d, message);
 	int r = prepare(d, d->jobs, result, message);
 
 	if (r == JRPC_PENDING && (r = start(d, message)) == 0)
@@ -263,11 +288,38 @@ static void start_next(struct daemon *d)
 	}
 }
 
-int rpc_commit(const struct rpc_env *env, const struct jrpc_request *req, rpc_edit_fn *fn, json_object **result,
-	       char **message)
+void rpc_commit_lvol_done(struct daemon *d, unsigned long long tag, int code, json_object *result, char *message,
+			  struct rpc_chain *chain)
+{
+	struct rpc_jobs *j = d->jobs;
+
+	j->lvol = false;
+	manager_busy(d, false);
+	if (chain) {	/* the change the LVM job prepared, applied in its place (same request) */
+		json_object_put(j->cur.params);
+		j->cur.params = TAKE_PTR(chain->params);
+		j->cur.fn = chain->fn;
+		j->cur.lv = NULL;
+		j->cur.lvol_uuid = TAKE_PTR(chain->lvol_uuid);
+		j->cur.lvol_path = TAKE_PTR(chain->lvol_path);
+		json_object_put(result);
+		free(message);
+		result = NULL;
+		message = NULL;
+		code = run(d, &result, &message);
+	} else {
+		req_free(&j->cur);
+	}
+	if (code != JRPC_PENDING)
+		rpc_server_complete(d->rpc, tag, code, result, message);
+	start_next(d);
+}
+
+int rpc_commit(const struct rpc_env *env, const struct jrpc_request *req, rpc_edit_fn *fn,
+	       const struct rpc_lvop *lv, json_object **result, char **message)
 {
 	struct daemon *d = env->daemon;
-	struct rpc_req r = { xstrdup(req->method), fn, json_object_get(req->params), req->tag };
+	struct rpc_req r = { xstrdup(req->method), fn, json_object_get(req->params), req->tag, lv, NULL, NULL };
 
 	if (!d->jobs) {
 		d->jobs = xcalloc(1, sizeof(*d->jobs));
@@ -287,8 +339,9 @@ void rpc_commit_free(struct daemon *d)
 
 	if (!j)
 		return;
-	if (d->busy)	/* only after the loop: SIGTERM waits for the change (HELD_EXIT) */
+	if (d->busy && !j->lvol)	/* only after the loop: SIGTERM waits for the change (HELD_EXIT) */
 		pthread_join(j->thread, NULL);
+	req_free(&j->cur);
 	for (size_t i = 0; i < j->nq; i++)
 		req_free(&j->q[i]);
 	free(j->q);

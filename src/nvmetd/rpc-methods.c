@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "rpc-commit.h"
+#include "rpc-lvol.h"
 #include "rpc-methods.h"
 #include "rpc-params.h"
 #include "util.h"
@@ -28,6 +29,8 @@ struct rpc_method {
 	const char *no_params;	/* set: the method takes no params, and this is the message */
 	rpc_edit_fn *edit;	/* set: a changing method, applied through rpc_commit (fn is NULL) */
 	bool relaxed;		/* keys params lacks are accepted (SPDK's relaxed decoding) */
+	const struct rpc_lvop *lv;	/* set: an LVM job (rpc-lvol.h); with edit, when the bdev is none the
+					 * configuration names (add_ns of an lvol) */
 };
 
 static int get_methods(const struct rpc_env *e, json_object *params, json_object **result, char **message);
@@ -134,29 +137,59 @@ static const struct rpc_param p_get_config[] = { { "name", RP_STRING, true } };
 static const struct rpc_param p_add_key[] = { { "name", RP_STRING, true }, { "path", RP_STRING, true } };
 static const struct rpc_param p_remove_key[] = { { "name", RP_STRING, true } };
 static const struct rpc_param p_any_host[] = { { "nqn", RP_STRING, true }, { "allow_any_host", RP_BOOL, true }, TGT };
+/* bdev_lvol_*: SPDK v24.09's schema plus the `size` (bytes) spdk-csi and Cinder still send */
+static const struct rpc_param p_lvs_create[] = {
+	{ "bdev_name", RP_STRING, true }, { "lvs_name", RP_STRING, true }, { "cluster_sz", RP_INT, false },
+	{ "clear_method", RP_STRING, false }, { "num_md_pages_per_cluster_ratio", RP_INT, false },
+	{ "md_page_size", RP_INT, false },
+};
+static const struct rpc_param p_lvs_filter[] = { { "uuid", RP_STRING, false }, { "lvs_name", RP_STRING, false } };
+static const struct rpc_param p_lvols_filter[] = { { "lvs_uuid", RP_STRING, false }, { "lvs_name", RP_STRING, false } };
+static const struct rpc_param p_lvol_create[] = {
+	{ "lvol_name", RP_STRING, true }, { "size", RP_INT, false }, { "size_in_mib", RP_INT, false },
+	{ "thin_provision", RP_BOOL, false }, { "uuid", RP_STRING, false }, { "lvs_name", RP_STRING, false },
+	{ "clear_method", RP_STRING, false },
+};
+static const struct rpc_param p_lvol_snapshot[] = { { "lvol_name", RP_STRING, true }, { "snapshot_name", RP_STRING, true } };
+static const struct rpc_param p_lvol_clone[] = { { "snapshot_name", RP_STRING, true }, { "clone_name", RP_STRING, true } };
+static const struct rpc_param p_lvol_resize[] = {
+	{ "name", RP_STRING, true }, { "size", RP_INT, false }, { "size_in_mib", RP_INT, false },
+};
+static const struct rpc_param p_lvol_name[] = { { "name", RP_STRING, true } };
 
 #define PARAMS(p) p, ARRAY_SIZE(p)
-#define CHANGE(name, p, perr, fn, relaxed) { name, RPC_RUNTIME, NULL, PARAMS(p), perr, NULL, fn, relaxed }
+#define CHANGE(name, p, perr, fn, relaxed) { name, RPC_RUNTIME, NULL, PARAMS(p), perr, NULL, fn, relaxed, NULL }
+#define LVOL(name, p, op) { name, RPC_RUNTIME, NULL, PARAMS(p), PERR_BDEV, NULL, NULL, false, &op }
 static const struct rpc_method methods[] = {
-	{ "rpc_get_methods", RPC_STARTUP | RPC_RUNTIME, get_methods, PARAMS(p_get_methods), PERR_NVMF, NULL, NULL, false },
+	{ "rpc_get_methods", RPC_STARTUP | RPC_RUNTIME, get_methods, PARAMS(p_get_methods), PERR_NVMF, NULL, NULL, false, NULL },
 	{ "spdk_get_version", RPC_STARTUP | RPC_RUNTIME, get_version, NULL, 0, PERR_NVMF,
-	  "spdk_get_version method requires no parameters", NULL, false },
+	  "spdk_get_version method requires no parameters", NULL, false, NULL },
 	{ "framework_wait_init", RPC_STARTUP | RPC_RUNTIME, wait_init, NULL, 0, PERR_NVMF,
-	  "Invalid parameters", NULL, false },
+	  "Invalid parameters", NULL, false, NULL },
 	{ "framework_start_init", RPC_STARTUP, wait_init, NULL, 0, PERR_NVMF,
-	  "Invalid parameters", NULL, false },
+	  "Invalid parameters", NULL, false, NULL },
 	{ "framework_get_subsystems", RPC_RUNTIME, rpc_framework_get_subsystems, NULL, 0, PERR_NVMF,
-	  "'framework_get_subsystems' requires no arguments", NULL, false },
+	  "'framework_get_subsystems' requires no arguments", NULL, false, NULL },
 	{ "framework_get_config", RPC_RUNTIME, rpc_framework_get_config, PARAMS(p_get_config), PERR_CONFIG, NULL, NULL,
-	  false },
-	{ "keyring_get_keys", RPC_RUNTIME, rpc_keyring_get_keys, NULL, 0, PERR_NVMF, NULL, NULL, true },
-	{ "nvmf_get_transports", RPC_RUNTIME, rpc_nvmf_get_transports, PARAMS(p_transports), PERR_NVMF, NULL, NULL, false },
-	{ "nvmf_get_subsystems", RPC_RUNTIME, rpc_nvmf_get_subsystems, PARAMS(p_subsystems), PERR_NVMF, NULL, NULL, false },
+	  false, NULL },
+	{ "keyring_get_keys", RPC_RUNTIME, rpc_keyring_get_keys, NULL, 0, PERR_NVMF, NULL, NULL, true, NULL },
+	{ "nvmf_get_transports", RPC_RUNTIME, rpc_nvmf_get_transports, PARAMS(p_transports), PERR_NVMF, NULL, NULL, false, NULL },
+	{ "nvmf_get_subsystems", RPC_RUNTIME, rpc_nvmf_get_subsystems, PARAMS(p_subsystems), PERR_NVMF, NULL, NULL, false, NULL },
 	{ "nvmf_subsystem_get_listeners", RPC_RUNTIME, rpc_nvmf_subsystem_get_listeners, PARAMS(p_listeners),
-	  PERR_NVMF, NULL, NULL, false },
+	  PERR_NVMF, NULL, NULL, false, NULL },
 	{ "nvmf_discovery_get_referrals", RPC_RUNTIME, rpc_nvmf_get_referrals, PARAMS(p_get_referrals), PERR_NVMF, NULL,
-	  NULL, false },
-	{ "bdev_get_bdevs", RPC_RUNTIME, rpc_bdev_get_bdevs, PARAMS(p_bdevs), PERR_BDEV, NULL, NULL, false },
+	  NULL, false, NULL },
+	LVOL("bdev_get_bdevs", p_bdevs, rpc_lv_get_bdevs),
+	LVOL("bdev_lvol_get_lvstores", p_lvs_filter, rpc_lv_get_lvstores),
+	LVOL("bdev_lvol_get_lvols", p_lvols_filter, rpc_lv_get_lvols),
+	LVOL("bdev_lvol_create_lvstore", p_lvs_create, rpc_lv_create_lvstore),
+	LVOL("bdev_lvol_delete_lvstore", p_lvs_filter, rpc_lv_delete_lvstore),
+	LVOL("bdev_lvol_create", p_lvol_create, rpc_lv_create),
+	LVOL("bdev_lvol_snapshot", p_lvol_snapshot, rpc_lv_snapshot),
+	LVOL("bdev_lvol_clone", p_lvol_clone, rpc_lv_clone),
+	LVOL("bdev_lvol_resize", p_lvol_resize, rpc_lv_resize),
+	LVOL("bdev_lvol_inflate", p_lvol_name, rpc_lv_inflate),
+	LVOL("bdev_lvol_delete", p_lvol_name, rpc_lv_delete),
 	CHANGE("nvmf_create_transport", p_create_transport, PERR_NVMF, rpc_edit_create_transport, true),
 	CHANGE("bdev_malloc_create", p_malloc_create, PERR_BDEV, rpc_edit_malloc_create, false),
 	CHANGE("bdev_malloc_delete", p_bdev_delete, PERR_BDEV, rpc_edit_malloc_delete, false),
@@ -166,7 +199,8 @@ static const struct rpc_method methods[] = {
 	CHANGE("bdev_nvme_detach_controller", p_nvme_detach, PERR_BDEV, rpc_edit_nvme_detach, false),
 	CHANGE("nvmf_create_subsystem", p_create_subsystem, PERR_NVMF, rpc_edit_create_subsystem, false),
 	CHANGE("nvmf_delete_subsystem", p_nqn, PERR_NVMF, rpc_edit_delete_subsystem, false),
-	CHANGE("nvmf_subsystem_add_ns", p_add_ns, PERR_NVMF, rpc_edit_add_ns, true),
+	{ "nvmf_subsystem_add_ns", RPC_RUNTIME, NULL, PARAMS(p_add_ns), PERR_NVMF, NULL, rpc_edit_add_ns, true,
+	  &rpc_lv_add_ns },
 	CHANGE("nvmf_subsystem_remove_ns", p_remove_ns, PERR_NVMF, rpc_edit_remove_ns, false),
 	CHANGE("nvmf_subsystem_add_listener", p_listener, PERR_NVMF, rpc_edit_add_listener, true),
 	CHANGE("nvmf_subsystem_remove_listener", p_listener, PERR_NVMF, rpc_edit_remove_listener, false),
@@ -224,8 +258,12 @@ int rpc_call(void *ud, const struct jrpc_request *req, json_object **result, cha
 	}
 	if (m->no_params ? req->params != NULL : rpc_params_check(req->params, m->params, m->nparams, m->relaxed) < 0)
 		return bad_params(m, message);
-	if (!m->edit)
+	const struct rpc_lvop *lv = m->lv && (!m->edit || rpc_lvol_wanted(ud, req->params)) ? m->lv : NULL;
+	const struct rpc_env *env = ud;
+	if (lv && !rpc_lvop_changes(lv))
+		return rpc_lvol_start(env->daemon, lv, req->params, req->tag, message);
+	if (!m->edit && !lv)
 		return m->fn(ud, req->params, result, message);
 	int r = rpc_check_target(req->params, message);
-	return r ? r : rpc_commit(ud, req, m->edit, result, message);
+	return r ? r : rpc_commit(ud, req, lv ? NULL : m->edit, lv, result, message);
 }

@@ -100,6 +100,7 @@ def settings(sock):
 for d in ("cfs/nvmet/subsystems", "cfs/nvmet/ports", "cfs/nvmet/hosts", "sys", "run"):
     os.makedirs(os.path.join(T, d))
 ENV = dict(os.environ, NVMET_CONFIGFS_ROOT=T + "/cfs", NVMET_SYSFS_ROOT=T + "/sys", NVMET_RUN_DIR=T + "/run",
+           NVMET_LVM=T + "/no-lvm",  # no LVM: no lvol stores (tests/rpc/t-lvol.py has a fake one)
            NVMET_LOCK_FILE=T + "/run/apply.lock")
 ENV.pop("NOTIFY_SOCKET", None)
 
