@@ -619,7 +619,7 @@ static void emit_hosts(struct conf_writer *w, const struct spdk_conf *sc)
 static void emit_cntlids(struct conf_writer *w, json_object *create)
 {
 	long long lo = 1, hi = 0xffef;
-	char range[32];
+	char range[48];
 
 	if (!create)
 		return;

@@ -82,7 +82,7 @@ static int collect(pid_t pid, struct sink *o, struct sink *e, long long deadline
 		nfds_t n = 0;
 		long long left = deadline - now_ms();
 		pid_t w = waitpid(pid, st, WNOHANG);
-		int r;
+		int r = 0;
 
 		if (w == pid) {	/* what it wrote before it exited is in the pipes */
 			int bad = 0;
