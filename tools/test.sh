@@ -75,6 +75,8 @@ host_tap "JSON-RPC socket" tests/rpc/t-rpc.py "$top/build/src/nvmetd/nvmetd"
 host_tap "lvol stores on LVM (a fake lvm)" tests/rpc/t-lvol.py "$top/build/src/nvmetd/nvmetd"
 # the Pacemaker agent ocf:nvmetd:nvmet: metadata, validate-all, transitions on nvmetd-fake, ocf-tester
 host_tap "resource agent" tests/ha/t-agent.sh "$top/build"
+# the documented CIB through Pacemaker's scheduler (crm_simulate): scores, constraints, node loss
+host_tap "Pacemaker scheduler (crm_simulate)" tests/ha/t-simulate.sh
 # a clang build with -Werror, then the fuzz targets: every seed replayed, each target fuzzed briefly
 run_step "build with clang (-Werror)" tools/build.sh "$top/build-clang" CC=clang
 fuzz_out=$(NVMETD_FUZZ_BUILD="$top/build-fuzz" tools/fuzz.sh run "${NVMETD_FUZZ_SECONDS:-20}" 2>&1); rc=$?
