@@ -3,9 +3,9 @@
 # Usage: t-simulate.sh
 # The CIB of ocf:nvmetd:nvmet through Pacemaker's scheduler, without a cluster: crm_simulate on CIB
 # files with two online nodes. The configuration is the two-node rig's (tests/vm/ha-scenarios.sh,
-# read from there), with and without its constraints (node A preferred for the Promoted role, 50;
+# read from there), with and without its constraints (node A preferred for the Promoted role, 4;
 # resource-stickiness 100); the promotion scores are set as the agent sets them (crm_attribute -p, 100
-# + 10 per port that can serve, + 5 while promoted, 0 when no port can serve). Each check asserts the
+# + 10 per port that can serve, + 5 while promoted, removed when no port can serve). Each check asserts the
 # promoted node read from crm_simulate's XML report. Needs pacemaker-cli-utils and xmllint. KEEP=1
 # keeps the CIB files (replay one with crm_simulate -x FILE -S -s).
 set -u
@@ -49,7 +49,8 @@ with_status() {
 }
 # score FILE NODE VALUE|-D: what the agent's ocf_promotion_score does on NODE (crm_attribute -p)
 score() {
-	CIB_file=$1 OCF_RESOURCE_INSTANCE=p_nvmet crm_attribute -p -N "$2" -v "$3" >"$T/attr.out" 2>&1 ||
+	local v=(-v "$3"); [[ $3 == -D ]] && v=(-D)
+	CIB_file=$1 OCF_RESOURCE_INSTANCE=p_nvmet crm_attribute -p -N "$2" "${v[@]}" >"$T/attr.out" 2>&1 ||
 		{ nok "crm_attribute -p -N $2 -v $3"; sed 's/^/#   /' "$T/attr.out"; }
 }
 # sim IN OUT [crm_simulate options]: one transition, simulated; the report in $T/report.xml
@@ -103,19 +104,21 @@ that "  ...the scheduler reads crm_attribute -p's master-p_nvmet ('$attr'): scor
 	test "$attr/$(pscore nodeA)/$(pscore nodeB)" = master-p_nvmet/120/110
 scores 110 120
 expect "scores A 110, B 120: B is promoted" nodeB nodeA
-scores 0 110
-expect "A serves nothing (the agent's 0), B 110: B is promoted" nodeB nodeA
-scores 110 0
-expect "A 110, B serves nothing (0): A is promoted" nodeA nodeB
+scores -D 110
+expect "A serves nothing (the agent removes its score), B 110: B is promoted" nodeB nodeA
+scores 110 -D
+expect "A 110, B serves nothing (no score): A is promoted" nodeA nodeB
+scores -D -D
+expect "no node can serve (no scores): none is promoted" "" "nodeA nodeB"
 scores 0 0
-that "no node can serve (0, 0): one is promoted anyway ($(nodes Promoted); 0 is promotable, no score is not)" \
+that "  ...whereas scores of 0 would promote one ($(nodes Promoted)): why the agent removes, not zeroes" \
 	test "$(nodes Promoted | wc -w)/$(nodes Unpromoted | wc -w)" = 1/1
 cp "$T/started.xml" "$T/s.xml"
 CIB_file=$T/s.xml crm_attribute -l reboot -N nodeA -n promotion-p_nvmet -v 120 >/dev/null
 score "$T/s.xml" nodeB 110 && sim "$T/s.xml" "$T/s-out.xml"
 expect "an attribute under another name is ignored: B 110 is promoted" nodeB nodeA
 
-# ---- the rig's constraints: node A preferred (50), stickiness 100 ----
+# ---- the rig's constraints: node A preferred (4, below the promoted node's +5), stickiness 100 ----
 sim "$T/rig.xml" "$T/rig-up.xml"
 expect "rig, no score yet: the Promoted-role preference alone promotes A in the first transition" nodeA nodeB
 score "$T/rig-up.xml" nodeA 125 && score "$T/rig-up.xml" nodeB 120 && sim "$T/rig-up.xml" "$T/rig-1.xml"
@@ -126,10 +129,12 @@ rig_scores() { # rig_scores A B: the rig's constraints, both started unpromoted
 	score "$T/s.xml" nodeA "$1" && score "$T/s.xml" nodeB "$2" && sim "$T/s.xml" "$T/s-out.xml"
 }
 rig_scores 110 120
-expect "rig, A 110, B 120: A is promoted (preference 50 outweighs a port's 10)" nodeA nodeB
-that "  ...A's promotion score is 110 + 50 ($(pscore nodeA))" test "$(pscore nodeA)" = 160
-rig_scores 0 110
-expect "rig, A serves nothing (0), B 110: B is promoted" nodeB nodeA
+expect "rig, A 110, B 120: B is promoted (a port's 10 outweighs the preference 4)" nodeB nodeA
+rig_scores 120 120
+expect "rig, A 120, B 120: A is promoted (the preference breaks the tie)" nodeA nodeB
+that "  ...A's promotion score is 120 + 4 ($(pscore nodeA))" test "$(pscore nodeA)" = 124
+rig_scores -D 110
+expect "rig, A serves nothing (no score), B 110: B is promoted" nodeB nodeA
 
 # ---- node A lost ----
 sim "$T/rig-1.xml" "$T/lost.xml" -f nodeA
@@ -149,9 +154,9 @@ done
 sim "$T/lost.xml" "$T/back.xml" -u nodeA
 expect "rig, A rejoins: it starts unpromoted, B stays promoted" nodeB nodeA
 score "$T/back.xml" nodeA 120 && sim "$T/back.xml" "$T/back-1.xml"
-expect "rig, A scores 120 after its start: A (+50) takes the role back from B (125), stickiness aside" nodeA nodeB
-that "  ...promotion scores A 120 + 50, B 125: resource-stickiness does not count ($(pscore nodeA), $(pscore nodeB))" \
-	test "$(pscore nodeA)/$(pscore nodeB)" = 170/125
+expect "rig, A scores 120 after its start: B (125) keeps the role over A (120 + 4)" nodeB nodeA
+that "  ...promotion scores A 120 + 4, B 125 (resource-stickiness does not count) ($(pscore nodeA), $(pscore nodeB))" \
+	test "$(pscore nodeA)/$(pscore nodeB)" = 124/125
 with_status "$T/readme.xml" "$T/lost.xml" "$T/r.xml"
 sim "$T/r.xml" "$T/r-back.xml" -u nodeA
 expect "no preference, A rejoins: it starts unpromoted, B stays promoted" nodeB nodeA

@@ -67,7 +67,7 @@ ha_cib() {
     </resources>
     <constraints>
       <rsc_location id="l_pref_A" rsc="c_nvmet">
-        <rule id="l_pref_A-rule" role="Promoted" score="50">
+        <rule id="l_pref_A-rule" role="Promoted" score="4">
           <expression id="l_pref_A-expr" attribute="#uname" operation="eq" value="nodeA"/>
         </rule>
       </rsc_location>
