@@ -29,6 +29,9 @@ ha_host_sees_only() { # node: its path optimized (the other one gone or not live
 	ha_paths | grep -q "^${HA_ADDR[$1]} live optimized$"
 }
 
+# the promotable clone of the README, node A preferred for the Promoted role by 4: it breaks the
+# first tie, and stays below the agent's +5 for the promoted node, so a node that returns does not take
+# the role back (stickiness does not count towards promotion; tests/ha/t-simulate.sh shows both)
 ha_cib() {
 	cat >$T/cib.xml <<'EOX'
 <cib crm_feature_set="3.0" validate-with="pacemaker-3.7" epoch="1" num_updates="0" admin_epoch="1">
