@@ -113,9 +113,12 @@ ha_diag() {
 	ha_paths | sed 's/^/#   path /'
 	sed 's/^/#   node A: /' $HA/nodeA.role 2>/dev/null
 	nvmetcfg role 2>&1 | sed 's/^/#   node B: /'
-	crm_mon -1 -f 2>&1 | sed -n '/Clone Set/,$p' | sed 's/^/#   /' | head -n 20
+	crm_mon -1 -f -r 2>&1 | sed 's/^/#   crm_mon: /' | head -n 40
+	corosync-quorumtool -s 2>&1 | sed 's/^/#   quorum: /' | head -n 12
 	cibadmin -Q -o constraints 2>/dev/null | grep -E 'rsc_location id="cli' | sed 's/^/#   /'
-	journalctl -b --no-pager -o cat 2>/dev/null | grep -E 'nvmet\(p_nvmet|pacemaker-controld.*(p_nvmet|Result of)' | tail -n 12 | sed 's/^/#   /'
+	journalctl -b --no-pager -o short-monotonic 2>/dev/null |
+		grep -E 'nvmet\(p_nvmet|nvmetd\[|pacemaker-(controld|schedulerd).*(p_nvmet|Result of|Stop|Promote|Ban|fail)|corosync.*(quorum|membership|TOTEM)' |
+		tail -n 40 | sed 's/^/#   journal: /'
 }
 # check with diagnostics: ha_check "description" command...
 ha_check() { local d=$1; shift; if "$@" >/dev/null 2>&1; then ok "$d"; else nok "$d"; ha_diag "$d"; fi; }
