@@ -82,14 +82,18 @@ check "... the tree as before" tree_ok
 check "nvmetcfg status: the RPC namespace says [from rpc.conf]" bash -c "'$NVMETCFG' status | grep '^namespace $NQN/1 ' | grep -qF '[from $T/rpc.conf]'"
 check "nvmetcfg save: nvmf.conf's subsystem only" bash -c "'$NVMETCFG' save $T/saved.conf && grep -q '$FILENQN' $T/saved.conf && ! grep -q '$NQN' $T/saved.conf"
 
-# a change waits for the apply lock off nvmetd's loop: the socket answers meanwhile
-flock /run/nvmet/apply.lock sleep 5 & holder=$!
-sleep 0.5
+# a change waits for the apply lock off nvmetd's loop: the socket answers meanwhile. The lock is held
+# until the checks are done (no clock: a slow guest only takes longer)
+rm -f $T/release
+flock /run/nvmet/apply.lock bash -c "until [ -e $T/release ]; do sleep 0.2; done" & holder=$!
+wait_lock() { local i; for i in $(seq 1 100); do flock -n /run/nvmet/apply.lock true || return 0; sleep 0.2; done; return 1; }
+wait_lock
 rpc nvmf_create_subsystem '{"nqn": "nqn.2016-06.io.spdk:cnode9", "allow_any_host": true}' >$T/slow.out 2>&1 & slow=$!
 sleep 0.5
-check "while a change waits for the lock, spdk_get_version answers at once" timeout 2 $RPC spdk_get_version
-check "... and nvmf_get_subsystems does not show it yet" bash -c "! timeout 2 $RPC nvmf_get_subsystems | grep -q cnode9"
-wait $holder
+check "while a change waits for the lock, spdk_get_version answers" timeout 60 $RPC spdk_get_version
+check "... and nvmf_get_subsystems does not show it yet" bash -c "! timeout 60 $RPC nvmf_get_subsystems | grep -q cnode9"
+check "... the change is still waiting" kill -0 $slow
+touch $T/release; wait $holder
 check "the change is answered once applied" wait $slow
 check "... it is in configfs and rpc.conf" bash -c "test -d $CFS/subsystems/nqn.2016-06.io.spdk:cnode9 && grep -q cnode9 $T/rpc.conf"
 check "nvmf_delete_subsystem cnode9" rpc nvmf_delete_subsystem '{"nqn": "nqn.2016-06.io.spdk:cnode9"}'
