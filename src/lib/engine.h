@@ -82,6 +82,12 @@ int engine_relink_port(struct nv_ctx *c, unsigned id, struct exec_result *res);
 int engine_drain(struct nv_ctx *c, const char *key, bool drain, const struct nv_model *desired,
 		 const struct apply_opts *o, struct exec_result *res, char ***ports, size_t *nports);
 
+/* Only the ANA group states of desired's ports (ids from the last engine_apply), as port_ana_target()
+ * gives them after drains and the role: one read per port, one journaled write per port whose state
+ * differs (nvmetd, when nothing but a port's health changed). Returns 0 (res->writes says how many),
+ * -ENOENT or -ESTALE when a port is not in the live tree as that id (a whole apply is needed), or the
+ * write's -errno (undone). */
+int engine_port_ana(struct nv_ctx *c, struct nv_model *desired, const struct apply_opts *o, struct exec_result *res);
 /* Explain why a port is waiting ("192.168.20.200 is not configured on any interface"). */
 char *engine_port_reason(const struct nv_port *p);
 

@@ -52,7 +52,7 @@ struct daemon {
 	unsigned settle_what;		/* what the burst asked for (EV_* of events.h) */
 	const char *settle_why;
 	uint64_t settle_quiet, settle_max; /* quiet period, longest wait (µs); 0: the defaults (a test seam) */
-	unsigned reconciles, health_passes; /* counted since start (tests count them: storms coalesce) */
+	unsigned reconciles, health_passes, relinks; /* counted since start (tests count them: storms coalesce) */
 	struct monitor mon;
 	struct objtab objs;		/* every configured object: serving, or why not */
 	struct port_view *ports;	/* cfg->model->ports[i]'s health (porthealth.h) */

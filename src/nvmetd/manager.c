@@ -143,7 +143,8 @@ static void health_pass(struct daemon *d)
 	d->health_passes++;
 	port_health_refresh(d, NULL);
 	advertise(d);
-	if (d->cfg && !d->target_error && port_health_ana_changed(d))
+	/* only ANA states to write: the ports' own files, not a whole reconcile (a flapping link) */
+	if (d->cfg && !d->target_error && port_health_ana_changed(d) && reconcile_ana(d) < 0)
 		schedule(d, "port health changed");
 	set_status(d);
 	(void)state_publish(d);
@@ -241,10 +242,17 @@ static void settle_now(struct daemon *d)
 	d->settle_what = 0;
 	d->settle_why = NULL;
 	d->settle_first = 0;
-	if (what & EV_RECONCILE)
-		run_reconcile(d, why ? why : "event");
-	else if (what)
+	if ((what & EV_RECONCILE) && reconcile_relink(d) == 0) {
+		/* only RDMA ports to relink (a device storm): their own links, not a whole reconcile */
+		d->relinks++;
+		irqpin_apply(d);
+		arm_timer(d);
 		health_pass(d);
+	} else if (what & EV_RECONCILE) {
+		run_reconcile(d, why ? why : "event");
+	} else if (what) {
+		health_pass(d);
+	}
 }
 
 static int on_settle(sd_event_source *s, uint64_t usec, void *ud)

@@ -289,11 +289,11 @@ static void relink_dead_ports(struct daemon *d, bool *relinked)
 	}
 }
 
-/* Each port's ANA group follows its health: inaccessible while it served and cannot now, so hosts
- * that reach the subsystem through another port use that one; its own state when it serves again. */
-static void ana_follow_health(struct daemon *d, const bool *relinked)
+/* Each port's ANA group follows its health (the views port_health_refresh made): inaccessible while it
+ * served and cannot now, so hosts that reach the subsystem through another port use that one; its own
+ * state when it serves again. */
+static void ana_follow_views(struct daemon *d)
 {
-	port_health_refresh(d, relinked);
 	for (size_t i = 0; i < d->cfg->model->nports && i < d->nports; i++) {
 		struct nv_port *p = &d->cfg->model->ports[i];
 		bool down = d->ports[i].ana_down;
@@ -308,6 +308,81 @@ static void ana_follow_health(struct daemon *d, const bool *relinked)
 		}
 		p->ana_down = down;
 	}
+}
+
+static void ana_follow_health(struct daemon *d, const bool *relinked)
+{
+	port_health_refresh(d, relinked);
+	ana_follow_views(d);
+}
+
+int reconcile_ana(struct daemon *d)
+{
+	struct exec_result er;
+	int r;
+
+	if (!d->cfg)
+		return 0;
+	r = ctx_lock(d->ctx);
+	if (r < 0)
+		return r;
+	ana_follow_views(d);
+	r = engine_port_ana(d->ctx, d->cfg->model, &(struct apply_opts){ .verbose = log_get_level() >= LOG_INFO }, &er);
+	ctx_unlock(d->ctx);
+	if (r < 0) {
+		log_debug("port health: ANA states alone: %s; a whole reconcile follows", er.errmsg ? er.errmsg : strerror(-r));
+	} else if (er.writes) {
+		d->last_time = time(NULL);
+		free(d->last_result);
+		d->last_result = xasprintf("%zu change%s applied (port health changed)", er.writes, er.writes == 1 ? "" : "s");
+		log_notice("port health changed: %zu ANA state%s written", er.writes, er.writes == 1 ? "" : "s");
+	}
+	exec_result_free(&er);
+	return r;
+}
+
+/* What is due is only RDMA ports whose device went away (relinked when it is back): no port waits or
+ * failed, no device lookup is pending, nothing else waits for this pass. */
+static bool only_relinks_due(const struct daemon *d)
+{
+	if (d->resolve_due || d->target_error || d->nports != d->cfg->model->nports)
+		return false;
+	for (size_t i = 0; i < d->objs.n; i++) {
+		const struct obj *o = &d->objs.v[i];
+		bool dead_port = o->kind == OBJ_PORT && o->state == OBJ_DEAD;
+
+		if ((o->kind == OBJ_PORT && o->state != OBJ_OK && !dead_port) || (o->due && !dead_port))
+			return false;
+	}
+	return true;
+}
+
+int reconcile_relink(struct daemon *d)
+{
+	struct exec_result none = { 0 }, er;
+	struct tried t = { .er = &none };
+	struct outcomes oc = { 0 };
+	_cleanup_free_ bool *relinked = NULL;
+	int r;
+
+	if (!d->cfg || !only_relinks_due(d))
+		return -EAGAIN;
+	r = ctx_lock(d->ctx);
+	if (r < 0)
+		return r;
+	relinked = xcalloc(d->cfg->model->nports + 1, sizeof(bool));
+	relink_dead_ports(d, relinked);
+	ana_follow_health(d, relinked);
+	r = engine_port_ana(d->ctx, d->cfg->model, &(struct apply_opts){ .verbose = log_get_level() >= LOG_INFO }, &er);
+	ctx_unlock(d->ctx);
+	exec_result_free(&er);
+	if (r < 0)
+		return r;
+	t.relinked = relinked;
+	outcome_ports(d, &t, &oc);
+	objtab_applied(&d->objs, oc.v, oc.n, daemon_now(d), time(NULL));
+	outcomes_free(&oc);
+	return 0;
 }
 
 /* The target itself unusable: tried again after 1 s, doubling to about 4 min. */

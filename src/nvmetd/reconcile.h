@@ -13,6 +13,12 @@ void reconcile_describe(struct daemon *d);
  * the outcomes. Returns 0, or -EIO when the kernel target could not be used at all (d->target_error
  * says why; the caller retries on d->target_retry). */
 int reconcile(struct daemon *d, const char *why);
+/* Only the ports' ANA states follow the health views (port_health_refresh): 0, or -errno when a whole
+ * reconcile is needed (a port not in the live tree as the last reconcile left it, a refused write). */
+int reconcile_ana(struct daemon *d);
+/* When all that is due is RDMA ports whose device went away: relink those whose device is back, their
+ * ANA states, their objstate; nothing else is read. -EAGAIN when a whole reconcile is needed. */
+int reconcile_relink(struct daemon *d);
 
 /* What an RPC change must not fail: the objects under unit (NULL: none), any port when ports. */
 struct rec_watch {

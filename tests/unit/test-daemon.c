@@ -19,14 +19,17 @@
 #include "faketree.h"
 #include "log.h"
 #include "manager.h"
+#include "objstate.h"
 #include "plan.h"
 #include "porthealth.h"
+#include "unit.h"
 #include "util.h"
 
 struct env {
 	struct faketree *t;
 	struct daemon d;
 	struct port_obs tcp;	/* what observe() reports for the TCP port's address */
+	struct port_obs rdma;	/* ...and for an RDMA port's */
 	char *conf[2];		/* the two configurations' texts */
 	char *path;		/* nvmf.conf */
 };
@@ -35,10 +38,9 @@ static int observe(void *ud, const char *trtype, const char *adrfam, const char 
 {
 	struct env *e = ud;
 
-	(void)trtype;
 	(void)adrfam;
 	(void)traddr;
-	*o = e->tcp;
+	*o = streq(trtype, "rdma") ? e->rdma : e->tcp;
 	return 0;
 }
 
@@ -242,6 +244,98 @@ static void test_link_storm(void **state)
 	manager_stop(&e->d);
 }
 
+static char *ana_of(struct env *e, unsigned id)
+{
+	_cleanup_free_ char *p = xasprintf("%s/ports/%u/ana_groups/1/ana_state", e->d.ctx->nvmet, id);
+	char *v = NULL;
+
+	assert_int_equal(read_attr(p, &v), 0);
+	return v;
+}
+
+/* A serving port's link goes down and comes back, each settled: its ANA group follows (inaccessible,
+ * optimized again) with the port's own file written, no whole reconcile. A port the live tree lost
+ * (its directory gone behind nvmetd's back) gets a whole reconcile instead. */
+static void test_link_flap_writes_ana_only(void **state)
+{
+	struct env *e = *state;
+	unsigned rec, id;
+	char *v;
+
+	start(e);
+	e->d.settle_quiet = e->d.settle_max = 3600ULL * 1000000;
+	id = e->d.cfg->model->ports[0].id;
+	assert_true(id > 0);
+	rec = e->d.reconciles;
+	for (int i = 0; i < 20; i++) {
+		e->tcp.link_up = i % 2;
+		event(e, MON_LINK_CHANGED, NULL);
+		settle(e);
+		v = ana_of(e, id);
+		assert_string_equal(v, i % 2 ? "optimized" : "inaccessible");
+		free(v);
+	}
+	assert_int_equal(e->d.reconciles, rec);
+	assert_converged(e, 0);
+
+	/* the port's id now names nothing: the ANA pass cannot, a reconcile does */
+	e->d.cfg->model->ports[0].id = id + 40;
+	e->tcp.link_up = false;
+	event(e, MON_LINK_CHANGED, NULL);
+	settle(e);
+	assert_int_equal(e->d.reconciles, rec + 1);
+	v = ana_of(e, id);
+	assert_string_equal(v, "inaccessible");
+	free(v);
+	manager_stop(&e->d);
+}
+
+/* An RDMA device removed and added 30 times, each settled: the RDMA port dies and is relinked (its
+ * links made again, its ANA group optimized again) each time, without a whole reconcile. */
+static void test_rdma_storm_relinks_only(void **state)
+{
+	struct env *e = *state;
+	char *txt = xasprintf("%s  Listen RDMA 10.0.0.2:4420\n", e->conf[0]);
+	unsigned rec, id = 0;
+	const struct obj *o;
+	char *v;
+
+	free(e->conf[0]);
+	e->conf[0] = txt;
+	write_conf(e, 0);
+	e->rdma = (struct port_obs){ .addr_present = true, .link_up = true, .ifindex = 3, .rdma_dev = "rxe_t" };
+	start(e);
+	e->d.settle_quiet = e->d.settle_max = 3600ULL * 1000000;
+	for (size_t i = 0; i < e->d.cfg->model->nports; i++)
+		if (streq_ptr(attrs_get(&e->d.cfg->model->ports[i].attrs, "addr_trtype"), "rdma"))
+			id = e->d.cfg->model->ports[i].id;
+	assert_true(id > 0);
+	_cleanup_free_ char *key = port_key(model_port(e->d.cfg->model, id));
+	rec = e->d.reconciles;
+	for (int i = 0; i < 30; i++) {
+		e->rdma.rdma_dev[0] = 0;
+		event(e, MON_RDMA_REMOVED, "rxe_t");
+		settle(e);
+		o = objtab_find(&e->d.objs, key);
+		assert_int_equal(o->state, OBJ_DEAD);
+		v = ana_of(e, id);
+		assert_string_equal(v, "inaccessible");
+		free(v);
+		strcpy(e->rdma.rdma_dev, "rxe_t");
+		event(e, MON_RDMA_ADDED, "rxe_t");
+		settle(e);
+		o = objtab_find(&e->d.objs, key);
+		assert_int_equal(o->state, OBJ_OK);
+		v = ana_of(e, id);
+		assert_string_equal(v, "optimized");
+		free(v);
+	}
+	assert_int_equal(e->d.reconciles, rec);
+	assert_int_equal(e->d.relinks, 30);
+	assert_converged(e, 0);
+	manager_stop(&e->d);
+}
+
 /* Netlink overruns, each read reporting one, and RDMA devices coming and going: one full resync
  * (the namespaces' devices looked up again) for the whole burst. */
 static void test_overrun_resync_once(void **state)
@@ -272,6 +366,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_reload_soak, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_storm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_flap_writes_ana_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rdma_storm_relinks_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overrun_resync_once, setup, teardown),
 	};
 

@@ -122,3 +122,12 @@ ha_target_setup() { # node
 	ha_conf $1
 	nvmetcfg check /etc/nvmet/nvmf.conf
 }
+
+# this boot's journal and Pacemaker's detail log into the rendezvous directory (the host keeps them
+# when the rig fails: NVMETD_HA_KEEP)
+ha_logs() { # node boot
+	journalctl -b --no-pager -o short-monotonic >"$HA/$1.$2.journal" 2>&1
+	cp /var/log/pacemaker/pacemaker.log "$HA/$1.$2.pacemaker.log" 2>/dev/null
+	cp /var/log/corosync/corosync.log "$HA/$1.$2.corosync.log" 2>/dev/null
+	return 0
+}

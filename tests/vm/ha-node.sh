@@ -26,11 +26,13 @@ if [[ $node == nodeA ]]; then
 		sleep 3
 	done
 	info "$node: end"
+	ha_logs $node $boot
 	finish
 fi
 
 # node B: everything else runs from here
 . "$(dirname "$0")/ha-scenarios.sh"
 ha_scenarios
+ha_logs $node $boot
 ha_say end
 finish

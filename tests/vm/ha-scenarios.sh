@@ -29,7 +29,8 @@ ha_host_sees_only() { # node: its path optimized (the other one gone or not live
 	ha_paths | grep -q "^${HA_ADDR[$1]} live optimized$"
 }
 
-# the promotable clone of the README, node A preferred for the Promoted role by 4: it breaks the
+# the promotable clone of the README, monitor timeouts doubled for TCG (a 2-core host runs both
+# guests: a 30 s monitor timed out once under load), node A preferred for the Promoted role by 4: it breaks the
 # first tie, and stays below the agent's +5 for the promoted node, so a node that returns does not take
 # the role back (stickiness does not count towards promotion; tests/ha/t-simulate.sh shows both)
 ha_cib() {
@@ -62,8 +63,8 @@ ha_cib() {
             <op id="p-stop" name="stop" interval="0s" timeout="120s"/>
             <op id="p-promote" name="promote" interval="0s" timeout="90s"/>
             <op id="p-demote" name="demote" interval="0s" timeout="90s"/>
-            <op id="p-mon-p" name="monitor" interval="5s" role="Promoted" timeout="30s"/>
-            <op id="p-mon-u" name="monitor" interval="7s" role="Unpromoted" timeout="30s"/>
+            <op id="p-mon-p" name="monitor" interval="5s" role="Promoted" timeout="60s"/>
+            <op id="p-mon-u" name="monitor" interval="7s" role="Unpromoted" timeout="60s"/>
           </operations>
         </primitive>
       </clone>
@@ -78,7 +79,8 @@ ha_cib() {
     <rsc_defaults>
       <meta_attributes id="rsc-options">
         <nvpair id="rsc-stick" name="resource-stickiness" value="100"/>
-        <nvpair id="rsc-mig" name="migration-threshold" value="1"/>
+        <nvpair id="rsc-mig" name="migration-threshold" value="3"/>
+        <nvpair id="rsc-fto" name="failure-timeout" value="120s"/>
       </meta_attributes>
     </rsc_defaults>
   </configuration>
@@ -203,4 +205,6 @@ ha_scenarios() {
 	expect_eq "no I/O error and no verify failure through every phase" "${fails%% *}" 0
 	check "no path ever failed I/O (dmesg)" bash -c "! dmesg | grep -E 'no available path - failing I/O|ANATT timeout'"
 	crm_mon -1 2>&1 | sed 's/^/#   /' | head -n 20
+	# a host with no path left queues I/O forever: disconnect before the nodes power off
+	ip netns exec $NS nvme disconnect -n $HA_NQN >/dev/null 2>&1
 }

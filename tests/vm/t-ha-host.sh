@@ -86,4 +86,9 @@ line=$(grep -E '^# [0-9]+ passed, [0-9]+ failed' "$W/nodeB.1.out" | tail -n1)
 p=$(sed -n 's/^# \([0-9]*\) passed.*/\1/p' <<<"$line"); f=$(sed -n 's/.* \([0-9]*\) failed.*/\1/p' <<<"$line")
 pass=$((pass + ${p:-0})); fail=$((fail + ${f:-1}))
 echo "# $pass passed, $fail failed"
+if ((fail)); then # what each node logged, for a look afterwards
+	keep=${NVMETD_HA_KEEP:-/var/tmp/nvmetd-ha-last}
+	rm -rf "$keep" && mkdir -p "$keep" && cp -r "$W"/ha/. "$W"/*.out "$keep"/ 2>/dev/null
+	echo "# the nodes' logs and journals: $keep"
+fi
 ((fail == 0))
