@@ -17,7 +17,7 @@ build() {
 	"$top/tools/build.sh" "$dir" CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link $san"
 	make -C "$dir" src/lib/libnvmetcore.a >/dev/null
 	local libs common
-	libs="$dir/src/lib/libnvmetcore.a $(pkg-config --libs libudev json-c blkid) -ldl -pthread"
+	libs="$dir/src/lib/libnvmetcore.a $(pkg-config --libs libudev json-c) -ldl -pthread"
 	common=(-O1 -g -fsanitize=fuzzer $san -I"$top/src/lib" -include "$dir/config.h")
 	clang "${common[@]}" "$top/tests/fuzz/fuzz-conf.c" $libs -o "$dir/fuzz-conf"
 	clang "${common[@]}" "$top/tests/fuzz/fuzz-import.c" $libs -o "$dir/fuzz-nvmetcli"

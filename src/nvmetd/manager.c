@@ -432,7 +432,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 	}
 	(void)sd_notify(0, "RELOADING=1");
 	log_notice("reloading %s and %s", d->set.nvmf_conf, d->set.rpc_conf);
-	mdns_retry(d->mdns);	/* without the system D-Bus: try again now */
+	mdns_retry(d->mdns);	/* without Avahi's library or the system D-Bus: try again now */
 	if (load_config(d) == 0)
 		run_reconcile(d, "reload");
 	(void)sd_notify(0, "READY=1");

@@ -1,9 +1,4 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <avahi-client/client.h>
-#include <avahi-client/publish.h>
-#include <avahi-common/error.h>
-#include <avahi-common/strlst.h>
-#include <avahi-common/timeval.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -11,6 +6,7 @@
 
 #include "log.h"
 #include "mdns-avahi.h"
+#include "mdns-lib.h"
 #include "util.h"
 
 /* Seconds before the client is made again after it could not be (the system D-Bus is down):
@@ -59,11 +55,11 @@ static int group_for(struct mdns_avahi *x, void **io, AvahiEntryGroupCallback cb
 	AvahiEntryGroup *g;
 
 	if (*io)
-		return avahi_entry_group_reset(*io);
+		return avahi_fn.entry_group_reset(*io);
 	if (!x->client)
 		return AVAHI_ERR_BAD_STATE;
-	if (!(g = avahi_entry_group_new(x->client, cb, ud)))
-		return avahi_client_errno(x->client);
+	if (!(g = avahi_fn.entry_group_new(x->client, cb, ud)))
+		return avahi_fn.client_errno(x->client);
 	*io = g;
 	return 0;
 }
@@ -80,7 +76,7 @@ static AvahiStringList *txt_new(const struct mdns_tab *t, const struct mdns_svc 
 	_cleanup_free_ char *nqn = xasprintf("nqn=%s", t->nqn ? t->nqn : "");
 	_cleanup_free_ char *p = xasprintf("p=%s", s->proto);
 
-	return avahi_string_list_new(nqn, p, NULL);
+	return avahi_fn.string_list_new(nqn, p, NULL);
 }
 
 static int op_publish_svc(struct mdns_tab *t, struct mdns_svc *s)
@@ -92,10 +88,10 @@ static int op_publish_svc(struct mdns_tab *t, struct mdns_svc *s)
 	if (r < 0)
 		return r;
 	txt = txt_new(t, s);
-	r = avahi_entry_group_add_service_strlst(s->io, if_of(a), proto_of(a), 0, s->name.cur, MDNS_SERVICE_TYPE,
+	r = avahi_fn.entry_group_add_service_strlst(s->io, if_of(a), proto_of(a), 0, s->name.cur, MDNS_SERVICE_TYPE,
 						 NULL, a->host.cur, s->port, txt);
-	avahi_string_list_free(txt);
-	return taken(r < 0 ? r : avahi_entry_group_commit(s->io));
+	avahi_fn.string_list_free(txt);
+	return taken(r < 0 ? r : avahi_fn.entry_group_commit(s->io));
 }
 
 static int op_update_txt(struct mdns_tab *t, struct mdns_svc *s)
@@ -107,9 +103,9 @@ static int op_update_txt(struct mdns_tab *t, struct mdns_svc *s)
 	if (!s->io)
 		return AVAHI_ERR_BAD_STATE;
 	txt = txt_new(t, s);
-	r = avahi_entry_group_update_service_txt_strlst(s->io, if_of(a), proto_of(a), 0, s->name.cur,
+	r = avahi_fn.entry_group_update_service_txt_strlst(s->io, if_of(a), proto_of(a), 0, s->name.cur,
 							MDNS_SERVICE_TYPE, NULL, txt);
-	avahi_string_list_free(txt);
+	avahi_fn.string_list_free(txt);
 	return r;
 }
 
@@ -118,21 +114,26 @@ static int op_publish_addr(struct mdns_tab *t, struct mdns_addr *a)
 	AvahiAddress addr;
 	int r;
 
-	if (!avahi_address_parse(a->addr, proto_of(a), &addr))
+	if (!avahi_fn.address_parse(a->addr, proto_of(a), &addr))
 		return AVAHI_ERR_INVALID_ADDRESS;
 	r = group_for(t->ud, &a->io, addr_cb, a);
 	if (r < 0)
 		return r;
-	r = avahi_entry_group_add_address(a->io, if_of(a), proto_of(a), AVAHI_PUBLISH_NO_REVERSE, a->host.cur,
+	r = avahi_fn.entry_group_add_address(a->io, if_of(a), proto_of(a), AVAHI_PUBLISH_NO_REVERSE, a->host.cur,
 					  &addr);
-	return taken(r < 0 ? r : avahi_entry_group_commit(a->io));
+	return taken(r < 0 ? r : avahi_fn.entry_group_commit(a->io));
 }
 
 static void op_withdraw(struct mdns_tab *t, void **io)
 {
 	if (*io)
-		avahi_entry_group_free(*io);	/* goodbye packets */
+		avahi_fn.entry_group_free(*io);	/* goodbye packets */
 	*io = NULL;
+}
+
+static const char *op_strerror(int err)
+{
+	return avahi_fn.strerror(err);
 }
 
 static const struct mdns_ops avahi_ops = {
@@ -140,7 +141,7 @@ static const struct mdns_ops avahi_ops = {
 	.publish_svc = op_publish_svc,
 	.update_txt = op_update_txt,
 	.withdraw = op_withdraw,
-	.strerror = avahi_strerror,
+	.strerror = op_strerror,
 };
 
 static void svc_cb(AvahiEntryGroup *g, AvahiEntryGroupState st, void *ud)
@@ -156,7 +157,7 @@ static void svc_cb(AvahiEntryGroup *g, AvahiEntryGroupState st, void *ud)
 		mdns_svc_collision(s);
 		break;
 	case AVAHI_ENTRY_GROUP_FAILURE:
-		mdns_svc_failed(s, avahi_client_errno(avahi_entry_group_get_client(g)));
+		mdns_svc_failed(s, avahi_fn.client_errno(avahi_fn.entry_group_get_client(g)));
 		break;
 	default:
 		return;
@@ -177,7 +178,7 @@ static void addr_cb(AvahiEntryGroup *g, AvahiEntryGroupState st, void *ud)
 		mdns_addr_collision(a);
 		break;
 	case AVAHI_ENTRY_GROUP_FAILURE:
-		mdns_addr_failed(a, avahi_client_errno(avahi_entry_group_get_client(g)));
+		mdns_addr_failed(a, avahi_fn.client_errno(avahi_fn.entry_group_get_client(g)));
 		break;
 	default:
 		return;
@@ -191,7 +192,7 @@ static void connect_in(struct mdns_avahi *x, unsigned seconds)
 {
 	struct timeval tv;
 
-	x->poll->timeout_update(x->connect, avahi_elapse_time(&tv, seconds * 1000, 0));
+	x->poll->timeout_update(x->connect, avahi_fn.elapse_time(&tv, seconds * 1000, 0));
 }
 
 static void client_cb(AvahiClient *c, AvahiClientState st, void *ud);
@@ -203,17 +204,17 @@ static void client_new(struct mdns_avahi *x)
 	x->tried = true;
 	x->poll->timeout_update(x->connect, NULL);
 	/* NO_FAIL: without avahi-daemon, wait for it to appear on the bus (D-Bus tells; nothing polls) */
-	x->client = avahi_client_new(x->poll, AVAHI_CLIENT_NO_FAIL, client_cb, x, &err);
+	x->client = avahi_fn.client_new(x->poll, AVAHI_CLIENT_NO_FAIL, client_cb, x, &err);
 	if (x->client) {
 		x->bus_said = false;
 		return;
 	}
 	if (!x->bus_said)
 		log_error("mDNS: cannot reach the system D-Bus (%s): nothing is advertised; nvmetd keeps serving, "
-			  "and tries again in %u s, backing off to every %u s, and on reload", avahi_strerror(err),
+			  "and tries again in %u s, backing off to every %u s, and on reload", avahi_fn.strerror(err),
 			  x->backoff, BACKOFF_MAX);
 	else
-		log_debug("mDNS: the system D-Bus is still unreachable (%s); next try in %u s", avahi_strerror(err),
+		log_debug("mDNS: the system D-Bus is still unreachable (%s); next try in %u s", avahi_fn.strerror(err),
 			  x->backoff);
 	x->bus_said = x->absent_said = true;
 	connect_in(x, x->backoff);
@@ -223,7 +224,7 @@ static void client_new(struct mdns_avahi *x)
 static void client_failed(struct mdns_avahi *x, int err)
 {
 	mdns_tab_lost(&x->tab);	/* the entry groups die with their client */
-	avahi_client_free(x->client);
+	avahi_fn.client_free(x->client);
 	x->client = NULL;
 	if (err == AVAHI_ERR_DISCONNECTED) {
 		/* avahi-daemon (or the system bus) went away: a new client waits for it */
@@ -232,7 +233,7 @@ static void client_failed(struct mdns_avahi *x, int err)
 		connect_in(x, 0);
 		return;
 	}
-	log_error("mDNS: %s; nothing is advertised; trying again in %u s", avahi_strerror(err), x->backoff);
+	log_error("mDNS: %s; nothing is advertised; trying again in %u s", avahi_fn.strerror(err), x->backoff);
 	connect_in(x, x->backoff);
 	x->backoff = x->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : x->backoff * 2;
 }
@@ -263,7 +264,7 @@ static void client_cb(AvahiClient *c, AvahiClientState st, void *ud)
 		x->absent_said = true;
 		break;
 	case AVAHI_CLIENT_FAILURE:
-		client_failed(x, avahi_client_errno(c));
+		client_failed(x, avahi_fn.client_errno(c));
 		break;
 	}
 	changed(x);
@@ -301,7 +302,7 @@ int mdns_avahi_new(const AvahiPoll *poll, void (*cb)(void *ud), void *ud, struct
 	x->ud = ud;
 	x->backoff = BACKOFF_MIN;
 	mdns_tab_init(&x->tab, &avahi_ops, x);
-	x->connect = poll->timeout_new(poll, avahi_elapse_time(&now, 0, 0), on_connect, x);
+	x->connect = poll->timeout_new(poll, avahi_fn.elapse_time(&now, 0, 0), on_connect, x);
 	if (!x->connect) {
 		free(x);
 		return -ENOMEM;
@@ -313,7 +314,7 @@ int mdns_avahi_new(const AvahiPoll *poll, void (*cb)(void *ud), void *ud, struct
 void mdns_avahi_want(struct mdns_avahi *x, const struct mdns_service *v, size_t n, const char *nqn)
 {
 	char hostname[HOST_NAME_MAX + 1] = "";
-	const char *h = x->tab.live ? avahi_client_get_host_name(x->client) : NULL;
+	const char *h = x->tab.live ? avahi_fn.client_get_host_name(x->client) : NULL;
 
 	if (h)
 		snprintf(hostname, sizeof(hostname), "%s", h);
@@ -347,7 +348,7 @@ void mdns_avahi_free(struct mdns_avahi *x)
 	x->changed = NULL;
 	mdns_tab_free(&x->tab);	/* withdraws what is published */
 	if (x->client)
-		avahi_client_free(x->client);
+		avahi_fn.client_free(x->client);
 	x->poll->timeout_free(x->connect);
 	free(x);
 }

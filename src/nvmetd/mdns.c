@@ -3,8 +3,8 @@
  * it wants in the mailbox and wakes the thread (wake_fd); the thread does the D-Bus round trips
  * (mdns-avahi.c), leaves a snapshot in the mailbox and, when it differs from the last one, wakes the
  * loop (report_fd), which calls changed(). Neither side waits for the other but for the mailbox's
- * lock, which is held for copies only — and mdns_stop(), for a bounded time. */
-#include <avahi-common/simple-watch.h>
+ * lock, which is held for copies only — and mdns_stop(), for a bounded time. Avahi's libraries are
+ * opened here (mdns-lib.h); without them, nothing is advertised and the state says why. */
 #include <errno.h>
 #include <json-c/json.h>
 #include <pthread.h>
@@ -15,11 +15,15 @@
 
 #include "log.h"
 #include "mdns-avahi.h"
+#include "mdns-lib.h"
 #include "mdns.h"
 #include "util.h"
 
 /* How long stopping waits for the withdrawal (D-Bus round trips to avahi-daemon). */
 #define STOP_WAIT_MS 3000
+
+/* The state without Avahi's libraries (mdns_json's "avahi"). */
+#define NO_LIBRARY "library missing (" AVAHI_CLIENT_PKG ")"
 
 /* Between the two threads, under lock. */
 struct mailbox {
@@ -40,6 +44,7 @@ struct mdns {
 	AvahiWatch *wake_watch;
 	struct mdns_avahi *av;		/* the thread's (and before it starts, after it ends: the loop's) */
 	pthread_t thread;
+	bool running;			/* the thread was started */
 	int wake_fd;			/* loop -> thread: the mailbox holds a request */
 	int report_fd;			/* thread -> loop: the snapshot changed */
 	sd_event_source *report_src;
@@ -134,7 +139,7 @@ static void on_wake(AvahiWatch *w, int fd, AvahiWatchEvent ev, void *ud)
 	b->have_want = b->retry = false;
 	pthread_mutex_unlock(&b->lock);
 	if (stop)
-		avahi_simple_poll_quit(m->sp);
+		avahi_fn.simple_poll_quit(m->sp);
 	else if (have)
 		mdns_avahi_want(m->av, want, n, nqn);
 	if (retry && !stop)
@@ -146,7 +151,7 @@ static void *avahi_thread(void *ud)
 {
 	struct mdns *m = ud;
 
-	if (avahi_simple_poll_loop(m->sp) < 0)
+	if (avahi_fn.simple_poll_loop(m->sp) < 0)
 		log_error("mDNS: Avahi's poll loop failed (%s); nothing is advertised", strerror(errno));
 	mdns_avahi_free(m->av);	/* withdraws what is advertised */
 	m->av = NULL;
@@ -169,17 +174,26 @@ static int on_report(sd_event_source *s, int fd, uint32_t revents, void *ud)
 	return 0;
 }
 
-/* Everything, once the thread is not running (never started, or joined). */
+/* Avahi's side, once the thread is not running (never started, or joined). */
+static void avahi_free_all(struct mdns *m)
+{
+	mdns_avahi_free(m->av);
+	m->av = NULL;
+	if (m->wake_watch)
+		avahi_fn.simple_poll_get(m->sp)->watch_free(m->wake_watch);
+	m->wake_watch = NULL;
+	if (m->sp)
+		avahi_fn.simple_poll_free(m->sp);
+	m->sp = NULL;
+}
+
+/* Everything, once the thread is not running. */
 static void mdns_free(struct mdns *m)
 {
 	if (!m)
 		return;
 	sd_event_source_disable_unref(m->report_src);
-	mdns_avahi_free(m->av);
-	if (m->wake_watch)
-		avahi_simple_poll_get(m->sp)->watch_free(m->wake_watch);
-	if (m->sp)
-		avahi_simple_poll_free(m->sp);
+	avahi_free_all(m);
 	closep(&m->wake_fd);
 	closep(&m->report_fd);
 	box_free(m->box);
@@ -198,13 +212,47 @@ static int thread_start(struct mdns *m)
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	r = pthread_create(&m->thread, NULL, avahi_thread, m);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	m->running = r == 0;
 	return -r;
+}
+
+/* Avahi's libraries are not there: said once per try (start, reload), as a missing system D-Bus is. */
+static void no_library(struct mdns *m)
+{
+	log_error("mDNS: cannot open %s: nothing is advertised; nvmetd keeps serving — install %s, then reload",
+		  mdns_lib_client_soname, AVAHI_CLIENT_PKG);
+	m->box->snap.avahi = NO_LIBRARY;
+}
+
+/* Avahi's loop, client and thread; without Avahi's libraries, only a state that says so (0). The
+ * thread takes what the mailbox already holds. */
+static int avahi_start(struct mdns *m)
+{
+	struct mdns_snap s;
+	const AvahiPoll *api;
+	int r;
+
+	if (mdns_lib_load() < 0) {
+		no_library(m);
+		return 0;
+	}
+	if (!(m->sp = avahi_fn.simple_poll_new()))
+		return -ENOMEM;
+	api = avahi_fn.simple_poll_get(m->sp);
+	if (!(m->wake_watch = api->watch_new(api, m->wake_fd, AVAHI_WATCH_IN, on_wake, m)))
+		return -ENOMEM;
+	r = mdns_avahi_new(api, on_av_changed, m, &m->av);
+	if (r < 0)
+		return r;
+	mdns_avahi_snapshot(m->av, &s);	/* no thread yet: the mailbox is the loop's */
+	mdns_snap_free(&m->box->snap);
+	m->box->snap = s;
+	return thread_start(m);
 }
 
 int mdns_start(sd_event *ev, void (*changed)(void *ud), void *ud, struct mdns **out)
 {
 	_cleanup_(mdns_freep) struct mdns *m = xcalloc(1, sizeof(*m));
-	const AvahiPoll *api;
 	int r;
 
 	*out = NULL;
@@ -219,16 +267,7 @@ int mdns_start(sd_event *ev, void (*changed)(void *ud), void *ud, struct mdns **
 	if (r < 0)
 		return r;
 	(void)sd_event_source_set_description(m->report_src, "mdns");
-	if (!(m->sp = avahi_simple_poll_new()))
-		return -ENOMEM;
-	api = avahi_simple_poll_get(m->sp);
-	if (!(m->wake_watch = api->watch_new(api, m->wake_fd, AVAHI_WATCH_IN, on_wake, m)))
-		return -ENOMEM;
-	r = mdns_avahi_new(api, on_av_changed, m, &m->av);
-	if (r < 0)
-		return r;
-	mdns_avahi_snapshot(m->av, &m->box->snap);
-	r = thread_start(m);
+	r = avahi_start(m);
 	if (r < 0)
 		return r;
 	*out = TAKE_PTR(m);
@@ -279,8 +318,22 @@ static void fill_retry(struct mailbox *b, void *arg) { b->retry = true; }
 
 void mdns_retry(struct mdns *m)
 {
-	if (m)
+	int r;
+
+	if (!m)
+		return;
+	if (m->running) {
 		request(m, fill_retry, NULL);
+		return;
+	}
+	/* without Avahi's libraries at start: open them now */
+	r = avahi_start(m);
+	if (r < 0) {
+		log_error("mDNS: cannot start: %s; nothing is advertised", strerror(-r));
+		avahi_free_all(m);
+		m->box->snap.avahi = "failed";
+	}
+	kick(m->report_fd);	/* the state changed */
 }
 
 static void fill_stop(struct mailbox *b, void *arg) { b->stop = true; }
@@ -310,6 +363,10 @@ void mdns_stop(struct mdns *m)
 {
 	if (!m)
 		return;
+	if (!m->running) {
+		mdns_free(m);
+		return;
+	}
 	request(m, fill_stop, NULL);
 	if (!wait_done(m->box)) {
 		log_warn("mDNS: Avahi does not answer over D-Bus within %d s; stopping without waiting for the "

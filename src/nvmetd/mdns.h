@@ -30,14 +30,16 @@ struct mdns_service {
 
 struct mdns;
 
-/* Start the Avahi thread, which connects to avahi-daemon over D-Bus (or waits for it). Call it with
- * the signals nvmetd handles blocked (the thread blocks all of them anyway). changed(ud) is called on
- * ev's thread when what mdns_json() shows changes. Returns 0 or -errno (*out is then NULL). */
+/* Open Avahi's libraries and start the Avahi thread, which connects to avahi-daemon over D-Bus (or
+ * waits for it). Call it with the signals nvmetd handles blocked (the thread blocks all of them
+ * anyway). changed(ud) is called on ev's thread when what mdns_json() shows changes. Without the
+ * libraries there is no thread: mdns_json() says so and mdns_retry() tries again. Returns 0 or
+ * -errno (*out is then NULL). */
 int mdns_start(sd_event *ev, void (*changed)(void *ud), void *ud, struct mdns **out);
 /* What should be advertised now; nqn is the discovery NQN the kernel reports. Returns at once. */
 void mdns_update(struct mdns *m, const struct mdns_service *v, size_t n, const char *nqn);
-/* On reload: without a connection to the system D-Bus, try now (the back-off starts over); with one,
- * publish again what failed. Returns at once. */
+/* On reload: without Avahi's libraries, open them now; without a connection to the system D-Bus,
+ * try now (the back-off starts over); with one, publish again what failed. Returns at once. */
 void mdns_retry(struct mdns *m);
 /* Withdraw everything and disconnect; waits for that a few seconds at most. */
 void mdns_stop(struct mdns *m);

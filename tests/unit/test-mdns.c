@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mDNS: the decisions (mdns-tab.c) against recording ops — what is published, updated and withdrawn
  * for each change, the names taken after collisions, the collision budget, retries — and the
- * threaded client against a system D-Bus that is not there, then one that never answers: the loop's
- * calls return at once and stopping is bounded. No avahi-daemon is needed. */
+ * threaded client without Avahi's libraries, against a system D-Bus that is not there, then one that
+ * never answers: the loop's calls return at once and stopping is bounded. No avahi-daemon is needed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mdns-lib.h"
 #include "mdns-names.h"
 #include "mdns-snap.h"
 #include "mdns-tab.h"
@@ -447,6 +448,42 @@ static const char *json_str(json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
 }
 
+/* libavahi-client not installed: mDNS starts without a thread and says why; the loop's calls return at
+ * once; a reload after it is installed opens it and hands the thread the wish made meanwhile. */
+static void test_client_without_library(void **state)
+{
+	const struct mdns_service v[] = { A4420 };
+	const char *real = mdns_lib_client_soname;
+	sd_event *ev = NULL;
+	struct mdns *m = NULL;
+	json_object *j, *svcs;
+	int changes = 0;
+
+	assert_int_equal(sd_event_new(&ev), 0);
+	mdns_lib_client_soname = "libavahi-client.so.0-not-installed";
+	assert_int_equal(mdns_start(ev, on_changed, &changes, &m), 0);
+	mdns_update(m, v, 1, "nqn.x");
+	mdns_retry(m);	/* a reload: still missing */
+	run_for(ev, 100);
+	assert_true(changes >= 1);
+	j = mdns_json(m);
+	assert_string_equal(json_str(j, "avahi"), "library missing (libavahi-client3)");
+	assert_true(json_object_object_get_ex(j, "services", &svcs));
+	assert_int_equal(json_object_array_length(svcs), 0);
+	json_object_put(j);
+	mdns_lib_client_soname = real;	/* installed: the next reload opens it */
+	mdns_retry(m);
+	run_for(ev, 300);
+	j = mdns_json(m);
+	assert_string_equal(json_str(j, "avahi"), "unavailable");	/* no system bus here */
+	assert_true(json_object_object_get_ex(j, "services", &svcs));
+	assert_int_equal(json_object_array_length(svcs), 1);
+	assert_string_equal(json_str(json_object_array_get_idx(svcs, 0), "state"), "pending");
+	json_object_put(j);
+	mdns_stop(m);
+	sd_event_unref(ev);
+}
+
 /* No system bus: the client cannot be made, the loop's calls return at once, nothing crashes. */
 static void test_client_without_bus(void **state)
 {
@@ -527,6 +564,8 @@ int main(void)
 		cmocka_unit_test(test_failed_retried),
 		cmocka_unit_test(test_daemon_states),
 		cmocka_unit_test(test_snapshot),
+		/* first of the client tests: the library, once opened, stays open */
+		cmocka_unit_test(test_client_without_library),
 		cmocka_unit_test(test_client_without_bus),
 		/* last: it leaves the Avahi thread stuck until the process exits */
 		cmocka_unit_test(test_client_bus_never_answers),

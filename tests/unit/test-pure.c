@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The pure parts: IRQ affinity (CPU lists, ReactorMask ∩ the device's NUMA node) against a fake
  * sysfs/procfs, RoCE GIDs in sysfs, the string map, array growth, the nvmf.conf writer's quoting and what the kernel
- * target cannot export as a usable disk. */
+ * target cannot export as a usable disk; what libblkid finds on a file (opened and closed again). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +17,7 @@
 
 #include "confwriter.h"
 #include "ctx.h"
+#include "devprobe.h"
 #include "exportable.h"
 #include "faketree.h"
 #include "ini.h"
@@ -328,12 +329,61 @@ static void test_roce_gids_sysfs(void **state)
 	assert_int_equal(netdev_roce_gids_at(sys, "eth2", dev, sizeof(dev)), 0);
 }
 
+/* Whether a mapping of this process names s (line by line: /proc reads stop short of a page). */
+static bool mapped(const char *s)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char *line = NULL;
+	size_t cap = 0;
+	bool found = false;
+
+	assert_non_null(f);
+	while (!found && getline(&line, &cap, f) > 0)
+		found = strstr(line, s) != NULL;
+	free(line);
+	fclose(f);
+	return found;
+}
+
+/* Nothing on a zeroed file; a swap signature (the header's version 1 and last page, the magic at the
+ * end of the first 4 KiB page) named; a missing file an error; libblkid not left mapped. */
+static void test_devprobe(void **state)
+{
+	_cleanup_free_ char *img = path_join(root, "disk.img"), *what = NULL;
+	const uint32_t hdr[2] = { 1, 15 };
+	FILE *f;
+
+	(void)state;
+	assert_true(mapped("libcmocka"));	/* the check sees libraries */
+	f = fopen(img, "w");
+	assert_non_null(f);
+	assert_int_equal(ftruncate(fileno(f), 65536), 0);
+	fclose(f);
+	assert_int_equal(devprobe_in_use(img, &what), 0);
+	assert_null(what);
+	assert_false(mapped("libblkid"));
+	f = fopen(img, "r+");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 1024, SEEK_SET), 0);
+	assert_int_equal(fwrite(hdr, sizeof(hdr), 1, f), 1);
+	assert_int_equal(fseek(f, 4096 - 10, SEEK_SET), 0);
+	assert_int_equal(fwrite("SWAPSPACE2", 10, 1, f), 1);
+	fclose(f);
+	assert_int_equal(devprobe_in_use(img, &what), 1);
+	assert_non_null(strstr(what, "swap"));
+	free(TAKE_PTR(what));
+	assert_int_equal(devprobe_in_use("/nonexistent/disk", &what), -ENOENT);
+	assert_null(what);
+	assert_false(mapped("libblkid"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_irq_mask_and_node, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_export_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_roce_gids_sysfs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_devprobe, setup, teardown),
 		cmocka_unit_test(test_strmap),
 		cmocka_unit_test(test_array_push),
 		cmocka_unit_test(test_writer_quoting),
