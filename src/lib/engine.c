@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <dirent.h>
 #include <errno.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -352,32 +353,60 @@ void apply_result_free(struct apply_result *r)
 	r->nwarnings = 0;
 }
 
-int engine_relink_port(struct nv_ctx *c, unsigned id, struct exec_result *res)
+static void relink_op(struct plan *p, enum op_type t, unsigned id, const char *nqn)
 {
-	_cleanup_(model_freep) struct nv_model *live = NULL;
-	const struct nv_port *lp;
-	struct plan p = { 0 };
+	struct op *o = array_push(&p->ops, &p->n, sizeof(*o));
+
+	o->type = t;
+	o->obj = xasprintf("port %u", id);
+	o->path = xasprintf("ports/%u/subsystems/%s", id, nqn);
+	o->value = xasprintf("subsystems/%s", nqn);
+	o->port_link = t == OP_LINK;
+}
+
+/* One step of a relink, its result in res (the previous step's freed). */
+static int relink_step(struct nv_ctx *c, struct plan *p, struct exec_result *res)
+{
+	int r;
+
+	exec_result_free(res);
+	memset(res, 0, sizeof(*res));
+	r = p->n ? plan_execute(c->ops, c->nvmet, p, &(struct exec_opts){ .jobs = c->jobs, .runner = c->runner }, res) : 0;
+	plan_free(p);
+	return r;
+}
+
+int engine_relink_port(struct nv_ctx *c, const struct nv_port *dp, struct exec_result *res)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/ports/%u/subsystems", c->nvmet, dp->id);
+	_cleanup_(closedirp) DIR *dirp = NULL;
+	struct plan un = { 0 }, first = { 0 }, rest = { 0 };
+	struct dirent *e;
 	int r;
 
 	memset(res, 0, sizeof(*res));
-	r = live_read(c, &live);
-	if (r < 0)
-		return r;
-	lp = model_port(live, id);
-	if (!lp || !lp->nsubsys)
-		return 0;
-	/* unlinking the last subsystem disables the port, relinking enables it again */
-	for (int pass = 0; pass < 2; pass++)
-		for (size_t k = 0; k < lp->nsubsys; k++) {
-			struct op *o = array_push(&p.ops, &p.n, sizeof(*o));
-			o->type = pass ? OP_LINK : OP_UNLINK;
-			o->obj = xasprintf("port %u", id);
-			o->path = xasprintf("ports/%u/subsystems/%s", id, lp->subsys[k]);
-			o->value = xasprintf("subsystems/%s", lp->subsys[k]);
-			o->port_link = pass == 1;
-		}
-	r = plan_execute(c->ops, c->nvmet, &p, &(struct exec_opts){ .jobs = c->jobs, .runner = c->runner }, res);
-	plan_free(&p);
+	if (!dp->id || !(dirp = opendir(dir)))
+		return dp->id ? -errno : -ENOENT;
+	/* the port's own links, not the whole tree: unlinking the last disables the port */
+	while ((e = readdir(dirp)))
+		if (e->d_name[0] != '.')
+			relink_op(&un, OP_UNLINK, dp->id, e->d_name);
+	for (size_t k = 0; k < dp->nsubsys; k++) {
+		_cleanup_free_ char *sd = xasprintf("%s/subsystems/%s", c->nvmet, dp->subsys[k]);
+		if (access(sd, F_OK) == 0)
+			relink_op(first.n ? &rest : &first, OP_LINK, dp->id, dp->subsys[k]);
+	}
+	r = relink_step(c, &un, res);
+	/* linking the first enables the port: alone, so a device gone again costs one failed link */
+	if (r == 0)
+		r = relink_step(c, &first, res);
+	if (r == 0 && res->nwaiting)
+		r = -EADDRNOTAVAIL;
+	if (r == 0)
+		r = relink_step(c, &rest, res);
+	plan_free(&un);
+	plan_free(&first);
+	plan_free(&rest);
 	return r;
 }
 

@@ -69,9 +69,12 @@ struct apply_opts {
 int engine_apply(struct nv_ctx *c, struct nv_model *desired, const struct apply_opts *o, struct apply_result *res);
 void apply_result_free(struct apply_result *r);
 
-/* Unlink every subsystem from a live port and link them again: what brings an RDMA port back after
- * its RDMA device went away and returned (the kernel does not re-listen by itself). */
-int engine_relink_port(struct nv_ctx *c, unsigned id, struct exec_result *res);
+/* Unlink every subsystem from live port dp->id and link desired's (dp->subsys) again: what brings an
+ * RDMA port back after its RDMA device went away and returned (the kernel does not re-listen by
+ * itself). Reads the port's own links, not the tree. The first link, which enables the port, goes
+ * alone: when it fails (the device went again) nothing more is tried and the port is left unlinked
+ * for the next relink. Returns 0, -EADDRNOTAVAIL or -ENODEV (not back), or -errno. */
+int engine_relink_port(struct nv_ctx *c, const struct nv_port *dp, struct exec_result *res);
 
 /* nvmetcfg drain / resume: record (or drop) the drain of every port at address key ("10.0.0.1:4420",
  * see drain.h) and write their ANA group 1 state: inaccessible, or on resume the state desired gives

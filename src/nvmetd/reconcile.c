@@ -277,8 +277,10 @@ static void relink_dead_ports(struct daemon *d, bool *relinked)
 		    d->net->observe(d->net->ud, "rdma", attrs_get(&p->attrs, "addr_adrfam"),
 				    attrs_get(&p->attrs, "addr_traddr"), &obs) < 0 || !*obs.rdma_dev)
 			continue;
-		r = engine_relink_port(d->ctx, p->id, &er);
-		if (r < 0)
+		r = engine_relink_port(d->ctx, p, &er);
+		if (r == -ENODEV || r == -EADDRNOTAVAIL)
+			log_debug("%s: RDMA device %s went again before the port listened", o->name, obs.rdma_dev);
+		else if (r < 0)
 			log_error("%s: relinking after its RDMA device returned failed: %s", o->name,
 				  er.errmsg ? er.errmsg : strerror(-r));
 		else if (!er.nwaiting) {

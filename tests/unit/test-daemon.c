@@ -333,6 +333,25 @@ static void test_rdma_storm_relinks_only(void **state)
 	assert_int_equal(e->d.reconciles, rec);
 	assert_int_equal(e->d.relinks, 30);
 	assert_converged(e, 0);
+
+	/* back, but gone again before the port listens (its first link refused): nothing more is tried,
+	 * the port stays dead and unlinked; its next return links the configuration's subsystems */
+	e->rdma.rdma_dev[0] = 0;
+	event(e, MON_RDMA_REMOVED, "rxe_t");
+	settle(e);
+	strcpy(e->rdma.rdma_dev, "rxe_t");
+	e->t->no_addr = xstrdup("10.0.0.2");
+	event(e, MON_RDMA_ADDED, "rxe_t");
+	settle(e);
+	assert_int_equal(objtab_find(&e->d.objs, key)->state, OBJ_DEAD);
+	assert_int_equal(port_linked(e->d.ctx->nvmet, id), 0);
+	free(e->t->no_addr);
+	e->t->no_addr = NULL;
+	event(e, MON_RDMA_ADDED, "rxe_t");
+	settle(e);
+	assert_int_equal(objtab_find(&e->d.objs, key)->state, OBJ_OK);
+	assert_int_equal(e->d.reconciles, rec);
+	assert_converged(e, 0);
 	manager_stop(&e->d);
 }
 
