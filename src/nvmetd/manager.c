@@ -170,6 +170,20 @@ static void run_reconcile(struct daemon *d, const char *why)
 	malloc_trim(0);
 }
 
+/* What is due: only dead RDMA ports to relink (a device storm) costs their own links and ANA states;
+ * anything else a whole reconcile. */
+static void converge(struct daemon *d, const char *why)
+{
+	if (!d->target_error && reconcile_relink(d) == 0) {
+		d->relinks++;
+		irqpin_apply(d);
+		arm_timer(d);
+		health_pass(d);
+	} else {
+		run_reconcile(d, why);
+	}
+}
+
 static int on_timer(sd_event_source *s, uint64_t usec, void *ud)
 {
 	struct daemon *d = ud;
@@ -186,7 +200,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *ud)
 		for (size_t i = 0; i < d->objs.n; i++)
 			d->resolve_due |= d->objs.v[i].kind == OBJ_NS && d->objs.v[i].due &&
 					  d->objs.v[i].state == OBJ_MISSING;
-		run_reconcile(d, "retry");
+		converge(d, "retry");
 	} else {
 		arm_timer(d);
 	}
@@ -242,15 +256,10 @@ static void settle_now(struct daemon *d)
 	d->settle_what = 0;
 	d->settle_why = NULL;
 	d->settle_first = 0;
-	if ((what & EV_RECONCILE) && reconcile_relink(d) == 0) {
-		/* only RDMA ports to relink (a device storm): their own links, not a whole reconcile */
-		d->relinks++;
-		irqpin_apply(d);
-		arm_timer(d);
-		health_pass(d);
-	} else if (what & EV_RECONCILE) {
-		run_reconcile(d, why ? why : "event");
+	if (what & EV_RECONCILE) {
+		converge(d, why ? why : "event");
 	} else if (what) {
+		arm_timer(d);	/* a flapping RDMA device's port waits for the clock (objstate.h) */
 		health_pass(d);
 	}
 }

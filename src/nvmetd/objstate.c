@@ -129,8 +129,11 @@ void objtab_applied(struct objtab *t, const struct obj_outcome *oc, size_t n, ui
 		o->due = false;
 		switch (oc[i].state) {
 		case OBJ_OK:
+			if (o->state == OBJ_DEAD)
+				o->up_since = now;
 			o->attempts = 0;
 			o->next_retry = 0;
+			o->damped_until = 0;
 			o->addr_present = false;
 			if (oc[i].rdma_dev)
 				set_str(&o->rdma_dev, oc[i].rdma_dev);
@@ -177,11 +180,13 @@ bool objtab_event(struct objtab *t, const struct obj_event *ev, uint64_t now, in
 				o->attempts = 0;
 				o->next_retry = 0;
 				o->due = false;
+				o->flaps = o->up_since && now - o->up_since < FLAP_WINDOW_US ? o->flaps + 1 : 0;
+				o->damped_until = o->flaps ? now + backoff(FLAP_MIN_US, FLAP_MAX_US, o->flaps) : 0;
 				transition(t, o, OBJ_DEAD, why, now, wall);
 			}
 			continue;
 		case OEV_RDMA_ADDED:
-			fixable = o->kind == OBJ_PORT && o->rdma && o->state != OBJ_OK;
+			fixable = o->kind == OBJ_PORT && o->rdma && o->state != OBJ_OK && !obj_damped(o, now);
 			break;
 		case OEV_NET_CHANGED:
 			fixable = o->kind == OBJ_PORT && o->state != OBJ_OK;
@@ -198,7 +203,10 @@ bool objtab_event(struct objtab *t, const struct obj_event *ev, uint64_t now, in
 			reconcile = true;
 			break;
 		case OEV_TIMER:
-			fixable = o->state != OBJ_OK && o->next_retry && o->next_retry <= now;
+			fixable = o->state != OBJ_OK && ((o->next_retry && o->next_retry <= now) ||
+							 (o->damped_until && o->damped_until <= now));
+			if (fixable)
+				o->damped_until = 0;
 			break;
 		}
 		if (fixable) {
@@ -207,6 +215,11 @@ bool objtab_event(struct objtab *t, const struct obj_event *ev, uint64_t now, in
 		}
 	}
 	return reconcile;
+}
+
+bool obj_damped(const struct obj *o, uint64_t now)
+{
+	return o->state == OBJ_DEAD && o->damped_until > now;
 }
 
 bool objtab_mark_due(struct objtab *t, const char *key)
@@ -241,6 +254,8 @@ uint64_t objtab_next_deadline(const struct objtab *t)
 		const struct obj *o = &t->v[i];
 		if (o->state != OBJ_OK && !o->due && o->next_retry && (!min || o->next_retry < min))
 			min = o->next_retry;
+		if (o->state == OBJ_DEAD && o->damped_until && (!min || o->damped_until < min))
+			min = o->damped_until;
 	}
 	return min;
 }

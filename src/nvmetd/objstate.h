@@ -29,6 +29,12 @@ enum obj_state {
 #define OBJ_RETRY_MAX_US (300ULL * 1000 * 1000)
 #define PORT_RETRY_MIN_US (100ULL * 1000)
 #define PORT_RETRY_MAX_US (5ULL * 1000 * 1000)
+/* An RDMA port whose device goes again within FLAP_WINDOW_US of its relink is damped: relinking costs
+ * a link per subsystem (and the kernel a listener), so a flapping device is followed at 1 s doubling
+ * to FLAP_MAX_US, not on every return; a port that stayed up for the window starts afresh. */
+#define FLAP_WINDOW_US (30ULL * 1000 * 1000)
+#define FLAP_MIN_US (1000ULL * 1000)
+#define FLAP_MAX_US (8ULL * 1000 * 1000)
 
 /* What can fix a failed object, so it is tried again on that and nothing else. */
 enum obj_retry {
@@ -51,6 +57,9 @@ struct obj {
 	int64_t since_wall;	/* the same, as wall-clock seconds, for status */
 	unsigned attempts;	/* consecutive failed attempts */
 	uint64_t next_retry;	/* when to try again (0: on events only) */
+	uint64_t up_since;	/* RDMA port: when it was last relinked (0: never died) */
+	unsigned flaps;		/* RDMA port: deaths in a row, each within FLAP_WINDOW_US of its relink */
+	uint64_t damped_until;	/* dead RDMA port: not relinked before this, whatever the events (0: none) */
 	bool due;		/* an event that could fix it happened: try at the next reconcile */
 	enum obj_retry retry;	/* failed: what can fix it */
 	uint64_t tried;		/* failed: when it was last tried */
@@ -122,6 +131,8 @@ uint64_t objtab_next_deadline(const struct objtab *t);
 /* How many objects of kind are in state (kind < 0: any kind). */
 size_t objtab_count(const struct objtab *t, int kind, enum obj_state state);
 struct obj *objtab_find(const struct objtab *t, const char *key);
+/* A dead RDMA port that flapped and waits for its damping to end (FLAP_WINDOW_US). */
+bool obj_damped(const struct obj *o, uint64_t now);
 void objtab_free(struct objtab *t);
 const char *obj_state_str(enum obj_state s);
 

@@ -273,7 +273,7 @@ static void relink_dead_ports(struct daemon *d, bool *relinked)
 		struct exec_result er;
 		int r;
 
-		if (!o || o->state != OBJ_DEAD || !p->id ||
+		if (!o || o->state != OBJ_DEAD || !p->id || obj_damped(o, daemon_now(d)) ||
 		    d->net->observe(d->net->ud, "rdma", attrs_get(&p->attrs, "addr_adrfam"),
 				    attrs_get(&p->attrs, "addr_traddr"), &obs) < 0 || !*obs.rdma_dev)
 			continue;

@@ -309,6 +309,57 @@ static void test_ports(void **state)
 	objtab_free(&t);
 }
 
+/* A flapping RDMA device: a port relinked and dead again within FLAP_WINDOW_US is damped (its device's
+ * return does not relink it; the clock does, 1 s doubling to FLAP_MAX_US); one that stayed up longer
+ * starts afresh. */
+static void test_rdma_flap_damping(void **state)
+{
+	struct objtab t;
+	struct log l;
+	struct obj_outcome rdma_ok = { .key = RDMA, .unit = "ports/1", .state = OBJ_OK, .rdma_dev = "rxe0" };
+	const struct obj_event gone = { .type = OEV_RDMA_REMOVED, .dev = "rxe0" }, back = { .type = OEV_RDMA_ADDED },
+			       tick = { .type = OEV_TIMER };
+	struct obj *r;
+	uint64_t now = S(10);
+
+	(void)state;
+	setup_tab(&t, &l);
+	objtab_applied(&t, &rdma_ok, 1, S(1), 1000);
+	r = objtab_find(&t, RDMA);
+	/* first death: not damped, its return relinks it */
+	objtab_event(&t, &gone, now, 1000);
+	assert_int_equal(r->state, OBJ_DEAD);
+	assert_int_equal(r->damped_until, 0);
+	assert_true(objtab_event(&t, &back, now + 1, 1000));
+	objtab_applied(&t, &rdma_ok, 1, now + 1, 1000);
+	/* dead again 2 s after the relink, four times: damped 1, 2, 4, 8 s (the cap), the timer relinks */
+	for (unsigned k = 1; k <= 5; k++) {
+		uint64_t wait = FLAP_MIN_US << (k - 1 < 3 ? k - 1 : 3);
+
+		now += S(2);
+		objtab_event(&t, &gone, now, 1000);
+		assert_int_equal(r->flaps, k);
+		assert_int_equal(r->damped_until, now + wait);
+		assert_int_equal(objtab_next_deadline(&t), now + wait);
+		assert_false(objtab_event(&t, &back, now + 1, 1000));	/* its return alone: nothing */
+		assert_false(r->due);
+		assert_false(objtab_event(&t, &tick, now + wait - 1, 1000));
+		assert_true(objtab_event(&t, &tick, now + wait, 1000));
+		assert_true(r->due);
+		now += wait;
+		objtab_applied(&t, &rdma_ok, 1, now, 1000);
+		assert_int_equal(r->state, OBJ_OK);
+		assert_int_equal(objtab_next_deadline(&t), 0);
+	}
+	/* up for longer than the window: its next death is a first one again */
+	now += FLAP_WINDOW_US;
+	objtab_event(&t, &gone, now, 1000);
+	assert_int_equal(r->flaps, 0);
+	assert_int_equal(r->damped_until, 0);
+	assert_true(objtab_event(&t, &back, now + 1, 1000));
+	objtab_free(&t);
+}
+
 /* A reload that removes a waiting port forgets it: no more events for it, no timer. Objects that
  * stay keep their state; new ones start OK. */
 static void test_reload_prunes(void **state)
@@ -366,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_retry_classes),
 		cmocka_unit_test(test_retry_rate),
 		cmocka_unit_test(test_ports),
+		cmocka_unit_test(test_rdma_flap_damping),
 		cmocka_unit_test(test_reload_prunes),
 		cmocka_unit_test(test_overrun),
 	};

@@ -2,13 +2,13 @@
 # One node of the two-node rig (t-ha-host.sh boots both under real systemd). Node A joins the
 # cluster and serves until the host kills it or says "end"; node B joins, hosts the initiator and
 # drives the scenarios, asking the host (files in the rendezvous directory) to kill or restart A.
-# Usage: ha-node.sh nodeA|nodeB STAGE [boot number]
+# Usage: ha-node.sh nodeA|nodeB STAGE [boot number] [standby state]
 . "$(dirname "$0")/guest-lib.sh"
 . "$(dirname "$0")/ha-lib.sh"
-node=$1 stage=$2 boot=${3:-1}
+node=$1 stage=$2 boot=${3:-1} HA_STANDBY=${4:-inaccessible}
 ha_mount || { nok "the rendezvous directory is mounted"; finish; }
 hostname $node
-info "$node (boot $boot), kernel $(uname -r), $(pacemakerd --version 2>/dev/null | head -n1), $(corosync -v 2>/dev/null | head -n1)"
+info "$node (boot $boot, standby $HA_STANDBY), kernel $(uname -r), $(pacemakerd --version 2>/dev/null | head -n1), $(corosync -v 2>/dev/null | head -n1)"
 check "$node: install the staged tree" bash -c "tar -C '$stage' -cf - . | tar -C / -xf - --keep-directory-symlink && systemctl daemon-reload"
 check "$node: the cluster link is up" ha_net $node
 modprobe nvmet-tcp

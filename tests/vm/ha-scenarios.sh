@@ -19,11 +19,11 @@ ha_paths() {
 		echo "$a $s $p"
 	done | sort
 }
-# the host sees node X's path optimized and the other one inaccessible, both live
+# the host sees node X's path optimized and the other one at the standby state, both live
 ha_host_sees() { # nodeA|nodeB
 	local o=${HA_ADDR[$1]} other
 	[[ $1 == nodeA ]] && other=${HA_ADDR[nodeB]} || other=${HA_ADDR[nodeA]}
-	[[ $(ha_paths) == "$(printf '%s\n' "$o live optimized" "$other live inaccessible" | sort)" ]]
+	[[ $(ha_paths) == "$(printf '%s\n' "$o live optimized" "$other live $HA_STANDBY" | sort)" ]]
 }
 ha_host_sees_only() { # node: its path optimized (the other one gone or not live)
 	ha_paths | grep -q "^${HA_ADDR[$1]} live optimized$"
@@ -57,6 +57,7 @@ ha_cib() {
           <instance_attributes id="p_nvmet-params">
             <nvpair id="p-config" name="config" value="/etc/nvmet/nvmf.conf"/>
             <nvpair id="p-storage" name="storage" value="shared"/>
+            <nvpair id="p-standby" name="standby_state" value="@STANDBY@"/>
           </instance_attributes>
           <operations>
             <op id="p-start" name="start" interval="0s" timeout="120s"/>
@@ -87,6 +88,7 @@ ha_cib() {
   <status/>
 </cib>
 EOX
+	sed -i "s/@STANDBY@/$HA_STANDBY/" $T/cib.xml
 	cibadmin --replace --xml-file $T/cib.xml
 }
 
@@ -137,15 +139,15 @@ ha_scenarios() {
 	t1=$(ha_phase)
 	ha_check "Pacemaker promotes node A" wait_for 300 ha_promoted_is nodeA
 	info "cluster up to node A promoted: $(echo "$(ha_phase) - $t1" | bc) s"
-	check "node B's port is at the standby state (inaccessible)" wait_for 60 \
-		bash -c "grep -qx inaccessible $CFS/ports/*/ana_groups/1/ana_state"
+	check "node B's port is at the standby state ($HA_STANDBY)" wait_for 60 \
+		bash -c "grep -qx $HA_STANDBY $CFS/ports/*/ana_groups/1/ana_state"
 	check "... and node B's controller IDs are its own range" \
 		bash -c "[[ \$(cat $CFS/subsystems/$HA_NQN/attr_cntlid_min) -gt 1 ]]"
 
 	modprobe nvme-tcp
 	ip netns exec $NS nvme connect -t tcp -a ${HA_ADDR[nodeA]} -s 4420 -n $HA_NQN --reconnect-delay=1 >/dev/null 2>&1
 	ip netns exec $NS nvme connect -t tcp -a ${HA_ADDR[nodeB]} -s 4420 -n $HA_NQN --reconnect-delay=1 >/dev/null 2>&1
-	check "the host has a path to each node: A optimized, B inaccessible" wait_for 60 ha_host_sees nodeA
+	check "the host has a path to each node: A optimized, B $HA_STANDBY" wait_for 60 ha_host_sees nodeA
 	ha_paths | sed 's/^/#   path /'
 	check "... two controllers, two controller IDs" bash -c "[[ \$(grep -l '$HA_NQN' /sys/class/nvme/nvme*/subsysnqn | xargs -n1 dirname | sed 's|\$|/cntlid|' | xargs cat | sort -u | wc -l) == 2 ]]"
 	check "... no duplicate controller ID, no identity mismatch (dmesg)" bash -c "! dmesg | grep -E 'Duplicate cntlid|IDs don.t match'"
@@ -162,7 +164,7 @@ ha_scenarios() {
 
 	t1=$(ha_phase)
 	check "planned switchover: Pacemaker moves the promoted role to node B" ha_move nodeB
-	ha_check "... the host sees B optimized, A inaccessible" wait_for 180 ha_host_sees nodeB
+	ha_check "... the host sees B optimized, A $HA_STANDBY" wait_for 180 ha_host_sees nodeB
 	t2=$(ha_phase); info "switchover to B: $(echo "$t2 - $t1" | bc) s"; ha_record "planned switchover to B" $t1 $t2
 	sleep 5
 	t1=$(ha_phase)
@@ -186,7 +188,7 @@ ha_scenarios() {
 	check "node A boots again and rejoins" wait_for 600 ha_seen nodeA.up
 	check "... both online" wait_for 300 ha_online
 	ha_check "... node B stays promoted (stickiness)" ha_promoted_is nodeB
-	ha_check "... the host's path to A comes back inaccessible" wait_for 240 ha_host_sees nodeB
+	ha_check "... the host's path to A comes back $HA_STANDBY" wait_for 240 ha_host_sees nodeB
 	info "restart of A to two live paths: $(echo "$(ha_phase) - $t1" | bc) s"
 
 	t1=$(ha_phase)

@@ -4,10 +4,11 @@
 # 127.0.0.1: connectionless, so a restarted guest is back on the same wire), and a rendezvous
 # directory both mount. Node B drives the scenarios (ha-node.sh, ha-scenarios.sh) and asks, with
 # files, for node A's qemu to be killed (-9: a crash, not a shutdown) or booted again.
-# Usage: t-ha-host.sh KERNEL
+# Usage: t-ha-host.sh KERNEL [inaccessible|non-optimized]: the unpromoted node's ANA state (the agent's
+# standby_state; the shared disk allows non-optimized, which keeps I/O flowing through a switchover)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-k=${1:-6.12}
+k=${1:-6.12} standby=${2:-inaccessible}
 build=${NVMETD_BUILD:-$here/../../build}
 W=$(mktemp -d /var/tmp/nvmetd-ha.XXXXXX)
 stage=$build/ha-stage   # inside the project tree: the guests see it at /nvtest-src
@@ -37,7 +38,7 @@ boot() { # node boot-number: vm.sh in the background, its qemu's pid in $W/node.
 		-fsdev local,id=fsha,path=$W/ha,security_model=none -device virtio-9p-pci,fsdev=fsha,mount_tag=ha,bus=pcie.0"
 	NVMETD_VM_INIT=systemd NVMETD_VM_SMP=2 NVMETD_VM_TIMEOUT=${NVMETD_HA_TIMEOUT:-1800} \
 		NVMETD_VM_PIDFILE=$W/$node.qpid NVMETD_VM_QEMU_EXTRA="$extra" \
-		"$here/vm.sh" run "$k" "$here/ha-node.sh" "$node" "$stage" "$n" >"$W/$node.$n.out" 2>&1 &
+		"$here/vm.sh" run "$k" "$here/ha-node.sh" "$node" "$stage" "$n" "$standby" >"$W/$node.$n.out" 2>&1 &
 	echo $! >"$W/$node.vm"
 }
 
@@ -86,7 +87,7 @@ line=$(grep -E '^# [0-9]+ passed, [0-9]+ failed' "$W/nodeB.1.out" | tail -n1)
 p=$(sed -n 's/^# \([0-9]*\) passed.*/\1/p' <<<"$line"); f=$(sed -n 's/.* \([0-9]*\) failed.*/\1/p' <<<"$line")
 pass=$((pass + ${p:-0})); fail=$((fail + ${f:-1}))
 echo "# $pass passed, $fail failed"
-if ((fail)); then # what each node logged, for a look afterwards
+if ((fail)) || [[ -n ${NVMETD_HA_KEEP:-} ]]; then # what each node logged, for a look afterwards
 	keep=${NVMETD_HA_KEEP:-/var/tmp/nvmetd-ha-last}
 	rm -rf "$keep" && mkdir -p "$keep" && cp -r "$W"/ha/. "$W"/*.out "$keep"/ 2>/dev/null
 	echo "# the nodes' logs and journals: $keep"
