@@ -16,6 +16,10 @@ check "$node: the shared disk is there ($SHARED)" wait_for 30 test -b $SHARED
 check "$node: the agent, nvmetd.conf and nvmf.conf ([Cluster], the shared disk)" ha_target_setup $node
 check "$node: corosync and pacemaker start" ha_cluster_start
 ha_say $node.up "$boot"
+# what the agent runs that takes long (a monitor once hung for 30 s): sampled every 3 s
+while sleep 3; do
+	ps -eo etimes=,args= | awk -v t="$(date +%T)" '$1 >= 5 && /nvmetcfg|crm_attribute|crm_node|resource.d\/nvmetd/ { print t, $0 }'
+done >>$HA/$node.$boot.slow 2>/dev/null &
 
 if [[ $node == nodeA ]]; then
 	# serve until the host says "end" (or kills this guest); node B reads this node's view of its
