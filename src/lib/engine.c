@@ -442,13 +442,7 @@ int engine_drain(struct nv_ctx *c, const char *key, bool drain, const struct nv_
 			xasprintf("port %u (%s): %s -> %s", lp->id, addr, lp->ana_state ?: "?", want);
 		if (streq_ptr(lp->ana_state, want))
 			continue;
-		struct op *op = array_push(&p.ops, &p.n, sizeof(*op));
-		op->type = OP_WRITE;
-		op->obj = xasprintf("port %u", lp->id);
-		op->path = xasprintf("ports/%u/ana_groups/1/ana_state", lp->id);
-		op->value = xstrdup(want);
-		op->old = xstrdup(lp->ana_state);
-		op->why = xstrdup(drain ? "nvmetcfg drain" : "nvmetcfg resume");
+		plan_ana_write(&p, lp->id, want, lp->ana_state, drain ? "nvmetcfg drain" : "nvmetcfg resume");
 	}
 	if (!found && drain)
 		return -ENOENT;

@@ -656,6 +656,18 @@ int plan_build(const struct nv_model *d, const struct nv_model *l, const struct 
 	return 0;
 }
 
+void plan_ana_write(struct plan *p, unsigned id, const char *want, const char *old, const char *why)
+{
+	struct op *op = array_push(&p->ops, &p->n, sizeof(*op));
+
+	op->type = OP_WRITE;
+	op->obj = xasprintf("port %u", id);
+	op->path = xasprintf("ports/%u/ana_groups/1/ana_state", id);
+	op->value = xstrdup(want);
+	op->old = xstrdup(old);
+	op->why = xstrdup(why);
+}
+
 void plan_free(struct plan *p)
 {
 	for (size_t i = 0; i < p->n; i++) {

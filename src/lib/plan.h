@@ -66,6 +66,8 @@ struct plan_opts {
 int plan_build(const struct nv_model *desired, const struct nv_model *live, const struct plan_opts *po,
 	       struct plan *out, unsigned **ports);
 void plan_free(struct plan *p);
+/* Append the write of port id's ANA group 1 state (old: the live one, for the undo; why: for messages). */
+void plan_ana_write(struct plan *p, unsigned id, const char *want, const char *old, const char *why);
 void plan_print(const struct plan *p, FILE *f);
 const char *op_name(enum op_type t);
 

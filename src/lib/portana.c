@@ -51,14 +51,9 @@ int engine_port_ana(struct nv_ctx *c, struct nv_model *desired, const struct app
 		r = read_attr(path, &have);
 		if (r < 0 || streq_ptr(have, want))
 			continue;
-		struct op *op = array_push(&p.ops, &p.n, sizeof(*op));
-		op->type = OP_WRITE;
-		op->obj = xasprintf("port %u", dp->id);
-		op->path = xasprintf("ports/%u/ana_groups/1/ana_state", dp->id);
-		op->value = xstrdup(want);
-		op->old = xstrdup(have);
-		op->why = xstrdup(dp->drained ? "drained (nvmetcfg drain)" : dp->ana_down ? "the port cannot serve" :
-				  streq(want, dp->ana_state ? dp->ana_state : "") ? "Listen" : "unpromoted (nvmetcfg role)");
+		plan_ana_write(&p, dp->id, want, have,
+			       dp->drained ? "drained (nvmetcfg drain)" : dp->ana_down ? "the port cannot serve" :
+			       streq(want, dp->ana_state ? dp->ana_state : "") ? "Listen" : "unpromoted (nvmetcfg role)");
 	}
 	if (r == 0 && p.n)
 		r = plan_execute(c->ops, c->nvmet, &p,
