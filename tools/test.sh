@@ -97,7 +97,7 @@ fi
 vm_tests=${NVMETD_VM_TESTS:-"
 solo:6.12 t-ha-host.sh
 6.12 t-persist-host.sh
-6.12 t-several.sh t-ha-agent.sh t-lvm.sh
+6.12 t-several.sh t-ha-agent.sh t-lvm.sh t-soak.sh:60:40:20:2
 trixie:6.12 t-deb-host.sh
 6.12 t-deb-host.sh
 trixie:6.12 t-several.sh t-irq.sh t-malloc.sh t-import.sh t-auth.sh t-tls.sh t-rpc.sh:tcp
