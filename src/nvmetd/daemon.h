@@ -22,6 +22,7 @@
 struct mdns;
 struct rpc_server;
 struct rpc_jobs;
+struct lvstart;
 struct lvjob_thread;
 
 /* What waited while the daemon was busy (held), done when the RPC change is applied. */
@@ -74,6 +75,7 @@ struct daemon {
 	struct rpc_env rpc_env;		/* what its methods read: rpc_cfg, the sysfs root */
 	struct nv_config *rpc_cfg;	/* what the read-only methods answer from: cfg, or while busy the
 					 * configuration before the change being applied (untouched by it) */
+	struct lvstart *lvstart;	/* the exported lvols' activation at start-up, while it runs */
 	struct rpc_jobs *jobs;		/* the changes waiting and the one being applied (rpc-commit.c) */
 	struct lvjob_thread *lvjobs;	/* the LVM jobs running (rpc-lvol.h) */
 	bool busy;			/* an RPC change is being applied on its thread */

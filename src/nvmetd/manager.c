@@ -528,6 +528,14 @@ static void start_rpc(struct daemon *d)
 		log_notice("serving SPDK JSON-RPC on %s", d->set.rpc_socket);
 }
 
+/* The exported lvols' activation is over: their namespaces are looked up again (the block-device events
+ * may have done it already). */
+static void on_lvols_activated(struct daemon *d)
+{
+	d->resolve_due = true;
+	schedule(d, "exported lvols activated");
+}
+
 int manager_start(struct daemon *d)
 {
 	int r = d->ctx ? 0 : ctx_new(&d->ctx);	/* a test may bring its own */
@@ -562,7 +570,9 @@ int manager_start(struct daemon *d)
 	}
 	if (d->set.mdns && (r = mdns_start(d->ev, on_mdns_changed, d, &d->mdns)) < 0)
 		log_error("mDNS: cannot start: %s; nothing is advertised", strerror(-r));
-	lvstart_activate(d);	/* the exported lvols' devices, before the namespaces are enabled */
+	r = lvstart_begin(d, on_lvols_activated);	/* the exported lvols' devices, off the loop */
+	if (r < 0)
+		log_error("cannot activate the exported lvols: %s; their namespaces wait for their devices", strerror(-r));
 	run_reconcile(d, "start");
 	start_rpc(d);
 	/* ready whatever failed: what can serve does, the rest is retried (see status) */
@@ -585,6 +595,7 @@ void manager_stop(struct daemon *d)
 	monitor_stop(&d->mon);
 	rpc_server_stop(d->rpc);
 	d->rpc = NULL;
+	lvstart_wait(d);	/* an lvm call in flight: at most its timeout */
 	/* withdraw the advertisement before the ports go */
 	mdns_stop(d->mdns);
 	d->mdns = NULL;
@@ -613,6 +624,7 @@ void manager_free(struct daemon *d)
 {
 	rpc_lvol_free(d);	/* first: the queue's LVM job, if any, is one of them */
 	rpc_commit_free(d);
+	lvstart_wait(d);
 	rpc_server_stop(d->rpc);
 	sd_event_source_disable_unref(d->timer);
 	sd_event_source_disable_unref(d->defer);
