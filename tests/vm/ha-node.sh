@@ -2,10 +2,10 @@
 # One node of the two-node rig (t-ha-host.sh boots both under real systemd). Node A joins the
 # cluster and serves until the host kills it or says "end"; node B joins, hosts the initiator and
 # drives the scenarios, asking the host (files in the rendezvous directory) to kill or restart A.
-# Usage: ha-node.sh nodeA|nodeB STAGE [boot number] [standby state]
+# Usage: ha-node.sh nodeA|nodeB STAGE [boot number] [standby state] [yes: diagnostics]
 . "$(dirname "$0")/guest-lib.sh"
 . "$(dirname "$0")/ha-lib.sh"
-node=$1 stage=$2 boot=${3:-1} HA_STANDBY=${4:-inaccessible}
+node=$1 stage=$2 boot=${3:-1} HA_STANDBY=${4:-inaccessible} diag=${5:-no}
 ha_mount || { nok "the rendezvous directory is mounted"; finish; }
 hostname $node
 info "$node (boot $boot, standby $HA_STANDBY), kernel $(uname -r), $(pacemakerd --version 2>/dev/null | head -n1), $(corosync -v 2>/dev/null | head -n1)"
@@ -16,8 +16,9 @@ check "$node: the shared disk is there ($SHARED)" wait_for 30 test -b $SHARED
 check "$node: the agent, nvmetd.conf and nvmf.conf ([Cluster], the shared disk)" ha_target_setup $node
 check "$node: corosync and pacemaker start" ha_cluster_start
 ha_say $node.up "$boot"
-# what the agent runs that takes long (a monitor once hung for 30 s): sampled every 3 s
-while sleep 3; do
+# with NVMETD_HA_KEEP (diagnostics), what the agent runs that takes long (a monitor once hung for 30 s),
+# sampled every 3 s; not by default: ps under TCG costs the nodes time
+[[ $diag == yes ]] && while sleep 3; do
 	ps -eo etimes=,args= | awk -v t="$(date +%T)" '$1 >= 5 && /nvmetcfg|crm_attribute|crm_node|resource.d\/nvmetd/ { print t, $0 }'
 done >>$HA/$node.$boot.slow 2>/dev/null &
 

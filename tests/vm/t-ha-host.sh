@@ -38,7 +38,7 @@ boot() { # node boot-number: vm.sh in the background, its qemu's pid in $W/node.
 		-fsdev local,id=fsha,path=$W/ha,security_model=none -device virtio-9p-pci,fsdev=fsha,mount_tag=ha,bus=pcie.0"
 	NVMETD_VM_INIT=systemd NVMETD_VM_SMP=2 NVMETD_VM_TIMEOUT=${NVMETD_HA_TIMEOUT:-1800} \
 		NVMETD_VM_PIDFILE=$W/$node.qpid NVMETD_VM_QEMU_EXTRA="$extra" \
-		"$here/vm.sh" run "$k" "$here/ha-node.sh" "$node" "$stage" "$n" "$standby" >"$W/$node.$n.out" 2>&1 &
+		"$here/vm.sh" run "$k" "$here/ha-node.sh" "$node" "$stage" "$n" "$standby" "$([[ -n ${NVMETD_HA_KEEP:-} ]] && echo yes || echo no)" >"$W/$node.$n.out" 2>&1 &
 	echo $! >"$W/$node.vm"
 }
 
