@@ -6,7 +6,7 @@
 #  1. reload soak: RELOADS SIGHUPs alternating two configurations (every namespace changes): nvmetd
 #     stays up, RSS flat over the second half (within 5 %), open descriptors do not grow, the final
 #     tree is the last configuration's (nvmetcfg plan: "no changes");
-#  2. link storm: FLAPS `ip link set veth-t down/up` in a burst: coalesced (well under 3 s of CPU), the
+#  2. link storm: FLAPS `ip link set veth-t down/up` in a burst: coalesced (counted; CPU printed), the
 #     ports listen again and their ANA group is optimized;
 #  3. RDMA storm: RDMA-CYCLES `rdma link delete/add`: the same, the RDMA port listens again;
 #  4. SIGKILL at any moment: KILLS times nvmetd killed -9 in the middle of a reload, and as many in
@@ -64,6 +64,7 @@ did_since() {
 	tail -n +$(($1 + 1)) $T/nvmetd.log | awk '/is back/ { r++ } /ANA state.* written/ { a++ } /changes? applied/ { c++ }
 		END { printf "%d relinks, %d ANA passes, %d reconciles that wrote", r, a, c }'
 }
+count_of() { grep -oE "[0-9]+ $2" <<<"$1" | cut -d' ' -f1; }  # count_of "$(did_since L)" relinks
 # a reconcile is over when the state file is rewritten after the marker
 published_after() { [[ $T/state.json -nt $1 ]]; }
 plan_clean() { "$NVMETCFG" plan "$1" 2>&1 | grep -q "no changes"; }
@@ -112,16 +113,22 @@ for ((i = 0; i < flaps; i++)); do ip link set veth-t down; ip link set veth-t up
 check "after $flaps link flaps the TCP port listens, ANA optimized" wait_for 120 port_ok tcp
 check "...and the RDMA port" wait_for 120 port_ok rdma
 c1=$(cpu_ticks)
-info "link storm: $flaps flaps cost nvmetd $(((c1 - c0) * 1000 / hz)) ms of CPU ($(did_since $l0))"
-check "the link storm cost under 3 s of CPU" test "$(((c1 - c0) * 1000 / hz))" -lt 3000
+did=$(did_since $l0)
+info "link storm: $flaps flaps cost nvmetd $(((c1 - c0) * 1000 / hz)) ms of CPU ($did)"
+# counted, not timed (CPU under TCG depends on everything else the guest and the host do): the
+# $((2 * flaps)) link events coalesced into fewer passes, none of them a reconcile that wrote
+check "the link storm coalesced: fewer ANA passes than link events, no reconcile" \
+	test "$(count_of "$did" "ANA passes")" -lt $((2 * flaps)) -a "$(count_of "$did" "reconciles")" -eq 0
 
 # 3. RDMA device storm
 c0=$(cpu_ticks) l0=$(log_mark)
 for ((i = 0; i < cycles; i++)); do rdma link delete rxe_t; rdma link add rxe_t type rxe netdev veth-t; done
 check "after $cycles RDMA device cycles the RDMA port listens, ANA optimized" wait_for 120 port_ok rdma
 c1=$(cpu_ticks)
-info "RDMA storm: $cycles delete/add cycles cost nvmetd $(((c1 - c0) * 1000 / hz)) ms of CPU ($(did_since $l0))"
-check "the RDMA storm cost under 3 s of CPU" test "$(((c1 - c0) * 1000 / hz))" -lt 3000
+did=$(did_since $l0)
+info "RDMA storm: $cycles delete/add cycles cost nvmetd $(((c1 - c0) * 1000 / hz)) ms of CPU ($did)"
+check "the RDMA storm was damped: fewer relinks than returns, no reconcile" \
+	test "$(count_of "$did" relinks)" -lt "$cycles" -a "$(count_of "$did" "reconciles")" -eq 0
 check "tree still the configuration's after the storms" plan_clean $T/nvmf.conf
 info "idle after the storms: RSS $(rss) kB, $(fds) descriptors"
 
