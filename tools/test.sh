@@ -92,10 +92,10 @@ fi
 # the binaries built in it. Guests run one at a time: NVMETD_VM_JOBS=2 runs two side by side, but
 # measured on 2 cores that is slower overall (t-deb-host 207 s alone, 618 s beside another guest;
 # t-persist-host 387 s -> 671 s): TCG guests keep both cores busy. "solo:" runs a step alone whatever
-# the setting (the HA rig boots two guests itself). Each step is reported when it ends. No test
-# asserts a time.
+# the setting. The two-node HA rig (NVMETD_VM_TESTS="solo:6.12 t-ha-host.sh") passes reliably but is
+# not in the default list: it adds 9-14 min to a suite that already takes about an hour on 2 cores
+# (README). Each step is reported when it ends. No test asserts a time.
 vm_tests=${NVMETD_VM_TESTS:-"
-solo:6.12 t-ha-host.sh
 6.12 t-persist-host.sh
 6.12 t-several.sh t-ha-agent.sh t-lvm.sh t-soak.sh:60:40:20:2
 trixie:6.12 t-deb-host.sh
