@@ -110,8 +110,13 @@ check "the final tree is the last configuration's (plan: no changes)" plan_clean
 # 2. link storm
 c0=$(cpu_ticks) l0=$(log_mark)
 # one ip process for the burst (a flapping link flaps at the NIC's pace, not a shell's under TCG)
-for ((i = 0; i < flaps; i++)); do printf 'link set veth-t down\nlink set veth-t up\n'; done >$T/flaps.batch
+# ending down: nvmetd must see the burst (the port inaccessible), then the link comes back for good
+{ for ((i = 0; i < flaps; i++)); do printf 'link set veth-t down\nlink set veth-t up\n'; done
+  echo 'link set veth-t down'; } >$T/flaps.batch
 ip -batch $T/flaps.batch
+check "the burst ends with the link down: nvmetd makes the TCP port inaccessible" wait_for 120 \
+	bash -c "[[ \$(for d in $CFS/ports/*; do [[ \$(cat \$d/addr_trtype) == tcp ]] && cat \$d/ana_groups/1/ana_state; done) == inaccessible ]]"
+ip link set veth-t up
 check "after $flaps link flaps the TCP port listens, ANA optimized" wait_for 120 port_ok tcp
 check "...and the RDMA port" wait_for 120 port_ok rdma
 c1=$(cpu_ticks)
