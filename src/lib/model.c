@@ -260,6 +260,12 @@ const char *port_ana_target(const struct nv_port *p)
 	return p->ana_state;
 }
 
+const char *port_ana_why(const struct nv_port *p, const char *want)
+{
+	return p->drained ? "drained (nvmetcfg drain)" : p->ana_down ? "the port cannot serve" :
+	       streq(want, p->ana_state ? p->ana_state : "") ? "Listen" : "unpromoted (nvmetcfg role)";
+}
+
 const char *ana_state_name(const char *s)
 {
 	static const char *const names[] = { "optimized", "non-optimized", "inaccessible", "persistent-loss" };

@@ -132,6 +132,8 @@ char *port_address(const struct nv_port *p);
 /* The ANA state a desired port is brought to: the most restrictive of its own (the Listen line's), the
  * role's standby state, and inaccessible while drained or down. */
 const char *port_ana_target(const struct nv_port *p);
+/* Why a port's ANA group gets state want (port_ana_target's answer), for messages. */
+const char *port_ana_why(const struct nv_port *p, const char *want);
 /* How restrictive an ANA state is: optimized 0 < non-optimized 1 < inaccessible 2 < persistent-loss 3
  * (anything else: 2). */
 int ana_rank(const char *state);

@@ -535,10 +535,7 @@ static void add_ports(struct planner *pl)
 		 * new port's group starts optimized */
 		if (want && have && !streq(want, have)) {
 			struct nv_attr a = { .name = "ana_groups/1/ana_state", .value = (char *)want,
-					     .why = dp->drained ? "drained (nvmetcfg drain)" :
-						    dp->ana_down ? "the port cannot serve" :
-						    streq(want, dp->ana_state ? dp->ana_state : "") ? "Listen" :
-						    "unpromoted (nvmetcfg role)" };
+					     .why = (char *)port_ana_why(dp, want) };
 			add_write(pl->p, obj, dir, &a, lp ? lp->ana_state : NULL);
 		}
 		/* referrals before the port listens, so its first discovery log is complete */

@@ -51,9 +51,7 @@ int engine_port_ana(struct nv_ctx *c, struct nv_model *desired, const struct app
 		r = read_attr(path, &have);
 		if (r < 0 || streq_ptr(have, want))
 			continue;
-		plan_ana_write(&p, dp->id, want, have,
-			       dp->drained ? "drained (nvmetcfg drain)" : dp->ana_down ? "the port cannot serve" :
-			       streq(want, dp->ana_state ? dp->ana_state : "") ? "Listen" : "unpromoted (nvmetcfg role)");
+		plan_ana_write(&p, dp->id, want, have, port_ana_why(dp, want));
 	}
 	if (r == 0 && p.n)
 		r = plan_execute(c->ops, c->nvmet, &p,

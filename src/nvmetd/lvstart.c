@@ -55,7 +55,6 @@ struct lvstart {
 	int efd;
 	sd_event_source *src;
 	void (*done)(struct daemon *d);
-	struct daemon *d;
 };
 
 static void *activate_thread(void *arg)

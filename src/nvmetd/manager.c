@@ -170,11 +170,11 @@ static void run_reconcile(struct daemon *d, const char *why)
 	malloc_trim(0);
 }
 
-/* What is due: only dead RDMA ports to relink (a device storm) costs their own links and ANA states;
- * anything else a whole reconcile. */
+/* What is due: only dead RDMA ports to relink (a device storm) costs their own links, then the health
+ * pass their ANA states; anything else a whole reconcile. */
 static void converge(struct daemon *d, const char *why)
 {
-	if (!d->target_error && reconcile_relink(d) == 0) {
+	if (reconcile_relink(d) == 0) {
 		d->relinks++;
 		irqpin_apply(d);
 		arm_timer(d);

@@ -361,7 +361,7 @@ static bool only_relinks_due(const struct daemon *d)
 
 int reconcile_relink(struct daemon *d)
 {
-	struct exec_result none = { 0 }, er;
+	struct exec_result none = { 0 };
 	struct tried t = { .er = &none };
 	struct outcomes oc = { 0 };
 	_cleanup_free_ bool *relinked = NULL;
@@ -374,12 +374,9 @@ int reconcile_relink(struct daemon *d)
 		return r;
 	relinked = xcalloc(d->cfg->model->nports + 1, sizeof(bool));
 	relink_dead_ports(d, relinked);
-	ana_follow_health(d, relinked);
-	r = engine_port_ana(d->ctx, d->cfg->model, &(struct apply_opts){ .verbose = log_get_level() >= LOG_INFO }, &er);
 	ctx_unlock(d->ctx);
-	exec_result_free(&er);
-	if (r < 0)
-		return r;
+	port_health_refresh(d, relinked);	/* what outcome_ports reports; the ANA states follow in the
+						 * health pass after it (reconcile_ana) */
 	t.relinked = relinked;
 	outcome_ports(d, &t, &oc);
 	objtab_applied(&d->objs, oc.v, oc.n, daemon_now(d), time(NULL));

@@ -16,8 +16,9 @@ int reconcile(struct daemon *d, const char *why);
 /* Only the ports' ANA states follow the health views (port_health_refresh): 0, or -errno when a whole
  * reconcile is needed (a port not in the live tree as the last reconcile left it, a refused write). */
 int reconcile_ana(struct daemon *d);
-/* When all that is due is RDMA ports whose device went away: relink those whose device is back, their
- * ANA states, their objstate; nothing else is read. -EAGAIN when a whole reconcile is needed. */
+/* When all that is due is RDMA ports whose device went away: relink those whose device is back and
+ * record them in objstate; nothing else is read (the caller's health pass writes their ANA states).
+ * -EAGAIN when a whole reconcile is needed. */
 int reconcile_relink(struct daemon *d);
 
 /* What an RPC change must not fail: the objects under unit (NULL: none), any port when ports. */
