@@ -13,5 +13,10 @@ int lvol_lookup(const struct lvm_env *env, const char *name, struct lv_list *l, 
 /* --addtag values for an object named name with uuid: "nvmetd.uuid=...", "nvmetd.name=...". */
 char *lv_tag_uuid(const char *uuid);
 char *lv_tag_name(const char *name);
+/* Whether v's device path or UUID is among busy (what namespaces export). */
+bool lv_exported(const struct lv_vol *v, char *const *busy, size_t nbusy);
+/* cmd (lvchange, vgchange) on target: its name tag from name from to name to, in one call. */
+int lv_retag(const struct lvm_env *env, const char *cmd, const char *target, const char *from, const char *to,
+	     char **err);
 
 #endif

@@ -149,8 +149,9 @@ int lvol_clone(const struct lvm_env *env, const char *snapshot, const char *name
 	_cleanup_free_ char *lv = NULL;
 	int r = lvol_lookup(env, snapshot, &l, &v, err);
 
-	if (r == 0 && !v->snapshot)
-		r = -EINVAL, *err = xasprintf("Invalid argument: %s is not a snapshot (bdev_lvol_snapshot makes one)", snapshot);
+	if (r == 0 && !v->snapshot && !v->readonly)	/* SPDK clones any read-only lvol */
+		r = -EINVAL, *err = xasprintf("Invalid argument: %s is neither a snapshot nor read-only (bdev_lvol_snapshot "
+					      "makes one)", snapshot);
 	if (r == 0)
 		r = thin_snapshot(env, &l, v, name, false, uuid, &lv, err);
 	lv_list_free(&l);
@@ -204,14 +205,6 @@ int lvol_inflate(const struct lvm_env *env, const char *lvol, char **err)
 	return r;
 }
 
-static bool exported(const struct lv_vol *v, char *const *busy, size_t nbusy)
-{
-	for (size_t i = 0; i < nbusy; i++)
-		if (streq(busy[i], v->path) || !strcasecmp(busy[i], v->uuid))
-			return true;
-	return false;
-}
-
 int lvol_delete(const struct lvm_env *env, const char *lvol, char *const *busy, size_t nbusy, char **err)
 {
 	struct lv_list l;
@@ -224,7 +217,7 @@ int lvol_delete(const struct lvm_env *env, const char *lvol, char *const *busy, 
 		return r;
 	n = lv_clones(&l, v, cl, ARRAY_SIZE(cl));
 	target = vglv(v);
-	if (exported(v, busy, nbusy))
+	if (lv_exported(v, busy, nbusy))
 		r = -EBUSY, *err = xasprintf("Device or resource busy: lvol %s is exported; remove its namespace first", lvol);
 	else if (n > 1)
 		r = -EPERM, *err = xasprintf("Operation not permitted: snapshot %s has %zu clones; delete or inflate them "
@@ -258,6 +251,66 @@ int lvol_open(const struct lvm_env *env, const char *lvol, char **uuid, char **p
 		*uuid = xstrdup(v->uuid);
 		*path = xstrdup(v->path);
 	}
+	lv_list_free(&l);
+	return r;
+}
+
+int lvol_rename(const struct lvm_env *env, const char *lvol, const char *name, char *const *busy, size_t nbusy,
+		char **err)
+{
+	struct lv_list l;
+	const struct lv_vol *v;
+	_cleanup_free_ char *lv = NULL, *target = NULL, *e2 = NULL;
+	int r = lvol_lookup(env, lvol, &l, &v, err);
+
+	if (r < 0)
+		return r;
+	if (streq(v->name, name))	/* SPDK: the same name is done at once */
+		goto out;
+	r = new_name(&l, v->store, name, v->uuid, &lv, err);
+	if (r == 0 && (streq(name, v->lv) || lv_exported(v, busy, nbusy))) {	/* its LV name stays */
+		free(lv);
+		lv = xstrdup(v->lv);
+	}
+	target = vglv(v);
+	if (r == 0)
+		r = lv_retag(env, "lvchange", target, v->name, name, err);
+	if (r == 0 && !streq(lv, v->lv) && (r = lvm_do(env, err, "lvrename", v->vg, v->lv, lv, NULL)) < 0)
+		(void)lv_retag(env, "lvchange", target, name, v->name, &e2);	/* nothing half-made */
+out:
+	lv_list_free(&l);
+	return r;
+}
+
+int lvol_decouple(const struct lvm_env *env, const char *lvol, char **err)
+{
+	struct lv_list l;
+	const struct lv_vol *v, *p;
+	int r = lvol_lookup(env, lvol, &l, &v, err);
+
+	if (r < 0)
+		return r;
+	p = v->parent ? lv_find_vol(&l, v->parent) : NULL;
+	if (!v->parent)
+		r = -EINVAL, *err = xasprintf("Invalid argument: lvol %s has no parent (it is not a clone)", lvol);
+	else
+		r = relink(env, v, p ? p->parent : NULL, err);
+	lv_list_free(&l);
+	return r;
+}
+
+int lvol_set_read_only(const struct lvm_env *env, const char *lvol, char **err)
+{
+	struct lv_list l;
+	const struct lv_vol *v;
+	_cleanup_free_ char *target = NULL;
+	int r = lvol_lookup(env, lvol, &l, &v, err);
+
+	if (r < 0)
+		return r;
+	target = vglv(v);
+	if (!v->readonly)
+		r = lvm_do(env, err, "lvchange", "-p", "r", target, NULL);
 	lv_list_free(&l);
 	return r;
 }

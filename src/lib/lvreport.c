@@ -103,6 +103,7 @@ static void add_vol(struct lv_list *l, json_object *row)
 	v->thick = thick != NULL;
 	v->snapshot = snap != NULL;
 	v->active = strlen(attr) > 4 && attr[4] == 'a';
+	v->readonly = strlen(attr) > 1 && attr[1] == 'r';
 	if (v->thick)
 		l->s[i].reserved += v->size - v->used;
 }

@@ -46,6 +46,14 @@ char *lv_tag_name(const char *name)
 	return xasprintf(LV_TAG_NAME "%s", enc);
 }
 
+int lv_retag(const struct lvm_env *env, const char *cmd, const char *target, const char *from, const char *to,
+	     char **err)
+{
+	_cleanup_free_ char *del = lv_tag_name(from), *add = lv_tag_name(to);
+
+	return lvm_do(env, err, cmd, "--deltag", del, "--addtag", add, target, NULL);
+}
+
 int lvstore_list(const struct lvm_env *env, struct lv_list *l, char **err)
 {
 	static const char *const args[] = { "lvs", "--reportformat", "json", "--units", "b", "--nosuffix", "-o",
@@ -144,12 +152,42 @@ int lvstore_create(const struct lvm_env *env, const char *dev, const char *bdev,
 	return 0;
 }
 
-static bool busy_path(const struct lv_vol *v, char *const *busy, size_t nbusy)
+bool lv_exported(const struct lv_vol *v, char *const *busy, size_t nbusy)
 {
 	for (size_t i = 0; i < nbusy; i++)
 		if (streq(busy[i], v->path) || !strcasecmp(busy[i], v->uuid))
 			return true;
 	return false;
+}
+
+/* The store s of l: whether one of its lvols is exported (0), or -EBUSY with *err (what names the call). */
+static int store_busy(const struct lv_list *l, const struct lv_store *s, char *const *busy, size_t nbusy,
+		      const char *what, char **err)
+{
+	for (size_t i = 0; i < l->nv; i++)
+		if (&l->s[l->v[i].store] == s && lv_exported(&l->v[i], busy, nbusy))
+			return *err = xasprintf("Device or resource busy: lvol %s/%s is exported; remove its namespace before %s",
+						s->name, l->v[i].name, what), -EBUSY;
+	return 0;
+}
+
+/* Remove the PV labels of vg (pvs: the pvs report from before the VG went). */
+static int remove_labels(const struct lvm_env *env, const char *pvs_report, const char *vg, const char *name,
+			 char **err)
+{
+	char **pvs = NULL;
+	size_t npvs = 0;
+	int r = 0;
+
+	if (lvreport_pvs(pvs_report, vg, &pvs, &npvs) == 0)
+		for (size_t i = 0; i < npvs && r == 0; i++) {
+			_cleanup_free_ char *why = NULL;
+			if ((r = lvm_do(env, &why, "pvremove", "-f", pvs[i], NULL)) < 0)
+				*err = xasprintf("Input/output error: lvol store %s is removed, but the LVM label on %s stays (%s); "
+						 "remove it with: pvremove -f %s", name, pvs[i], why, pvs[i]);
+		}
+	strv_free(pvs, npvs);
+	return r;
 }
 
 int lvstore_delete(const struct lvm_env *env, const char *uuid, const char *name, char *const *busy, size_t nbusy,
@@ -158,38 +196,63 @@ int lvstore_delete(const struct lvm_env *env, const char *uuid, const char *name
 	static const char *const pv_args[] = { "pvs", "--reportformat", "json", "-o", "pv_name,vg_name", NULL };
 	struct lv_list l;
 	const struct lv_store *s;
-	_cleanup_free_ char *vg = NULL, *out = NULL, *why = NULL;
-	char **pvs = NULL;
-	size_t npvs = 0;
+	_cleanup_free_ char *vg = NULL, *sname = NULL, *out = NULL, *why = NULL;
 	int r = lvstore_list(env, &l, err);
 
 	if (r < 0)
 		return r;
 	s = lv_find_store(&l, uuid, name);
-	if (!s) {
-		lv_list_free(&l);
-		return *err = xasprintf("No such device: no lvol store %s", uuid ? uuid : name), -ENODEV;
+	if (!s)
+		r = -ENODEV, *err = xasprintf("No such device: no lvol store %s", uuid ? uuid : name);
+	else if ((r = store_busy(&l, s, busy, nbusy, "deleting its store", err)) == 0) {
+		vg = xstrdup(s->vg);
+		sname = xstrdup(s->name);
 	}
-	for (size_t i = 0; i < l.nv; i++)
-		if (&l.s[l.v[i].store] == s && busy_path(&l.v[i], busy, nbusy)) {
-			*err = xasprintf("Device or resource busy: lvol %s/%s of store %s is exported; remove its namespace first",
-					 s->name, l.v[i].name, s->name);
-			lv_list_free(&l);
-			return -EBUSY;
-		}
-	vg = xstrdup(s->vg);
 	lv_list_free(&l);
+	if (r < 0)
+		return r;
 	r = lvm_run(env, pv_args, &out, &why);
 	if (r < 0)
 		return *err = xasprintf("lvm pvs: %s", why), r;
-	if ((r = lvm_do(env, err, "vgremove", "-f", vg, NULL)) < 0)
+	/* every LV inactive first: one that something holds open fails here, before anything is removed */
+	if ((r = lvm_do(env, &why, "vgchange", "-an", vg, NULL)) < 0)
+		return *err = xasprintf("Device or resource busy: lvol store %s: its LVs cannot be deactivated (one is "
+					"open?), nothing was removed: %s", sname, why), -EBUSY;
+	if ((r = lvm_do(env, &why, "vgremove", "-f", vg, NULL)) < 0)
+		return *err = xasprintf("Input/output error: lvol store %s: %s (see lvs %s for what is left)", sname, why,
+					vg), r;
+	return remove_labels(env, out, vg, sname, err);
+}
+
+int lvstore_rename(const struct lvm_env *env, const char *old, const char *name, char *const *busy, size_t nbusy,
+		   char **err)
+{
+	struct lv_list l;
+	const struct lv_store *s;
+	_cleanup_free_ char *vg = NULL, *e1 = NULL, *e2 = NULL;
+	int r = lvstore_list(env, &l, err);
+
+	if (r < 0)
 		return r;
-	/* the PV labels of the VG, as pvs reported them before the VG went */
-	if (lvreport_pvs(out, vg, &pvs, &npvs) == 0)
-		for (size_t i = 0; i < npvs; i++) {
-			_cleanup_free_ char *e2 = NULL;
-			(void)lvm_do(env, &e2, "pvremove", "-f", pvs[i], NULL);
-		}
-	strv_free(pvs, npvs);
-	return 0;
+	s = lv_find_store(&l, NULL, old);
+	if (!s)
+		r = -ENOENT, *err = xasprintf("Lvol store %s not found", old);
+	else if (streq(s->name, name))	/* SPDK: the same name is done at once */
+		goto out;
+	else if (!*name || strlen(name) > LV_NAME_MAX)
+		r = -EINVAL, *err = xasprintf("Invalid argument: lvs_name '%s' (1 to %d bytes)", name, LV_NAME_MAX);
+	else if (lv_find_store(&l, NULL, name))
+		r = -EEXIST, *err = xasprintf("File exists: lvol store %s", name);
+	if (r < 0)
+		goto out;
+	/* the VG follows the name unless an export names its device path (/dev/<vg>/<lv>) */
+	vg = store_busy(&l, s, busy, nbusy, "", &e1) < 0 ? xstrdup(s->vg)
+	     : lvname_vg_ok(name)			    ? xstrdup(name)
+							    : xasprintf("lvs-%s", s->uuid);
+	r = lv_retag(env, "vgchange", s->vg, s->name, name, err);
+	if (r == 0 && !streq(vg, s->vg) && (r = lvm_do(env, err, "vgrename", s->vg, vg, NULL)) < 0)
+		(void)lv_retag(env, "vgchange", s->vg, name, s->name, &e2);	/* nothing half-made */
+out:
+	lv_list_free(&l);
+	return r;
 }

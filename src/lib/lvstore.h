@@ -29,6 +29,7 @@ struct lv_vol {
 	size_t store;			/* index in lv_list.s */
 	unsigned long long size, used;
 	bool thick, snapshot, active;
+	bool readonly;			/* LVM's permission r (bdev_lvol_set_read_only; snapshots are too) */
 };
 
 struct lv_list {
@@ -68,6 +69,10 @@ int lvstore_create(const struct lvm_env *env, const char *dev, const char *bdev,
  * exported (a store with one of them is refused). */
 int lvstore_delete(const struct lvm_env *env, const char *uuid, const char *name, char *const *busy, size_t nbusy,
 		   char **err);
+/* Rename store old to name (the tag; the VG too when LVM takes the name and none of the store's lvols is
+ * exported, busy as for lvstore_delete: their device paths stay). -ENOENT: no store old. */
+int lvstore_rename(const struct lvm_env *env, const char *old, const char *name, char *const *busy, size_t nbusy,
+		   char **err);
 
 /* The lvol operations (lvol.c). Names are SPDK's; an lvol is named by UUID or alias. */
 int lvol_create(const struct lvm_env *env, const char *lvs_uuid, const char *lvs_name, const char *name,
@@ -77,6 +82,15 @@ int lvol_clone(const struct lvm_env *env, const char *snapshot, const char *name
 int lvol_resize(const struct lvm_env *env, const char *lvol, unsigned long long size, char **err);
 int lvol_inflate(const struct lvm_env *env, const char *lvol, char **err);
 int lvol_delete(const struct lvm_env *env, const char *lvol, char *const *busy, size_t nbusy, char **err);
+/* Rename an lvol: its name tag, and its LV when LVM takes the name and the lvol is not exported (busy). */
+int lvol_rename(const struct lvm_env *env, const char *lvol, const char *name, char *const *busy, size_t nbusy,
+		char **err);
+/* SPDK's decouple_parent: the lvol's parent link moves to its parent's parent (none: no link). Thin
+ * LVs share chunks with their origin without depending on it: no data moves, it stays thin. -EINVAL
+ * when it has no parent (SPDK's blobstore). */
+int lvol_decouple(const struct lvm_env *env, const char *lvol, char **err);
+/* Make the lvol's LV read-only (lvchange -p r); one already read-only is left as it is. */
+int lvol_set_read_only(const struct lvm_env *env, const char *lvol, char **err);
 /* Make vg/lv active (and its device node), activation skip or not. */
 int lvol_activate(const struct lvm_env *env, const char *vglv, char **err);
 /* The lvol (UUID or alias), active: its UUID and device path. */

@@ -53,7 +53,7 @@ static json_object *lvol_specific(const struct lv_list *l, const struct lv_vol *
 	for (size_t i = 0; i < l->nv; i++)
 		if (l->v[i].parent && !strcasecmp(l->v[i].parent, v->uuid))
 			json_object_array_add(clones, STR(l->v[i].name));
-	if (v->snapshot)
+	if (v->snapshot || v->readonly)	/* what may have clones */
 		ADD(o, "clones", clones);
 	else
 		json_object_put(clones);
@@ -87,7 +87,7 @@ json_object *lvjson_bdev(const struct lv_list *l, const struct lv_vol *v, bool c
 	ADD(o, "uuid", STR(v->uuid));
 	ADD(o, "claimed", BOOL(claimed));
 	ADD(o, "zoned", BOOL(false));
-	ADD(o, "supported_io_types", io_types(!v->snapshot));
+	ADD(o, "supported_io_types", io_types(!v->snapshot && !v->readonly));
 	ADD(drv, "lvol", lvol_specific(l, v));
 	ADD(o, "driver_specific", drv);
 	return o;

@@ -16,7 +16,7 @@ struct json_object;
 struct rpc_lvop;
 extern const struct rpc_lvop rpc_lv_create_lvstore, rpc_lv_get_lvstores, rpc_lv_delete_lvstore, rpc_lv_create,
 	rpc_lv_snapshot, rpc_lv_clone, rpc_lv_resize, rpc_lv_inflate, rpc_lv_delete, rpc_lv_get_lvols, rpc_lv_get_bdevs,
-	rpc_lv_add_ns;
+	rpc_lv_add_ns, rpc_lv_rename_lvstore, rpc_lv_rename, rpc_lv_decouple, rpc_lv_set_read_only;
 
 /* Whether op changes LVM or the target (then it goes through rpc_commit's queue). */
 bool rpc_lvop_changes(const struct rpc_lvop *op);

@@ -67,6 +67,26 @@ static int ok_uuid(struct lvjob *j, json_object **result, char **message)
 	return 0;
 }
 
+/* What SPDK answers from its callback (rename, decouple_parent, set_read_only, delete_lvstore's destroy):
+ * -32602 with the errno's text (ours goes on to say what and why); the lookups before it (-19, -2 for
+ * rename_lvstore's "Lvol store ... not found") and our busy refusal (-16) keep their codes. */
+static int ok_true_cb(struct lvjob *j, json_object **result, char **message)
+{
+	const char *text = strerror(-j->r);
+
+	if (j->r >= 0 || j->r == -ENODEV || j->r == -EBUSY)
+		return ok_true(j, result, message);
+	if (j->r == -ENOENT && j->err && !strncmp(j->err, "Lvol store ", 11)) {
+		*message = TAKE_PTR(j->err);
+		return -ENOENT;
+	}
+	if (j->err && !strncmp(j->err, text, strlen(text)))
+		*message = TAKE_PTR(j->err);
+	else
+		*message = xasprintf("%s: %s: %s", text, j->op->name, j->err ? j->err : text);
+	return JRPC_INVALID_PARAMS;
+}
+
 static void run_list(struct lvjob *j)
 {
 	j->r = lvstore_list(&j->env, &j->list, &j->err);
@@ -264,6 +284,35 @@ static void run_delete(struct lvjob *j)
 	j->r = lvol_delete(&j->env, j->s1, j->busy, j->nbusy, &j->err);
 }
 
+/* bdev_lvol_rename (an lvol), bdev_lvol_rename_lvstore: s1 old_name, s2 new_name */
+static int parse_rename(struct daemon *d, struct lvjob *j, json_object *p, char **message)
+{
+	(void)message;
+	lvjob_busy(d, j);
+	return parse_two(j, p, "old_name", "new_name");
+}
+
+static void run_rename(struct lvjob *j)
+{
+	j->r = lvol_rename(&j->env, j->s1, j->s2, j->busy, j->nbusy, &j->err);
+}
+
+static void run_rename_lvstore(struct lvjob *j)
+{
+	j->r = lvstore_rename(&j->env, j->s1, j->s2, j->busy, j->nbusy, &j->err);
+}
+
+/* bdev_lvol_decouple_parent, bdev_lvol_set_read_only: s1 name */
+static void run_decouple(struct lvjob *j)
+{
+	j->r = lvol_decouple(&j->env, j->s1, &j->err);
+}
+
+static void run_set_read_only(struct lvjob *j)
+{
+	j->r = lvol_set_read_only(&j->env, j->s1, &j->err);
+}
+
 /* bdev_get_bdevs: s1 name; the configuration's bdevs and LVM's lvols */
 static int parse_bdevs(struct daemon *d, struct lvjob *j, json_object *p, char **message)
 {
@@ -326,13 +375,17 @@ static int answer_add_ns(struct lvjob *j, json_object **result, char **message)
 #define OP(var, nm, ch, parse, run, answer) const struct rpc_lvop var = { nm, ch, parse, run, answer }
 OP(rpc_lv_create_lvstore, "bdev_lvol_create_lvstore", true, parse_create_lvstore, run_create_lvstore, ok_uuid);
 OP(rpc_lv_get_lvstores, "bdev_lvol_get_lvstores", false, parse_filter, run_list, answer_lvstores);
-OP(rpc_lv_delete_lvstore, "bdev_lvol_delete_lvstore", true, parse_delete_lvstore, run_delete_lvstore, ok_true);
+OP(rpc_lv_delete_lvstore, "bdev_lvol_delete_lvstore", true, parse_delete_lvstore, run_delete_lvstore, ok_true_cb);
+OP(rpc_lv_rename_lvstore, "bdev_lvol_rename_lvstore", true, parse_rename, run_rename_lvstore, ok_true_cb);
 OP(rpc_lv_create, "bdev_lvol_create", true, parse_create, run_create, ok_uuid);
 OP(rpc_lv_snapshot, "bdev_lvol_snapshot", true, parse_snapshot, run_snapshot, ok_uuid);
 OP(rpc_lv_clone, "bdev_lvol_clone", true, parse_clone, run_clone, ok_uuid);
 OP(rpc_lv_resize, "bdev_lvol_resize", true, parse_resize, run_resize, ok_true);
 OP(rpc_lv_inflate, "bdev_lvol_inflate", true, parse_name, run_inflate, ok_true);
 OP(rpc_lv_delete, "bdev_lvol_delete", true, parse_name, run_delete, ok_true);
+OP(rpc_lv_rename, "bdev_lvol_rename", true, parse_rename, run_rename, ok_true_cb);
+OP(rpc_lv_decouple, "bdev_lvol_decouple_parent", true, parse_name, run_decouple, ok_true_cb);
+OP(rpc_lv_set_read_only, "bdev_lvol_set_read_only", true, parse_name, run_set_read_only, ok_true_cb);
 OP(rpc_lv_get_lvols, "bdev_lvol_get_lvols", false, parse_filter, run_list, answer_lvols);
 OP(rpc_lv_get_bdevs, "bdev_get_bdevs", false, parse_bdevs, run_list, answer_bdevs);
 OP(rpc_lv_add_ns, "nvmf_subsystem_add_ns", true, parse_add_ns, run_add_ns, answer_add_ns);

@@ -156,6 +156,7 @@ static const struct rpc_param p_lvol_resize[] = {
 	{ "name", RP_STRING, true }, { "size", RP_INT, false }, { "size_in_mib", RP_INT, false },
 };
 static const struct rpc_param p_lvol_name[] = { { "name", RP_STRING, true } };
+static const struct rpc_param p_lvol_rename[] = { { "old_name", RP_STRING, true }, { "new_name", RP_STRING, true } };
 
 #define PARAMS(p) p, ARRAY_SIZE(p)
 #define CHANGE(name, p, perr, fn, relaxed) { name, RPC_RUNTIME, NULL, PARAMS(p), perr, NULL, fn, relaxed, NULL }
@@ -190,6 +191,10 @@ static const struct rpc_method methods[] = {
 	LVOL("bdev_lvol_resize", p_lvol_resize, rpc_lv_resize),
 	LVOL("bdev_lvol_inflate", p_lvol_name, rpc_lv_inflate),
 	LVOL("bdev_lvol_delete", p_lvol_name, rpc_lv_delete),
+	LVOL("bdev_lvol_rename", p_lvol_rename, rpc_lv_rename),
+	LVOL("bdev_lvol_rename_lvstore", p_lvol_rename, rpc_lv_rename_lvstore),
+	LVOL("bdev_lvol_decouple_parent", p_lvol_name, rpc_lv_decouple),
+	LVOL("bdev_lvol_set_read_only", p_lvol_name, rpc_lv_set_read_only),
 	CHANGE("nvmf_create_transport", p_create_transport, PERR_NVMF, rpc_edit_create_transport, true),
 	CHANGE("bdev_malloc_create", p_malloc_create, PERR_BDEV, rpc_edit_malloc_create, false),
 	CHANGE("bdev_malloc_delete", p_bdev_delete, PERR_BDEV, rpc_edit_malloc_delete, false),

@@ -3,7 +3,8 @@
 # A fake `lvm` for host tests (NVMET_LVM): the commands and options nvmetd's lvstore.c runs, on a state
 # kept in JSON ($FAKE_LVM_STATE), with LVM's report shape (--reportformat json, --units b --nosuffix)
 # and LVM's refusals that matter here (LV names beginning "snapshot", taken names). Every call is
-# appended to $FAKE_LVM_STATE.log. FAKE_LVM_FAIL=<command> makes that command fail.
+# appended to $FAKE_LVM_STATE.log. FAKE_LVM_FAIL=<command>, or that command's name in the file
+# $FAKE_LVM_STATE.fail (for a test to switch on and off), makes that command fail.
 import json
 import os
 import sys
@@ -134,13 +135,52 @@ def lvchange(st, o, pos, tags):
                 t.remove(tag)
         if o.get("-ay"):
             vg["lvs"][lv]["active"] = True
+        if "-p" in o:
+            vg["lvs"][lv]["ro"] = o["-p"] == "r"
+
+
+def vgchange(st, o, pos, tags):
+    vg = st["vgs"][pos[0]]
+    for s, tag in tags:
+        if s == "+" and tag not in vg["tags"]:
+            vg["tags"].append(tag)
+        elif s == "-" and tag in vg["tags"]:
+            vg["tags"].remove(tag)
+    if o.get("-an"):
+        for lv in vg["lvs"].values():
+            lv["active"] = False
+
+
+def lvrename(st, o, pos, tags):
+    vg, lv = target(st, pos[0] + "/" + pos[1])
+    if not lv_name_ok(pos[2]):
+        die('Names starting "snapshot" are reserved. Please choose a different LV name.', 3)
+    if pos[2] in vg["lvs"]:
+        die('Logical Volume "%s" already exists in volume group "%s"' % (pos[2], pos[0]))
+    vg["lvs"][pos[2]] = vg["lvs"].pop(lv)
+    for x in vg["lvs"].values():
+        if x.get("origin") == lv:
+            x["origin"] = pos[2]
+
+
+def vgrename(st, o, pos, tags):
+    if pos[0] not in st["vgs"]:
+        die('Volume group "%s" not found' % pos[0])
+    if pos[1] in st["vgs"]:
+        die('New volume group "%s" already exists' % pos[1])
+    st["vgs"][pos[1]] = st["vgs"].pop(pos[0])
 
 
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     with open(STATE + ".log", "a") as f:
         f.write(" ".join(sys.argv[1:]) + "\n")
-    if os.environ.get("FAKE_LVM_FAIL") == cmd:
+    try:
+        with open(STATE + ".fail") as f:
+            fail = f.read().strip()
+    except FileNotFoundError:
+        fail = os.environ.get("FAKE_LVM_FAIL")
+    if fail == cmd:
         die("fake failure of %s" % cmd)
     st = load()
     o, pos, tags = opts(args)
@@ -160,7 +200,9 @@ def main():
         del vg["lvs"][lv]
     elif cmd == "vgremove":
         st["vgs"].pop(pos[0], None)
-    elif cmd in ("pvremove", "vgchange"):
+    elif cmd in ("vgchange", "lvrename", "vgrename"):
+        {"vgchange": vgchange, "lvrename": lvrename, "vgrename": vgrename}[cmd](st, o, pos, tags)
+    elif cmd == "pvremove":
         pass
     else:
         die("fake lvm: %s is not faked" % cmd, 3)
