@@ -6,7 +6,8 @@
 # back with the same data; unpublish; delete) and of Cinder's SPDK driver (thick volume by store UUID,
 # resize and inflate with `size` in bytes, cnode export, the discovery subsystem first), with nvmetd
 # restarted in the middle and the LVs deactivated as at a reboot: the exports come back from rpc.conf
-# and bdev_get_bdevs lists the same volumes.
+# and bdev_get_bdevs lists the same volumes; then spdk-csi's calls through SPDK's rpc_http_proxy.py with
+# rename, decouple_parent, set_read_only and rename_lvstore on the real LVM.
 . "$(dirname "$0")/guest-lib.sh"
 NVMETD=${NVMETD:-$(dirname "$NVMETCFG")/../nvmetd/nvmetd}
 info "kernel $(uname -r), $(lvm version | head -n 1)"
@@ -153,6 +154,58 @@ ip netns exec $NS nvme disconnect -n $CN >/dev/null 2>&1
 check "cinder: nvmf_delete_subsystem" rpc nvmf_delete_subsystem "{\"nqn\": \"$CN\"}"
 check "cinder: delete clone, snapshot (one clone left: allowed, as SPDK), volume" bash -c \
 	"$RPC bdev_lvol_delete '{\"name\": \"$CC\"}' && $RPC bdev_lvol_delete '{\"name\": \"$CS\"}' && $RPC bdev_lvol_delete '{\"name\": \"$CV\"}'"
+# --- spdk-csi through SPDK's rpc_http_proxy.py (tests/rpc/http-proxy.py does what it does: POST, Basic
+# auth), with the rest of the lvol methods: rename (exported: the LV keeps its name, the export its
+# path), decouple_parent (no data moves: the clone reads the same with its snapshot deleted),
+# set_read_only, rename_lvstore (the VG follows)
+python3 $TOP/tests/rpc/http-proxy.py 127.0.0.1 0 spdkcsiuser spdkcsipass -s $SOCK >$T/proxy.out 2>&1 & proxy=$!
+wait_for 10 grep -q Started $T/proxy.out
+URL=http://$(sed -n 's/.* on //p' $T/proxy.out)/
+# hrpc METHOD [PARAMS]: one POST as spdk-csi sends it; prints the result (or the error, and fails)
+hrpc() { python3 -c 'import base64, json, sys, urllib.request as u
+auth = "Basic " + base64.b64encode(b"spdkcsiuser:spdkcsipass").decode()
+req = {"jsonrpc": "2.0", "id": 1, "method": sys.argv[2], "params": json.loads(sys.argv[3] or "{}")}
+r = json.loads(u.urlopen(u.Request(sys.argv[1], data=json.dumps(req).encode(), headers={"Authorization": auth}), timeout=120).read())
+print(json.dumps(r.get("result", r.get("error"))))
+sys.exit("error" in r)' "$URL" "$1" "${2:-}"; }
+HV=$(hrpc bdev_lvol_create '{"lvol_name": "pvc-h", "size": 33554432, "lvs_name": "lvs0", "clear_method": "unmap", "thin_provision": true}' | jq -r .)
+check "HTTP csi: bdev_lvol_create pvc-h: $HV" bash -c "[[ '$HV' =~ ^[0-9a-f-]{36}\$ ]]"
+HN=nqn.2020-04.io.spdk.csi:uuid:$HV
+hpublish() {
+	hrpc nvmf_create_subsystem "{\"nqn\": \"$HN\", \"allow_any_host\": true, \"serial_number\": \"spdkcsi-sn\", \"model_number\": \"$HV\"}" &&
+		hrpc nvmf_subsystem_add_ns "{\"nqn\": \"$HN\", \"namespace\": {\"bdev_name\": \"$HV\"}}" &&
+		hrpc nvmf_subsystem_add_listener "{\"nqn\": \"$HN\", \"listen_address\": {\"trtype\": \"TCP\", \"adrfam\": \"IPv4\", \"traddr\": \"$TARGET_IP\", \"trsvcid\": \"4422\"}}"
+}
+check "HTTP csi: publish pvc-h (subsystem, add_ns by UUID, TCP listener)" hpublish
+d4=$(connect $HV 4422)
+check "HTTP csi: the host writes 4 MiB to pvc-h ($d4)" bash -c "[[ -n '$d4' ]] && dd if=$T/data of=$d4 bs=1M oflag=direct status=none"
+check "HTTP: bdev_lvol_rename of the published pvc-h to pvc-h2" hrpc bdev_lvol_rename "{\"old_name\": \"lvs0/pvc-h\", \"new_name\": \"pvc-h2\"}"
+check "... alias lvs0/pvc-h2; the LV keeps its name (the export's path), the name in its tag" bash -c \
+	"$RPC bdev_get_bdevs '{\"name\": \"lvs0/pvc-h2\"}' | jq -e '.[0].name == \"$HV\"' && lvs --noheadings -o lv_tags lvs0/pvc-h | grep -q 'nvmetd.name=pvc-h2'"
+check "... the host still reads pvc-h2: the data" bash -c "[[ \$(head -c 4M $d4 | md5sum | cut -d' ' -f1) == $sum ]]"
+disconnect $HV
+HSN=snapshot-$(cat /proc/sys/kernel/random/uuid)
+HS=$(hrpc bdev_lvol_snapshot "{\"lvol_name\": \"$HV\", \"snapshot_name\": \"$HSN\"}" | jq -r .)
+HC=$(hrpc bdev_lvol_clone "{\"snapshot_name\": \"lvs0/$HSN\", \"clone_name\": \"pvc-hc\"}" | jq -r .)
+check "HTTP csi: snapshot and clone pvc-hc" bash -c "[[ '$HS' =~ ^[0-9a-f-]{36}\$ && '$HC' =~ ^[0-9a-f-]{36}\$ ]]"
+check "HTTP: bdev_lvol_decouple_parent pvc-hc: no longer a clone, still thin" bash -c \
+	"$(declare -f hrpc); URL='$URL'; hrpc bdev_lvol_decouple_parent '{\"name\": \"$HC\"}' && $RPC bdev_get_bdevs '{\"name\": \"$HC\"}' | jq -e '.[0].driver_specific.lvol | .clone == false and .thin_provision == true'"
+check "... decouple_parent again: Invalid argument" bash -c "$RPC bdev_lvol_decouple_parent '{\"name\": \"$HC\"}' 2>&1 | grep -q 'Invalid argument'"
+check "HTTP: the snapshot deleted (one clone left, pvc-h2)" hrpc bdev_lvol_delete "{\"name\": \"$HS\"}"
+check "... pvc-hc reads the same data without it (thin LVs share chunks, they do not depend)" bash -c \
+	"[[ \$(head -c 4M /dev/lvs0/pvc-hc | md5sum | cut -d' ' -f1) == $sum ]]"
+check "HTTP: bdev_lvol_set_read_only pvc-hc: LVM's permission r, writes refused" bash -c \
+	"$(declare -f hrpc); URL='$URL'; hrpc bdev_lvol_set_read_only '{\"name\": \"$HC\"}' && lvs --noheadings -o lv_attr lvs0/pvc-hc | grep -q '^ *Vr' && ! dd if=/dev/zero of=/dev/lvs0/pvc-hc bs=4k count=1 oflag=direct status=none"
+check "bdev_lvol_rename pvc-hc (not exported) to pvc-hc2: the LV too" bash -c \
+	"$RPC bdev_lvol_rename '{\"old_name\": \"$HC\", \"new_name\": \"pvc-hc2\"}' && lvs lvs0/pvc-hc2"
+hunpublish() { hrpc nvmf_subsystem_remove_ns "{\"nqn\": \"$HN\", \"nsid\": 1}" && hrpc nvmf_delete_subsystem "{\"nqn\": \"$HN\"}"; }
+check "HTTP csi: unpublish pvc-h2" hunpublish
+check "bdev_lvol_rename_lvstore lvs0 lvs1 (nothing exported): VG lvs1, its LVs' nodes" bash -c \
+	"$RPC bdev_lvol_rename_lvstore '{\"old_name\": \"lvs0\", \"new_name\": \"lvs1\"}' && vgs lvs1 && test -b /dev/lvs1/pvc-hc2 && $RPC bdev_lvol_get_lvstores | jq -e '.[0].name == \"lvs1\" and .[0].uuid == \"$LVS\"'"
+check "... an unknown store: Lvol store lvs0 not found" bash -c "$RPC bdev_lvol_rename_lvstore '{\"old_name\": \"lvs0\", \"new_name\": \"x\"}' 2>&1 | grep -q 'Lvol store lvs0 not found'"
+check "... and back to lvs0" rpc bdev_lvol_rename_lvstore '{"old_name": "lvs1", "new_name": "lvs0"}'
+check "HTTP csi: delete pvc-h2 and pvc-hc2" bash -c "$(declare -f hrpc); URL='$URL'; hrpc bdev_lvol_delete '{\"name\": \"$HV\"}' && hrpc bdev_lvol_delete '{\"name\": \"$HC\"}'"
+kill $proxy; wait $proxy 2>/dev/null
 check "bdev_lvol_get_lvols: empty" bash -c "$RPC bdev_lvol_get_lvols | jq -e 'length == 0'"
 check "bdev_lvol_delete_lvstore lvs0" rpc bdev_lvol_delete_lvstore '{"lvs_name": "lvs0"}'
 check "... no VG, no PV label left on $dev" bash -c "! vgs lvs0 && ! blkid -p $dev"
