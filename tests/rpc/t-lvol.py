@@ -3,7 +3,9 @@
 # nvmetd's bdev_lvol_* methods on the host, against a fake lvm (fake-lvm.py, NVMET_LVM): the answers'
 # shapes and SPDK's errors (spdk-csi's and Cinder's calls, `size` in bytes and size_in_mib, the
 # "snapshot-..." name LVM refuses kept in a tag), the lvm commands nvmetd runs, bad params refused with
-# nothing run. Real LVM (and exports) are proven in the guest: tests/vm/t-lvm.sh. TAP output.
+# nothing run; spdk-csi's sequence through the HTTP proxy (http-proxy.py) with a publish on nvmetd-fake's
+# configfs; rename, rename_lvstore, decouple_parent, set_read_only; lvm commands failing on purpose
+# ($FAKE_LVM_STATE.fail). Real LVM (and exports) are proven in the guest: tests/vm/t-lvm.sh. TAP output.
 #   t-lvol.py [NVMETD]
 import base64
 import importlib.util
