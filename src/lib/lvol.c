@@ -184,7 +184,17 @@ int lvol_resize(const struct lvm_env *env, const char *lvol, unsigned long long 
 	return r;
 }
 
-int lvol_inflate(const struct lvm_env *env, const char *lvol, char **err)
+/* What an operation on one lvol gets: the listing, the lvol, its "vg/lv", the name it was called by. */
+struct lvol_at {
+	const struct lvm_env *env;
+	const struct lv_list *l;
+	const struct lv_vol *v;
+	const char *target, *lvol;
+};
+
+/* lvol_lookup of lvol, then fn on it (the listing freed after). */
+static int with_lvol(const struct lvm_env *env, const char *lvol, int (*fn)(const struct lvol_at *at, char **err),
+		     char **err)
 {
 	struct lv_list l;
 	const struct lv_vol *v;
@@ -194,15 +204,27 @@ int lvol_inflate(const struct lvm_env *env, const char *lvol, char **err)
 	if (r < 0)
 		return r;
 	target = vglv(v);
-	if (!v->thick && v->size - v->used > lv_free_bytes(&l.s[v->store]))
-		r = -ENOSPC, *err = xasprintf("No space left on device: lvol %s needs %llu bytes more to be inflated", lvol,
-					      v->size - v->used);
-	else if (!v->thick)
-		r = lvm_do(env, err, "lvchange", "--addtag", LV_TAG_THICK, target, NULL);
-	if (r == 0)
-		r = relink(env, v, NULL, err);
+	r = fn(&(struct lvol_at){ env, &l, v, target, lvol }, err);
 	lv_list_free(&l);
 	return r;
+}
+
+static int inflate_at(const struct lvol_at *at, char **err)
+{
+	const struct lv_vol *v = at->v;
+	int r = 0;
+
+	if (!v->thick && v->size - v->used > lv_free_bytes(&at->l->s[v->store]))
+		r = -ENOSPC, *err = xasprintf("No space left on device: lvol %s needs %llu bytes more to be inflated",
+					      at->lvol, v->size - v->used);
+	else if (!v->thick)
+		r = lvm_do(at->env, err, "lvchange", "--addtag", LV_TAG_THICK, at->target, NULL);
+	return r == 0 ? relink(at->env, v, NULL, err) : r;
+}
+
+int lvol_inflate(const struct lvm_env *env, const char *lvol, char **err)
+{
+	return with_lvol(env, lvol, inflate_at, err);
 }
 
 int lvol_delete(const struct lvm_env *env, const char *lvol, char *const *busy, size_t nbusy, char **err)
@@ -282,35 +304,26 @@ out:
 	return r;
 }
 
+static int decouple_at(const struct lvol_at *at, char **err)
+{
+	const struct lv_vol *p = at->v->parent ? lv_find_vol(at->l, at->v->parent) : NULL;
+
+	if (!at->v->parent)
+		return *err = xasprintf("Invalid argument: lvol %s has no parent (it is not a clone)", at->lvol), -EINVAL;
+	return relink(at->env, at->v, p ? p->parent : NULL, err);
+}
+
 int lvol_decouple(const struct lvm_env *env, const char *lvol, char **err)
 {
-	struct lv_list l;
-	const struct lv_vol *v, *p;
-	int r = lvol_lookup(env, lvol, &l, &v, err);
+	return with_lvol(env, lvol, decouple_at, err);
+}
 
-	if (r < 0)
-		return r;
-	p = v->parent ? lv_find_vol(&l, v->parent) : NULL;
-	if (!v->parent)
-		r = -EINVAL, *err = xasprintf("Invalid argument: lvol %s has no parent (it is not a clone)", lvol);
-	else
-		r = relink(env, v, p ? p->parent : NULL, err);
-	lv_list_free(&l);
-	return r;
+static int set_read_only_at(const struct lvol_at *at, char **err)
+{
+	return at->v->readonly ? 0 : lvm_do(at->env, err, "lvchange", "-p", "r", at->target, NULL);
 }
 
 int lvol_set_read_only(const struct lvm_env *env, const char *lvol, char **err)
 {
-	struct lv_list l;
-	const struct lv_vol *v;
-	_cleanup_free_ char *target = NULL;
-	int r = lvol_lookup(env, lvol, &l, &v, err);
-
-	if (r < 0)
-		return r;
-	target = vglv(v);
-	if (!v->readonly)
-		r = lvm_do(env, err, "lvchange", "-p", "r", target, NULL);
-	lv_list_free(&l);
-	return r;
+	return with_lvol(env, lvol, set_read_only_at, err);
 }
