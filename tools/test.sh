@@ -101,7 +101,7 @@ vm_tests=${NVMETD_VM_TESTS:-"
 trixie:6.12 t-deb-host.sh
 6.12 t-deb-host.sh
 trixie:6.12 t-several.sh t-irq.sh t-malloc.sh t-import.sh t-auth.sh t-tls.sh t-rpc.sh:tcp
-trixie:6.12 t-several.sh t-mdns.sh t-stas.sh
+trixie:6.12 t-several.sh t-mdns.sh t-stas.sh t-lvm.sh
 trixie:6.12 t-several.sh t-daemon.sh:60 t-reapply.sh:tcp t-ana.sh t-guide.sh:rdma t-guide.sh:tcp
 6.1 t-several.sh t-guide.sh:rdma t-guide.sh:tcp t-daemon.sh:20 t-reapply.sh:rdma t-mdns.sh
 6.1 t-several.sh t-irq.sh t-malloc.sh t-import.sh t-auth.sh t-tls.sh t-rpc.sh:rdma
