@@ -8,7 +8,8 @@
 /* lvm with the NULL-terminated args that follow; 0, or the error with *err ("lvm <cmd>: <what lvm said>"). */
 int lvm_do(const struct lvm_env *env, char **err, ...) __attribute__((sentinel));
 int lvm_argv(const struct lvm_env *env, const char *const *args, char **err);
-/* lvstore_list, then the lvol called name in it: 0 with *v pointing into l, or -ENODEV with *err. */
+/* lvstore_list, then the lvol called name in it: 0 with *v pointing into l, or -ENODEV with *err (and l
+ * freed, as on any error). */
 int lvol_lookup(const struct lvm_env *env, const char *name, struct lv_list *l, const struct lv_vol **v, char **err);
 /* --addtag values for an object named name with uuid: "nvmetd.uuid=...", "nvmetd.name=...". */
 char *lv_tag_uuid(const char *uuid);

@@ -77,6 +77,7 @@ int lvol_lookup(const struct lvm_env *env, const char *name, struct lv_list *l, 
 		return r;
 	*v = lv_find_vol(l, name);
 	if (!*v) {
+		lv_list_free(l);
 		*err = xasprintf("No such device: no lvol %s (bdev_lvol_get_lvols lists them)", name);
 		return -ENODEV;
 	}
