@@ -117,6 +117,8 @@ static int prepare(struct daemon *d, struct rpc_jobs *j, json_object **result, c
 	}
 	if (r == 0)
 		*result = TAKE_PTR(j->e.result);
+	if (r != JRPC_PENDING)	/* nothing to apply (unchanged, or refused): the rendered text goes */
+		free(TAKE_PTR(j->text));
 	rpcconf_free(&rc);
 	j->e.rc = NULL;
 	return r;
