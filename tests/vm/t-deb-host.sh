@@ -17,7 +17,9 @@ ok() { pass=$((pass + 1)); echo "ok - $*"; }
 nok() { fail=$((fail + 1)); echo "not ok - $*"; }
 # the unit tests ran already (make check): the package builds without them; the upgrade's 0.1.0-2 is
 # the same files repackaged with that version (dpkg-deb), as a rebuild of the same tree would be
+t0=$SECONDS
 if log=$("$here/../../tools/deb.sh" "${rel[@]}" --nocheck "$out/1" 2>&1); then ok "package 0.1.0-1 builds; $(grep '^lintian' <<<"$log")"; else nok "package build or lintian"; echo "$log" | tail -40; fi
+echo "# --- package build and lintian: $((SECONDS - t0)) s"
 deb1=$(ls "$out"/1/nvmetd_*.deb 2>/dev/null)
 if [[ -n $deb1 ]]; then
 	mkdir -p "$out/2" && rm -rf "$out/x" && dpkg-deb -R "$deb1" "$out/x" &&
@@ -28,11 +30,13 @@ if [[ -n $deb1 ]]; then
 fi
 deb1=$(ls "$out"/1/nvmetd_*.deb 2>/dev/null); deb2=$(ls "$out"/2/nvmetd_*.deb 2>/dev/null)
 if [[ -n $deb1 && -n $deb2 ]]; then
+	t0=$SECONDS
 	o=$(NVMETD_VM_INIT=systemd "$here/vm.sh" run "$k" "$here/t-deb.sh" "$deb1" "$deb2" 2>&1)
 	echo "$o" | grep -vE '^#   (\./|  )'
 	line=$(grep -E '^# [0-9]+ passed, [0-9]+ failed' <<<"$o" | tail -n1)
 	p=$(sed -n 's/^# \([0-9]*\) passed.*/\1/p' <<<"$line"); f=$(sed -n 's/.* \([0-9]*\) failed.*/\1/p' <<<"$line")
 	pass=$((pass + ${p:-0})); fail=$((fail + ${f:-1}))
+	echo "# --- boot (systemd): $((SECONDS - t0)) s"
 fi
 echo "# $pass passed, $fail failed"
 ((fail == 0))

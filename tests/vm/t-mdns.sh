@@ -1,5 +1,5 @@
 #!/bin/bash
-# Usage: t-mdns.sh
+# Usage: t-mdns.sh [IDLE-SECONDS]  (the idle window with advertisements on; 60 by default)
 # Zero-configuration discovery. 6.12: nvmetd (mdns = true) advertises one _nvme-disc._tcp service per
 # listening port through avahi-daemon, seen by an independent browser (python3-zeroconf) in the
 # initiator's network namespace with the right port, address and TXT (p=tcp / p=roce, nqn=); removing
@@ -12,6 +12,7 @@ NVMETD=${NVMETD:-$(dirname "$NVMETCFG")/../nvmetd/nvmetd}
 info "kernel $(uname -r)"
 DNQN=nqn.2024-01.io.nvmetd:discovery
 NQN=nqn.2024-01.io.nvmetd:mdns1
+idle=${1:-60}
 modprobe loop
 truncate -s 64M $T/disk.img; disk=$(losetup --show -f $T/disk.img)   # 6.1 cannot export a tmpfs file
 write_conf() { # "nqn"|"" listen...
@@ -124,9 +125,9 @@ check "... the RoCE service stays advertised" bash -c "grep -q '^mDNS .*:4421 .*
 # idle with advertisement on: no wakeups
 sleep 5
 v0=$(awk '/^voluntary_ctxt_switches/ {print $2}' /proc/$pid/status)
-sleep 60
+sleep "$idle"
 v1=$(awk '/^voluntary_ctxt_switches/ {print $2}' /proc/$pid/status)
-expect_eq "idle nvmetd with mDNS on: voluntary context switches in 60 s" "$((v1 - v0))" 0
+expect_eq "idle nvmetd with mDNS on: voluntary context switches in ${idle} s" "$((v1 - v0))" 0
 
 kill $pid; wait $pid
 check "stopping withdraws the rest" wait_for 10 bash -c "[[ \$(grep -cxF 'remove $RDMASVC' $T/browse.log) -ge 2 ]]"

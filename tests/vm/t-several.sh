@@ -9,7 +9,9 @@ pass=0 fail=0
 for spec in "$@"; do
 	IFS=: read -r -a argv <<<"$spec"
 	echo "# === ${argv[*]}"
+	t0=$SECONDS
 	bash "$dir/${argv[0]}" "${argv[@]:1}" 2>&1 | tee $T/several.out; rc=${PIPESTATUS[0]}
+	echo "# --- ${argv[*]}: $((SECONDS - t0)) s"
 	line=$(grep -E '^# [0-9]+ passed, [0-9]+ failed' $T/several.out | tail -n1)
 	if [[ -z $line ]]; then
 		echo "not ok - ${argv[*]}: no result (exit $rc)"; fail=$((fail + 1))

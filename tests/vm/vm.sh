@@ -167,6 +167,7 @@ cmd_run() {
 		      -device virtio-blk-pci,drive=upper,bus=pcie.0)
 		append+=" nvtest_upper=vda"
 	fi
+	[[ -n ${NVMETD_VM_9P:-} ]] && append+=" nvtest_9p=$NVMETD_VM_9P"
 	if [[ ${NVMETD_VM_INIT:-} == systemd ]]; then
 		append+=" nvtest_systemd=1 systemd.show_status=${NVMETD_VM_SHOW_STATUS:-0}"
 		timeout_s=${NVMETD_VM_TIMEOUT:-1200}
