@@ -2,7 +2,6 @@
 /* SPDK bdev names -> kernel block devices. NVMe namespaces are found through libudev from the
  * controller's PCI address and the NSID, never from a kernel name that can change between boots. */
 #include <errno.h>
-#include <libudev.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -10,6 +9,7 @@
 #include "ramdisk.h"
 #include "confmerge.h"
 #include "resolve.h"
+#include "udevdl.h"
 #include "util.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_device *, udev_device_unref)
@@ -145,11 +145,17 @@ static int bdev_device(struct nv_ctx *c, const struct nv_ns *ns, const struct nv
 		*dev = xstrdup(b->path);
 		return 0;
 	case BDEV_NVME:
-		if (!c->udev) {
+		r = ctx_udev(c, &(struct udev *){ NULL });
+		if (r == -ENODEV) {
 			*why = xasprintf("%s: no udev to find the SSD at %s", ns->bdev, b->bdf);
 			*detail = xasprintf("%s needs udev to find the SSD at %s (not available with a fake sysfs root)",
 					    ns->bdev, b->bdf);
 			return -ENODEV;
+		}
+		if (r < 0) {
+			*why = xasprintf("%s: cannot use libudev to find the SSD at %s: %s", ns->bdev, b->bdf,
+					 strerror(-r));
+			return r;
 		}
 		r = nvme_ns_devnode(c, b->bdf, b->nsid, dev, &inner);
 		break;
@@ -233,7 +239,7 @@ int resolve_nvme_path(struct nv_ctx *c, const char *devpath, char **bdf, unsigne
 	struct stat st;
 	long n;
 
-	if (!c->udev || stat(devpath, &st) < 0 || !S_ISBLK(st.st_mode))
+	if (!c->lookup_devices || stat(devpath, &st) < 0 || !S_ISBLK(st.st_mode) || ctx_udev(c, &(struct udev *){ NULL }) < 0)
 		return -ENOENT;
 	d = udev_device_new_from_devnum(c->udev, 'b', st.st_rdev);
 	if (!d)

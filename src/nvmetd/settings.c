@@ -9,18 +9,42 @@
  *     jobs = 16;                   # configfs operations in flight at most (1: one at a time)
  *     rpc_socket = "/var/tmp/spdk.sock";  # serve SPDK's JSON-RPC there (root only); "" or absent: off
  *     rpc_conf = "/var/lib/nvmetd/rpc.conf";  # what RPC calls made, loaded with nvmf_conf
- * A missing file means all defaults. */
+ * A missing file means all defaults. libconfig is opened only when there is a file (dl.h): nvmetcfg
+ * reads this on every apply, and most systems have none. */
 #include <errno.h>
 #include <libconfig.h>
 #include <sys/stat.h>
 
 #include "ctx.h"
+#include "dl.h"
 #include "settings.h"
 #include "exec.h"
 #include "log.h"
 #include "util.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(config_t *, config_destroy)
+static void *libconfig_handle;
+static struct {
+	__typeof__(config_init) *init;
+	__typeof__(config_destroy) *destroy;
+	__typeof__(config_read_file) *read_file;
+	__typeof__(config_lookup_string) *lookup_string;
+	__typeof__(config_lookup_bool) *lookup_bool;
+	__typeof__(config_lookup_int) *lookup_int;
+} cfg_fn;
+
+static int libconfig_open(void)
+{
+	static const struct dl_sym syms[] = {
+		DL_SYM(__typeof__(cfg_fn), config_init, init), DL_SYM(__typeof__(cfg_fn), config_destroy, destroy),
+		DL_SYM(__typeof__(cfg_fn), config_read_file, read_file),
+		DL_SYM(__typeof__(cfg_fn), config_lookup_string, lookup_string),
+		DL_SYM(__typeof__(cfg_fn), config_lookup_bool, lookup_bool),
+		DL_SYM(__typeof__(cfg_fn), config_lookup_int, lookup_int),
+	};
+	return dl_load(&libconfig_handle, LIBCONFIG_SONAME, "libconfig9", &cfg_fn, syms, ARRAY_SIZE(syms));
+}
+
+static void config_destroyp(config_t **c) { if (*c) cfg_fn.destroy(*c); }
 
 static int settings_read(const char *path, struct settings *s)
 {
@@ -39,9 +63,14 @@ static int settings_read(const char *path, struct settings *s)
 	s->clear_on_stop = true;
 	if (!path || (stat(path, &st) < 0 && errno == ENOENT))
 		return 0;
-	config_init(&cfg);
+	if (libconfig_open() < 0) {
+		log_error("%s: cannot read: libconfig (%s) is missing — is the libconfig9 package installed?", path,
+			  LIBCONFIG_SONAME);
+		return -ENOPKG;
+	}
+	cfg_fn.init(&cfg);
 	cp = &cfg;
-	if (!config_read_file(&cfg, path)) {
+	if (!cfg_fn.read_file(&cfg, path)) {
 		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
 			log_error("%s: cannot read: %s", path, strerror(errno));
 		else
@@ -49,15 +78,15 @@ static int settings_read(const char *path, struct settings *s)
 				  config_error_line(&cfg), config_error_text(&cfg));
 		return -EINVAL;
 	}
-	if (config_lookup_string(&cfg, "nvmf_conf", &str)) {
+	if (cfg_fn.lookup_string(&cfg, "nvmf_conf", &str)) {
 		free(s->nvmf_conf);
 		s->nvmf_conf = xstrdup(str);
 	}
-	if (config_lookup_string(&cfg, "state_file", &str)) {
+	if (cfg_fn.lookup_string(&cfg, "state_file", &str)) {
 		free(s->state_file);
 		s->state_file = xstrdup(str);
 	}
-	if (config_lookup_string(&cfg, "log_level", &str)) {
+	if (cfg_fn.lookup_string(&cfg, "log_level", &str)) {
 		int l = log_parse_level(str);
 		if (l < 0) {
 			log_error("%s: log_level \"%s\" is not one of error, warning, notice, info, debug", path, str);
@@ -65,13 +94,13 @@ static int settings_read(const char *path, struct settings *s)
 		}
 		s->log_level = l;
 	}
-	if (config_lookup_bool(&cfg, "irq_affinity", &b))
+	if (cfg_fn.lookup_bool(&cfg, "irq_affinity", &b))
 		s->irq_affinity = b;
-	if (config_lookup_bool(&cfg, "mdns", &b))
+	if (cfg_fn.lookup_bool(&cfg, "mdns", &b))
 		s->mdns = b;
 	{
 		int j;
-		if (config_lookup_int(&cfg, "jobs", &j)) {
+		if (cfg_fn.lookup_int(&cfg, "jobs", &j)) {
 			if (j < 1 || j > EXEC_JOBS_MAX) {
 				log_error("%s: jobs = %d is not between 1 and %d", path, j, EXEC_JOBS_MAX);
 				return -EINVAL;
@@ -79,14 +108,14 @@ static int settings_read(const char *path, struct settings *s)
 			s->jobs = j;
 		}
 	}
-	if (config_lookup_string(&cfg, "rpc_socket", &str) && *str) {
+	if (cfg_fn.lookup_string(&cfg, "rpc_socket", &str) && *str) {
 		if (str[0] != '/') {
 			log_error("%s: rpc_socket \"%s\" is not an absolute path", path, str);
 			return -EINVAL;
 		}
 		s->rpc_socket = xstrdup(str);
 	}
-	if (config_lookup_string(&cfg, "rpc_conf", &str)) {
+	if (cfg_fn.lookup_string(&cfg, "rpc_conf", &str)) {
 		if (str[0] != '/') {
 			log_error("%s: rpc_conf \"%s\" is not an absolute path", path, str);
 			return -EINVAL;
@@ -94,7 +123,7 @@ static int settings_read(const char *path, struct settings *s)
 		free(s->rpc_conf);
 		s->rpc_conf = xstrdup(str);
 	}
-	if (config_lookup_string(&cfg, "on_stop", &str)) {
+	if (cfg_fn.lookup_string(&cfg, "on_stop", &str)) {
 		if (streq(str, "clear"))
 			s->clear_on_stop = true;
 		else if (streq(str, "keep"))
