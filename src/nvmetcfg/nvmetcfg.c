@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* nvmetcfg: the administrator's CLI for the kernel NVMe-oF target, driven by an SPDK-style nvmf.conf. */
 #include <errno.h>
-#include <json-c/json.h>
+#include "jsonc.h"
 #include <libgen.h>
 #include <signal.h>
 #include <getopt.h>
