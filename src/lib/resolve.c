@@ -121,24 +121,25 @@ static int nvme_ns_devnode(struct nv_ctx *c, const char *bdf, uint32_t nsid, cha
 }
 
 /* The device behind a namespace's bdev. Returns 0 with *dev, or -errno with *why, the problem as
- * nvmetd records it (the namespace's missing reason), and *detail when the report says more. */
-static int bdev_device(struct nv_ctx *c, const struct nv_ns *ns, const struct nv_bdev *b, bool create,
-		       char **dev, char **why, char **detail)
+ * nvmetd records it (the namespace's missing reason), and *detail when the report says more. *st is
+ * an AIO bdev's stat (examined here anyway), else its st_mode 0. */
+static int bdev_device_stat(struct nv_ctx *c, const struct nv_ns *ns, const struct nv_bdev *b, bool create,
+			    char **dev, struct stat *st, char **why, char **detail)
 {
 	_cleanup_free_ char *inner = NULL, *nm = NULL;
-	struct stat st;
 	int r;
 
+	st->st_mode = 0;
 	switch (b->kind) {
 	case BDEV_AIO:
-		if (stat(b->path, &st) < 0) {
+		if (stat(b->path, st) < 0) {
 			int e = errno;	/* the allocations below may change errno */
 			*why = xasprintf("%s: %s — create it or fix the [AIO] line", b->path, strerror(e));
 			*detail = xasprintf("%s (%s): %s — create it or fix the [AIO] line", b->path, b->name,
 					    strerror(e));
 			return -ENOENT;
 		}
-		if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode)) {
+		if (!S_ISBLK(st->st_mode) && !S_ISREG(st->st_mode)) {
 			*why = xasprintf("%s is neither a block device nor a file", b->path);
 			return -EINVAL;
 		}
@@ -169,6 +170,15 @@ static int bdev_device(struct nv_ctx *c, const struct nv_ns *ns, const struct nv
 	if (r < 0)
 		*why = xasprintf("%s: %s", ns->bdev, inner);
 	return r;
+}
+
+/* The same, the device not examined for the caller. */
+static int bdev_device(struct nv_ctx *c, const struct nv_ns *ns, const struct nv_bdev *b, bool create,
+		       char **dev, char **why, char **detail)
+{
+	struct stat st;
+
+	return bdev_device_stat(c, ns, b, create, dev, &st, why, detail);
 }
 
 int resolve_bdev_device(struct nv_ctx *c, const struct nv_config *cfg, const char *name, char **dev, char **why)
@@ -206,15 +216,17 @@ int resolve_namespaces(struct nv_ctx *c, struct nv_config *cfg, unsigned flags, 
 			struct nv_ns *ns = &s->ns[j];
 			_cleanup_free_ char *dev = NULL, *why = NULL, *detail = NULL;
 			struct nv_bdev b;
+			struct stat st;
 			int r;
 
 			free(ns->missing);
 			ns->missing = NULL;
 			if (spdkconf_find_bdev(cfg, ns->bdev, &b) < 0)
 				continue; /* reported by the parser */
-			r = bdev_device(c, ns, &b, flags & RESOLVE_F_CREATE, &dev, &why, &detail);
+			/* an AIO file or device examined once: its stat is export_check's */
+			r = bdev_device_stat(c, ns, &b, flags & RESOLVE_F_CREATE, &dev, &st, &why, &detail);
 			if (r == 0)
-				r = export_check(c, dev, &why);
+				r = st.st_mode ? export_check_stat(c, dev, &st, &why) : export_check(c, dev, &why);
 			if (r == 0) {
 				attrs_set(&ns->attrs, "device_path", dev)->why = xstrdup("Namespace");
 				continue;
