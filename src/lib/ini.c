@@ -112,16 +112,11 @@ static void add_entry(struct ini_section *s, char **toks, size_t ntoks, unsigned
 {
 	struct ini_entry *e = array_push(&s->e, &s->n, sizeof(*e));
 
+	/* one token array for key and values (ini_free frees it from vals - 1): no copy per line */
 	e->key = toks[0];
-	e->vals = NULL;
+	e->vals = toks + 1;
 	e->nvals = ntoks - 1;
 	e->line = line;
-	/* the key owns the token array; the values get an array of their own */
-	if (e->nvals) {
-		e->vals = xmalloc(e->nvals * sizeof(char *));
-		memcpy(e->vals, toks + 1, e->nvals * sizeof(char *));
-	}
-	free(toks);
 }
 
 /* One logical line, stripped, neither blank nor a comment: a [Section] header (which becomes *cur),
@@ -162,8 +157,9 @@ int ini_parse(const char *path, const char *text, struct ini_file **out, struct 
 {
 	struct ini_file *f = xcalloc(1, sizeof(*f));
 	struct ini_section *cur = NULL;
-	_cleanup_free_ char *logical = NULL;
+	_cleanup_free_ char *logical = NULL, *raw = NULL;
 	size_t loglen = 0, logcap = 0;	/* logical while continuation lines are joined */
+	size_t rawcap = 0;		/* raw: each physical line in turn, one buffer for all */
 	bool skip = false;		/* inside a continued line that was too long */
 	const char *p = text;
 	unsigned lineno = 0, start_line = 0;
@@ -173,10 +169,14 @@ int ini_parse(const char *path, const char *text, struct ini_file **out, struct 
 	while (*p) {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		_cleanup_free_ char *raw = xmalloc(len + 1);
 		char *line;
 		size_t ll;
 
+		if (len + 1 > rawcap) {
+			rawcap = len + 1 > 256 ? len + 1 : 256;
+			free(raw);
+			raw = xmalloc(rawcap);
+		}
 		memcpy(raw, p, len);
 		raw[len] = '\0';
 		p += len + (nl ? 1 : 0);
@@ -211,11 +211,9 @@ int ini_parse(const char *path, const char *text, struct ini_file **out, struct 
 				continue;
 		} else if (logical) {
 			append(&logical, &loglen, &logcap, raw, ll);
-		} else {
-			logical = TAKE_PTR(raw);
 		}
 		loglen = logcap = 0;
-		line = strstrip(logical);
+		line = strstrip(logical ? logical : raw);
 		if (*line && *line != '#' && parse_logical(f, &cur, line, start_line, rep) < 0)
 			ret = -EINVAL;
 		free(TAKE_PTR(logical));
@@ -232,7 +230,9 @@ void ini_free(struct ini_file *f)
 		struct ini_section *s = &f->s[i];
 		for (size_t j = 0; j < s->n; j++) {
 			free(s->e[j].key);
-			strv_free(s->e[j].vals, s->e[j].nvals);
+			for (size_t k = 0; k < s->e[j].nvals; k++)
+				free(s->e[j].vals[k]);
+			free(s->e[j].vals - 1);
 		}
 		free(s->e);
 		free(s->name);

@@ -14,7 +14,7 @@
 
 struct ini_entry {
 	char *key;
-	char **vals;
+	char **vals;	/* the line's tokens after the key: one array with key (vals[-1]), never NULL */
 	size_t nvals;
 	unsigned line;
 };

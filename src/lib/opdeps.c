@@ -55,13 +55,11 @@ static void edge(struct edges *E, size_t from, size_t to)
 
 static struct unit_state *state_of(struct strmap *ids, struct unit_state **st, size_t *nst, const char *unit)
 {
-	size_t k;
+	size_t k = *nst;
 
-	if (!strmap_get(ids, unit, &k)) {
-		k = *nst;
-		strmap_add(ids, unit, k, NULL);
+	/* one lookup: added, or k is the state it had */
+	if (strmap_add(ids, unit, k, &k))
 		*(struct unit_state *)array_push(st, nst, sizeof(**st)) = (struct unit_state){ .last = SIZE_MAX };
-	}
 	return &(*st)[k];
 }
 
