@@ -9,8 +9,8 @@
  *     jobs = 16;                   # configfs operations in flight at most (1: one at a time)
  *     rpc_socket = "/var/tmp/spdk.sock";  # serve SPDK's JSON-RPC there (root only); "" or absent: off
  *     rpc_conf = "/var/lib/nvmetd/rpc.conf";  # what RPC calls made, loaded with nvmf_conf
- * A missing file means all defaults. libconfig is opened only when there is a file (dl.h): nvmetcfg
- * reads this on every apply, and most systems have none. */
+ * A missing file means all defaults. nvmetd links libconfig (SETTINGS_LINKED); nvmetcfg, which
+ * reads this on every run and mostly finds no file, opens it only when there is one (dl.h). */
 #include <errno.h>
 #include <libconfig.h>
 #include <sys/stat.h>
@@ -22,7 +22,6 @@
 #include "log.h"
 #include "util.h"
 
-static void *libconfig_handle;
 static struct {
 	__typeof__(config_init) *init;
 	__typeof__(config_destroy) *destroy;
@@ -31,6 +30,20 @@ static struct {
 	__typeof__(config_lookup_bool) *lookup_bool;
 	__typeof__(config_lookup_int) *lookup_int;
 } cfg_fn;
+
+#ifdef SETTINGS_LINKED
+static int libconfig_open(void)
+{
+	cfg_fn.init = config_init;
+	cfg_fn.destroy = config_destroy;
+	cfg_fn.read_file = config_read_file;
+	cfg_fn.lookup_string = config_lookup_string;
+	cfg_fn.lookup_bool = config_lookup_bool;
+	cfg_fn.lookup_int = config_lookup_int;
+	return 0;
+}
+#else
+static void *libconfig_handle;
 
 static int libconfig_open(void)
 {
@@ -41,8 +54,9 @@ static int libconfig_open(void)
 		DL_SYM(__typeof__(cfg_fn), config_lookup_bool, lookup_bool),
 		DL_SYM(__typeof__(cfg_fn), config_lookup_int, lookup_int),
 	};
-	return dl_load(&libconfig_handle, LIBCONFIG_SONAME, "libconfig9", &cfg_fn, syms, ARRAY_SIZE(syms));
+	return dl_load(&libconfig_handle, LIBCONFIG_SONAME, "libconfig", &cfg_fn, syms, ARRAY_SIZE(syms));
 }
+#endif
 
 static void config_destroyp(config_t **c) { if (*c) cfg_fn.destroy(*c); }
 
@@ -64,8 +78,7 @@ static int settings_read(const char *path, struct settings *s)
 	if (!path || (stat(path, &st) < 0 && errno == ENOENT))
 		return 0;
 	if (libconfig_open() < 0) {
-		log_error("%s: cannot read: libconfig (%s) is missing — is the libconfig9 package installed?", path,
-			  LIBCONFIG_SONAME);
+		log_error("%s: cannot read: %s is missing — is libconfig installed?", path, LIBCONFIG_SONAME);
 		return -ENOPKG;
 	}
 	cfg_fn.init(&cfg);
