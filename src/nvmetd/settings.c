@@ -22,24 +22,19 @@
 #include "log.h"
 #include "util.h"
 
-static struct {
-	__typeof__(config_init) *init;
-	__typeof__(config_destroy) *destroy;
-	__typeof__(config_read_file) *read_file;
-	__typeof__(config_lookup_string) *lookup_string;
-	__typeof__(config_lookup_bool) *lookup_bool;
-	__typeof__(config_lookup_int) *lookup_int;
+#define LIBCONFIG_FNS(X) \
+	X(config_init) X(config_destroy) X(config_read_file) X(config_lookup_string) X(config_lookup_bool) \
+	X(config_lookup_int)
+#define CFG_FIELD(fn) __typeof__(fn) *fn;
+static struct cfg_fn {
+	LIBCONFIG_FNS(CFG_FIELD)
 } cfg_fn;
 
 #ifdef SETTINGS_LINKED
 static int libconfig_open(void)
 {
-	cfg_fn.init = config_init;
-	cfg_fn.destroy = config_destroy;
-	cfg_fn.read_file = config_read_file;
-	cfg_fn.lookup_string = config_lookup_string;
-	cfg_fn.lookup_bool = config_lookup_bool;
-	cfg_fn.lookup_int = config_lookup_int;
+#define CFG_LINKED(fn) cfg_fn.fn = fn;
+	LIBCONFIG_FNS(CFG_LINKED)
 	return 0;
 }
 #else
@@ -47,18 +42,14 @@ static void *libconfig_handle;
 
 static int libconfig_open(void)
 {
-	static const struct dl_sym syms[] = {
-		DL_SYM(__typeof__(cfg_fn), config_init, init), DL_SYM(__typeof__(cfg_fn), config_destroy, destroy),
-		DL_SYM(__typeof__(cfg_fn), config_read_file, read_file),
-		DL_SYM(__typeof__(cfg_fn), config_lookup_string, lookup_string),
-		DL_SYM(__typeof__(cfg_fn), config_lookup_bool, lookup_bool),
-		DL_SYM(__typeof__(cfg_fn), config_lookup_int, lookup_int),
-	};
+#define CFG_SYM(fn) DL_SYM(struct cfg_fn, fn, fn),
+	static const struct dl_sym syms[] = { LIBCONFIG_FNS(CFG_SYM) };
+
 	return dl_load(&libconfig_handle, LIBCONFIG_SONAME, "libconfig", &cfg_fn, syms, ARRAY_SIZE(syms));
 }
 #endif
 
-static void config_destroyp(config_t **c) { if (*c) cfg_fn.destroy(*c); }
+static void config_destroyp(config_t **c) { if (*c) cfg_fn.config_destroy(*c); }
 
 static int settings_read(const char *path, struct settings *s)
 {
@@ -81,9 +72,9 @@ static int settings_read(const char *path, struct settings *s)
 		log_error("%s: cannot read: %s is missing — is libconfig installed?", path, LIBCONFIG_SONAME);
 		return -ENOPKG;
 	}
-	cfg_fn.init(&cfg);
+	cfg_fn.config_init(&cfg);
 	cp = &cfg;
-	if (!cfg_fn.read_file(&cfg, path)) {
+	if (!cfg_fn.config_read_file(&cfg, path)) {
 		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
 			log_error("%s: cannot read: %s", path, strerror(errno));
 		else
@@ -91,15 +82,15 @@ static int settings_read(const char *path, struct settings *s)
 				  config_error_line(&cfg), config_error_text(&cfg));
 		return -EINVAL;
 	}
-	if (cfg_fn.lookup_string(&cfg, "nvmf_conf", &str)) {
+	if (cfg_fn.config_lookup_string(&cfg, "nvmf_conf", &str)) {
 		free(s->nvmf_conf);
 		s->nvmf_conf = xstrdup(str);
 	}
-	if (cfg_fn.lookup_string(&cfg, "state_file", &str)) {
+	if (cfg_fn.config_lookup_string(&cfg, "state_file", &str)) {
 		free(s->state_file);
 		s->state_file = xstrdup(str);
 	}
-	if (cfg_fn.lookup_string(&cfg, "log_level", &str)) {
+	if (cfg_fn.config_lookup_string(&cfg, "log_level", &str)) {
 		int l = log_parse_level(str);
 		if (l < 0) {
 			log_error("%s: log_level \"%s\" is not one of error, warning, notice, info, debug", path, str);
@@ -107,13 +98,13 @@ static int settings_read(const char *path, struct settings *s)
 		}
 		s->log_level = l;
 	}
-	if (cfg_fn.lookup_bool(&cfg, "irq_affinity", &b))
+	if (cfg_fn.config_lookup_bool(&cfg, "irq_affinity", &b))
 		s->irq_affinity = b;
-	if (cfg_fn.lookup_bool(&cfg, "mdns", &b))
+	if (cfg_fn.config_lookup_bool(&cfg, "mdns", &b))
 		s->mdns = b;
 	{
 		int j;
-		if (cfg_fn.lookup_int(&cfg, "jobs", &j)) {
+		if (cfg_fn.config_lookup_int(&cfg, "jobs", &j)) {
 			if (j < 1 || j > EXEC_JOBS_MAX) {
 				log_error("%s: jobs = %d is not between 1 and %d", path, j, EXEC_JOBS_MAX);
 				return -EINVAL;
@@ -121,14 +112,14 @@ static int settings_read(const char *path, struct settings *s)
 			s->jobs = j;
 		}
 	}
-	if (cfg_fn.lookup_string(&cfg, "rpc_socket", &str) && *str) {
+	if (cfg_fn.config_lookup_string(&cfg, "rpc_socket", &str) && *str) {
 		if (str[0] != '/') {
 			log_error("%s: rpc_socket \"%s\" is not an absolute path", path, str);
 			return -EINVAL;
 		}
 		s->rpc_socket = xstrdup(str);
 	}
-	if (cfg_fn.lookup_string(&cfg, "rpc_conf", &str)) {
+	if (cfg_fn.config_lookup_string(&cfg, "rpc_conf", &str)) {
 		if (str[0] != '/') {
 			log_error("%s: rpc_conf \"%s\" is not an absolute path", path, str);
 			return -EINVAL;
@@ -136,7 +127,7 @@ static int settings_read(const char *path, struct settings *s)
 		free(s->rpc_conf);
 		s->rpc_conf = xstrdup(str);
 	}
-	if (cfg_fn.lookup_string(&cfg, "on_stop", &str)) {
+	if (cfg_fn.config_lookup_string(&cfg, "on_stop", &str)) {
 		if (streq(str, "clear"))
 			s->clear_on_stop = true;
 		else if (streq(str, "keep"))
