@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* json-c opened on first use (dl.h): an apply of nvmf.conf alone (no rpc.conf, no JSON output)
  * never touches JSON, and linking json-c cost every nvmetcfg start-up a sixth of its instructions.
- * Code include this instead of <json-c/json.h> and calls json-c by its own names, which go through
+ * Code includes this instead of <json-c/json.h> and calls json-c by its own names, which go through
  * the table jsonc() fills the first time (thread-safe). json-c is a dependency like libc: without
  * it the first JSON call ends the process with a message. nvmetd links json-c itself; dlopen then
  * finds the same library. */
