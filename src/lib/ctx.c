@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
-#include <libudev.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 
@@ -10,6 +9,7 @@
 #include "ctx.h"
 #include "exec.h"
 #include "tlskeys.h"
+#include "udevdl.h"
 #include "util.h"
 
 int ctx_new(struct nv_ctx **out)
@@ -57,15 +57,27 @@ int ctx_new(struct nv_ctx **out)
 		c->lvm = xstrdup(lvm && *lvm ? lvm : NVMET_LVM_DEFAULT);
 		c->lvm_timeout_ms = tmo && parse_u64(tmo, &ms) == 0 && ms && ms < 3600000 ? (unsigned)ms : 0;
 	}
-	if (!test_roots) {
-		c->udev = udev_new();
-		if (!c->udev) {
-			int r = -errno;
-			ctx_free(c);
-			return r ? r : -ENOMEM;
-		}
-	}
+	c->lookup_devices = !test_roots;
 	*out = c;
+	return 0;
+}
+
+int ctx_udev(struct nv_ctx *c, struct udev **out)
+{
+	int r;
+
+	if (!c->udev) {
+		if (!c->lookup_devices)
+			return -ENODEV;
+		r = udev_dl();
+		if (r < 0)
+			return r;
+		errno = 0;
+		c->udev = udev_new();
+		if (!c->udev)
+			return errno ? -errno : -ENOMEM;
+	}
+	*out = c->udev;
 	return 0;
 }
 

@@ -40,7 +40,8 @@ struct nv_ctx {
 	char *rundir;		/* operational state that must not survive a reboot (drains, the apply
 				 * lock): /run/nvmet, not the unit's RuntimeDirectory, which systemd deletes
 				 * when nvmetd stops: a drain and the lock outlive an nvmetd restart */
-	struct udev *udev;	/* NULL under test roots: SSDs cannot be looked up */
+	bool lookup_devices;	/* false under test roots: SSDs cannot be looked up (no udev) */
+	struct udev *udev;	/* made by the first ctx_udev, else NULL */
 	int lock_fd;		/* the apply lock while held, else -1 */
 	char *lock_path;	/* the apply lock: <rundir>/apply.lock (/run/nvmet/apply.lock) */
 	const struct cfs_ops *ops;	/* configfs calls: real, or a test double */
@@ -58,6 +59,10 @@ struct nv_ctx {
  * the real ones. */
 int ctx_new(struct nv_ctx **out);
 void ctx_free(struct nv_ctx *c);
+
+/* libudev's context, opened (udevdl.h) and made on first use: 0 with *out, -ENODEV under test roots,
+ * -ENOPKG without libudev, or udev_new's -errno. */
+int ctx_udev(struct nv_ctx *c, struct udev **out);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nv_ctx *, ctx_free)
 
 /* The apply lock (flock on lock_path) that keeps two applies from interleaving. ctx_trylock takes it

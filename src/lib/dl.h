@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Libraries opened on first use instead of linked: libkmod (modules load once per boot; closed again
  * after use, see kernel.c), libnvme (TLS keys), libblkid (lvol store creation; closed after each
- * probe, see devprobe.c) and, in nvmetd, Avahi's (mdns = true, see mdns-lib.c). Linked, they and
- * what they pull in (libcrypto, liblzma, libzstd, libdbus-1) would be loaded by every nvmetcfg
- * start-up and stay mapped in nvmetd. */
+ * probe, see devprobe.c), libudev (an SSD looked up, udevdl.h), json-c (the first JSON call,
+ * jsonc.h), libconfig (an nvmetd.conf that exists, settings.c) and, in nvmetd, Avahi's (mdns = true,
+ * see mdns-lib.c). Linked, they and what they pull in (libcrypto, liblzma, libzstd, libdbus-1) would
+ * be loaded and relocated by every nvmetcfg start-up, and stay mapped in nvmetd: nvmetcfg links
+ * libc alone. */
 #ifndef NVMET_DL_H
 #define NVMET_DL_H
 

@@ -50,15 +50,20 @@ static int blockdev_check(const struct nv_ctx *c, const char *path, const struct
 	return -EINVAL;
 }
 
+int export_check_stat(const struct nv_ctx *c, const char *path, const struct stat *st, char **why)
+{
+	if (S_ISREG(st->st_mode))
+		return file_check(c, path, st, why);
+	if (S_ISBLK(st->st_mode))
+		return blockdev_check(c, path, st, why);
+	return 0;
+}
+
 int export_check(const struct nv_ctx *c, const char *path, char **why)
 {
 	struct stat st;
 
 	if (stat(path, &st) < 0)
 		return 0;
-	if (S_ISREG(st.st_mode))
-		return file_check(c, path, &st, why);
-	if (S_ISBLK(st.st_mode))
-		return blockdev_check(c, path, &st, why);
-	return 0;
+	return export_check_stat(c, path, &st, why);
 }

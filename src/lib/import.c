@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
-#include <json-c/json.h>
+#include "jsonc.h"
 #include <stdio.h>
 #include <strings.h>
 

@@ -5,52 +5,70 @@
 #include "ini.h"
 #include "util.h"
 
+/* The token starting at s: its end, and in *len its length without the quotes; NULL when a quote is
+ * not closed. */
+static const char *token_end(const char *s, size_t *len)
+{
+	*len = 0;
+	while (*s && *s != ' ' && *s != '\t') {
+		if (*s == '"') {
+			const char *q = strchr(s + 1, '"');
+			if (!q)
+				return NULL;
+			*len += q - s - 1;
+			s = q + 1;
+		} else {
+			++*len;
+			s++;
+		}
+	}
+	return s;
+}
+
+static const char *skip_blanks(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
 /* Split one logical line into tokens; quotes group whitespace, '#' outside quotes at a token
- * start ends the line. Returns 0 or -EINVAL with *err set. Each token is measured first and copied
- * once: memory stays linear in the line. */
+ * start ends the line. Returns 0 or -EINVAL with *err set. The line is measured first, then the
+ * token array and the tokens are copied into one allocation (free the array alone): memory stays
+ * linear in the line, one allocation per line. */
 static int tokenize(const char *s, char ***toks, size_t *ntoks, const char **err)
 {
-	char **v = NULL;
-	size_t n = 0;
+	size_t n = 0, chars = 0, len;
+	char **v, *out;
 
-	for (;;) {
-		const char *end = s;
-		size_t len = 0;
-		char *tok;
-
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (!*s || *s == '#')
-			break;
-		for (end = s; *end && *end != ' ' && *end != '\t';) {
-			if (*end == '"') {
-				const char *q = strchr(end + 1, '"');
-				if (!q) {
-					*err = "unterminated quoted value";
-					strv_free(v, n);
-					return -EINVAL;
-				}
-				len += q - end - 1;
-				end = q + 1;
-			} else {
-				len++;
-				end++;
-			}
+	for (const char *t = skip_blanks(s); *t && *t != '#'; t = skip_blanks(t)) {
+		t = token_end(t, &len);
+		if (!t) {
+			*err = "unterminated quoted value";
+			return -EINVAL;
 		}
-		tok = xmalloc(len + 1);
-		len = 0;
+		n++;
+		chars += len + 1;
+	}
+	v = xmalloc(n * sizeof(char *) + chars + 1);
+	out = (char *)(v + n);
+	for (size_t i = 0; i < n; i++) {
+		const char *end;
+
+		s = skip_blanks(s);
+		end = token_end(s, &len);
+		v[i] = out;
 		while (s < end) {
 			if (*s == '"') {
 				const char *q = strchr(s + 1, '"');
-				memcpy(tok + len, s + 1, q - s - 1);
-				len += q - s - 1;
+				memcpy(out, s + 1, q - s - 1);
+				out += q - s - 1;
 				s = q + 1;
 			} else {
-				tok[len++] = *s++;
+				*out++ = *s++;
 			}
 		}
-		tok[len] = '\0';
-		*(char **)array_push(&v, &n, sizeof(char *)) = tok;
+		*out++ = '\0';
 	}
 	*toks = v;
 	*ntoks = n;
@@ -112,16 +130,11 @@ static void add_entry(struct ini_section *s, char **toks, size_t ntoks, unsigned
 {
 	struct ini_entry *e = array_push(&s->e, &s->n, sizeof(*e));
 
+	/* the key, the values and their array are one allocation (tokenize): ini_free frees vals - 1 */
 	e->key = toks[0];
-	e->vals = NULL;
+	e->vals = toks + 1;
 	e->nvals = ntoks - 1;
 	e->line = line;
-	/* the key owns the token array; the values get an array of their own */
-	if (e->nvals) {
-		e->vals = xmalloc(e->nvals * sizeof(char *));
-		memcpy(e->vals, toks + 1, e->nvals * sizeof(char *));
-	}
-	free(toks);
 }
 
 /* One logical line, stripped, neither blank nor a comment: a [Section] header (which becomes *cur),
@@ -151,7 +164,7 @@ static int parse_logical(struct ini_file *f, struct ini_section **cur, char *lin
 	if (!*cur) {
 		report_add(rep, NV_ERROR, f->path, line_no, NULL,
 			   "'%s' is outside any [Section] (or follows a broken header)", toks[0]);
-		strv_free(toks, ntoks);
+		free(toks);
 		return -EINVAL;
 	}
 	add_entry(*cur, toks, ntoks, line_no);
@@ -162,8 +175,9 @@ int ini_parse(const char *path, const char *text, struct ini_file **out, struct 
 {
 	struct ini_file *f = xcalloc(1, sizeof(*f));
 	struct ini_section *cur = NULL;
-	_cleanup_free_ char *logical = NULL;
+	_cleanup_free_ char *logical = NULL, *raw = NULL;
 	size_t loglen = 0, logcap = 0;	/* logical while continuation lines are joined */
+	size_t rawcap = 0;		/* raw: each physical line in turn, one buffer for all */
 	bool skip = false;		/* inside a continued line that was too long */
 	const char *p = text;
 	unsigned lineno = 0, start_line = 0;
@@ -173,10 +187,14 @@ int ini_parse(const char *path, const char *text, struct ini_file **out, struct 
 	while (*p) {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		_cleanup_free_ char *raw = xmalloc(len + 1);
 		char *line;
 		size_t ll;
 
+		if (len + 1 > rawcap) {
+			rawcap = len + 1 > 256 ? len + 1 : 256;
+			free(raw);
+			raw = xmalloc(rawcap);
+		}
 		memcpy(raw, p, len);
 		raw[len] = '\0';
 		p += len + (nl ? 1 : 0);
@@ -211,11 +229,9 @@ int ini_parse(const char *path, const char *text, struct ini_file **out, struct 
 				continue;
 		} else if (logical) {
 			append(&logical, &loglen, &logcap, raw, ll);
-		} else {
-			logical = TAKE_PTR(raw);
 		}
 		loglen = logcap = 0;
-		line = strstrip(logical);
+		line = strstrip(logical ? logical : raw);
 		if (*line && *line != '#' && parse_logical(f, &cur, line, start_line, rep) < 0)
 			ret = -EINVAL;
 		free(TAKE_PTR(logical));
@@ -231,8 +247,7 @@ void ini_free(struct ini_file *f)
 	for (size_t i = 0; i < f->n; i++) {
 		struct ini_section *s = &f->s[i];
 		for (size_t j = 0; j < s->n; j++) {
-			free(s->e[j].key);
-			strv_free(s->e[j].vals, s->e[j].nvals);
+			free(s->e[j].vals - 1);	/* with the key and the values (tokenize) */
 		}
 		free(s->e);
 		free(s->name);

@@ -14,7 +14,8 @@
 
 struct ini_entry {
 	char *key;
-	char **vals;
+	char **vals;	/* the line's tokens after the key; key, values and this array are one allocation
+			 * whose start is vals - 1 (== &key's slot): never NULL, never freed apart */
 	size_t nvals;
 	unsigned line;
 };

@@ -4,7 +4,7 @@
  * next request), UTF-8 validated, nesting bounded; a value's size counts every byte handed to the
  * tokener for it, so a request never grows past the limit however it is split. */
 #include <errno.h>
-#include <json-c/json.h>
+#include "jsonc.h"
 #include <stdint.h>
 
 #include "jsonrpc.h"

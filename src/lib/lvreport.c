@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* lvstore.h: LVM's JSON report -> the lvol stores and lvols, and lookups in them. Pure. */
 #include <errno.h>
-#include <json-c/json.h>
+#include "jsonc.h"
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>

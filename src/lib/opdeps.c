@@ -23,14 +23,14 @@ size_t op_touches(const struct op *o, char *u[2])
 
 bool op_waits(const struct op *o)
 {
-	_cleanup_free_ char *unit = NULL;
-	const char *base = strrchr(o->path, '/');
+	const char *base = strrchr(o->path, '/'), *ns;
 
-	if (strncmp(o->path, "subsystems/", 11) || !strstr(o->path, "/namespaces/"))
+	if (strncmp(o->path, "subsystems/", 11) || !(ns = strstr(o->path, "/namespaces/")))
 		return false;
-	unit = unit_of_path(o->path);
+	/* the namespace itself: its path is its unit (unit_of_path; an NQN has no '/'), nothing after
+	 * "/namespaces/N" — asked for every operation of a plan, so without making the unit */
 	if (o->type == OP_RMDIR)
-		return streq(unit, o->path);
+		return !strchr(ns + strlen("/namespaces/"), '/');
 	return o->type == OP_WRITE && base && streq(base + 1, "enable") && streq_ptr(o->value, "0");
 }
 
@@ -53,21 +53,37 @@ static void edge(struct edges *E, size_t from, size_t to)
 	e[1] = to;
 }
 
-static struct unit_state *state_of(struct strmap *ids, struct unit_state **st, size_t *nst, const char *unit)
-{
-	size_t k;
+/* The objects' states by unit, and the two units looked up last: a plan's operations on one object
+ * and on its parent come together, so most lookups hash nothing. */
+struct unit_ids {
+	struct strmap map;
+	struct { char *unit; size_t k; } recent[2];
+	unsigned next;		/* the recent slot the next new unit replaces */
+};
 
-	if (!strmap_get(ids, unit, &k)) {
-		k = *nst;
-		strmap_add(ids, unit, k, NULL);
+/* The state of unit (which the call takes over). */
+static struct unit_state *state_of(struct unit_ids *ids, struct unit_state **st, size_t *nst, char *unit)
+{
+	size_t k = *nst;
+
+	for (unsigned i = 0; i < 2; i++)
+		if (ids->recent[i].unit && streq(ids->recent[i].unit, unit)) {
+			free(unit);
+			return &(*st)[ids->recent[i].k];
+		}
+	/* one lookup: added, or k is the state it had */
+	if (strmap_add(&ids->map, unit, k, &k))
 		*(struct unit_state *)array_push(st, nst, sizeof(**st)) = (struct unit_state){ .last = SIZE_MAX };
-	}
+	free(ids->recent[ids->next].unit);
+	ids->recent[ids->next].unit = unit;
+	ids->recent[ids->next].k = k;
+	ids->next ^= 1;
 	return &(*st)[k];
 }
 
 void op_graph_build(const struct plan *p, struct op_graph *g)
 {
-	struct strmap ids = { 0 };
+	struct unit_ids ids = { 0 };
 	struct unit_state *st = NULL;
 	size_t nst = 0;
 	struct edges E = { 0 };
@@ -77,7 +93,7 @@ void op_graph_build(const struct plan *p, struct op_graph *g)
 		size_t nu = op_touches(&p->ops[i], u);
 
 		for (size_t k = 0; k < nu; k++) {
-			_cleanup_free_ char *parent = unit_parent(u[k]);
+			char *parent = unit_parent(u[k]);
 			struct unit_state *s = state_of(&ids, &st, &nst, u[k]);
 
 			if (s->last != SIZE_MAX && s->last != i)
@@ -93,7 +109,6 @@ void op_graph_build(const struct plan *p, struct op_graph *g)
 					edge(&E, ps->last, i);
 				*(size_t *)array_push(&ps->kids, &ps->nkids, sizeof(size_t)) = i;
 			}
-			free(u[k]);
 		}
 	}
 	/* compressed successor lists */
@@ -118,7 +133,9 @@ void op_graph_build(const struct plan *p, struct op_graph *g)
 		free(st[k].kids);
 	free(st);
 	free(E.e);
-	strmap_free(&ids);
+	strmap_free(&ids.map);
+	free(ids.recent[0].unit);
+	free(ids.recent[1].unit);
 }
 
 void op_graph_free(struct op_graph *g)

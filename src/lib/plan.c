@@ -24,7 +24,20 @@ static struct op *add(struct plan *p, enum op_type t, const char *obj, const cha
 	o->type = t;
 	o->obj = xstrdup(obj);
 	va_start(ap, fmt);
-	o->path = xvasprintf(fmt, ap);
+	/* the two formats of nearly every operation (thousands per plan) without printf */
+	if (streq(fmt, "%s")) {
+		o->path = xstrdup(va_arg(ap, const char *));
+	} else if (streq(fmt, "%s/%s")) {
+		const char *dir = va_arg(ap, const char *), *name = va_arg(ap, const char *);
+		size_t ld = strlen(dir), ln = strlen(name);
+
+		o->path = xmalloc(ld + 1 + ln + 1);
+		memcpy(o->path, dir, ld);
+		o->path[ld] = '/';
+		memcpy(o->path + ld + 1, name, ln + 1);
+	} else {
+		o->path = xvasprintf(fmt, ap);
+	}
 	va_end(ap);
 	return o;
 }

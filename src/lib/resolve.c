@@ -2,7 +2,6 @@
 /* SPDK bdev names -> kernel block devices. NVMe namespaces are found through libudev from the
  * controller's PCI address and the NSID, never from a kernel name that can change between boots. */
 #include <errno.h>
-#include <libudev.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -10,6 +9,7 @@
 #include "ramdisk.h"
 #include "confmerge.h"
 #include "resolve.h"
+#include "udevdl.h"
 #include "util.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_device *, udev_device_unref)
@@ -121,35 +121,42 @@ static int nvme_ns_devnode(struct nv_ctx *c, const char *bdf, uint32_t nsid, cha
 }
 
 /* The device behind a namespace's bdev. Returns 0 with *dev, or -errno with *why, the problem as
- * nvmetd records it (the namespace's missing reason), and *detail when the report says more. */
-static int bdev_device(struct nv_ctx *c, const struct nv_ns *ns, const struct nv_bdev *b, bool create,
-		       char **dev, char **why, char **detail)
+ * nvmetd records it (the namespace's missing reason), and *detail when the report says more. *st is
+ * an AIO bdev's stat (examined here anyway), else its st_mode 0. */
+static int bdev_device_stat(struct nv_ctx *c, const struct nv_ns *ns, const struct nv_bdev *b, bool create,
+			    char **dev, struct stat *st, char **why, char **detail)
 {
 	_cleanup_free_ char *inner = NULL, *nm = NULL;
-	struct stat st;
 	int r;
 
+	st->st_mode = 0;
 	switch (b->kind) {
 	case BDEV_AIO:
-		if (stat(b->path, &st) < 0) {
+		if (stat(b->path, st) < 0) {
 			int e = errno;	/* the allocations below may change errno */
 			*why = xasprintf("%s: %s — create it or fix the [AIO] line", b->path, strerror(e));
 			*detail = xasprintf("%s (%s): %s — create it or fix the [AIO] line", b->path, b->name,
 					    strerror(e));
 			return -ENOENT;
 		}
-		if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode)) {
+		if (!S_ISBLK(st->st_mode) && !S_ISREG(st->st_mode)) {
 			*why = xasprintf("%s is neither a block device nor a file", b->path);
 			return -EINVAL;
 		}
 		*dev = xstrdup(b->path);
 		return 0;
 	case BDEV_NVME:
-		if (!c->udev) {
+		r = ctx_udev(c, &(struct udev *){ NULL });
+		if (r == -ENODEV) {
 			*why = xasprintf("%s: no udev to find the SSD at %s", ns->bdev, b->bdf);
 			*detail = xasprintf("%s needs udev to find the SSD at %s (not available with a fake sysfs root)",
 					    ns->bdev, b->bdf);
 			return -ENODEV;
+		}
+		if (r < 0) {
+			*why = xasprintf("%s: cannot use libudev to find the SSD at %s: %s", ns->bdev, b->bdf,
+					 strerror(-r));
+			return r;
 		}
 		r = nvme_ns_devnode(c, b->bdf, b->nsid, dev, &inner);
 		break;
@@ -163,6 +170,15 @@ static int bdev_device(struct nv_ctx *c, const struct nv_ns *ns, const struct nv
 	if (r < 0)
 		*why = xasprintf("%s: %s", ns->bdev, inner);
 	return r;
+}
+
+/* The same, the device not examined for the caller. */
+static int bdev_device(struct nv_ctx *c, const struct nv_ns *ns, const struct nv_bdev *b, bool create,
+		       char **dev, char **why, char **detail)
+{
+	struct stat st;
+
+	return bdev_device_stat(c, ns, b, create, dev, &st, why, detail);
 }
 
 int resolve_bdev_device(struct nv_ctx *c, const struct nv_config *cfg, const char *name, char **dev, char **why)
@@ -200,15 +216,17 @@ int resolve_namespaces(struct nv_ctx *c, struct nv_config *cfg, unsigned flags, 
 			struct nv_ns *ns = &s->ns[j];
 			_cleanup_free_ char *dev = NULL, *why = NULL, *detail = NULL;
 			struct nv_bdev b;
+			struct stat st;
 			int r;
 
 			free(ns->missing);
 			ns->missing = NULL;
 			if (spdkconf_find_bdev(cfg, ns->bdev, &b) < 0)
 				continue; /* reported by the parser */
-			r = bdev_device(c, ns, &b, flags & RESOLVE_F_CREATE, &dev, &why, &detail);
+			/* an AIO file or device examined once: its stat is export_check's */
+			r = bdev_device_stat(c, ns, &b, flags & RESOLVE_F_CREATE, &dev, &st, &why, &detail);
 			if (r == 0)
-				r = export_check(c, dev, &why);
+				r = st.st_mode ? export_check_stat(c, dev, &st, &why) : export_check(c, dev, &why);
 			if (r == 0) {
 				attrs_set(&ns->attrs, "device_path", dev)->why = xstrdup("Namespace");
 				continue;
@@ -233,7 +251,7 @@ int resolve_nvme_path(struct nv_ctx *c, const char *devpath, char **bdf, unsigne
 	struct stat st;
 	long n;
 
-	if (!c->udev || stat(devpath, &st) < 0 || !S_ISBLK(st.st_mode))
+	if (!c->lookup_devices || stat(devpath, &st) < 0 || !S_ISBLK(st.st_mode) || ctx_udev(c, &(struct udev *){ NULL }) < 0)
 		return -ENOENT;
 	d = udev_device_new_from_devnum(c->udev, 'b', st.st_rdev);
 	if (!d)

@@ -3,7 +3,7 @@
 #ifndef NVMET_RPCEDIT_INT_H
 #define NVMET_RPCEDIT_INT_H
 
-#include <json-c/json.h>
+#include "jsonc.h"
 
 #include "rpcedit.h"
 

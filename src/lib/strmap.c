@@ -9,8 +9,15 @@ static size_t hash(const char *s, bool nocase)
 {
 	size_t h = 14695981039346656037ULL; /* FNV-1a */
 
-	for (; *s; s++) {
-		h ^= (unsigned char)(nocase ? tolower((unsigned char)*s) : *s);
+	if (nocase) {
+		for (; *s; s++) {
+			h ^= (unsigned char)tolower((unsigned char)*s);
+			h *= 1099511628211ULL;
+		}
+		return h;
+	}
+	for (; *s; s++) {	/* the common case: no call and no test per character */
+		h ^= (unsigned char)*s;
 		h *= 1099511628211ULL;
 	}
 	return h;

@@ -4,9 +4,34 @@
 #include "unit.h"
 #include "util.h"
 
-char *unit_host(const char *nqn) { return xasprintf("hosts/%s", nqn); }
-char *unit_subsys(const char *nqn) { return xasprintf("subsystems/%s", nqn); }
-char *unit_ns(const char *nqn, unsigned nsid) { return xasprintf("subsystems/%s/namespaces/%u", nqn, nsid); }
+/* a, b, c and d in one new string: units are made thousands of times per plan, without printf */
+static char *cat4(const char *a, const char *b, const char *c, const char *d)
+{
+	size_t la = strlen(a), lb = strlen(b), lc = strlen(c), ld = strlen(d);
+	char *u = xmalloc(la + lb + lc + ld + 1);
+
+	memcpy(u, a, la);
+	memcpy(u + la, b, lb);
+	memcpy(u + la + lb, c, lc);
+	memcpy(u + la + lb + lc, d, ld + 1);
+	return u;
+}
+
+char *unit_host(const char *nqn) { return cat4("hosts/", nqn, "", ""); }
+char *unit_subsys(const char *nqn) { return cat4("subsystems/", nqn, "", ""); }
+
+char *unit_ns(const char *nqn, unsigned nsid)
+{
+	char num[12];
+	size_t k = sizeof(num);
+
+	num[--k] = '\0';
+	do
+		num[--k] = (char)('0' + nsid % 10);
+	while (nsid /= 10);
+	return cat4("subsystems/", nqn, "/namespaces/", num + k);
+}
+
 char *unit_port(unsigned id) { return xasprintf("ports/%u", id); }
 
 /* The unit is the first two components ("kind/name"), or four for a namespace. An NQN has no '/'

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* nvmetcfg: the administrator's CLI for the kernel NVMe-oF target, driven by an SPDK-style nvmf.conf. */
 #include <errno.h>
-#include <json-c/json.h>
+#include "jsonc.h"
 #include <libgen.h>
 #include <signal.h>
 #include <getopt.h>
@@ -356,7 +356,7 @@ static int cmd_check(struct nv_ctx *c, struct opts *o)
 	int r;
 
 	/* without udev (test roots) SSDs cannot be looked up: the file is explained, not resolved */
-	r = load_conf(c, o, c->udev ? RESOLVE_STRICT : RESOLVE_NONE, true, &cfg, &rep);
+	r = load_conf(c, o, c->lookup_devices ? RESOLVE_STRICT : RESOLVE_NONE, true, &cfg, &rep);
 	if (rep.n)
 		qsort(rep.d, rep.n, sizeof(*rep.d), cmp_diag);
 	for (size_t i = 0; i < rep.n; i++) {

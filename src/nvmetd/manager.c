@@ -539,6 +539,7 @@ static void on_lvols_activated(struct daemon *d)
 int manager_start(struct daemon *d)
 {
 	int r = d->ctx ? 0 : ctx_new(&d->ctx);	/* a test may bring its own */
+	struct udev *udev = NULL;
 
 	if (r < 0) {
 		log_error("cannot initialise: %s", strerror(-r));
@@ -563,7 +564,11 @@ int manager_start(struct daemon *d)
 	 * stop: it is only for the stop right after it is written */
 	(void)unlink(NVMETD_KEEP_SERVING_FLAG);
 	/* watch first, then apply: nothing that happens in between is missed */
-	r = monitor_start(&d->mon, d->ev, d->ctx->udev, on_event, d);
+	if (d->ctx->lookup_devices && (r = ctx_udev(d->ctx, &udev)) < 0) {
+		log_error("cannot use udev: %s", strerror(-r));
+		return 1;
+	}
+	r = monitor_start(&d->mon, d->ev, udev, on_event, d);
 	if (r < 0) {
 		log_error("cannot watch devices, addresses and mounts: %s", strerror(-r));
 		return 1;

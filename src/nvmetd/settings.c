@@ -9,18 +9,47 @@
  *     jobs = 16;                   # configfs operations in flight at most (1: one at a time)
  *     rpc_socket = "/var/tmp/spdk.sock";  # serve SPDK's JSON-RPC there (root only); "" or absent: off
  *     rpc_conf = "/var/lib/nvmetd/rpc.conf";  # what RPC calls made, loaded with nvmf_conf
- * A missing file means all defaults. */
+ * A missing file means all defaults. nvmetd links libconfig (SETTINGS_LINKED); nvmetcfg, which
+ * reads this on every run and mostly finds no file, opens it only when there is one (dl.h). */
 #include <errno.h>
 #include <libconfig.h>
 #include <sys/stat.h>
 
 #include "ctx.h"
+#include "dl.h"
 #include "settings.h"
 #include "exec.h"
 #include "log.h"
 #include "util.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(config_t *, config_destroy)
+#define LIBCONFIG_FNS(X) \
+	X(config_init) X(config_destroy) X(config_read_file) X(config_lookup_string) X(config_lookup_bool) \
+	X(config_lookup_int)
+#define CFG_FIELD(fn) __typeof__(fn) *fn;
+static struct cfg_fn {
+	LIBCONFIG_FNS(CFG_FIELD)
+} cfg_fn;
+
+#ifdef SETTINGS_LINKED
+static int libconfig_open(void)
+{
+#define CFG_LINKED(fn) cfg_fn.fn = fn;
+	LIBCONFIG_FNS(CFG_LINKED)
+	return 0;
+}
+#else
+static void *libconfig_handle;
+
+static int libconfig_open(void)
+{
+#define CFG_SYM(fn) DL_SYM(struct cfg_fn, fn, fn),
+	static const struct dl_sym syms[] = { LIBCONFIG_FNS(CFG_SYM) };
+
+	return dl_load(&libconfig_handle, LIBCONFIG_SONAME, "libconfig", &cfg_fn, syms, ARRAY_SIZE(syms));
+}
+#endif
+
+static void config_destroyp(config_t **c) { if (*c) cfg_fn.config_destroy(*c); }
 
 static int settings_read(const char *path, struct settings *s)
 {
@@ -39,9 +68,13 @@ static int settings_read(const char *path, struct settings *s)
 	s->clear_on_stop = true;
 	if (!path || (stat(path, &st) < 0 && errno == ENOENT))
 		return 0;
-	config_init(&cfg);
+	if (libconfig_open() < 0) {
+		log_error("%s: cannot read: %s is missing — is libconfig installed?", path, LIBCONFIG_SONAME);
+		return -ENOPKG;
+	}
+	cfg_fn.config_init(&cfg);
 	cp = &cfg;
-	if (!config_read_file(&cfg, path)) {
+	if (!cfg_fn.config_read_file(&cfg, path)) {
 		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
 			log_error("%s: cannot read: %s", path, strerror(errno));
 		else
@@ -49,15 +82,15 @@ static int settings_read(const char *path, struct settings *s)
 				  config_error_line(&cfg), config_error_text(&cfg));
 		return -EINVAL;
 	}
-	if (config_lookup_string(&cfg, "nvmf_conf", &str)) {
+	if (cfg_fn.config_lookup_string(&cfg, "nvmf_conf", &str)) {
 		free(s->nvmf_conf);
 		s->nvmf_conf = xstrdup(str);
 	}
-	if (config_lookup_string(&cfg, "state_file", &str)) {
+	if (cfg_fn.config_lookup_string(&cfg, "state_file", &str)) {
 		free(s->state_file);
 		s->state_file = xstrdup(str);
 	}
-	if (config_lookup_string(&cfg, "log_level", &str)) {
+	if (cfg_fn.config_lookup_string(&cfg, "log_level", &str)) {
 		int l = log_parse_level(str);
 		if (l < 0) {
 			log_error("%s: log_level \"%s\" is not one of error, warning, notice, info, debug", path, str);
@@ -65,13 +98,13 @@ static int settings_read(const char *path, struct settings *s)
 		}
 		s->log_level = l;
 	}
-	if (config_lookup_bool(&cfg, "irq_affinity", &b))
+	if (cfg_fn.config_lookup_bool(&cfg, "irq_affinity", &b))
 		s->irq_affinity = b;
-	if (config_lookup_bool(&cfg, "mdns", &b))
+	if (cfg_fn.config_lookup_bool(&cfg, "mdns", &b))
 		s->mdns = b;
 	{
 		int j;
-		if (config_lookup_int(&cfg, "jobs", &j)) {
+		if (cfg_fn.config_lookup_int(&cfg, "jobs", &j)) {
 			if (j < 1 || j > EXEC_JOBS_MAX) {
 				log_error("%s: jobs = %d is not between 1 and %d", path, j, EXEC_JOBS_MAX);
 				return -EINVAL;
@@ -79,14 +112,14 @@ static int settings_read(const char *path, struct settings *s)
 			s->jobs = j;
 		}
 	}
-	if (config_lookup_string(&cfg, "rpc_socket", &str) && *str) {
+	if (cfg_fn.config_lookup_string(&cfg, "rpc_socket", &str) && *str) {
 		if (str[0] != '/') {
 			log_error("%s: rpc_socket \"%s\" is not an absolute path", path, str);
 			return -EINVAL;
 		}
 		s->rpc_socket = xstrdup(str);
 	}
-	if (config_lookup_string(&cfg, "rpc_conf", &str)) {
+	if (cfg_fn.config_lookup_string(&cfg, "rpc_conf", &str)) {
 		if (str[0] != '/') {
 			log_error("%s: rpc_conf \"%s\" is not an absolute path", path, str);
 			return -EINVAL;
@@ -94,7 +127,7 @@ static int settings_read(const char *path, struct settings *s)
 		free(s->rpc_conf);
 		s->rpc_conf = xstrdup(str);
 	}
-	if (config_lookup_string(&cfg, "on_stop", &str)) {
+	if (cfg_fn.config_lookup_string(&cfg, "on_stop", &str)) {
 		if (streq(str, "clear"))
 			s->clear_on_stop = true;
 		else if (streq(str, "keep"))
