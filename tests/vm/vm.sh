@@ -18,6 +18,8 @@
 # NVMETD_VM_QEMU_EXTRA  more qemu arguments (e.g. another NVMe device enumerated first)
 # NVMETD_VM_PIDFILE=F   write qemu's pid to F (a harness that crashes the guest with kill -9)
 # NVMETD_VM_SMP=2       2 vCPUs (one per NUMA node) instead of 4
+# NVMETD_VM_9P=MODE     9p cache mode of the read-only host root and modules (e.g. loose; default none:
+#                       measured a few % faster, not worth a root that may lag the host's)
 # NVMETD_VM_ROOT=trixie boot the cached Debian 13 tree (tests/vm/trixie-root.sh; `setup` makes it) as the
 #                       lower root instead of the host's (default: host). Its programs are trixie's: give
 #                       the guest a build made in that root (tools/in-root.sh trixie tools/build.sh
