@@ -93,7 +93,7 @@ fi
 # measured on 2 cores that is slower overall (t-deb-host 207 s alone, 618 s beside another guest;
 # t-persist-host 387 s -> 671 s): TCG guests keep both cores busy. "solo:" runs a step alone whatever
 # the setting. The two-node HA rig (NVMETD_VM_TESTS="solo:6.12 t-ha-host.sh") passes reliably but is
-# not in the default list: it adds 9-14 min to a suite that already takes about an hour on 2 cores
+# not in the default list: it adds 9-14 min to a suite that takes 41 min on 2 cores (45 allowed)
 # (README). Each step is reported when it ends. No test asserts a time.
 vm_tests=${NVMETD_VM_TESTS:-"
 6.12 t-persist-host.sh
