@@ -23,6 +23,13 @@ net_setup rdma
 modprobe -a nvmet nvmet-tcp nvmet-rdma
 "$NVMETCFG" clear >/dev/null || { nok "nvmetcfg clear (mounts configfs)"; finish; }
 mkdir -p $D
+# 6.1 opens a namespace's file with O_DIRECT, which tmpfs refuses: an ext4 on a loop device there
+if ! dd if=/dev/zero of=$D/.direct bs=4k count=1 oflag=direct status=none 2>/dev/null; then
+	modprobe loop; truncate -s 1G /var/tmp/bench.ext4; mkfs.ext4 -q -F /var/tmp/bench.ext4
+	mount -o loop /var/tmp/bench.ext4 $D || { nok "an ext4 for the backing files (tmpfs has no O_DIRECT)"; finish; }
+	info "backing files on ext4 (a loop device): tmpfs has no O_DIRECT on this kernel"
+fi
+rm -f $D/.direct
 # the parallel floor runs on as many threads as nvmetcfg's default --jobs
 JOBS=$("$NVMETCFG" --help | sed -n 's/.*--jobs N.*(default \([0-9]*\).*/\1/p')
 [[ -n $JOBS ]] || { nok "nvmetcfg --help names the default --jobs"; finish; }

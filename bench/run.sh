@@ -7,17 +7,19 @@
 #   bench/run.sh             N = 1 100 1000, 3 runs each (median), 60 s idle
 #   bench/run.sh --smoke     N = 10, 1 run, 5 s idle: what CI runs (no assertion on time)
 #   bench/run.sh --jobs-sweep [N]  the pool-size sweep behind nvmetcfg's default --jobs (N = 1000)
-#   bench/run.sh [--reps R] [--idle S] [--out DIR] N...
+#   bench/run.sh [--kernel 6.1|6.12] [--reps R] [--idle S] [--out DIR] N...
 # Exit status: 1 when a count check failed in the guest (writes of a re-apply, of a one-subsystem
 # change, tree built differently from the floor...) — never because of a time.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 reps=3 idle=60 out=$top/bench/out sweep=0
 ns=()
+kernel=6.12
 while (($#)); do
 	case $1 in
 	--smoke) reps=1 idle=5 ns=(10) ;;
 	--jobs-sweep) sweep=1 ;;
+	--kernel) kernel=$2; shift ;;
 	--reps) reps=$2; shift ;;
 	--idle) idle=$2; shift ;;
 	--out) out=$2; shift ;;
@@ -41,7 +43,7 @@ export NVMETD_VM_SMP=${NVMETD_VM_SMP:-2}
 guest_rc=0
 if ((sweep)); then
 	# clear and move-every-namespace at N for each pool size, floor and nvmetcfg side by side
-	NVMETD_VM_TIMEOUT=${NVMETD_VM_TIMEOUT:-5400} "$top/tests/vm/vm.sh" run 6.12 "$top/bench/guest-jobs.sh" \
+	NVMETD_VM_TIMEOUT=${NVMETD_VM_TIMEOUT:-5400} "$top/tests/vm/vm.sh" run "$kernel" "$top/bench/guest-jobs.sh" \
 		"${ns[0]:-1000}" 1 4 8 16 32 64 >"$out/jobs.log" 2>&1 || guest_rc=$?
 	grep -v '^#jobs' "$out/jobs.log" >&2
 	{
@@ -51,7 +53,7 @@ if ((sweep)); then
 	} | tee "$out/jobs.md"
 	exit "$guest_rc"
 fi
-NVMETD_VM_TIMEOUT=${NVMETD_VM_TIMEOUT:-5400} "$top/tests/vm/vm.sh" run 6.12 "$top/bench/guest-bench.sh" \
+NVMETD_VM_TIMEOUT=${NVMETD_VM_TIMEOUT:-5400} "$top/tests/vm/vm.sh" run "$kernel" "$top/bench/guest-bench.sh" \
 	"$reps" "$idle" "${ns[@]}" >"$out/guest.log" 2>&1 || guest_rc=$?
 grep -v -e '^#data' -e '^#daemon' "$out/guest.log" >&2
 grep -P '^#data\t' "$out/guest.log" | cut -f2- >"$out/results.tsv" || true
@@ -64,7 +66,7 @@ nvmetcli_ref="1 2914 2052
 100 2232 4891
 1000 7428 26630"
 
-awk -v ref="$nvmetcli_ref" -v reps="$reps" -v machine="$(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) host; guest: qemu TCG, $NVMETD_VM_SMP vCPUs, Debian kernel $(cat "${NVMETD_VM_CACHE:-/var/cache/nvmetd-vm}/6.12.rel" 2>/dev/null || echo 6.12)" \
+awk -v ref="$nvmetcli_ref" -v reps="$reps" -v machine="$(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) host; guest: qemu TCG, $NVMETD_VM_SMP vCPUs, Debian kernel $(cat "${NVMETD_VM_CACHE:-/var/cache/nvmetd-vm}/$kernel.rel" 2>/dev/null || echo "$kernel")" \
 	-v daemonf="$out/daemon.tsv" -F'\t' '
 BEGIN {
 	split(ref, lines, "\n")
