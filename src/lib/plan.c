@@ -28,13 +28,9 @@ static struct op *add(struct plan *p, enum op_type t, const char *obj, const cha
 	if (streq(fmt, "%s")) {
 		o->path = xstrdup(va_arg(ap, const char *));
 	} else if (streq(fmt, "%s/%s")) {
-		const char *dir = va_arg(ap, const char *), *name = va_arg(ap, const char *);
-		size_t ld = strlen(dir), ln = strlen(name);
+		const char *dir = va_arg(ap, const char *);
 
-		o->path = xmalloc(ld + 1 + ln + 1);
-		memcpy(o->path, dir, ld);
-		o->path[ld] = '/';
-		memcpy(o->path + ld + 1, name, ln + 1);
+		o->path = path_join(dir, va_arg(ap, const char *));	/* configfs names hold no '/' */
 	} else {
 		o->path = xvasprintf(fmt, ap);
 	}
