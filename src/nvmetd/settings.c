@@ -9,8 +9,10 @@
  *     jobs = 16;                   # configfs operations in flight at most (1: one at a time)
  *     rpc_socket = "/var/tmp/spdk.sock";  # serve SPDK's JSON-RPC there (root only); "" or absent: off
  *     rpc_conf = "/var/lib/nvmetd/rpc.conf";  # what RPC calls made, loaded with nvmf_conf
- * A missing file means all defaults. nvmetd links libconfig (SETTINGS_LINKED); nvmetcfg, which
- * reads this on every run and mostly finds no file, opens it only when there is one (dl.h). */
+ * A missing file means all defaults. nvmetd links libconfig (SETTINGS_LINKED: its direct calls keep
+ * libconfig among nvmetd's NEEDED libraries under --as-needed, so the package depends on it);
+ * nvmetcfg, which reads this on every run and mostly finds no file, opens it only when there is one
+ * (dl.h). */
 #include <errno.h>
 #include <libconfig.h>
 #include <sys/stat.h>
