@@ -4,8 +4,8 @@
  * device" for an unknown store or lvol, -17 "File exists" for a name taken, -28 "No space left on
  * device", -1 "Operation not permitted" for a snapshot with clones; spdk-csi and Cinder match these
  * texts. The methods SPDK answers from a completion callback (renames, decouple_parent, set_read_only,
- * delete_lvstore) answer -32602 with the errno's text (ok_true_cb). Both size params are taken: `size` in bytes (what spdk-csi and Cinder send, dropped by SPDK
- * v24.05) and `size_in_mib`. */
+ * delete_lvstore) answer -32602 with the errno's text (ok_true_cb). Both size params are taken:
+ * `size` in bytes (what spdk-csi and Cinder send, dropped by SPDK v24.05) and `size_in_mib`. */
 #include <errno.h>
 #include <json-c/json.h>
 #include <libgen.h>
