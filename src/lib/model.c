@@ -186,6 +186,14 @@ bool model_list_has(const struct nv_model *m, char *const *v, size_t n, const ch
 	return strv_contains(v, n, s);
 }
 
+bool model_subsys_linked(const struct nv_model *m, const char *nqn)
+{
+	for (size_t i = 0; i < m->nports; i++)
+		if (model_list_has(m, m->ports[i].subsys, m->ports[i].nsubsys, nqn))
+			return true;
+	return false;
+}
+
 bool port_tls(const struct nv_port *p)
 {
 	return streq_ptr(attrs_get(&p->attrs, "addr_tsas"), "tls1.3");

@@ -122,6 +122,8 @@ struct nv_ns *subsys_ns(const struct nv_subsys *s, uint32_t nsid);
 struct nv_port *model_port(const struct nv_model *m, unsigned id);
 /* A subsystem's hosts or a port's subsystems in model m: binary search once m is sorted. */
 bool model_list_has(const struct nv_model *m, char *const *v, size_t n, const char *s);
+/* Whether subsystem nqn is linked to any of m's ports (a host can reach it through one). */
+bool model_subsys_linked(const struct nv_model *m, const char *nqn);
 
 /* Whether a port requires TLS 1.3 (addr_tsas tls1.3; desired: Listen ... tls). */
 bool port_tls(const struct nv_port *p);

@@ -397,7 +397,10 @@ bool attr_frozen(const char *name)
 }
 
 /* Identity hosts have seen is not changed in place: the kernel refuses it once a host identified the
- * subsystem, and a host would see another disk under the same name. */
+ * subsystem, and a host would see another disk under the same name. Whether one did is not in
+ * configfs; a subsystem linked to no port is written (an apply killed between its mkdir and its
+ * attributes leaves the kernel's random serial number; converging must not call that frozen), and
+ * should a host have identified it before it was unlinked, the kernel's refusal says the same. */
 static void refuse_frozen(struct planner *pl, const char *unit, const char *nqn, const struct nv_attr *a,
 			  const char *old)
 {
@@ -447,7 +450,7 @@ static void add_subsystems(struct planner *pl)
 		order_cntlid(pl->chg, n, ls);
 		for (size_t k = 0; k < n; k++) {
 			const char *old = ls ? attrs_get(&ls->attrs, pl->chg[k]->name) : NULL;
-			if (old && attr_frozen(pl->chg[k]->name))
+			if (old && attr_frozen(pl->chg[k]->name) && model_subsys_linked(pl->l, ds->nqn))
 				refuse_frozen(pl, dir, ds->nqn, pl->chg[k], old);
 			else if (ls || !fresh_default(pl->chg[k]))
 				add_write(pl->p, obj, dir, pl->chg[k], old);

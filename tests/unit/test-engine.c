@@ -113,6 +113,34 @@ static char *fread_rel(struct env *e, const char *rel)
 	free(_v); \
 } while (0)
 
+/* A serial number is frozen once a host may have identified the subsystem: linked to a port, a change
+ * is refused up front and nothing changes. Linked to none — an apply killed -9 between a subsystem's
+ * mkdir and its attributes leaves the kernel's random serial number — the next apply writes it. */
+static void test_frozen_serial_only_when_linked(void **state)
+{
+	struct env *e = *state;
+	_cleanup_free_ char *linked = conf_text(e, "TCP 127.0.0.1:4420", "AIO0", "  AllowAnyHost Yes\n");
+	_cleanup_free_ char *other = xasprintf("%s[Subsystem2]\n  NQN nqn.2016-06.io.spdk:half\n  SN HALF2\n"
+					       "  AllowAnyHost Yes\n  Namespace AIO1 1\n", linked);
+	_cleanup_free_ char *renamed = NULL, *half = NULL;
+	char *p;
+
+	assert_int_equal(apply(e, linked, NULL), EXIT_OK);
+	renamed = xstrdup(linked);
+	p = strstr(renamed, "SPDK00000000000001");
+	memcpy(p, "SPDK00000000000002", 18);
+	assert_int_equal(apply(e, renamed, NULL), EXIT_CONFIG);
+	assert_attr(e, "subsystems/nqn.2016-06.io.spdk:cnode1/attr_serial", "SPDK00000000000001");
+
+	/* what a kill leaves: the directory, the kernel's defaults, no link */
+	half = path_join(e->t->nvmet, "subsystems/nqn.2016-06.io.spdk:half");
+	assert_int_equal(e->c->ops->mkdir(e->c->ops->ud, half), 0);
+	assert_attr(e, "subsystems/nqn.2016-06.io.spdk:half/attr_serial", "8a2c5e1f0b3d4c6e");
+	assert_int_equal(apply(e, other, NULL), EXIT_OK);
+	assert_attr(e, "subsystems/nqn.2016-06.io.spdk:half/attr_serial", "HALF2");
+	assert_int_equal(plan_len(e, other), 0);
+}
+
 static void test_apply_then_idempotent(void **state)
 {
 	struct env *e = *state;
@@ -822,6 +850,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_apply_then_idempotent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_frozen_serial_only_when_linked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_show_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_every_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_namespace_device_change, setup, teardown),
