@@ -66,7 +66,7 @@ static char *format_cpulist(const bool *set)
 	return out;
 }
 
-static bool irqbalance_running(const char *procfs)
+bool irq_irqbalance_running(const char *procfs)
 {
 	_cleanup_strv_ char **names = NULL;
 	int n = list_dir(procfs, &names);
@@ -171,7 +171,6 @@ int irq_apply(const char *sysfs, const char *procfs, const char *mask, const cha
 		d->what = xstrdup(labels[i]);
 		pin_device(sysfs, procfs, m, mask != NULL, d);
 	}
-	out->irqbalance = irqbalance_running(procfs);
 	return 0;
 }
 

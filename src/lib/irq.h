@@ -20,7 +20,6 @@ struct irq_dev {
 struct irq_result {
 	struct irq_dev *devs;
 	size_t n;
-	bool irqbalance;	/* irqbalance is running and may undo this */
 };
 
 /* mask: the config's ReactorMask (NULL = the node's CPUs). devs: PCI addresses with labels.
@@ -28,5 +27,8 @@ struct irq_result {
 int irq_apply(const char *sysfs, const char *procfs, const char *mask, const char *const *bdfs,
 	      const char *const *labels, size_t n, struct irq_result *out);
 void irq_result_free(struct irq_result *p);
+/* Whether irqbalance runs (and may move pinned IRQs again): a walk of procfs, asked only when what was
+ * pinned is reported, not on every pass. */
+bool irq_irqbalance_running(const char *procfs);
 
 #endif

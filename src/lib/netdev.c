@@ -52,8 +52,9 @@ static int find_ifindex(const char *adrfam, const char *traddr, char *ifname, si
 }
 
 /* A GID entry's attribute, gid_attrs/{ndevs,types}/IDX of a port: its netdev's name, its type ("RoCE v2",
- * "IB/RoCE v1"). False for an empty entry (the kernel refuses to read it) or an IB GID (no netdev). */
-static bool gid_attr(int portfd, const char *attr, unsigned idx, char *buf, size_t len)
+ * "IB/RoCE v1"). 1 when read; 0 for an empty entry (the kernel refuses to read it) or an IB GID (no
+ * netdev); -ENOENT past the end of the table (every index below it has its files, used or not). */
+static int gid_attr(int portfd, const char *attr, unsigned idx, char *buf, size_t len)
 {
 	char rel[64];
 	int fd;
@@ -62,51 +63,94 @@ static bool gid_attr(int portfd, const char *attr, unsigned idx, char *buf, size
 	snprintf(rel, sizeof(rel), "gid_attrs/%s/%u", attr, idx);
 	fd = openat(portfd, rel, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return false;
+		return errno == ENOENT ? -ENOENT : 0;
 	n = read(fd, buf, len - 1);
 	close(fd);
 	if (n <= 0)
-		return false;
+		return 0;
 	buf[n] = '\0';
 	memmove(buf, strstrip(buf), strlen(strstrip(buf)) + 1);
-	return true;
+	return 1;
 }
 
-/* The entries of a port's GID table (every index has its files, used or not). */
-static unsigned gid_count(int portfd)
+/* An InfiniBand port (link_layer "InfiniBand") has no netdev in its GIDs. */
+static bool port_is_ib(int portfd)
 {
-	int fd = openat(portfd, "gid_attrs/ndevs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	unsigned n = 0;
+	char buf[32];
+	int fd = openat(portfd, "link_layer", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return 0;
-	}
-	for (struct dirent *e; (e = readdir(d));)
-		n += e->d_name[0] != '.';
-	return n;
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 && !strncmp(buf, "InfiniBand", 10);
 }
 
-/* The best GID kind of one port on ifname: 2 = RoCE v2, 1 = RoCE v1, 0 = none. In index order: the
- * kernel puts a port's default GIDs (one per type) first, so a RoCE port is known after a few reads. */
-static int port_best(int portfd, const char *ifname)
+/* The interfaces a GID of ifname can hang from: ifname and every device below it (a VLAN's, a
+ * macvlan's or a bond's lower devices, their lowers; sysfs's lower_* links), at most NV_LOWERS. */
+#define NV_LOWERS 32
+static void add_lowers(const char *sysfs, const char *ifname, char ***v, size_t *n, unsigned depth)
 {
-	unsigned n = gid_count(portfd);
-	int best = 0;
+	_cleanup_free_ char *dir = xasprintf("%s/class/net/%s", sysfs, ifname);
+	_cleanup_closedir_ DIR *d = NULL;
+
+	strv_add_unique(v, n, ifname);
+	if (depth >= 8 || !(d = opendir(dir)))
+		return;
+	for (struct dirent *e; *n < NV_LOWERS && (e = readdir(d));)
+		if (!strncmp(e->d_name, "lower_", 6) && !strv_contains(*v, *n, e->d_name + 6))
+			add_lowers(sysfs, e->d_name + 6, v, n, depth + 1);
+}
+
+struct gid_query {
+	const char *ifname;
+	char **below;		/* add_lowers(ifname) */
+	size_t nbelow;
+};
+
+static int type_rank(int portfd, unsigned idx)
+{
 	char buf[64];
 
-	for (unsigned i = 0; i < n && best < 2; i++) {
-		if (!gid_attr(portfd, "ndevs", i, buf, sizeof(buf)) || !streq(buf, ifname))
-			continue;
-		if (gid_attr(portfd, "types", i, buf, sizeof(buf)))
-			best = streq(buf, "RoCE v2") ? 2 : best > 1 ? best : 1;
+	if (gid_attr(portfd, "types", idx, buf, sizeof(buf)) <= 0)
+		return 0;
+	return streq(buf, "RoCE v2") ? 2 : 1;
+}
+
+/* The best GID kind of one port on q->ifname: 2 = RoCE v2, 1 = RoCE v1, 0 = none. The kernel reserves
+ * a RoCE port's first entries (0, and 1 with two GID types) for its netdev's default GIDs, adds them
+ * before any address's GIDs and removes them with those, and gives an address's GIDs to the port only
+ * when its interface is that netdev or above it. So: both empty, the port has no GID at all (its netdev
+ * down, or a device just added whose table is still being filled); a netdev not below ifname (another
+ * interface's device, one in another namespace) has none of ifname's; ifname the netdev itself, its
+ * default GIDs have every type it has. Only an interface above the netdev (a VLAN, a bond) reads on,
+ * past holes, until a v2 entry: a table is 1024 entries on rxe, three syscalls each. */
+static int port_best(int portfd, const struct gid_query *q)
+{
+	char buf[64];
+	int best = 0, r = 0;
+	unsigned i;
+
+	if (port_is_ib(portfd))
+		return 0;
+	for (i = 0; i < 2 && r <= 0; i++)
+		r = gid_attr(portfd, "ndevs", i, buf, sizeof(buf));
+	if (r <= 0 || !strv_contains(q->below, q->nbelow, buf))
+		return 0;
+	if (streq(buf, q->ifname)) {
+		int a = type_rank(portfd, 0), b = type_rank(portfd, 1);
+		return a > b ? a : b;
 	}
+	for (i = 2; best < 2 && (r = gid_attr(portfd, "ndevs", i, buf, sizeof(buf))) >= 0; i++)
+		if (r > 0 && streq(buf, q->ifname)) {
+			int k = type_rank(portfd, i);
+			best = k > best ? k : best;
+		}
 	return best;
 }
 
-static int device_best(const char *cls, const char *dev, const char *ifname)
+static int device_best(const char *cls, const char *dev, const struct gid_query *q)
 {
 	_cleanup_free_ char *ports = xasprintf("%s/%s/ports", cls, dev);
 	_cleanup_closedir_ DIR *d = opendir(ports);
@@ -120,7 +164,7 @@ static int device_best(const char *cls, const char *dev, const char *ifname)
 		fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		k = port_best(fd, ifname);
+		k = port_best(fd, q);
 		close(fd);
 		best = k > best ? k : best;
 	}
@@ -133,19 +177,23 @@ int netdev_roce_gids_at(const char *sysfs, const char *ifname, char *dev, size_t
 {
 	_cleanup_free_ char *cls = path_join(sysfs, "class/infiniband");
 	_cleanup_closedir_ DIR *d = opendir(cls);
+	struct gid_query q = { .ifname = ifname };
 	int best = 0;
 
+	if (d)
+		add_lowers(sysfs, ifname, &q.below, &q.nbelow, 0);
 	for (struct dirent *e; d && best < 2 && (e = readdir(d));) {
 		int k;
 
 		if (e->d_name[0] == '.')
 			continue;
-		k = device_best(cls, e->d_name, ifname);
+		k = device_best(cls, e->d_name, &q);
 		if (k > best) {
 			best = k;
 			snprintf(dev, len, "%s", e->d_name);
 		}
 	}
+	strv_free(q.below, q.nbelow);
 	return best;
 }
 

@@ -71,13 +71,13 @@ static char *summarize(const struct irq_result *r)
 	return s;
 }
 
-static void log_summary(const struct irq_result *r, const char *summary)
+static void log_summary(const struct irq_result *r, const char *summary, const char *procfs)
 {
 	for (size_t i = 0; i < r->n; i++)
 		if (r->devs[i].warning)
 			log_warn("%s", r->devs[i].warning);
 	log_lines(LOG_NOTICE, "IRQ affinity: ", summary);
-	if (r->irqbalance)
+	if (r->n && irq_irqbalance_running(procfs))
 		log_warn("irqbalance is running and may move these IRQs again: ban them with --banirq=N in "
 			 "IRQBALANCE_ARGS (/etc/default/irqbalance), or stop irqbalance");
 }
@@ -101,7 +101,7 @@ void irqpin_apply(struct daemon *d)
 	}
 	summary = r < 0 ? NULL : summarize(&d->irqs);
 	if (summary && !streq_ptr(summary, d->irq_summary)) {
-		log_summary(&d->irqs, summary);
+		log_summary(&d->irqs, summary, d->ctx->procfs);
 		free(d->irq_summary);
 		d->irq_summary = summary;
 	} else {

@@ -109,7 +109,10 @@ static void test_irq_mask_and_node(void **state)
 	assert_string_equal(plan.devs[1].cpus, "2-3,6");
 	assert_int_equal(plan.devs[1].npinned, 1);
 	assert_int_equal(plan.devs[1].pinned[0], 40);
-	assert_false(plan.irqbalance);
+	{
+		_cleanup_free_ char *proc = path_join(root, "proc");
+		assert_false(irq_irqbalance_running(proc));
+	}
 	irq_result_free(&plan);
 
 	/* 0x9 = CPUs 0 and 3: only CPU 3 is on node 1 */
@@ -131,7 +134,10 @@ static void test_irq_mask_and_node(void **state)
 	run_irq(NULL, &plan);
 	assert_string_equal(plan.devs[0].cpus, "2-3,6");
 	assert_string_equal(plan.devs[1].cpus, "0-3,6");
-	assert_true(plan.irqbalance);
+	{
+		_cleanup_free_ char *proc = path_join(root, "proc");
+		assert_true(irq_irqbalance_running(proc));
+	}
 	irq_result_free(&plan);
 
 	/* a mask that is not a number */
@@ -309,7 +315,8 @@ static void gid(const char *dev, unsigned port, unsigned idx, const char *ndev, 
 }
 
 /* The device with a RoCE v2 GID on the interface wins; v1 only is told apart; other interfaces and
- * empty entries do not count; no infiniband class at all is no device. */
+ * empty entries do not count; no infiniband class at all is no device. Laid out as the kernel does:
+ * a port's default GIDs first (one per type), an address's GIDs only on the netdev or above it. */
 static void test_roce_gids_sysfs(void **state)
 {
 	_cleanup_free_ char *sys = path_join(root, "sys");
@@ -317,16 +324,36 @@ static void test_roce_gids_sysfs(void **state)
 
 	(void)state;
 	assert_int_equal(netdev_roce_gids_at(sys, "veth-t", dev, sizeof(dev)), 0);
-	gid("mlx4_0", 1, 0, "eth1", "IB/RoCE v1");
+	gid("mlx4_0", 1, 0, "veth-t", "IB/RoCE v1");
 	gid("mlx4_0", 1, 1, "veth-t", "IB/RoCE v1");
 	assert_int_equal(netdev_roce_gids_at(sys, "veth-t", dev, sizeof(dev)), 1);
 	assert_string_equal(dev, "mlx4_0");
-	put("sys/class/infiniband/rxe_t/ports/1/gid_attrs/ndevs/0/x", "");	/* an unreadable entry (empty) */
-	gid("rxe_t", 1, 1, "veth-t", "IB/RoCE v1");
-	gid("rxe_t", 1, 2, "veth-t", "RoCE v2");
+	gid("rxe_t", 1, 0, "veth-t", "IB/RoCE v1");
+	gid("rxe_t", 1, 1, "veth-t", "RoCE v2");
 	assert_int_equal(netdev_roce_gids_at(sys, "veth-t", dev, sizeof(dev)), 2);
 	assert_string_equal(dev, "rxe_t");
 	assert_int_equal(netdev_roce_gids_at(sys, "eth2", dev, sizeof(dev)), 0);
+	/* a VLAN above eth9: its GIDs are read past holes left by removed addresses */
+	gid("rxe_h", 1, 0, "eth9", "IB/RoCE v1");
+	gid("rxe_h", 1, 1, "eth9", "RoCE v2");
+	put("sys/class/infiniband/rxe_h/ports/1/gid_attrs/ndevs/2/x", "");	/* unreadable: empty */
+	put("sys/class/infiniband/rxe_h/ports/1/gid_attrs/ndevs/3/x", "");
+	gid("rxe_h", 1, 4, "vlan9", "RoCE v2");
+	assert_int_equal(netdev_roce_gids_at(sys, "vlan9", dev, sizeof(dev)), 0);	/* not above eth9 */
+	put("sys/class/net/vlan9/lower_eth9/x", "");
+	assert_int_equal(netdev_roce_gids_at(sys, "vlan9", dev, sizeof(dev)), 2);
+	assert_string_equal(dev, "rxe_h");
+	/* both default entries empty: the port has no GID; the rest of its table is not read */
+	put("sys/class/infiniband/rxe_n/ports/1/gid_attrs/ndevs/0/x", "");
+	put("sys/class/infiniband/rxe_n/ports/1/gid_attrs/ndevs/1/x", "");
+	gid("rxe_n", 1, 2, "eth7", "RoCE v2");
+	assert_int_equal(netdev_roce_gids_at(sys, "eth7", dev, sizeof(dev)), 0);
+	/* an InfiniBand port's GIDs have no netdev to match */
+	put("sys/class/infiniband/ib0/ports/1/link_layer", "InfiniBand\n");
+	gid("ib0", 1, 0, "eth6", "RoCE v2");
+	assert_int_equal(netdev_roce_gids_at(sys, "eth6", dev, sizeof(dev)), 0);
+	put("sys/class/infiniband/ib0/ports/1/link_layer", "Ethernet\n");
+	assert_int_equal(netdev_roce_gids_at(sys, "eth6", dev, sizeof(dev)), 2);
 }
 
 /* Whether a mapping of this process names s (line by line: /proc reads stop short of a page). */
