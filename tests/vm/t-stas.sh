@@ -3,10 +3,12 @@
 # The target: the guide's config with a TCP listener added and a [Discovery] NQN, nvmetd with mdns = true
 # over the guest's avahi-daemon. The initiator (its own network, mount, bus and avahi-daemon): trixie's
 # stafd and stacd configured only with zeroconf on — nobody gives them an address. stafd must connect a
-# discovery controller over TCP and over RoCE, stacd the guide's subsystem over both; a withdrawn port
-# (RDMA device removed, then the address gone) makes stafd drop that discovery controller, and a port
-# that returns is found again (stafd drops a withdrawn DC once the kernel has given up reconnecting
-# it: the initiator's ctrl-loss-tmo is 20 s). The target's interface keeps a second address: mDNS can
+# discovery controller over TCP and over RoCE, stacd the guide's subsystem over both; withdrawn ports
+# make stafd drop their discovery controllers, and ports that return are found again (stafd drops a
+# withdrawn DC once the kernel has given up reconnecting it — the initiator's ctrl-loss-tmo is 20 s —
+# and its own retry timers have run: 80-100 s each time under TCG). Two withdrawals at once, one wait:
+# TCP on 192.168.20.200 by its address going, RoCE on .201 by its RDMA device going; TCP on .201 stays,
+# and so must its discovery controller. The target's interface keeps an address (.201): mDNS can
 # only say goodbye through an interface that still has one (avahi sends none from an interface whose
 # last address went; peers then keep the service until its records expire, 75 min for the PTR, and
 # stafd keeps retrying it — README says so). Needs nvme-stas (Debian 13).
@@ -27,7 +29,8 @@ ctrls() { # shell builtins only: polled often
 		read -r a <$c/address 2>/dev/null; echo "$t $n $a"
 	done
 }
-has_ctrl() { local l; while read -r l; do [[ $l == "$1 $2 "*"trsvcid=$3"* ]] && return 0; done < <(ctrls); return 1; } # transport nqn port
+has_ctrl() { # transport nqn address port
+	local l; while read -r l; do [[ $l == "$1 $2 "*"traddr=$3,trsvcid=$4"* ]] && return 0; done < <(ctrls); return 1; }
 no_ctrl() { ! has_ctrl "$@"; }
 
 bdf=$(ssd_bdf) || { nok "guest SSD found"; finish; }
@@ -40,9 +43,9 @@ sysctl -qw net.ipv4.conf.veth-t.promote_secondaries=1
 ip addr add 192.168.20.201/24 dev veth-t
 modprobe nvme-tcp
 guide_conf "$bdf" $T/nvmf.conf
-sed -i "s|^\(  Listen RDMA 192.168.20.200:4791\)|\1\n  Listen TCP 192.168.20.200:4420|" $T/nvmf.conf
+sed -i "s|^  Listen RDMA 192.168.20.200:4791|  Listen RDMA 192.168.20.201:4791\n  Listen TCP 192.168.20.200:4420\n  Listen TCP 192.168.20.201:4420|" $T/nvmf.conf
 printf '[Discovery]\n  NQN %s\n' "$DNQN" >>$T/nvmf.conf
-check "the config listens on RDMA 4791 and TCP 4420" grep -q "Listen TCP 192.168.20.200:4420" $T/nvmf.conf
+check "the config listens on RDMA .201:4791 and TCP .200:4420, .201:4420" grep -q "Listen TCP 192.168.20.201:4420" $T/nvmf.conf
 
 # the target's bus and avahi-daemon (no systemd in this guest), then nvmetd advertising its ports
 mkdir -p /run/dbus /run/avahi-daemon
@@ -52,46 +55,50 @@ check "avahi-daemon runs" wait_for 10 avahi-daemon --check
 printf 'nvmf_conf = "%s";\nstate_file = "/run/nvmetd/state.json";\nirq_affinity = false;\nmdns = true;\n' $T/nvmf.conf >$T/nvmetd.conf
 "$NVMETD" -f -c $T/nvmetd.conf >$T/nvmetd.log 2>&1 &
 pid=$!
-check "nvmetd advertises both ports" wait_for 60 bash -c "[[ \$('$NVMETCFG' status 2>/dev/null | grep -c '^mDNS _nvme-disc._tcp .*: advertised') == 2 ]]"
+check "nvmetd advertises the three ports" wait_for 60 bash -c "[[ \$('$NVMETCFG' status 2>/dev/null | grep -c '^mDNS _nvme-disc._tcp .*: advertised') == 3 ]]"
 
 # the initiator: stafd and stacd with their own bus and avahi-daemon, nothing but zeroconf
 ip netns exec $NS unshare -m --propagation private "$TOP/tests/vm/stas-initiator.sh" $T >$T/ini.log 2>&1 &
 check "stafd and stacd start in the initiator's namespace" wait_for 30 test -s $T/ini.pids
 read -r _ _ stafd stacd <$T/ini.pids
 stafctl() { nsenter -t $stafd -m -n stafctl "$@"; }
-# stafd itself manages a DC on TRANSPORT PORT (stafctl ls: pprint'ed dicts); 2 if stafd did not answer
+# stafd itself manages a DC on TRANSPORT ADDRESS PORT (stafctl ls: pprint'ed dicts); 2 if stafd did not answer
 staf_dc() {
 	local o d ds
 	o=$(stafctl ls 2>/dev/null | tr -d '\n') || return 2
 	IFS='}' read -r -a ds <<<"$o"
-	for d in "${ds[@]}"; do [[ $d == *"'transport': '$1'"* && $d == *"'trsvcid': '$2'"* ]] && return 0; done
+	for d in "${ds[@]}"; do
+		[[ $d == *"'transport': '$1'"* && $d == *"'traddr': '$2'"* && $d == *"'trsvcid': '$3'"* ]] && return 0
+	done
 	return 1
 }
 staf_no_dc() { staf_dc "$@"; (($? == 1)); }
-check "stafd connects a discovery controller over TCP (port 4420, from veth-i)" \
-	wait_for 120 has_ctrl tcp $DNQN "4420,host_iface=veth-i"
-check "... and one over RoCE (port 4791)" wait_for 60 has_ctrl rdma $DNQN 4791
-check "stafd lists the TCP discovery controller (stafctl ls)" wait_for 30 staf_dc tcp 4420
-check "stacd connects the guide's subsystem over TCP" wait_for 90 has_ctrl tcp $NQN 4420
-check "... and over RoCE" wait_for 60 has_ctrl rdma $NQN 4791
+check "stafd connects a discovery controller over TCP (.200 port 4420, from veth-i)" \
+	wait_for 120 has_ctrl tcp $DNQN 192.168.20.200 "4420,host_iface=veth-i"
+check "... one over TCP on .201" wait_for 60 has_ctrl tcp $DNQN 192.168.20.201 4420
+check "... and one over RoCE (.201 port 4791)" wait_for 60 has_ctrl rdma $DNQN 192.168.20.201 4791
+staf_tcp_both() { staf_dc tcp 192.168.20.200 4420 && staf_dc tcp 192.168.20.201 4420; }
+check "stafd lists the TCP discovery controllers (stafctl ls)" wait_for 30 staf_tcp_both
+check "stacd connects the guide's subsystem over TCP" wait_for 90 has_ctrl tcp $NQN 192.168.20.200 4420
+check "... and over RoCE" wait_for 60 has_ctrl rdma $NQN 192.168.20.201 4791
 dev=$(fabric_dev $NQN)
 check "the initiator reads the SSD through the connection stacd made ($dev)" \
 	bash -c "[[ -n '$dev' ]] && cmp -n $(stat -c %s $T/sig) $T/sig $dev"
 ctrls | sed 's/^/#   /'
 
-# a withdrawn port: its discovery controller is dropped; the port returns: found again. Each step is
+# withdrawn ports: their discovery controllers are dropped; the ports return: found again. Each step is
 # bounded (a kernel that hangs tearing a connection down must fail the test, not the guest's timeout).
 ip addr del 192.168.20.200/24 dev veth-t
-check "the port's address gone (192.168.20.201 stays): stafd drops the TCP discovery controller" wait_for 240 staf_no_dc tcp 4420
-check "... and the kernel has no controller there" wait_for 60 no_ctrl tcp $DNQN 4420
+check "the RDMA device removed (rdma link delete) while .200 is gone" timeout 60 rdma link delete rxe_t
+check "the address gone: stafd drops the TCP .200 discovery controller" wait_for 240 staf_no_dc tcp 192.168.20.200 4420
+check "... the RDMA device gone: and the RoCE one" wait_for 120 staf_no_dc rdma 192.168.20.201 4791
+kernel_dropped() { no_ctrl tcp $DNQN 192.168.20.200 4420 && no_ctrl rdma $DNQN 192.168.20.201 4791; }
+check "... the kernel has no controller there any more" wait_for 60 kernel_dropped
+check "... the TCP one on .201 stays" staf_dc tcp 192.168.20.201 4420
 ip addr add 192.168.20.200/24 dev veth-t
-check "the address back: stafd finds it again" wait_for 120 has_ctrl tcp $DNQN 4420
-check "the RDMA device removed (rdma link delete)" timeout 60 rdma link delete rxe_t
-check "... stafd drops the RoCE discovery controller" wait_for 240 staf_no_dc rdma 4791
-check "... and the kernel has no controller there" wait_for 60 no_ctrl rdma $DNQN 4791
-check "... the TCP one stays" staf_dc tcp 4420
 check "the RDMA device back (rdma link add)" timeout 60 rdma link add rxe_t type rxe netdev veth-t
-check "... stafd finds the RoCE discovery controller again" wait_for 120 has_ctrl rdma $DNQN 4791
+check "the address back: stafd finds the TCP .200 discovery controller again" wait_for 120 has_ctrl tcp $DNQN 192.168.20.200 4420
+check "... the RDMA device back: and the RoCE one" wait_for 120 has_ctrl rdma $DNQN 192.168.20.201 4791
 ctrls | sed 's/^/#   /'
 if ((_fail)); then
 	grep -E 'remove|not respond|Retrying|_config_ctrls_finish.*(to_del|must_remove)|Connection established' \

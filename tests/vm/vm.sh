@@ -17,7 +17,7 @@
 #                       multi-user.target is reached, then the guest powers off
 # NVMETD_VM_QEMU_EXTRA  more qemu arguments (e.g. another NVMe device enumerated first)
 # NVMETD_VM_PIDFILE=F   write qemu's pid to F (a harness that crashes the guest with kill -9)
-# NVMETD_VM_SMP=2       2 vCPUs (one per NUMA node) instead of 4
+# NVMETD_VM_SMP=2       2 vCPUs (one per NUMA node) instead of 4; 1: one vCPU (node 1 without CPUs)
 # NVMETD_VM_9P=MODE     9p cache mode of the read-only host root and modules (e.g. loose; default none:
 #                       measured a few % faster, not worth a root that may lag the host's)
 # NVMETD_VM_ROOT=trixie boot the cached Debian 13 tree (tests/vm/trixie-root.sh; `setup` makes it) as the
@@ -179,6 +179,9 @@ cmd_run() {
 	local -a smp=(-smp 4,sockets=2,cores=2 -numa node,nodeid=0,cpus=0-1,memdev=m0 -numa node,nodeid=1,cpus=2-3,memdev=m1)
 	[[ ${NVMETD_VM_SMP:-4} == 2 ]] &&
 		smp=(-smp 2,sockets=2,cores=1 -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1)
+	# NVMETD_VM_SMP=1: one vCPU, node 1 memory and PCIe only (two guests side by side on 2 host cores)
+	[[ ${NVMETD_VM_SMP:-4} == 1 ]] &&
+		smp=(-smp 1 -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,memdev=m1)
 	local -a qemu=(
 		qemu-system-x86_64 -machine q35 -accel tcg -cpu max -m 2048
 		"${smp[@]}"
