@@ -52,12 +52,7 @@ if [[ -z $has_auth ]]; then
 fi
 
 net_setup tcp
-# A refused host now and then waits out the admin command timeout (60 s): the target fails it and
-# tears its queue down ("nvmet: ctrl 1 fatal error occurred!") and the failure message can be lost on
-# the way (the host: "QID 0 timeout ... auth_send failed"); the next attempt fails in 0.5 s. A kernel
-# race, not nvmetd's: 15 s bounds it here (the host's setting, put back at the end).
-at0=$(cat /sys/module/nvme_core/parameters/admin_timeout 2>/dev/null)
-[[ -n $at0 ]] && echo 15 >/sys/module/nvme_core/parameters/admin_timeout
+admin_timeout_bound 15	# refusals below (guest-lib.sh says why)
 gen() { nvme gen-dhchap-key --nqn=$HOST 2>/dev/null | tr -d '\n'; }
 S1=$(gen); S2=$(gen); C1=$(gen); W=$(gen)
 [[ $S1 == DHHC-1:* && $S2 == DHHC-1:* && $C1 == DHHC-1:* ]] && ok "nvme gen-dhchap-key made secrets" || nok "gen-dhchap-key: '$S1'"
@@ -140,5 +135,5 @@ check "no secret in apply, plan, check, show, JSON, status, nvmetd's log and sta
 check "nvmetd applied the rotated key on reload" bash -c "[[ \$(cat $CFS/hosts/$HOST/dhchap_key) == '$S1' ]]"
 "$NVMETCFG" clear >/dev/null
 losetup -d $loopdev
-[[ -n $at0 ]] && echo "$at0" >/sys/module/nvme_core/parameters/admin_timeout
+admin_timeout_restore
 finish
