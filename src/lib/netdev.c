@@ -51,19 +51,16 @@ static int find_ifindex(const char *adrfam, const char *traddr, char *ifname, si
 	return (int)if_nametoindex(i->ifa_name);
 }
 
-/* A GID entry's attribute, gid_attrs/{ndevs,types}/IDX of a port: its netdev's name, its type ("RoCE v2",
- * "IB/RoCE v1"). 1 when read; 0 for an empty entry (the kernel refuses to read it) or an IB GID (no
- * netdev); -ENOENT past the end of the table (every index below it has its files, used or not). */
-static int gid_attr(int portfd, const char *attr, unsigned idx, char *buf, size_t len)
+/* A port's attribute file rel (relative to the port's directory), stripped, into buf. 1 when read; 0
+ * when it reads as nothing (the kernel refuses to read an empty GID entry); -ENOENT when there is no
+ * such file; another negative errno when it cannot be opened. */
+static int port_attr(int portfd, const char *rel, char *buf, size_t len)
 {
-	char rel[64];
-	int fd;
+	int fd = openat(portfd, rel, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
-	snprintf(rel, sizeof(rel), "gid_attrs/%s/%u", attr, idx);
-	fd = openat(portfd, rel, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOENT ? -ENOENT : 0;
+		return -errno;
 	n = read(fd, buf, len - 1);
 	close(fd);
 	if (n <= 0)
@@ -73,18 +70,25 @@ static int gid_attr(int portfd, const char *attr, unsigned idx, char *buf, size_
 	return 1;
 }
 
+/* A GID entry's attribute, gid_attrs/{ndevs,types}/IDX of a port: its netdev's name, its type ("RoCE v2",
+ * "IB/RoCE v1"). 1 when read; 0 for an empty entry (the kernel refuses to read it) or an IB GID (no
+ * netdev); -ENOENT past the end of the table (every index below it has its files, used or not). */
+static int gid_attr(int portfd, const char *attr, unsigned idx, char *buf, size_t len)
+{
+	char rel[64];
+	int r;
+
+	snprintf(rel, sizeof(rel), "gid_attrs/%s/%u", attr, idx);
+	r = port_attr(portfd, rel, buf, len);
+	return r == -ENOENT || r >= 0 ? r : 0;
+}
+
 /* An InfiniBand port (link_layer "InfiniBand") has no netdev in its GIDs. */
 static bool port_is_ib(int portfd)
 {
 	char buf[32];
-	int fd = openat(portfd, "link_layer", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
 
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 && !strncmp(buf, "InfiniBand", 10);
+	return port_attr(portfd, "link_layer", buf, sizeof(buf)) > 0 && streq(buf, "InfiniBand");
 }
 
 /* The interfaces a GID of ifname can hang from: ifname and every device below it (a VLAN's, a
