@@ -9,7 +9,7 @@ build_pkgs=(build-essential autoconf automake pkg-config scdoc
 guest_pkgs=(qemu-system-x86 busybox-static kmod nvme-cli fio rdma-core ibverbs-utils iproute2 xz-utils cpio
 	procps util-linux python3 dbus avahi-daemon avahi-utils python3-zeroconf
 	lvm2 thin-provisioning-tools   # SPDK lvol stores on LVM thin pools (tests/vm/t-lvm.sh)
-	corosync pacemaker pacemaker-cli-utils resource-agents libxml2-utils   # the two-node HA rig
+	corosync pacemaker pacemaker-cli-utils resource-agents libxml2-utils iputils-ping   # the two-node HA rig
 	mmdebstrap)   # makes the Debian 13 guest root (tests/vm/trixie-root.sh); bookworm's keyring has trixie's keys
 # unit tests, fuzzing, the benchmark's plots, packaging
 test_pkgs=(libcmocka-dev strace gnuplot-nox clang libclang-rt-14-dev debhelper dpkg-dev lintian
