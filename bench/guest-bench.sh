@@ -21,12 +21,13 @@ NVMETD=${NVMETD:-$(dirname "$NVMETCFG")/../nvmetd/nvmetd}
 # memory; the floor 78 and 70, 76 and 63)
 mkdir -p /run/nvbench
 cp "$NVMETCFG" /run/nvbench/nvmetcfg && cp "$FLOOR" /run/nvbench/nvmet-floor || { nok "programs copied"; finish; }
+info "nvmetcfg $NVMETCFG and floor $FLOOR, run from copies in /run/nvbench"
 NVMETCFG=/run/nvbench/nvmetcfg FLOOR=/run/nvbench/nvmet-floor
 reps=$1 idle=$2
 shift 2
 D=/var/tmp/bench   # tmpfs: file-backed namespaces open with O_DIRECT on 6.12
 PREFIX=nqn.2016-06.io.spdk:bench
-info "kernel $(uname -r), $(nproc) CPUs; nvmetcfg $NVMETCFG; floor $FLOOR; $reps runs each, median"
+info "kernel $(uname -r), $(nproc) CPUs; $reps runs each, median"
 net_setup rdma
 modprobe -a nvmet nvmet-tcp nvmet-rdma
 "$NVMETCFG" clear >/dev/null || { nok "nvmetcfg clear (mounts configfs)"; finish; }
